@@ -1,0 +1,99 @@
+"""One place for paths and run parameters.
+
+Transform functions never read configuration themselves: the entry points
+(``prr`` and the notebooks' parameters cells) build a :class:`RunParams` and pass
+plain values down.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(os.environ.get("PRR_ROOT", Path(__file__).resolve().parents[2]))
+DATA_DIR = REPO_ROOT / "data"
+REFERENCE_DIR = DATA_DIR / "reference"
+RAW_DIR = DATA_DIR / "raw"
+EXAMPLE_RAW_DIR = RAW_DIR / "example"
+PROCESSED_DIR = DATA_DIR / "processed"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+REPORT_DIR = REPO_ROOT / "report"
+
+#: The period of the printed 2022 report, used by the bundled example data.
+EXAMPLE_START = "2021-09"
+EXAMPLE_END = "2022-04"
+#: Person counts below this value are never published (see ``analysis.disclosure``).
+DEFAULT_DISCLOSURE_THRESHOLD = 5
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class ParameterError(ValueError):
+    """A run parameter is invalid; the message is meant for the user, on one line."""
+
+
+def check_month(value: str, name: str) -> str:
+    """Return ``value`` if it is a ``YYYY-MM`` month, else raise :class:`ParameterError`."""
+    if not isinstance(value, str) or not _MONTH.match(value):
+        raise ParameterError(f"--{name} doit être un mois AAAA-MM, reçu {value!r}")
+    return value
+
+
+def default_out(raw: Path, start: str, end: str) -> Path:
+    """Default run folder: ``data/processed/<raw folder name>_<start>_<end>``."""
+    return PROCESSED_DIR / f"{Path(raw).name}_{start}_{end}"
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """Everything a run depends on besides code and reference tables."""
+
+    raw: Path = EXAMPLE_RAW_DIR
+    start: str = EXAMPLE_START
+    end: str = EXAMPLE_END
+    out: Path | None = None
+    threshold: int = DEFAULT_DISCLOSURE_THRESHOLD
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_month(self.start, "start")
+        check_month(self.end, "end")
+        if self.start > self.end:
+            raise ParameterError(f"--start {self.start} est après --end {self.end}")
+        if int(self.threshold) < 1:
+            raise ParameterError(f"--threshold doit être ≥ 1, reçu {self.threshold}")
+        object.__setattr__(self, "raw", Path(self.raw))
+        if self.out is None:
+            object.__setattr__(self, "out", default_out(self.raw, self.start, self.end))
+        object.__setattr__(self, "out", Path(self.out))
+
+    @property
+    def is_example(self) -> bool:
+        """True when the run reads the bundled synthetic dataset."""
+        return Path(self.raw).resolve() == EXAMPLE_RAW_DIR.resolve()
+
+    def notebook_parameters(self) -> dict:
+        """Parameters passed to every notebook by papermill (plain JSON types)."""
+        d = asdict(self)
+        d.pop("extra")
+        d["raw"] = str(Path(self.raw).resolve())
+        d["out"] = str(Path(self.out).resolve())
+        d["is_example"] = self.is_example
+        return d
+
+
+def run_paths(out: Path) -> dict[str, Path]:
+    """Layout of a run folder: every output of a run lives under ``out``."""
+    out = Path(out)
+    return {
+        "out": out,
+        "clean": out / "clean",
+        "figures": out / "figures",
+        "tables": out / "tables",
+        "notebooks": out / "notebooks",
+        "metrics": out / "metrics.json",
+        "manifest": out / "manifest.json",
+        "cache": out / ".cache",
+    }
