@@ -1,0 +1,76 @@
+"""One seaborn theme for every figure, and deterministic export with alt text.
+
+Palette: Okabe & Ito (2008), distinguishable with the common colour-vision
+deficiencies. Figures are written as SVG (web) and PDF (print) with fixed
+metadata and SVG ids so that two runs give identical files; the alt text and
+caption go to a JSON sidecar the report reads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from analysis.fmt import fmt_number  # noqa: E402
+
+OKABE_ITO = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+
+FORMATS = ("svg", "pdf")
+
+
+def set_theme() -> None:
+    """Apply the project's theme (call once per notebook)."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=OKABE_ITO, font="DejaVu Sans")
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": "prr-report",
+            "svg.fonttype": "path",
+            "figure.dpi": 100,
+            "savefig.bbox": "tight",
+            "axes.titleweight": "bold",
+            "axes.titlesize": 12,
+            "axes.labelsize": 10,
+            "figure.figsize": (7.5, 4.2),
+        }
+    )
+
+
+def fr_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
+    """Axis tick formatter with French decimals and thousands (``1 234,5``)."""
+    return FuncFormatter(lambda x, _pos: fmt_number(x, decimals) + suffix)
+
+
+def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> dict[str, str]:
+    """Save ``fig`` as ``<name>.svg`` and ``<name>.pdf`` plus ``<name>.json`` (alt, caption).
+
+    Returns the sidecar's content. Metadata that would change between runs
+    (creation date, software version) is blanked.
+    """
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    for ext in FORMATS:
+        meta = {"Date": None} if ext == "svg" else {"CreationDate": None, "ModDate": None}
+        meta["Creator"] = None if ext == "svg" else "prr-report"
+        fig.savefig(figures_dir / f"{name}.{ext}", format=ext, metadata=meta)
+    info = {"name": name, "alt": alt, "caption": caption}
+    (figures_dir / f"{name}.json").write_text(
+        json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    plt.close(fig)
+    return info

@@ -1,0 +1,53 @@
+"""French number formatting for everything a reader sees: ``10 292``, ``55,7 %``.
+
+Thousands are separated and the percent sign preceded by a no-break space
+(U+00A0), as French typography wants, so a number never wraps across lines.
+"""
+
+from __future__ import annotations
+
+import math
+
+NBSP = "\u00a0"
+
+
+def fmt_number(value: float | int | None, decimals: int = 0) -> str:
+    """Format a number the French way: ``1234.5 -> '1 234,5'``; missing -> ``'–'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def fmt_int(value: float | int | None) -> str:
+    """Format a count: ``10292 -> '10 292'``."""
+    return fmt_number(value, 0)
+
+
+def fmt_pct(value: float | None, decimals: int = 1) -> str:
+    """Format a percentage given in percent units: ``55.696 -> '55,7 %'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{fmt_number(value, decimals)}{NBSP}%"
+
+
+def fmt_eur(value: float | int | None) -> str:
+    """Format an amount in euros: ``1526000 -> '1 526 000 €'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{fmt_int(value)}{NBSP}€"
+
+
+MONTHS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)
+
+
+def fmt_month(month: str, short: bool = False) -> str:
+    """``'2021-09' -> 'septembre 2021'`` (``'sept. 2021'`` when short)."""
+    year, m = month.split("-")
+    name = MONTHS_FR[int(m) - 1]
+    if short and len(name) > 4:
+        name = name[:4].rstrip("é") + "."
+    return f"{name} {year}"
