@@ -6,7 +6,7 @@ else; code reads them through :func:`codes` and :func:`labels`.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +35,7 @@ DOMAINS = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str, ref_dir: str) -> pd.DataFrame:
     path = Path(ref_dir) / f"{name}.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)

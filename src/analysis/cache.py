@@ -1,0 +1,125 @@
+"""Step cache: skip a pipeline step when nothing it depends on changed.
+
+Modelled on DVC's ``dvc.lock``: a step's key is the hash of everything it
+depends on (its notebook, its parameters, its input files, the source of the
+``analysis`` modules it imports, the reference tables). The key and the hashes
+of the step's outputs are stored in ``<out>/.cache/<step>.json``; a step whose
+key is unchanged and whose outputs are intact is skipped. Quarto's ``freeze``
+is not used for this: it ignores data, parameters and included files.
+
+Only the standard library is imported here so that a fully cached build starts
+fast (no pandas, no kernel).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def hash_files(paths: Iterable[Path], root: Path | None = None) -> dict[str, str]:
+    """Map each file (relative to ``root`` when given) to its SHA-256, sorted."""
+    out = {}
+    for p in sorted(Path(x) for x in paths):
+        key = str(p.relative_to(root)) if root else str(p)
+        out[key] = sha256_file(p)
+    return out
+
+
+def files_under(folder: Path, patterns: Iterable[str] = ("*",)) -> list[Path]:
+    """Regular files under ``folder`` (recursive) matching any pattern, hidden ones excluded."""
+    folder = Path(folder)
+    if not folder.exists():
+        return []
+    found = set()
+    for pat in patterns:
+        for p in folder.rglob(pat):
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts):
+                found.add(p)
+    return sorted(found)
+
+
+def _imports(source: str) -> set[str]:
+    """``analysis.*`` modules imported by a Python source text."""
+    mods: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            mods.update(a.name for a in node.names if a.name.startswith("analysis"))
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("analysis"):
+            mods.add(node.module)
+            if node.module == "analysis":
+                mods.update(f"analysis.{a.name}" for a in node.names)
+    return mods
+
+
+def module_closure(source: str) -> list[Path]:
+    """Files of the ``analysis`` modules a source imports, followed transitively."""
+    seen: dict[str, Path] = {}
+    todo = list(_imports(source)) + ["analysis"]
+    while todo:
+        mod = todo.pop()
+        if mod in seen:
+            continue
+        rel = mod.split(".")[1:]
+        candidates = [PACKAGE_DIR.joinpath(*rel).with_suffix(".py"), PACKAGE_DIR.joinpath(*rel, "__init__.py")]
+        path = next((c for c in candidates if rel and c.is_file()), None)
+        if not rel:
+            path = PACKAGE_DIR / "__init__.py"
+        if path is None:
+            continue
+        seen[mod] = path
+        todo.extend(_imports(path.read_text(encoding="utf-8")) - seen.keys())
+    return sorted(set(seen.values()))
+
+
+def step_key(parts: dict) -> str:
+    """Stable hash of a JSON-serialisable description of a step's inputs."""
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+class StepCache:
+    """Records of completed steps under ``<out>/.cache``."""
+
+    def __init__(self, cache_dir: Path):
+        self.dir = Path(cache_dir)
+
+    def _path(self, step: str) -> Path:
+        return self.dir / f"{step}.json"
+
+    def is_fresh(self, step: str, key: str) -> bool:
+        """True when ``step`` last ran with ``key`` and its outputs are unchanged."""
+        path = self._path(step)
+        if not path.is_file():
+            return False
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if record.get("key") != key:
+            return False
+        for name, digest in record.get("outputs", {}).items():
+            p = Path(name)
+            if not p.is_file() or sha256_file(p) != digest:
+                return False
+        return True
+
+    def record(self, step: str, key: str, outputs: Iterable[Path]) -> None:
+        """Store ``key`` and the hashes of the step's outputs."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        record = {"key": key, "outputs": {str(p): sha256_file(p) for p in sorted(outputs)}}
+        self._path(step).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+    def forget(self, step: str) -> None:
+        self._path(step).unlink(missing_ok=True)

@@ -1,0 +1,121 @@
+"""The ``prr`` command: example data, template, run, render, build.
+
+Every failure a user can cause (bad parameter, unusable input, unwritable
+output) ends with one French line on stderr and a non-zero exit, no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from analysis.config import (
+    DEFAULT_DISCLOSURE_THRESHOLD,
+    EXAMPLE_END,
+    EXAMPLE_RAW_DIR,
+    EXAMPLE_START,
+    ParameterError,
+    RunParams,
+)
+
+EXIT_USER_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line."""
+
+    def error(self, message: str) -> None:  # noqa: D401
+        self.exit(EXIT_USER_ERROR, f"prr : erreur : {message} (voir « prr --help »)\n")
+
+
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--raw", type=Path, default=EXAMPLE_RAW_DIR,
+                   help="dossier des classeurs bruts (défaut : l'exemple synthétique data/raw/example)")
+    p.add_argument("--start", default=EXAMPLE_START, help=f"premier mois AAAA-MM (défaut : {EXAMPLE_START})")
+    p.add_argument("--end", default=EXAMPLE_END, help=f"dernier mois AAAA-MM (défaut : {EXAMPLE_END})")
+    p.add_argument("--out", type=Path, default=None,
+                   help="dossier de toutes les sorties du run (défaut : data/processed/<raw>_<start>_<end>)")
+    p.add_argument("--threshold", type=int, default=DEFAULT_DISCLOSURE_THRESHOLD,
+                   help=f"seuil de confidentialité des effectifs de personnes (défaut : {DEFAULT_DISCLOSURE_THRESHOLD})")
+    p.add_argument("--force", action="store_true", help="tout réexécuter, même ce qui n'a pas changé")
+    p.add_argument("--serial", action="store_true", help="exécuter les carnets d'analyse l'un après l'autre")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="prr", description="Rapport PRR reproductible : données, analyses, rapport.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("example", help="écrire le jeu de données synthétique d'exemple")
+    p.add_argument("--out", type=Path, default=EXAMPLE_RAW_DIR, help="dossier de sortie (défaut : data/raw/example)")
+    p.add_argument("--scale", type=float, default=1.0, help="facteur de taille (benchmarks ; 1 = exemple calibré)")
+    p.add_argument("--seed", type=int, default=2022, help="graine aléatoire")
+
+    p = sub.add_parser("template", help="écrire un classeur de suivi vierge avec listes déroulantes")
+    p.add_argument("--out", type=Path, default=Path("outil-de-suivi-PRR.xlsx"), help="fichier à écrire")
+
+    p = sub.add_parser("run", help="nettoyer et analyser une période (carnets papermill)")
+    _run_options(p)
+
+    p = sub.add_parser("render", help="produire le rapport HTML et PDF à partir d'un run")
+    _run_options(p)
+    p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto",
+                   help="moteur de rendu (défaut : Quarto s'il est installé, sinon pandoc + typst)")
+
+    p = sub.add_parser("build", help="run + render (sans argument : l'exemple et sa période)")
+    _run_options(p)
+    p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto")
+    return parser
+
+
+def _params(args: argparse.Namespace) -> RunParams:
+    return RunParams(raw=args.raw, start=args.start, end=args.end, out=args.out, threshold=args.threshold)
+
+
+def pipeline_step_failed() -> type[Exception]:
+    from analysis.pipeline import StepFailed
+
+    return StepFailed
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from analysis.errors import PrrError
+
+    t0 = time.perf_counter()
+    try:
+        if args.command == "example":
+            from analysis.example import write_example
+
+            files = write_example(args.out, scale=args.scale, seed=args.seed)
+            print(f"{len(files)} fichiers écrits dans {args.out}")
+        elif args.command == "template":
+            from analysis.template import write_template
+
+            print(f"Classeur vierge écrit : {write_template(args.out)}")
+        else:
+            from analysis import pipeline
+
+            params = _params(args)
+            log = pipeline.BuildLog()
+            if args.command in ("run", "build"):
+                pipeline.run(params, force=args.force, log=log, parallel=not args.serial)
+            if args.command in ("render", "build"):
+                pipeline.render(params, force=args.force, log=log, engine=args.engine)
+            print(log.summary())
+            print(f"Terminé en {time.perf_counter() - t0:.1f} s ; sorties : {params.out}")
+    except pipeline_step_failed() as exc:
+        print(f"prr : erreur : {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR if exc.is_user_error else 1
+    except (PrrError, ParameterError) as exc:
+        print(f"prr : erreur : {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("prr : interrompu", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
