@@ -113,7 +113,7 @@ TABLES: dict[str, list[Column]] = {
         Column("sha256", "string", "Empreinte SHA-256 du fichier", nullable=False),
         Column("instrument", "string", "Instrument : tracking, census ou inconnu", nullable=False),
         Column("service_code", "string", "Service identifié dans le classeur"),
-        Column("status", "string", "used, duplicate ou unreadable", nullable=False),
+        Column("status", "string", "used, duplicate, unreadable ou unrecognised (service ou contenu non reconnu)", nullable=False),
         Column("detail", "string", "Motif, si le fichier n'est pas utilisé"),
     ],
     "accounting": [

@@ -1,0 +1,1103 @@
+"""Cleaning: raw workbooks and census files → the clean tables of :mod:`analysis.schema`.
+
+:func:`run_cleaning` reads every file under the raw folder
+(:mod:`analysis.readers`), finds each sheet's header row, identifies the service,
+normalises every cell (:mod:`analysis.normalise`) and returns a
+:class:`CleanResult`. Nothing is lost silently: every non-blank row below a
+header ends up either in a clean table or in ``rejected`` with a short reason
+code and a French detail naming the column and the raw value, and
+``accounting`` proves it per file × sheet × table (``raw_rows = clean_rows +
+rejected_rows``, asserted). Values that cannot be read but do not make the row
+unusable (an unknown commune, a misspelt gender) keep the row, become unknown,
+and are listed in ``CleanResult.notes``.
+
+Data decisions, in order of application:
+
+1. Files that cannot be read (empty, encrypted, corrupted, not a workbook) are
+   set aside whole (``files.status = unreadable``).
+2. A census file is recognised by its headers, never by its name. A tracking
+   workbook's sheets are recognised by their folded name (``Activites``,
+   ``activités 2022``), else by their headers. Hidden sheets, the
+   ``Identification`` sheet and the template's ``Listes`` sheet are not data.
+3. The service of a tracking workbook comes from its ``Identification`` sheet
+   (``Code service`` first, then ``Service``), else from the file name (noted);
+   if still unknown the whole file is set aside (``service_unknown``,
+   ``files.status = unrecognised``).
+4. Blank rows (every cell empty) are not data rows: they are counted
+   (:attr:`CleanResult.blank_rows`) but not in ``accounting.raw_rows``, which
+   counts the non-blank rows below the header.
+5. A total row (a cell reading ``Total``/``Sous-total``/``Somme``, or a row
+   after the last dated row holding only numbers) is set aside (``total_row``).
+6. A workbook identical to an earlier one (same SHA-256, or same service and
+   the same cell values in every recognised sheet) is a ``duplicate``: its rows
+   are set aside (``duplicate_submission``). "Earlier" is path order.
+7. Rows that cannot be used are set aside: no date or an unreadable one,
+   tracking dates outside the run's months, census demands outside every
+   census wave, no recognisable activity type, negative/absurd/unreadable head
+   counts, census rows without a service or an outcome.
+8. A row identical to an earlier row of the same sheet in every data column is
+   set aside (``duplicate_row``).
+9. When one service returned the same month of the same sheet in two files,
+   the file with more rows for that month is kept, ties going to the file last
+   in path order (names usually end with a later date or version); the other
+   file's rows for that month are set aside (``duplicate_month``). File
+   modification times are not used: they are not reproducible.
+
+Empty cells: in ``Activités``, an empty count of users or professionals present
+means 0 when the other of the two is filled (the row is about the other
+public), and unknown when both are empty; an empty number of workers is unknown.
+In ``Usagers``, an empty income source or referrer is ``inconnu``; in
+``Professionnels`` an empty or unrecognised requesting service is ``autre``
+(noted), the origin ``inconnu``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import normalise as nz
+from analysis import rawformat, reference, schema
+from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
+from analysis.fmt import fmt_int
+from analysis.readers import Sheet, Workbook, cell_text, read_folder
+
+TABLE_NAMES = tuple(schema.TABLES)
+DATA_TABLES = ("users", "pros", "activities", "census")
+TRACKING_TABLES = ("users", "pros", "activities")
+SHEETS_BY_TABLE = {s.table: s for s in (*rawformat.TRACKING_SHEETS, rawformat.CENSUS)}
+DATE_FIELD = {"users": "first_contact", "pros": "first_contact", "activities": "date", "census": "demand_date"}
+REQUIRED_FIELDS = {
+    "users": ("first_contact",),
+    "pros": ("first_contact",),
+    "activities": ("date", "activity_type"),
+    "census": ("demand_date", "outcome"),
+}
+#: How many rows from the top are searched for the header row.
+HEADER_SCAN_ROWS = 25
+#: Header fields a sheet named like a tracking sheet must show (discovery by headers needs half).
+NAMED_SHEET_MIN_MATCHES = 2
+#: Longer cells are text, not headers.
+MAX_HEADER_LENGTH = 120
+#: Header cells matched fuzzily need at least this difflib ratio.
+HEADER_FUZZY_CUTOFF = 0.8
+TOTAL_WORDS = ("total", "totaux", "sous total", "somme", "sum")
+NOTES_COLUMNS = ("source_file", "sheet", "row", "column", "value", "issue", "detail")
+
+#: Rejection reasons: short code → French label used in summaries.
+REASONS_FR = {
+    "file_empty": "fichier vide",
+    "file_encrypted": "fichier protégé par mot de passe",
+    "file_corrupted": "fichier corrompu",
+    "file_not_a_workbook": "pas un classeur",
+    "file_unrecognised": "fichier non reconnu (ni suivi, ni recensement)",
+    "sheet_unrecognised": "feuille non reconnue",
+    "header_not_found": "en-têtes introuvables",
+    "column_missing": "colonne obligatoire absente",
+    "service_unknown": "service non identifié",
+    "total_row": "ligne de total",
+    "no_data": "ligne sans donnée (colonnes ignorées seulement)",
+    "date_missing": "date manquante",
+    "date_invalid": "date illisible ou impossible",
+    "date_out_of_period": "date hors période",
+    "date_out_of_wave": "date hors des vagues du recensement",
+    "activity_type_missing": "type d'activité manquant",
+    "activity_type_unknown": "type d'activité non reconnu",
+    "count_invalid": "effectif négatif, invraisemblable ou illisible",
+    "outcome_missing": "issue de la demande manquante",
+    "outcome_unknown": "issue de la demande non reconnue",
+    "duplicate_submission": "classeur envoyé deux fois",
+    "duplicate_month": "mois envoyé dans deux fichiers",
+    "duplicate_row": "ligne copiée deux fois",
+}
+TABLES_FR = {
+    "users": "usagers", "pros": "professionnels", "activities": "activités", "census": "recensement",
+    "file": "fichiers et feuilles",
+}
+
+
+# --------------------------------------------------------------------------- header detection
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where a sheet's header is and which column feeds which field."""
+
+    index: int  # position in ``Sheet.rows``
+    row: int  # spreadsheet row number
+    columns: dict[str, int]  # field -> column index
+    headers: dict[str, str]  # field -> header text as written
+    ignored: tuple[tuple[int, str], ...]  # (column index, header text) not used
+    score: float
+
+
+@cache
+def _header_keys(table: str) -> dict[str, tuple[str, ...]]:
+    """Field → folded canonical header and header aliases of one sheet, in column order."""
+    keys: dict[str, list[str]] = {c.field: [nz.fold(c.header)] for c in SHEETS_BY_TABLE[table].columns}
+    for alias, target in nz.aliases("headers").items():
+        tbl, _, fld = target.partition(".")
+        if tbl == table and fld in keys:
+            keys[fld].append(alias)
+    return {f: tuple(k) for f, k in keys.items()}
+
+
+@lru_cache(maxsize=65536)
+def _field_scores(folded: str, table: str) -> tuple[tuple[int, str, float], ...]:
+    """(field order, field, score) of every field a folded header cell could be."""
+    out = []
+    for order, (fld, keys) in enumerate(_header_keys(table).items()):
+        score = max(header_cell_score(folded, k) for k in keys)
+        if score > 0:
+            out.append((order, fld, score))
+    return tuple(out)
+
+
+def header_cell_score(cell: str, key: str) -> float:
+    """How well a folded header cell matches a folded canonical header or alias.
+
+    3 exact; 2 when one starts with the other or the cell contains the key as
+    whole words (``Durée (minutes)``, ``Nombre d'usagers présents``); 1 + ratio
+    for a fuzzy match (ratio ≥ 0.8); 0 otherwise.
+    """
+    import difflib
+
+    if not cell or not key:
+        return 0.0
+    if cell == key:
+        return 3.0
+    short = min(len(cell), len(key))
+    if short >= 4 and (cell.startswith(key + " ") or key.startswith(cell + " ")):
+        return 2.0
+    if len(key) >= 5 and f" {key} " in f" {cell} ":
+        return 2.0
+    ratio = difflib.SequenceMatcher(None, cell, key).ratio()
+    return 1.0 + ratio if ratio >= HEADER_FUZZY_CUTOFF else 0.0
+
+
+def match_header_row(cells: tuple, raw_sheet: rawformat.RawSheet) -> tuple[dict[str, int], float]:
+    """Assign header cells to fields greedily, best score first; return mapping and total score."""
+    candidates = []
+    for col, cell in enumerate(cells):
+        if not isinstance(cell, str) or len(cell) > MAX_HEADER_LENGTH:
+            continue
+        for order, fld, score in _field_scores(nz.fold(cell), raw_sheet.table):
+            candidates.append((-score, col, order, fld))
+    candidates.sort()
+    mapping: dict[str, int] = {}
+    used: set[int] = set()
+    total = 0.0
+    for neg, col, _, fld in candidates:
+        if fld in mapping or col in used:
+            continue
+        mapping[fld] = col
+        used.add(col)
+        total -= neg
+    return mapping, total
+
+
+def min_header_matches(raw_sheet: rawformat.RawSheet) -> int:
+    """Fields that must be recognised for a row to be taken as the header (half, at least 2)."""
+    return max(2, (len(raw_sheet.columns) + 1) // 2)
+
+
+def find_header(sheet: Sheet, raw_sheet: rawformat.RawSheet, min_matches: int | None = None) -> HeaderMatch | None:
+    """The header row of ``sheet`` for ``raw_sheet`` among the first rows, or None.
+
+    The row recognising the most fields wins (best total score on ties, then the
+    highest row), so a title row above the header is skipped. A row must
+    recognise ``min_matches`` fields (default :func:`min_header_matches`; 2 when
+    the sheet's name already says what it is).
+    """
+    needed = min_header_matches(raw_sheet) if min_matches is None else min_matches
+    best: tuple[int, float, int] | None = None
+    best_mapping: dict[str, int] = {}
+    for index, (_, cells) in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        mapping, score = match_header_row(cells, raw_sheet)
+        if len(mapping) < needed:
+            continue
+        key = (len(mapping), score, -index)
+        if best is None or key > best:
+            best, best_mapping = key, mapping
+    if best is None:
+        return None
+    index = -best[2]
+    row_number, cells = sheet.rows[index]
+    used = set(best_mapping.values())
+    ignored = tuple(
+        (col, " ".join(str(c).split())) for col, c in enumerate(cells) if c is not None and col not in used
+    )
+    headers = {fld: " ".join(str(cells[col]).split()) for fld, col in best_mapping.items()}
+    return HeaderMatch(index, row_number, best_mapping, headers, ignored, best[1])
+
+
+@lru_cache(maxsize=1)
+def _sheet_keys() -> dict[str, str]:
+    return nz.aliases("sheets")
+
+
+def sheet_kind(name: str) -> str | None:
+    """Kind of a sheet from its name: users, pros, activities, identification, lists, or None."""
+    folded = nz.fold(name)
+    if not folded:
+        return None
+    try:
+        return nz.match_folded(folded, _sheet_keys())
+    except nz.ValueProblem:
+        return None
+
+
+# --------------------------------------------------------------------------- working records
+
+
+@dataclass
+class _Ctx:
+    """Everything the row cleaners need about the file and sheet being read."""
+
+    source_file: str
+    sheet: str
+    table: str
+    service: str | None
+    headers: dict[str, str]
+    start: str
+    end: str
+    notes: list[dict]
+
+    def note(self, row: int | None, fld: str | None, value: Any, issue: str, detail: str) -> None:
+        self.notes.append({
+            "source_file": self.source_file, "sheet": self.sheet, "row": row,
+            "column": self.headers.get(fld, fld) if fld else None,
+            "value": None if value is None else cell_text(value), "issue": issue, "detail": detail,
+        })
+
+    def col(self, fld: str) -> str:
+        return self.headers.get(fld) or _canonical_header(self.table, fld)
+
+
+def _canonical_header(table: str, fld: str) -> str:
+    for c in SHEETS_BY_TABLE[table].columns:
+        if c.field == fld:
+            return c.header
+    return fld
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass
+class _Candidate:
+    """A row that passed normalisation, waiting for the duplicate checks."""
+
+    table: str
+    values: dict[str, Any]
+    key: tuple  # raw data cells, for duplicate_row
+    month: str
+
+
+@dataclass
+class _SheetParse:
+    sheet: str
+    table: str
+    header: HeaderMatch | None
+    data_rows: list[tuple[int, tuple]]  # non-blank rows below the header
+    blank: int
+
+
+@dataclass
+class _State:
+    start: str
+    end: str
+    tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in DATA_TABLES})
+    rejected: list[dict] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+    raw_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    blank_rows: int = 0
+
+    def reject(self, table: str, source_file: str, sheet: str, row: int | None, reason: str,
+               detail: str, service: str | None) -> None:
+        self.rejected.append({
+            "table": table, "source_file": source_file, "sheet": sheet, "row": row,
+            "reason": reason, "detail": detail, "service_code": service,
+        })
+
+
+# --------------------------------------------------------------------------- row cleaners
+
+
+def _required_date(ctx: _Ctx, row: int, cells: dict[str, Any], fld: str) -> dt.date:
+    value = cells.get(fld)
+    try:
+        date = nz.parse_date(value)
+    except nz.ValueProblem as exc:
+        raise _Reject("date_invalid", f"{ctx.col(fld)} : {exc.message}") from None
+    if date is None:
+        raise _Reject("date_missing", f"{ctx.col(fld)} : cellule vide")
+    return date
+
+
+def _optional(ctx: _Ctx, row: int, cells: dict[str, Any], fld: str, parser, default=None, **kw):
+    """Parse an optional cell; on a problem keep the row, use ``default`` and note it."""
+    value = cells.get(fld)
+    try:
+        out = parser(value, **kw)
+    except nz.ValueProblem as exc:
+        shown_default = nz.UNKNOWN if isinstance(default, (nz.Place, nz.Requester)) else default
+        shown = f" : gardé comme « {shown_default} »" if shown_default is not None else " : laissé vide"
+        ctx.note(row, fld, value, f"value_{exc.kind}", f"{ctx.col(fld)} : {exc.message}{shown}")
+        return default
+    return default if out is None else out
+
+
+def _code(domain: str):
+    return lambda value: nz.match_code(domain, value)
+
+
+def clean_users_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
+    """One ``Usagers`` row → a ``users`` record (raises :class:`_Reject`)."""
+    date = _required_date(ctx, row, cells, "first_contact")
+    birth_year = _optional(ctx, row, cells, "birth_year", nz.parse_birth_year, ref_year=date.year)
+    place = _optional(ctx, row, cells, "commune", nz.parse_commune, default=nz.UNKNOWN_PLACE)
+    referrer = _optional(ctx, row, cells, "referrer", _code("referrers"), default=nz.UNKNOWN)
+    return {
+        "first_contact": date,
+        "gender": _optional(ctx, row, cells, "gender", nz.parse_gender),
+        "birth_year": birth_year,
+        "age": None if birth_year is None else date.year - birth_year,
+        "commune_nis": place.nis,
+        "residence": place.residence,
+        "basin": place.basin,
+        "income_source": _optional(ctx, row, cells, "income_source", _code("income_sources"), default=nz.UNKNOWN),
+        "referrer": referrer,
+        "first_line": nz.referrer_first_line().get(referrer),
+    }
+
+
+def clean_pros_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
+    """One ``Professionnels`` row → a ``pros`` record."""
+    date = _required_date(ctx, row, cells, "first_contact")
+    requesting = _optional(ctx, row, cells, "requesting_service", _code("requesting_services"))
+    if requesting is None:
+        if cells.get("requesting_service") is None:
+            ctx.note(row, "requesting_service", None, "value_default",
+                     f"{ctx.col('requesting_service')} : vide, classé « Autre »")
+        requesting = "autre"
+    place = _optional(ctx, row, cells, "origin", nz.parse_commune, default=nz.UNKNOWN_PLACE)
+    return {
+        "first_contact": date,
+        "requesting_service": requesting,
+        "origin_region": place.region,
+        "origin_commune_nis": place.nis,
+    }
+
+
+@lru_cache(maxsize=1)
+def _activity_axis() -> dict[str, str]:
+    ref = reference.table("activity_types")
+    return dict(zip(ref["code"], ref["axis"], strict=True))
+
+
+def _count_max(table: str, column: str) -> int | None:
+    for c in schema.TABLES[table]:
+        if c.name == column:
+            return None if c.max is None else int(c.max)
+    return None
+
+
+def activity_counts(workers: int | None, users: int | None, pros: int | None) -> tuple:
+    """Apply the empty-cell rule to an activity's head counts.
+
+    An empty count of users or of professionals present is 0 when the other is
+    filled, unknown when both are empty; an empty number of workers stays unknown.
+    """
+    if users is None and pros is not None:
+        users = 0
+    elif pros is None and users is not None:
+        pros = 0
+    return workers, users, pros
+
+
+def clean_activities_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
+    """One ``Activités`` row → an ``activities`` record."""
+    date = _required_date(ctx, row, cells, "date")
+    raw_type = cells.get("activity_type")
+    try:
+        activity_type = nz.match_code("activity_types", raw_type)
+    except nz.ValueProblem as exc:
+        raise _Reject("activity_type_unknown", f"{ctx.col('activity_type')} : {exc.message}") from None
+    if activity_type is None:
+        raise _Reject("activity_type_missing", f"{ctx.col('activity_type')} : cellule vide")
+    counts = {}
+    for fld, column in (("workers", "workers"), ("users_present", "users_present"), ("pros_present", "pros_present")):
+        try:
+            counts[column] = nz.parse_count(cells.get(fld), maximum=_count_max("activities", column))
+        except nz.ValueProblem as exc:
+            raise _Reject("count_invalid", f"{ctx.col(fld)} : {exc.message}") from None
+    workers, users, pros = activity_counts(counts["workers"], counts["users_present"], counts["pros_present"])
+    return {
+        "date": date,
+        "activity_type": activity_type,
+        "axis": _activity_axis()[activity_type],
+        "place": _optional(ctx, row, cells, "place", _code("places")),
+        "workers": workers,
+        "users_present": users,
+        "pros_present": pros,
+        "duration_min": _optional(ctx, row, cells, "duration", nz.parse_duration),
+    }
+
+
+@lru_cache(maxsize=1)
+def _waves() -> list[tuple[str, str, str]]:
+    ref = reference.table("census_waves")
+    return list(zip(ref["code"], ref["start"], ref["end"], strict=True))
+
+
+def census_wave(month: str) -> str | None:
+    """The census wave whose months include ``month`` (``YYYY-MM``), or None."""
+    for code, start, end in _waves():
+        if start <= month <= end:
+            return code
+    return None
+
+
+def clean_census_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
+    """One census row → a ``census`` record (wave from the demand date)."""
+    raw_service = cells.get("service")
+    service = ctx.service
+    if raw_service is not None or service is None:
+        try:
+            service = nz.match_service(raw_service)
+        except nz.ValueProblem as exc:
+            raise _Reject("service_unknown", f"{ctx.col('service')} : {exc.message}") from None
+        if service is None:
+            raise _Reject("service_unknown", f"{ctx.col('service')} : cellule vide")
+    date = _required_date(ctx, row, cells, "demand_date")
+    wave = census_wave(nz.month_of(date))
+    if wave is None:
+        raise _Reject("date_out_of_wave",
+                      f"{ctx.col('demand_date')} : {nz.show(cells.get('demand_date'))} hors des vagues du recensement")
+    try:
+        outcome = nz.match_code("census_outcomes", cells.get("outcome"))
+    except nz.ValueProblem as exc:
+        raise _Reject("outcome_unknown", f"{ctx.col('outcome')} : {exc.message}") from None
+    if outcome is None:
+        raise _Reject("outcome_missing", f"{ctx.col('outcome')} : cellule vide")
+    who = _optional(ctx, row, cells, "requester", nz.parse_requester, default=nz.Requester(None, None, None))
+    place = _optional(ctx, row, cells, "commune", nz.parse_commune, default=nz.UNKNOWN_PLACE)
+    return {
+        "wave": wave,
+        "service_code": service,
+        "demand_date": date,
+        "requester": who.requester,
+        "requester_sector": who.sector,
+        "first_line": who.first_line,
+        "age": _optional(ctx, row, cells, "age", nz.parse_age, ref_year=date.year),
+        "gender": _optional(ctx, row, cells, "gender", nz.parse_gender),
+        "commune_nis": place.nis,
+        "residence": place.residence,
+        "public": _optional(ctx, row, cells, "public", _code("publics")),
+        "followup_requested": _optional(ctx, row, cells, "followup_requested", _code("followups")),
+        "outcome": outcome,
+        "reorientation_reason": _optional(ctx, row, cells, "reorientation_reason", _code("reorientation_reasons")),
+        "destination_full": _optional(ctx, row, cells, "destination_full", _code("yes_no_unknown")),
+        "first_appointment": _optional(ctx, row, cells, "first_appointment", nz.parse_date),
+    }
+
+
+ROW_CLEANERS = {
+    "users": clean_users_row,
+    "pros": clean_pros_row,
+    "activities": clean_activities_row,
+    "census": clean_census_row,
+}
+
+
+# --------------------------------------------------------------------------- sheets and files
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        return nz.parse_date(value) is not None
+    except nz.ValueProblem:
+        return False
+
+
+def is_total_row(cells: tuple, date_cell: Any, after_last_dated: bool) -> bool:
+    """A total row: a cell reading total/sous-total/somme, or only numbers below the data.
+
+    A row with a readable date is never a total (a comment « total 3 séances »
+    does not make a data row a total). The numbers-only form is only recognised
+    after the last row with a date, so that a data row that merely lacks its
+    date is set aside as such, not as a total.
+    """
+    if _is_date(date_cell):
+        return False
+    for c in cells:
+        if isinstance(c, str):
+            folded = nz.fold(c)
+            if any(folded == w or folded.startswith(w + " ") for w in TOTAL_WORDS):
+                return True
+    if after_last_dated and date_cell is None:
+        filled = [c for c in cells if c is not None]
+        return bool(filled) and all(
+            isinstance(c, (int, float)) and not isinstance(c, bool) for c in filled
+        )
+    return False
+
+
+def parse_sheet(sheet: Sheet, table: str, header: HeaderMatch | None) -> _SheetParse:
+    """Split a sheet into its non-blank data rows (below the header) and a blank count."""
+    start = header.index + 1 if header else 0
+    rows = sheet.rows[start:]
+    data = [(n, cells) for n, cells in rows if any(c is not None for c in cells)]
+    last_data = data[-1][0] if data else 0
+    blank = sum(1 for n, cells in rows if n < last_data and not any(c is not None for c in cells))
+    return _SheetParse(sheet.name, table, header, data, blank)
+
+
+def _cells_of(cells: tuple, header: HeaderMatch) -> dict[str, Any]:
+    return {fld: (cells[col] if col < len(cells) else None) for fld, col in header.columns.items()}
+
+
+def _identification_value(sheet: Sheet, labels: tuple[str, ...]) -> Any:
+    """The value next to (else below) a label cell of the Identification sheet."""
+    folded_labels = {nz.fold(x) for x in rawformat.IDENTIFICATION_FIELDS} | {"nom du service", "code"}
+    grid = {(i, j): c for i, (_, cells) in enumerate(sheet.rows) for j, c in enumerate(cells)}
+    for (i, j), c in sorted(grid.items()):
+        if not isinstance(c, str) or nz.fold(c) not in labels:
+            continue
+        right = [grid[(i, k)] for k in range(j + 1, j + 4) if grid.get((i, k)) is not None]
+        if right and not (isinstance(right[0], str) and nz.fold(right[0]) in folded_labels):
+            return right[0]
+        below = grid.get((i + 1, j))
+        if below is not None and not (isinstance(below, str) and nz.fold(below) in folded_labels):
+            return below
+    return None
+
+
+def identify_service(wb: Workbook) -> tuple[str | None, str | None]:
+    """Service code of a tracking workbook and a French note on how it was found.
+
+    ``Code service`` of the Identification sheet first, then ``Service`` (name
+    or alias, fuzzy), then the file name; ``(None, reason)`` if all fail.
+    """
+    id_sheets = [s for s in wb.sheets if sheet_kind(s.name) == "identification"]
+    tried: list[str] = []
+    for sheet in id_sheets:
+        for labels in (("code service", "code"), ("service", "nom du service")):
+            value = _identification_value(sheet, labels)
+            if value is None:
+                continue
+            try:
+                code = nz.match_service(value, "prr")
+            except nz.ValueProblem:
+                tried.append(nz.show(value))
+                continue
+            if code is not None:
+                return code, None
+    stem = Path(wb.relpath).with_suffix("").as_posix().replace("/", " ")
+    try:
+        code = nz.match_service(stem, "prr")
+    except nz.ValueProblem:
+        code = None
+    if code is not None:
+        why = f"service non reconnu dans l'Identification ({', '.join(tried)})" if tried else \
+            "Identification absente ou vide"
+        return code, f"{why} : service {code} déduit du nom du fichier"
+    if tried:
+        return None, f"service non reconnu ({', '.join(tried)}), ni dans le nom du fichier"
+    return None, "service absent de l'Identification et du nom du fichier"
+
+
+def classify_sheet(sheet: Sheet) -> tuple[str | None, HeaderMatch | None]:
+    """Table a sheet feeds (users, pros, activities, census) and its header, or (kind, None).
+
+    Census sheets are recognised by their headers only; tracking sheets by name,
+    else by headers. Returns ``("identification"|"lists"|"hidden", None)`` for
+    sheets that are not data and ``(None, None)`` when nothing fits.
+    """
+    kind = sheet_kind(sheet.name)
+    if kind in ("identification", "lists"):
+        return kind, None
+    census = find_header(sheet, rawformat.CENSUS)
+    if census is not None and len(census.columns) >= min_header_matches(rawformat.CENSUS):
+        return "census", census
+    if kind in TRACKING_TABLES:
+        return kind, find_header(sheet, SHEETS_BY_TABLE[kind], min_matches=NAMED_SHEET_MIN_MATCHES)
+    if sheet.hidden:
+        return "hidden", None
+    best: tuple[float, str, HeaderMatch] | None = None
+    for raw_sheet in rawformat.TRACKING_SHEETS:
+        header = find_header(sheet, raw_sheet)
+        if header is None:
+            continue
+        share = len(header.columns) / len(raw_sheet.columns)
+        if best is None or (share, header.score) > (best[0], best[2].score):
+            best = (share, raw_sheet.table, header)
+    if best is not None:
+        return best[1], best[2]
+    return None, None
+
+
+def _fingerprint(parses: list[_SheetParse]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(parses, key=lambda p: (p.table, p.sheet)):
+        fields = sorted(p.header.columns) if p.header else []
+        h.update(p.table.encode())
+        for _, cells in p.data_rows:
+            if p.header:
+                values = _cells_of(cells, p.header)
+                h.update("\x1f".join(cell_text(values[f]) for f in fields).encode())
+            else:
+                h.update("\x1f".join(cell_text(c) for c in cells).encode())
+            h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def _process_workbook(wb: Workbook, state: _State, seen_sha: dict[str, str],
+                      seen_content: dict[tuple, str], candidates: list[tuple[str, str, str | None, _Candidate, int]]) -> None:
+    file_row = {"source_file": wb.relpath, "sha256": wb.sha256, "instrument": "inconnu",
+                "service_code": None, "status": "used", "detail": wb.note}
+    state.files.append(file_row)
+    if not wb.ok:
+        file_row.update(status="unreadable", detail=wb.detail)
+        state.reject("file", wb.relpath, "", None, f"file_{wb.reason}", wb.detail, None)
+        return
+
+    parses: list[_SheetParse] = []
+    has_identification = False
+    for sheet in wb.sheets:
+        if sheet.is_empty():
+            continue
+        kind, header = classify_sheet(sheet)
+        if kind == "identification":
+            has_identification = True
+            continue
+        if kind in ("lists", "hidden"):
+            continue
+        if kind is None:
+            n = sum(1 for _, cells in sheet.rows if any(c is not None for c in cells))
+            state.reject("file", wb.relpath, sheet.name, None, "sheet_unrecognised",
+                         f"feuille « {sheet.name} » non reconnue ({n} lignes non vides ignorées)", None)
+            continue
+        parses.append(parse_sheet(sheet, kind, header))
+
+    tables = {p.table for p in parses}
+    instrument = "census" if "census" in tables else ("tracking" if tables or has_identification else "inconnu")
+    file_row["instrument"] = instrument
+    if instrument == "inconnu":
+        file_row.update(status="unrecognised", detail="aucune feuille de suivi ni de recensement reconnue")
+        state.reject("file", wb.relpath, "", None, "file_unrecognised", file_row["detail"], None)
+        return
+
+    service: str | None = None
+    service_problem: str | None = None
+    if tables & set(TRACKING_TABLES) or instrument == "tracking":
+        service, how = identify_service(wb)
+        if service is None:
+            service_problem = how
+        elif how:
+            state.notes.append({"source_file": wb.relpath, "sheet": "", "row": None, "column": None,
+                                "value": None, "issue": "service_from_filename", "detail": how})
+    file_row["service_code"] = service
+    if instrument == "tracking":
+        present = {p.table for p in parses}
+        for table in TRACKING_TABLES:
+            if table not in present:
+                state.notes.append({"source_file": wb.relpath, "sheet": SHEETS_BY_TABLE[table].name, "row": None,
+                                    "column": None, "value": None, "issue": "sheet_missing",
+                                    "detail": f"feuille « {SHEETS_BY_TABLE[table].name} » absente ou vide"})
+
+    duplicate_of = seen_sha.get(wb.sha256)
+    fingerprint = (service, _fingerprint(parses))
+    if duplicate_of is None and any(p.data_rows for p in parses):
+        duplicate_of = seen_content.get(fingerprint)
+    if duplicate_of is not None:
+        file_row.update(status="duplicate", detail=f"copie de « {duplicate_of} » (même contenu)")
+    else:
+        seen_sha[wb.sha256] = wb.relpath
+        seen_content.setdefault(fingerprint, wb.relpath)
+    if service_problem and duplicate_of is None:
+        file_row.update(status="unrecognised", detail=service_problem)
+        state.reject("file", wb.relpath, "", None, "service_unknown", service_problem, None)
+
+    for parse in parses:
+        set_aside: tuple[str, str] | None = None
+        if duplicate_of is not None:
+            set_aside = ("duplicate_submission", f"classeur identique à « {duplicate_of} »")
+        elif service_problem and parse.table != "census":
+            set_aside = ("service_unknown", service_problem)
+        _process_sheet(wb, parse, service, state, candidates, set_aside)
+
+
+def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state: _State,
+                   candidates: list, set_aside: tuple[str, str] | None) -> None:
+    key = (wb.relpath, parse.sheet, parse.table)
+    state.raw_counts[key] = state.raw_counts.get(key, 0) + len(parse.data_rows)
+    state.blank_rows += parse.blank
+    header = parse.header
+    ctx = _Ctx(wb.relpath, parse.sheet, parse.table, service if parse.table != "census" else None,
+               header.headers if header else {}, state.start, state.end, state.notes)
+    row_service = service if parse.table != "census" else None
+
+    def reject(row: int, reason: str, detail: str, svc: str | None = row_service) -> None:
+        state.reject(parse.table, wb.relpath, parse.sheet, row, reason, detail, svc)
+
+    if set_aside is not None:
+        for row, _ in parse.data_rows:
+            reject(row, *set_aside)
+        return
+    if header is None:
+        for row, _ in parse.data_rows:
+            reject(row, "header_not_found",
+                   f"feuille « {parse.sheet} » : ligne d'en-têtes introuvable, colonnes non identifiables")
+        return
+    for col, text in header.ignored:
+        ctx.note(None, None, text, "column_ignored", f"colonne « {text} » (colonne {col + 1}) ignorée")
+    missing = [f for f in REQUIRED_FIELDS[parse.table] if f not in header.columns]
+    if parse.table == "census" and "service" not in header.columns:
+        try:
+            ctx.service = nz.match_service(Path(wb.relpath).stem, "census")
+        except nz.ValueProblem:
+            missing.append("service")
+    if missing:
+        names = ", ".join(f"« {_canonical_header(parse.table, f)} »" for f in missing)
+        for row, _ in parse.data_rows:
+            reject(row, "column_missing", f"colonne obligatoire absente : {names}")
+        return
+
+    date_col = header.columns[DATE_FIELD[parse.table]]
+    dated = [n for n, cells in parse.data_rows if date_col < len(cells) and cells[date_col] is not None]
+    last_dated = dated[-1] if dated else 0
+    seen_rows: dict[tuple, int] = {}
+    cleaner = ROW_CLEANERS[parse.table]
+    fields = sorted(header.columns)
+    for row, cells in parse.data_rows:
+        values = _cells_of(cells, header)
+        if is_total_row(cells, values[DATE_FIELD[parse.table]], row > last_dated):
+            reject(row, "total_row", "ligne de total : " + " | ".join(cell_text(c) for c in cells if c is not None))
+            continue
+        if all(v is None for v in values.values()):
+            reject(row, "no_data", "aucune valeur dans les colonnes reconnues ; contenu : "
+                   + " | ".join(cell_text(c) for c in cells if c is not None))
+            continue
+        try:
+            record = cleaner(ctx, row, values)
+        except _Reject as exc:
+            svc = row_service
+            if parse.table == "census":
+                svc = ctx.service if ctx.service else _safe_service(values.get("service"))
+            reject(row, exc.reason, exc.detail, svc)
+            continue
+        date = record[DATE_FIELD[parse.table]]
+        month = nz.month_of(date)
+        svc = record.get("service_code", row_service)
+        if parse.table != "census" and not (state.start <= month <= state.end):
+            reject(row, "date_out_of_period",
+                   f"{ctx.col(DATE_FIELD[parse.table])} : {nz.show(values[DATE_FIELD[parse.table]])} "
+                   f"hors de la période {state.start} → {state.end}")
+            continue
+        raw_key = tuple(cell_text(values[f]) for f in fields)
+        if raw_key in seen_rows:
+            reject(row, "duplicate_row", f"ligne identique à la ligne {seen_rows[raw_key]} de la même feuille", svc)
+            continue
+        seen_rows[raw_key] = row
+        record.update(source_file=wb.relpath, sheet=parse.sheet, row=row)
+        if parse.table != "census":
+            record["service_code"] = service
+        record["month"] = month
+        candidates.append((parse.table, wb.relpath, svc, _Candidate(parse.table, record, raw_key, month), row))
+
+
+def _safe_service(value: Any) -> str | None:
+    try:
+        return nz.match_service(value)
+    except nz.ValueProblem:
+        return None
+
+
+def _resolve_duplicate_months(candidates: list, state: _State) -> None:
+    """Keep one file per service × sheet × month (see module docstring, rule 9)."""
+    counts: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
+    for table, source, svc, cand, _ in candidates:
+        if table in TRACKING_TABLES:
+            counts[(svc, table, cand.month)][source] += 1
+    winners: dict[tuple[str, str, str], str] = {}
+    for key, per_file in counts.items():
+        winners[key] = max(per_file, key=lambda f: (per_file[f], f))
+    for table, source, svc, cand, row in candidates:
+        if table in TRACKING_TABLES:
+            winner = winners[(svc, table, cand.month)]
+            if winner != source:
+                n = counts[(svc, table, cand.month)][winner]
+                state.reject(table, source, cand.values["sheet"], row, "duplicate_month",
+                             f"mois {cand.month} aussi envoyé par le service dans « {winner} » "
+                             f"({n} lignes), fichier retenu pour ce mois", svc)
+                continue
+        state.tables[table].append(cand.values)
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def to_frame(records: list[dict], table: str) -> pd.DataFrame:
+    """Records → a frame with exactly the schema's columns and dtypes."""
+    cols = schema.TABLES[table]
+    data = {}
+    for c in cols:
+        values = [r.get(c.name) for r in records]
+        if c.dtype.startswith("datetime64"):
+            series = pd.Series(pd.to_datetime(pd.Series(values, dtype="object")), dtype=c.dtype)
+        elif c.dtype == "boolean":
+            series = pd.Series(pd.array(values, dtype="boolean"))
+        elif c.dtype in ("Int64", "int64"):
+            series = pd.Series(pd.array(values, dtype="Int64")).astype(c.dtype)
+        elif c.dtype == "Float64":
+            series = pd.Series(pd.array(values, dtype="Float64"))
+        else:
+            series = pd.Series(values, dtype=c.dtype)
+        data[c.name] = series
+    return pd.DataFrame(data, columns=[c.name for c in cols])
+
+
+SORT_KEYS = {
+    "users": ["source_file", "sheet", "row"],
+    "pros": ["source_file", "sheet", "row"],
+    "activities": ["source_file", "sheet", "row"],
+    "census": ["source_file", "sheet", "row"],
+    "submissions": ["service_code", "month"],
+    "rejected": ["source_file", "sheet", "table", "row", "reason"],
+    "files": ["source_file"],
+    "accounting": ["source_file", "sheet", "table"],
+}
+
+
+def sort_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Deterministic row order of a clean table."""
+    keys = SORT_KEYS.get(table, list(df.columns))
+    return df.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
+
+
+def _notes_frame(notes: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(notes, columns=list(NOTES_COLUMNS))
+    df = df.astype({c: "string" for c in NOTES_COLUMNS if c != "row"})
+    df["row"] = pd.array(df["row"].tolist(), dtype="Int64")
+    return df.sort_values(["source_file", "sheet", "row", "column", "issue"], kind="mergesort",
+                          na_position="first").reset_index(drop=True)
+
+
+@dataclass
+class CleanResult:
+    """The clean tables of a run and what was set aside, with a French summary."""
+
+    tables: dict[str, pd.DataFrame]
+    start: str
+    end: str
+    notes: pd.DataFrame = field(default_factory=lambda: _notes_frame([]))
+    blank_rows: int = 0
+    ignored_files: list[tuple[str, str]] = field(default_factory=list)
+
+    def write(self, out_dir: Path) -> list[Path]:
+        """Write ``<out_dir>/<table>.parquet`` for every table (+ ``notes.parquet``)."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name in TABLE_NAMES:
+            path = out_dir / f"{name}.parquet"
+            sort_table(self.tables[name], name).to_parquet(path, index=False)
+            paths.append(path)
+        notes_path = out_dir / "notes.parquet"
+        self.notes.to_parquet(notes_path, index=False)
+        paths.append(notes_path)
+        return paths
+
+    def rejected_by_reason(self) -> pd.DataFrame:
+        """Count of set-aside rows (and whole files/sheets) by table and reason, French labels."""
+        rej = self.tables["rejected"]
+        if rej.empty:
+            return pd.DataFrame(columns=["table", "reason", "motif", "n"])
+        out = rej.groupby(["table", "reason"], observed=True).size().rename("n").reset_index()
+        out["motif"] = out["reason"].map(REASONS_FR).fillna(out["reason"])
+        return out[["table", "reason", "motif", "n"]].sort_values(["table", "n", "reason"],
+                                                                   ascending=[True, False, True],
+                                                                   kind="mergesort").reset_index(drop=True)
+
+    def metrics(self) -> dict:
+        """Row counts for the run's metrics (``rows.<table>``) and the cleaning's own counts."""
+        files = self.tables["files"]
+        acc = self.tables["accounting"]
+        return {
+            "rows": {t: int(len(self.tables[t])) for t in DATA_TABLES},
+            "clean": {
+                "files_read": int(len(files)),
+                "files_used": int((files["status"] == "used").sum()),
+                "files_set_aside": int((files["status"] != "used").sum()),
+                "raw_rows": int(acc["raw_rows"].sum()),
+                "rejected_rows": int(acc["rejected_rows"].sum()),
+                "blank_rows": int(self.blank_rows),
+            },
+        }
+
+    def summary_fr(self) -> str:
+        """A short French account of the cleaning: files, rows per table, the accounting check."""
+        files = self.tables["files"]
+        acc = self.tables["accounting"]
+        status_fr = {"used": "retenu", "duplicate": "doublon", "unreadable": "illisible",
+                     "unrecognised": "non reconnu"}
+        lines = [f"Nettoyage des données brutes, période {self.start} → {self.end}."]
+        by_status = files["status"].value_counts()
+        parts = [f"{fmt_int(by_status.get(s, 0))} {status_fr[s]}{'s' if by_status.get(s, 0) > 1 else ''}"
+                 for s in status_fr if by_status.get(s, 0)]
+        lines.append(f"Fichiers lus : {fmt_int(len(files))} ({', '.join(parts) or 'aucun'}).")
+        for row in files[files["status"] != "used"].itertuples():
+            lines.append(f"  – mis de côté : {row.source_file} ({status_fr.get(row.status, row.status)}) : {row.detail}")
+        if self.ignored_files:
+            lines.append("Fichiers ignorés : " + "; ".join(f"{p} ({why})" for p, why in self.ignored_files) + ".")
+        lines.append("Lignes par table (brutes = retenues + écartées) :")
+        for table in DATA_TABLES:
+            sel = acc[acc["table"] == table]
+            lines.append(
+                f"  – {TABLES_FR[table]} : {fmt_int(sel['raw_rows'].sum())} brutes, "
+                f"{fmt_int(len(self.tables[table]))} retenues, {fmt_int(sel['rejected_rows'].sum())} écartées"
+            )
+        reasons = self.rejected_by_reason()
+        if not reasons.empty:
+            grouped = reasons.groupby(["reason", "motif"], observed=True)["n"].sum().sort_values(ascending=False)
+            lines.append("Motifs de mise à l'écart : " + "; ".join(
+                f"{motif} {fmt_int(n)}" for (_, motif), n in grouped.items()) + ".")
+        ok = bool((acc["raw_rows"] == acc["clean_rows"] + acc["rejected_rows"]).all())
+        lines.append(
+            f"Contrôle : lignes brutes = retenues + écartées pour chacun des {fmt_int(len(acc))} couples fichier × feuille "
+            f"({fmt_int(acc['raw_rows'].sum())} = {fmt_int(acc['clean_rows'].sum())} + "
+            f"{fmt_int(acc['rejected_rows'].sum())}) : {'vérifié' if ok else 'ÉCHEC'}. "
+            f"Lignes vides ignorées : {fmt_int(self.blank_rows)}."
+        )
+        if not self.notes.empty:
+            counts = self.notes["issue"].value_counts()
+            issue_fr = {"column_ignored": "colonnes ignorées", "sheet_missing": "feuilles absentes",
+                        "service_from_filename": "services identifiés par le nom du fichier",
+                        "value_default": "valeurs vides classées « Autre »"}
+            value_issues = int(counts[[i for i in counts.index if i.startswith("value_") and i != "value_default"]].sum())
+            bits = [f"{fmt_int(n)} {issue_fr[i]}" for i, n in counts.items() if i in issue_fr]
+            if value_issues:
+                bits.append(f"{fmt_int(value_issues)} valeurs non reconnues gardées comme inconnues")
+            lines.append("Remarques : " + "; ".join(bits) + ".")
+        return "\n".join(lines)
+
+
+def _accounting(state: _State, tables: dict[str, pd.DataFrame], rejected: pd.DataFrame) -> pd.DataFrame:
+    clean_counts: Counter = Counter()
+    for table in DATA_TABLES:
+        df = tables[table]
+        for key, n in df.groupby(["source_file", "sheet"], observed=True).size().items():
+            clean_counts[(key[0], key[1], table)] = int(n)
+    rej = rejected[rejected["row"].notna() & (rejected["table"] != "file")]
+    rej_counts: Counter = Counter()
+    for key, n in rej.groupby(["source_file", "sheet", "table"], observed=True).size().items():
+        rej_counts[tuple(key)] = int(n)
+    keys = set(state.raw_counts) | set(clean_counts) | set(rej_counts)
+    records = [{
+        "source_file": f, "sheet": s, "table": t, "raw_rows": state.raw_counts.get((f, s, t), 0),
+        "clean_rows": clean_counts.get((f, s, t), 0), "rejected_rows": rej_counts.get((f, s, t), 0),
+    } for f, s, t in keys]
+    return to_frame(records, "accounting")
+
+
+def _submissions(tables: dict[str, pd.DataFrame], files: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    funded = reference.funded_services(start, end)
+    months = nz.months_between(start, end)
+    returned = {t: set(zip(tables[t]["service_code"], tables[t]["month"], strict=True)) for t in TRACKING_TABLES}
+    used = files[(files["status"] == "used") & (files["instrument"] == "tracking") & files["service_code"].notna()]
+    files_of = used.groupby("service_code")["source_file"].agg(lambda s: "; ".join(sorted(s))).to_dict()
+    records = []
+    for code in funded["code"]:
+        for month in months:
+            records.append({
+                "service_code": code, "month": month,
+                "returned_activities": (code, month) in returned["activities"],
+                "returned_users": (code, month) in returned["users"],
+                "returned_pros": (code, month) in returned["pros"],
+                "files": files_of.get(code),
+            })
+    return to_frame(records, "submissions")
+
+
+def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
+    """Clean every raw file under ``raw_dir`` for the months ``start``..``end`` (``YYYY-MM``).
+
+    Raises :class:`~analysis.errors.InputError` if the folder does not exist,
+    :class:`~analysis.errors.NoDataInPeriod` if tracking rows exist but none in
+    the period and no census row was kept, and
+    :class:`~analysis.errors.NoUsableInput` if no row at all could be kept.
+    """
+    raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir():
+        raise InputError(f"dossier de données brutes introuvable : {raw_dir}")
+    workbooks, ignored = read_folder(raw_dir)
+    state = _State(start, end)
+    seen_sha: dict[str, str] = {}
+    seen_content: dict[tuple, str] = {}
+    candidates: list = []
+    for wb in workbooks:
+        _process_workbook(wb, state, seen_sha, seen_content, candidates)
+    _resolve_duplicate_months(candidates, state)
+
+    tables = {t: to_frame(state.tables[t], t) for t in DATA_TABLES}
+    files = to_frame(state.files, "files")
+    rejected = to_frame(state.rejected, "rejected")
+    tables["submissions"] = _submissions(tables, files, start, end)
+    tables["rejected"] = rejected
+    tables["files"] = files
+    tables["accounting"] = _accounting(state, tables, rejected)
+    tables = {t: sort_table(tables[t], t) for t in TABLE_NAMES}
+    for name, df in tables.items():
+        schema.validate(df, name)
+    acc = tables["accounting"]
+    bad = acc[acc["raw_rows"] != acc["clean_rows"] + acc["rejected_rows"]]
+    assert bad.empty, f"row accounting does not balance:\n{bad.to_string()}"
+
+    result = CleanResult(tables, start, end, _notes_frame(state.notes), state.blank_rows, ignored)
+    _raise_if_nothing_usable(result, len(workbooks))
+    return result
+
+
+def _raise_if_nothing_usable(result: CleanResult, n_files: int) -> None:
+    t = result.tables
+    kept = sum(len(t[name]) for name in DATA_TABLES)
+    tracking_kept = sum(len(t[name]) for name in TRACKING_TABLES)
+    out_of_period = int((t["rejected"]["reason"] == "date_out_of_period").sum())
+    if tracking_kept == 0 and out_of_period and len(t["census"]) == 0:
+        raise NoDataInPeriod(
+            f"aucune ligne de suivi dans la période {result.start} → {result.end} "
+            f"({fmt_int(out_of_period)} lignes datées hors période) : vérifiez --start et --end"
+        )
+    if kept == 0:
+        unusable = int((t["files"]["status"] != "used").sum())
+        raise NoUsableInput(
+            f"aucune donnée utilisable dans {n_files} fichier(s) lu(s) ({unusable} mis de côté) : "
+            "voir le détail des fichiers et des lignes écartées"
+            if n_files else "aucun classeur ni fichier CSV dans le dossier de données brutes"
+        )
+
+
+def load_clean(clean_dir: Path) -> dict[str, pd.DataFrame]:
+    """Read the clean tables written by :meth:`CleanResult.write`, with the schema's dtypes."""
+    clean_dir = Path(clean_dir)
+    out = {}
+    for name in TABLE_NAMES:
+        path = clean_dir / f"{name}.parquet"
+        if not path.exists():
+            raise InputError(f"table nettoyée manquante : {path} (relancer le nettoyage)")
+        df = pd.read_parquet(path)
+        out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name]})[schema.columns(name)]
+    return out

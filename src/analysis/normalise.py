@@ -1,0 +1,898 @@
+"""Small pure functions turning one raw cell into one clean value.
+
+Each parser returns the clean value, ``None`` for an empty cell, or raises
+:class:`ValueProblem` (a short ``kind`` code and a French message quoting the raw
+value) when the cell cannot be read. Parsers never guess silently: the caller
+(:mod:`analysis.clean`) decides whether a problem sets the row aside or keeps
+the row with the value unknown, and records it either way.
+
+Vocabulary (category labels as people type them) lives in
+``data/reference/aliases.csv`` (``domain,alias,code``). A raw label is matched
+after :func:`fold` (lower case, no accents, punctuation as spaces), in this
+order: an alias or a reference label or code of the domain; a word meaning
+"unknown"; the unique label that starts with the raw text (``Activité
+communautaire``); the longest label the raw text starts with (``Autre :
+police``); finally a conservative fuzzy match (difflib ratio ≥ 0.85, unambiguous).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from analysis import reference
+from analysis.config import REFERENCE_DIR
+
+ALIASES_FILE = "aliases.csv"
+#: difflib ratio above which a misspelt label is accepted (and only if unambiguous).
+FUZZY_CUTOFF = 0.85
+#: two fuzzy candidates with different codes closer than this are ambiguous.
+FUZZY_MARGIN = 0.03
+#: shortest raw text matched by prefix or fuzzily (shorter ones must be exact).
+MIN_TOLERANT_LENGTH = 4
+#: Excel's day zero for the 1900 date system (serial 1 = 1900-01-01, with Lotus' 1900 leap bug).
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
+#: two-digit years: ``yy <= 50`` is 20yy, otherwise 19yy.
+TWO_DIGIT_YEAR_PIVOT = 50
+#: bare numbers below this are hours (``1,5`` = 90 min), from it on minutes (``90``).
+DURATION_HOURS_BELOW = 10
+MAX_DURATION_MIN = 24 * 60
+MAX_AGE = 120
+BRUSSELS_REGION = "bruxelles"
+UNKNOWN = "inconnu"
+
+
+class ValueProblem(ValueError):
+    """A raw cell that cannot be read.
+
+    ``kind`` is a short code (``invalid``, ``impossible``, ``negative``,
+    ``absurd``, ``unmatched``, ``ambiguous``); ``message`` is French and quotes
+    the raw value.
+    """
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+# --------------------------------------------------------------------------- text
+
+
+def fold(text: Any) -> str:
+    """Fold a label for matching: lower case, no accents, punctuation as spaces.
+
+    ``"Permanence d'écoute – Élaboration\\n"`` → ``"permanence d ecoute elaboration"``.
+    """
+    if text is None:
+        return ""
+    return _fold(str(text))
+
+
+@lru_cache(maxsize=262144)
+def _fold(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text)
+    s = "".join(c for c in s if not unicodedata.combining(c)).lower()
+    s = s.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    s = re.sub(r"[^0-9a-z]+", " ", s)
+    return " ".join(s.split())
+
+
+def is_blank(value: Any) -> bool:
+    """True for ``None``, NaN, NA and strings made only of whitespace."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def show(value: Any) -> str:
+    """A raw value as the user typed it, for French messages (« … »)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if isinstance(value, dt.date):
+        value = value.strftime("%d/%m/%Y")
+    text = " ".join(str(value).split())
+    return f"« {text} »"
+
+
+def month_of(date: dt.date) -> str:
+    """``date(2021, 10, 4)`` → ``"2021-10"``."""
+    return f"{date.year:04d}-{date.month:02d}"
+
+
+def months_between(start: str, end: str) -> list[str]:
+    """Every ``YYYY-MM`` month from ``start`` to ``end`` inclusive."""
+    y, m = int(start[:4]), int(start[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= end:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+@cache
+def _aliases(ref_dir: str) -> pd.DataFrame:
+    return pd.read_csv(Path(ref_dir) / ALIASES_FILE, dtype=str, keep_default_na=False)
+
+
+def aliases(domain: str, ref_dir: Path = REFERENCE_DIR) -> dict[str, str]:
+    """Folded alias → code for one domain of ``aliases.csv``."""
+    return dict(_domain_aliases(domain, str(ref_dir)))
+
+
+@cache
+def _domain_aliases(domain: str, ref_dir: str) -> tuple[tuple[str, str], ...]:
+    df = _aliases(ref_dir)
+    sel = df[df["domain"] == domain]
+    return tuple((fold(a), c) for a, c in zip(sel["alias"], sel["code"], strict=True) if fold(a))
+
+
+@cache
+def unknown_words(ref_dir: str = str(REFERENCE_DIR)) -> frozenset[str]:
+    """Folded words meaning "unknown" (``NC``, ``ne sait pas``, …)."""
+    return frozenset(aliases("unknown", Path(ref_dir)))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Folded key → code for one domain (aliases, labels and codes)."""
+
+    domain: str
+    keys: Mapping[str, str]
+    has_unknown: bool
+
+    def match(self, value: Any) -> str | None:
+        """Code for a raw label, ``None`` if empty or a word for "unknown"; else raise."""
+        if is_blank(value):
+            return None
+        folded = fold(value)
+        if not folded:
+            return None
+        status, payload = _lookup(self.domain, folded)
+        if status == "ok":
+            return payload
+        raise ValueProblem(status, f"{payload} {show(value)}")
+
+
+@lru_cache(maxsize=65536)
+def _lookup(domain: str, folded: str) -> tuple[str, str | None]:
+    """Cached vocabulary lookup: ``("ok", code)`` or ``(problem kind, French message)``."""
+    vocab = vocabulary(domain)
+    try:
+        code = match_folded(folded, vocab.keys)
+    except ValueProblem as exc:
+        return exc.kind, exc.message
+    if code is not None:
+        return "ok", code
+    if folded in unknown_words():
+        return "ok", (UNKNOWN if vocab.has_unknown else None)
+    return "unmatched", "valeur non reconnue"
+
+
+def match_folded(folded: str, keys: Mapping[str, str]) -> str | None:
+    """Tolerant lookup of a folded label; ``None`` if nothing fits, raise if ambiguous.
+
+    Order: exact key; unique key starting with the text; longest key the text
+    starts with; difflib close match (ratio ≥ :data:`FUZZY_CUTOFF`, best
+    candidate ahead of any other code by :data:`FUZZY_MARGIN`).
+    """
+    if folded in keys:
+        return keys[folded]
+    if len(folded) < MIN_TOLERANT_LENGTH:
+        return None
+    longer = {c for k, c in keys.items() if k.startswith(folded + " ")}
+    if len(longer) == 1:
+        return longer.pop()
+    if len(longer) > 1:
+        raise ValueProblem("ambiguous", f"valeur ambiguë (plusieurs catégories possibles : {', '.join(sorted(longer))})")
+    heads = [k for k in keys if len(k) >= MIN_TOLERANT_LENGTH and folded.startswith(k + " ")]
+    if heads:
+        top = max(len(k) for k in heads)
+        codes = {keys[k] for k in heads if len(k) == top}
+        if len(codes) == 1:
+            return codes.pop()
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, folded, k).ratio(), k) for k in keys),
+        key=lambda t: (-t[0], t[1]),
+    )
+    if not scored or scored[0][0] < FUZZY_CUTOFF:
+        return None
+    best_ratio, best_key = scored[0]
+    rivals = {keys[k] for r, k in scored[1:] if r >= best_ratio - FUZZY_MARGIN and keys[k] != keys[best_key]}
+    if rivals:
+        raise ValueProblem("ambiguous", "valeur ambiguë (orthographe proche de plusieurs catégories)")
+    return keys[best_key]
+
+
+@cache
+def vocabulary(domain: str, ref_dir: str = str(REFERENCE_DIR)) -> Vocabulary:
+    """The vocabulary of a reference domain: aliases, then French labels, then codes."""
+    ref = reference.table(domain, Path(ref_dir))
+    keys: dict[str, str] = {}
+    for code in ref["code"]:
+        keys.setdefault(fold(code), code)
+    for code, label in zip(ref["code"], ref["label_fr"], strict=True):
+        keys[fold(label)] = code
+    for alias, code in aliases(domain, Path(ref_dir)).items():
+        if code not in set(ref["code"]):
+            raise ValueError(f"aliases.csv: {domain} alias {alias!r} points to unknown code {code!r}")
+        keys[alias] = code
+    return Vocabulary(domain, keys, UNKNOWN in set(ref["code"]))
+
+
+def match_code(domain: str, value: Any) -> str | None:
+    """Code of ``value`` in a reference domain (see module docstring for the order)."""
+    return vocabulary(domain).match(value)
+
+
+def parse_gender(value: Any) -> str | None:
+    """``femme``/``F``/``V`` → F, ``homme``/``H``/``M`` → H, ``autre``/``X`` → X.
+
+    ``M`` is read as *masculin* (H), as the tracking tool's users write it.
+    """
+    return match_code("genders", value)
+
+
+def parse_yes_no(value: Any) -> str | None:
+    """``oui``/``non``/``inconnu`` (also ``O``, ``N``, ``ne sait pas``)."""
+    return match_code("yes_no_unknown", value)
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "januari": 1, "january": 1,
+    "fevrier": 2, "fevr": 2, "fev": 2, "feb": 2, "februari": 2, "february": 2,
+    "mars": 3, "mar": 3, "maart": 3, "mrt": 3, "march": 3,
+    "avril": 4, "avr": 4, "apr": 4, "april": 4,
+    "mai": 5, "mei": 5, "may": 5,
+    "juin": 6, "jun": 6, "juni": 6, "june": 6,
+    "juillet": 7, "juil": 7, "jul": 7, "juli": 7, "july": 7,
+    "aout": 8, "aou": 8, "aug": 8, "augustus": 8, "august": 8,
+    "septembre": 9, "sept": 9, "sep": 9, "september": 9,
+    "octobre": 10, "oct": 10, "oktober": 10, "okt": 10, "october": 10,
+    "novembre": 11, "nov": 11, "november": 11,
+    "decembre": 12, "dec": 12, "december": 12,
+}
+_WEEKDAYS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_ISO = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$")
+_YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+_DMY = re.compile(rf"^(\d{{1,2}})\s*[/.\-]\s*(\d{{1,2}})\s*[/.\-]\s*(\d{{4}}|\d{{2}}){_TIME}$")
+_MY = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
+_YM = re.compile(r"^(\d{4})[/.\-](\d{1,2})$")
+_SERIAL = re.compile(r"^\d{1,7}(?:[.,]\d+)?$")
+_TEXT_DATE = re.compile(r"^(?:(\d{1,2})(?: ?er)? )?([a-z]+) (\d{4}|\d{2})$")
+
+
+def expand_year(year: int) -> int:
+    """Two-digit years: ``<= 50`` → 20yy, else 19yy; four-digit years unchanged."""
+    if year >= 100:
+        return year
+    return 2000 + year if year <= TWO_DIGIT_YEAR_PIVOT else 1900 + year
+
+
+def _make_date(y: int, m: int, d: int, raw: Any) -> dt.date:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise ValueProblem("impossible", f"date impossible {show(raw)}") from None
+
+
+def excel_serial_to_date(serial: float) -> dt.date:
+    """Excel serial number (1900 system) → date; the time of day is dropped."""
+    if not (1 <= serial <= EXCEL_MAX_SERIAL):
+        raise ValueProblem("invalid", f"nombre hors des dates Excel {show(serial)}")
+    return (EXCEL_EPOCH + dt.timedelta(days=math.floor(serial))).date()
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """Read a date as typed in a spreadsheet.
+
+    Accepted: date/datetime cells; Excel serial numbers (``44473`` = 2021-10-04);
+    ``dd/mm/yyyy``, ``dd-mm-yy``, ``dd.mm.yyyy`` (always day first, Belgian
+    usage); ``2021-10-04``; ``4 octobre 2021``; and month-only forms (``oct.
+    2021``, ``octobre 2021``, ``10/2021``, ``2021-10``), read as the first of the
+    month. Impossible dates (``31/02/2022``) raise ``impossible``; anything else
+    unreadable raises ``invalid``.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueProblem("invalid", f"date illisible {show(value)}")
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)):
+        return excel_serial_to_date(float(value))
+    if not isinstance(value, str):
+        raise ValueProblem("invalid", f"date illisible {show(value)}")
+    s = value.strip()
+    if _SERIAL.match(s):
+        return excel_serial_to_date(float(s.replace(",", ".")))
+    if m := _ISO.match(s):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), value)
+    if m := _YMD.match(s):
+        return _make_date(int(m[1]), int(m[2]), int(m[3]), value)
+    if m := _DMY.match(s):
+        return _make_date(expand_year(int(m[3])), int(m[2]), int(m[1]), value)
+    if m := _MY.match(s):
+        return _make_date(int(m[2]), int(m[1]), 1, value)
+    if m := _YM.match(s):
+        return _make_date(int(m[1]), int(m[2]), 1, value)
+    words = [w for w in fold(s).split() if w not in _WEEKDAYS and w not in ("le", "du", "de")]
+    if m := _TEXT_DATE.match(" ".join(words)):
+        month = _MONTHS.get(m[2])
+        if month is not None:
+            day = int(m[1]) if m[1] else 1
+            return _make_date(expand_year(int(m[3])), month, day, value)
+    raise ValueProblem("invalid", f"date illisible {show(value)}")
+
+
+# --------------------------------------------------------------------------- numbers
+
+_COUNT = re.compile(r"^(?:env(?:iron)?\.?|~|±|\+/-|\+-)?\s*(-?\s*\d+(?:[.,]\d+)?)\s*([^\d]*)$", re.IGNORECASE)
+_ZERO_WORDS = {"aucun", "aucune", "neant", "zero", "personne", "nul", "nihil"}
+
+
+def parse_count(value: Any, maximum: int | None = None) -> int | None:
+    """A head count: ``3``, ``"3 "``, ``"5 pers."``, ``"2,0"``; ``aucun`` → 0; empty → None.
+
+    Raises ``invalid`` for text or a non-whole number (``2,5``), ``negative``
+    below zero, ``absurd`` above ``maximum``. Whether an empty cell means 0 is the
+    caller's decision (see :func:`analysis.clean.activity_counts`).
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueProblem("invalid", f"nombre illisible {show(value)}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        s = value.replace("\u00a0", " ").strip()
+        if fold(s) in _ZERO_WORDS:
+            return 0
+        if not fold(s) and not any(ch.isdigit() for ch in s):
+            return None
+        m = _COUNT.match(s)
+        if not m or any(ch.isdigit() for ch in m[2]):
+            raise ValueProblem("invalid", f"nombre illisible {show(value)}")
+        number = float(m[1].replace(" ", "").replace(",", "."))
+    else:
+        raise ValueProblem("invalid", f"nombre illisible {show(value)}")
+    if math.isnan(number) or math.isinf(number):
+        raise ValueProblem("invalid", f"nombre illisible {show(value)}")
+    if abs(number - round(number)) > 1e-9:
+        raise ValueProblem("invalid", f"nombre non entier {show(value)}")
+    count = int(round(number))
+    if count < 0:
+        raise ValueProblem("negative", f"nombre négatif {show(value)}")
+    if maximum is not None and count > maximum:
+        raise ValueProblem("absurd", f"nombre invraisemblable {show(value)} (maximum {maximum})")
+    return count
+
+
+_HM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_HOURS = re.compile(r"^(\d+(?:\.\d+)?)(?:h|hr|hrs|heure|heures)(?:(\d{1,2})(?:m|mn|min|mins|minute|minutes|')?)?$")
+_MINUTES = re.compile(r"^(\d+(?:\.\d+)?)(?:m|mn|min|mins|minute|minutes|')$")
+_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def _bare_number_minutes(number: float) -> float:
+    return number * 60 if number < DURATION_HOURS_BELOW else number
+
+
+def parse_duration(value: Any) -> float | None:
+    """A duration in minutes: ``90``, ``"1h30"``, ``"01:30"``, ``"1,5"``, ``"2h"``, ``"45 min"``.
+
+    Bare numbers are ambiguous: below :data:`DURATION_HOURS_BELOW` (10) they are
+    hours (``1,5`` → 90, ``2`` → 120, ``6`` → 360), from 10 on minutes (``90``,
+    ``45``, ``15``); nobody records a 10-hour activity as ``10`` nor a 5-minute
+    one as ``5``. Time cells (``01:30``) are hours and minutes. Raises
+    ``invalid``, ``negative``, or ``absurd`` beyond 24 hours.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueProblem("invalid", f"durée illisible {show(value)}")
+    if isinstance(value, dt.timedelta):
+        minutes = value.total_seconds() / 60
+    elif isinstance(value, dt.time):
+        minutes = value.hour * 60 + value.minute + value.second / 60
+    elif isinstance(value, dt.datetime):
+        if value >= dt.datetime(1900, 1, 2):
+            raise ValueProblem("invalid", f"une date n'est pas une durée {show(value)}")
+        minutes = (value - EXCEL_EPOCH).total_seconds() / 60
+    elif isinstance(value, (int, float)):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueProblem("invalid", f"durée illisible {show(value)}")
+        if value < 0:
+            raise ValueProblem("negative", f"durée négative {show(value)}")
+        minutes = _bare_number_minutes(float(value))
+    elif isinstance(value, str):
+        s = re.sub(r"\s+", "", value.lower().replace("\u00a0", " ")).replace(",", ".")
+        s = s.rstrip(".")
+        if s.startswith("-"):
+            raise ValueProblem("negative", f"durée négative {show(value)}")
+        if _NUMBER.match(s):
+            minutes = _bare_number_minutes(float(s))
+        elif m := _HM.match(s):
+            minutes = int(m[1]) * 60 + int(m[2]) + (int(m[3]) / 60 if m[3] else 0)
+        elif m := _HOURS.match(s):
+            minutes = float(m[1]) * 60 + (int(m[2]) if m[2] else 0)
+        elif m := _MINUTES.match(s):
+            minutes = float(m[1])
+        else:
+            raise ValueProblem("invalid", f"durée illisible {show(value)}")
+    else:
+        raise ValueProblem("invalid", f"durée illisible {show(value)}")
+    if minutes < 0:
+        raise ValueProblem("negative", f"durée négative {show(value)}")
+    if minutes > MAX_DURATION_MIN:
+        raise ValueProblem("absurd", f"durée invraisemblable {show(value)} (plus de 24 h)")
+    return round(float(minutes), 4)
+
+
+# --------------------------------------------------------------------------- ages
+
+_AGE_WORDS = re.compile(r"^(\d{1,3}) ?(?:ans?|a|jaar)$")
+_YEAR_IN_TEXT = re.compile(r"\b(19\d{2}|20\d{2})\b")
+
+
+def parse_birth_year(value: Any, ref_year: int) -> int | None:
+    """Birth year from a year, a full birth date, or an age at ``ref_year``.
+
+    Rule to tell an age from a year: a whole number from 1900 to ``ref_year`` is
+    a year; from 0 to 120 an age (so ``85`` is an age, never 1985), giving
+    ``ref_year - age``; a larger number is an Excel date serial. ``37 ans`` is an
+    age. Full dates (``12/03/1985``, date cells) give their year; two-digit years
+    in dates after ``ref_year`` are moved back a century. Raises ``invalid``
+    otherwise or when the result is not within 120 years before ``ref_year``.
+    """
+    if is_blank(value):
+        return None
+    year: int | None = None
+    if isinstance(value, bool):
+        raise ValueProblem("invalid", f"année de naissance illisible {show(value)}")
+    if isinstance(value, (dt.date, dt.datetime)):
+        year = value.year
+    elif isinstance(value, (int, float)):
+        year = _year_from_number(float(value), ref_year, value)
+    elif isinstance(value, str):
+        s = value.strip().replace(",", ".")
+        folded = fold(s)
+        if m := _AGE_WORDS.match(folded):
+            year = ref_year - int(m[1])
+        elif re.fullmatch(r"\d+(?:\.0+)?", s):
+            year = _year_from_number(float(s), ref_year, value)
+        else:
+            try:
+                date = parse_date(s)
+            except ValueProblem:
+                date = None
+            if date is not None:
+                year = date.year
+            elif m := _YEAR_IN_TEXT.search(s):
+                year = int(m[1])
+    if year is None:
+        raise ValueProblem("invalid", f"année de naissance illisible {show(value)}")
+    if year > ref_year and year - 100 >= ref_year - MAX_AGE:
+        year -= 100
+    if not (ref_year - MAX_AGE <= year <= ref_year):
+        raise ValueProblem("absurd", f"année de naissance invraisemblable {show(value)}")
+    return year
+
+
+def _year_from_number(number: float, ref_year: int, raw: Any) -> int:
+    if not number.is_integer():
+        raise ValueProblem("invalid", f"année de naissance illisible {show(raw)}")
+    n = int(number)
+    if 1900 <= n <= ref_year:
+        return n
+    if 0 <= n <= MAX_AGE:
+        return ref_year - n
+    if n > 3000:
+        return excel_serial_to_date(n).year
+    raise ValueProblem("absurd", f"année de naissance invraisemblable {show(raw)}")
+
+
+_BAND = re.compile(r"^(?:de )?(\d{1,3}) ?(?:a|-|–|/) ?(\d{1,3})(?: ans?)?$")
+_OPEN_UP = re.compile(r"^(?:plus de |\+ ?|> ?|>= ?)(\d{1,3})(?: ans?)?$|^(\d{1,3}) ?(?:\+|ans? et plus|et plus|ans? et \+)$")
+_OPEN_DOWN = re.compile(r"^(?:moins de |< ?|<= ?|- ?)(\d{1,3})(?: ans?)?$")
+#: width assumed above an open upper band (``65+`` → 70).
+OPEN_BAND_WIDTH = 10
+
+
+def parse_age(value: Any, ref_year: int | None = None) -> int | None:
+    """Age in years from an age, an age band or (if ``ref_year``) a birth year.
+
+    Bands give their midpoint rounded down (``18-25`` → 21, ``25 à 34 ans`` →
+    29); an open upper band ``65+`` / ``plus de 65 ans`` gives 65 + 5 (bands
+    assumed ten years wide); an open lower band ``< 18`` / ``moins de 18 ans``
+    gives half its bound (9). A whole number from 1900 to ``ref_year`` is a birth
+    year. Raises ``invalid`` / ``absurd`` otherwise.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueProblem("invalid", f"âge illisible {show(value)}")
+    if isinstance(value, (int, float)):
+        if math.isnan(value) or not float(value).is_integer():
+            if not math.isnan(value) and 0 <= value <= MAX_AGE:
+                return int(value)
+            raise ValueProblem("invalid", f"âge illisible {show(value)}")
+        return _age_from_number(int(value), ref_year, value)
+    if not isinstance(value, str):
+        raise ValueProblem("invalid", f"âge illisible {show(value)}")
+    raw = value.strip().replace("–", "-")
+    s = " ".join(re.sub(r"[^0-9a-z+<>=\-/ ]", " ", fold_keep_symbols(raw)).split())
+    if m := re.fullmatch(r"(\d{1,4})(?: ?(?:ans?|a))?", s):
+        return _age_from_number(int(m[1]), ref_year, value)
+    if m := _BAND.match(s):
+        lo, hi = int(m[1]), int(m[2])
+        if lo > hi or hi > MAX_AGE:
+            raise ValueProblem("invalid", f"tranche d'âge illisible {show(value)}")
+        return (lo + hi) // 2
+    if m := _OPEN_UP.match(s):
+        lo = int(m[1] or m[2])
+        if lo > MAX_AGE:
+            raise ValueProblem("absurd", f"âge invraisemblable {show(value)}")
+        return min(lo + OPEN_BAND_WIDTH // 2, MAX_AGE)
+    if m := _OPEN_DOWN.match(s):
+        hi = int(m[1])
+        if hi > MAX_AGE:
+            raise ValueProblem("absurd", f"âge invraisemblable {show(value)}")
+        return hi // 2
+    raise ValueProblem("invalid", f"âge illisible {show(value)}")
+
+
+def fold_keep_symbols(text: str) -> str:
+    """Lower case without accents, keeping ``+ < > = -`` (for age bands)."""
+    s = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in s if not unicodedata.combining(c)).lower()
+
+
+def _age_from_number(n: int, ref_year: int | None, raw: Any) -> int:
+    if 0 <= n <= MAX_AGE:
+        return n
+    if ref_year is not None and ref_year - MAX_AGE <= n <= ref_year:
+        return ref_year - n
+    raise ValueProblem("absurd", f"âge invraisemblable {show(raw)}")
+
+
+# --------------------------------------------------------------------------- places
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a person lives or a requesting service sits.
+
+    ``region`` is a code of ``regions.csv`` (``bruxelles``, ``wallonie``,
+    ``flandre``, ``hors_bruxelles``, ``inconnu``); ``nis`` the commune's NIS
+    code when in Brussels and known; ``basin`` the care basin when it can be
+    told (see :func:`parse_commune`).
+    """
+
+    nis: str | None
+    region: str
+    basin: str | None = None
+
+    @property
+    def residence(self) -> str:
+        """``bruxelles``, ``hors_bruxelles`` or ``inconnu`` (users' and census' residence)."""
+        if self.region in (BRUSSELS_REGION, UNKNOWN):
+            return self.region
+        return "hors_bruxelles"
+
+
+UNKNOWN_PLACE = Place(None, UNKNOWN, None)
+
+
+def _fold_place(text: Any) -> str:
+    words = fold(text).split()
+    expand = {"st": "saint", "ste": "sainte", "sts": "saints"}
+    return " ".join(expand.get(w, w) for w in words)
+
+
+@dataclass(frozen=True)
+class _PlaceBook:
+    keys: Mapping[str, str]  # folded name -> "nis:21004" | "postal:1020" | "region:wallonie"
+    postal: Mapping[str, str]  # postal code -> NIS code (Brussels)
+    basin_of_nis: Mapping[str, str]
+    basin_of_postal: Mapping[str, str]
+
+
+@cache
+def _place_book(ref_dir: str = str(REFERENCE_DIR)) -> _PlaceBook:
+    communes = reference.communes(Path(ref_dir))
+    keys: dict[str, str] = {}
+    postal: dict[str, str] = {}
+    for row in communes.itertuples():
+        keys[_fold_place(row.name_fr)] = f"nis:{row.nis_code}"
+        keys[_fold_place(row.name_nl)] = f"nis:{row.nis_code}"
+        keys[row.nis_code] = f"nis:{row.nis_code}"
+        for code in str(row.postal_codes).split(";"):
+            if code.strip():
+                postal[code.strip()] = row.nis_code
+    nis_codes = set(communes["nis_code"])
+    for alias, code in aliases("communes", Path(ref_dir)).items():
+        if code in nis_codes:
+            keys[_fold_place(alias)] = f"nis:{code}"
+        elif code in postal:
+            keys[_fold_place(alias)] = f"postal:{code}"
+        else:
+            raise ValueError(f"aliases.csv: commune alias {alias!r} points to {code!r}, neither NIS nor postal code")
+    region_codes = set(reference.codes("regions", Path(ref_dir)))
+    for code, label in reference.labels("regions", Path(ref_dir)).items():
+        keys.setdefault(_fold_place(label), f"region:{code}")
+    for alias, code in aliases("regions", Path(ref_dir)).items():
+        if code not in region_codes:
+            raise ValueError(f"aliases.csv: region alias {alias!r} points to unknown code {code!r}")
+        keys[_fold_place(alias)] = f"region:{code}"
+    basin_of_nis = {n: b for n, b in zip(communes["nis_code"], communes["basin"], strict=True) if b}
+    basin_of_postal = {_digits(p): b for p, b in aliases("postal_basins", Path(ref_dir)).items()}
+    return _PlaceBook(keys, postal, basin_of_nis, basin_of_postal)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def region_of_postal_code(code: int) -> str:
+    """Belgian region of a postal code: 1000–1299 Brussels, 1300–1499 and 4000–7999
+    Wallonia, 1500–3999 and 8000–9999 Flanders (bpost ranges)."""
+    if 1000 <= code <= 1299:
+        return BRUSSELS_REGION
+    if 1300 <= code <= 1499 or 4000 <= code <= 7999:
+        return "wallonie"
+    if 1500 <= code <= 3999 or 8000 <= code <= 9999:
+        return "flandre"
+    return UNKNOWN
+
+
+def _place_from_postal(code: str, book: _PlaceBook, raw: Any) -> Place:
+    if code in book.postal:
+        nis = book.postal[code]
+        basin = book.basin_of_postal.get(code) or book.basin_of_nis.get(nis)
+        return Place(nis, BRUSSELS_REGION, basin)
+    region = region_of_postal_code(int(code))
+    if region == UNKNOWN:
+        raise ValueProblem("unmatched", f"code postal inconnu {show(raw)}")
+    return Place(None, region, None)
+
+
+def parse_commune(value: Any) -> Place:
+    """Commune of residence (or of a requesting service) → :class:`Place`.
+
+    Accepts French and Dutch names, NIS codes, postal codes (alone or with a
+    name: ``1050 Ixelles``; the postal code wins), misspellings (``Scharbeek``,
+    ``St-Gilles``, ``Woluwé St Lambert``: ``St``/``Ste`` are expanded, then
+    aliases, then a fuzzy match), neighbourhoods of Bruxelles-Ville (``Laeken``,
+    ``Neder-over-Heembeek``, ``Haren``), regions and a few towns outside Brussels
+    (``Wallonie``, ``Flandre``, ``Namur``, ``Hors Bruxelles``).
+
+    Data decisions: postal codes 1020, 1120 and 1130 (Laeken, Neder-over-Heembeek,
+    Haren) are Bruxelles-Ville (21004) in the Nord basin and 1000 (Pentagone) in
+    Centre-Ouest; Bruxelles-Ville named without a postal code or neighbourhood has
+    no basin (the commune is split between basins). A bare ``1040`` is Etterbeek
+    and ``1050`` Ixelles, although both codes also cover streets of
+    Bruxelles-Ville: an assumption. A Brussels postal code missing from
+    ``communes.csv`` gives region ``bruxelles`` without a commune. Empty or
+    "unknown" → region ``inconnu``; unrecognised text raises ``unmatched``.
+    """
+    if is_blank(value):
+        return UNKNOWN_PLACE
+    if isinstance(value, str):
+        result = _parse_commune_text(value)
+        if isinstance(result, Place):
+            return result
+        raise ValueProblem(*result)
+    return _parse_commune(value)
+
+
+@lru_cache(maxsize=65536)
+def _parse_commune_text(text: str) -> Place | tuple[str, str]:
+    try:
+        return _parse_commune(text)
+    except ValueProblem as exc:
+        return exc.kind, exc.message
+
+
+def _parse_commune(value: Any) -> Place:
+    book = _place_book()
+    if isinstance(value, bool):
+        raise ValueProblem("unmatched", f"commune non reconnue {show(value)}")
+    if isinstance(value, (int, float)):
+        if math.isnan(value) or not float(value).is_integer():
+            raise ValueProblem("unmatched", f"commune non reconnue {show(value)}")
+        value = str(int(value))
+    text = str(value)
+    if m := re.search(r"(?<!\d)(\d{4,5})(?!\d)", text.replace("B-", " ").replace("b-", " ")):
+        digits = m[1]
+        if len(digits) == 5:
+            if f"nis:{digits}" in book.keys.values() and digits in book.keys:
+                nis = digits
+                return Place(nis, BRUSSELS_REGION, book.basin_of_nis.get(nis))
+            raise ValueProblem("unmatched", f"code INS inconnu {show(value)}")
+        return _place_from_postal(digits, book, value)
+    folded = _fold_place(text)
+    if not folded:
+        return UNKNOWN_PLACE
+    try:
+        target = match_folded(folded, book.keys)
+    except ValueProblem as exc:
+        raise ValueProblem(exc.kind, f"commune ambiguë {show(value)}") from None
+    if target is None:
+        if fold(text) in unknown_words():
+            return UNKNOWN_PLACE
+        raise ValueProblem("unmatched", f"commune non reconnue {show(value)}")
+    kind, code = target.split(":", 1)
+    if kind == "nis":
+        return Place(code, BRUSSELS_REGION, book.basin_of_nis.get(code))
+    if kind == "postal":
+        return _place_from_postal(code, book, value)
+    return Place(None, code, None)
+
+
+def commune_choices() -> list[str]:
+    """Drop-down values for a commune of residence: the 19 French names, Hors Bruxelles, Inconnu."""
+    names = reference.communes().sort_values("name_fr")["name_fr"].tolist()
+    labels = reference.labels("regions")
+    return [*names, "Hors Bruxelles", labels[UNKNOWN]]
+
+
+def origin_choices() -> list[str]:
+    """Drop-down values for a requesting service's place: 19 communes, Wallonie, Flandre, Inconnu."""
+    names = reference.communes().sort_values("name_fr")["name_fr"].tolist()
+    labels = reference.labels("regions")
+    return [*names, labels["wallonie"], labels["flandre"], labels[UNKNOWN]]
+
+
+# --------------------------------------------------------------------------- census requester
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who made a census demand: ``requester`` code, the professional's sector, first line."""
+
+    requester: str | None
+    sector: str | None
+    first_line: bool | None
+
+
+_REQUESTER_SPLIT = re.compile(r"\s+[-–—:/]\s+|\s*[(:]\s*|\s*[)]\s*$")
+
+
+@cache
+def _first_line_of() -> dict[str, bool | None]:
+    ref = reference.table("census_requesters")
+    return {c: (None if pd.isna(f) else bool(f)) for c, f in zip(ref["code"], ref["first_line"], strict=True)}
+
+
+@cache
+def referrer_first_line() -> dict[str, bool | None]:
+    """Referrer code → whether the demand is first-line (person or relative); None if unknown."""
+    ref = reference.table("referrers")
+    return {c: (None if pd.isna(f) else bool(f)) for c, f in zip(ref["code"], ref["first_line"], strict=True)}
+
+
+def parse_requester(value: Any) -> Requester:
+    """Census ``Demandeur`` → requester (personne / proche / professionnel), sector, first line.
+
+    ``Professionnel - santé générale`` gives the professional and its sector
+    (codes of ``referrers.csv``); a sector alone (``Médecin généraliste``) means
+    a professional of that sector; ``Initiative personnelle`` / ``Entourage``
+    mean the person / a relative. Empty → all None; unrecognised raises.
+    """
+    if is_blank(value):
+        return Requester(None, None, None)
+    text = str(value).strip()
+    parts = [p for p in _REQUESTER_SPLIT.split(text, maxsplit=1) if p and p.strip()]
+    head = parts[0]
+    rest = parts[1] if len(parts) > 1 else None
+    requesters = vocabulary("census_requesters")
+    try:
+        code = match_folded(fold(head), requesters.keys) if fold(head) else None
+    except ValueProblem:
+        code = None
+    if code is None:
+        try:
+            code = match_folded(fold(text), requesters.keys)
+        except ValueProblem:
+            code = None
+        if code is not None:
+            rest = None
+    first_line = _first_line_of()
+    if code is not None:
+        sector = None
+        if code == "professionnel" and rest:
+            try:
+                sector = match_code("referrers", rest)
+            except ValueProblem:
+                raise ValueProblem("unmatched", f"secteur du professionnel non reconnu {show(value)}") from None
+        return Requester(code, sector, first_line[code])
+    try:
+        referrer = match_code("referrers", text)
+    except ValueProblem:
+        raise ValueProblem("unmatched", f"demandeur non reconnu {show(value)}") from None
+    if referrer is None or referrer == UNKNOWN:
+        return Requester(None, None, None)
+    if referrer == "initiative_personnelle":
+        return Requester("personne", None, first_line["personne"])
+    if referrer == "entourage":
+        return Requester("proche", None, first_line["proche"])
+    return Requester("professionnel", referrer, first_line["professionnel"])
+
+
+# --------------------------------------------------------------------------- services
+
+
+@cache
+def _service_keys(instrument: str | None, ref_dir: str = str(REFERENCE_DIR)) -> dict[str, str]:
+    s = reference.services(Path(ref_dir))
+    if instrument is not None:
+        s = s[s["instrument"] == instrument]
+    keys: dict[str, str] = {}
+    for row in s.itertuples():
+        keys[fold(row.code)] = row.code
+        keys[fold(row.name)] = row.code
+        for alias in str(row.aliases).split(";"):
+            if fold(alias):
+                keys.setdefault(fold(alias), row.code)
+    return keys
+
+
+def match_service(value: Any, instrument: str | None = None) -> str | None:
+    """Registry code of a service written as its code, name or an alias.
+
+    Exact (folded) code, name or alias first, then a known name contained in
+    the text as whole words (longest wins: ``Copie de outil suivi PRR - Norois
+    (2)`` → NOR), then a fuzzy match. ``instrument`` restricts to ``prr`` or
+    ``census`` services. ``None`` if empty; raises ``unmatched`` otherwise.
+    """
+    if is_blank(value):
+        return None
+    keys = _service_keys(instrument)
+    folded = fold(value)
+    if not folded:
+        return None
+    if folded in keys:
+        return keys[folded]
+    padded = f" {folded} "
+    inside = [k for k in keys if len(k) >= 3 and f" {k} " in padded]
+    if inside:
+        top = max(len(k) for k in inside)
+        codes = {keys[k] for k in inside if len(k) == top}
+        if len(codes) == 1:
+            return codes.pop()
+    try:
+        code = match_folded(folded, keys)
+    except ValueProblem:
+        code = None
+    if code is None:
+        raise ValueProblem("unmatched", f"service non reconnu {show(value)}")
+    return code
