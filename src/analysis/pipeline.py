@@ -49,13 +49,20 @@ class NotebookStep:
 
 
 CLEAN_STEP = NotebookStep("clean", "01_clean.py", "raw")
-ANALYSIS_STEPS = (
-    NotebookStep("activities", "02_activities.py", "clean"),
-    NotebookStep("referrals", "03_referrals.py", "clean"),
-    NotebookStep("saturation", "04_saturation.py", "clean"),
-    NotebookStep("gradient", "05_gradient.py", "clean"),
-)
-STEPS = (CLEAN_STEP, *ANALYSIS_STEPS)
+
+
+def analysis_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[NotebookStep, ...]:
+    """The analysis notebooks: every ``NN_<name>.py`` after the cleaning, in order.
+
+    They read only the clean tables, never each other's outputs, so they run in
+    parallel; adding an analysis is adding a notebook.
+    """
+    steps = []
+    for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.py")):
+        if path.name == CLEAN_STEP.notebook:
+            continue
+        steps.append(NotebookStep(path.stem.split("_", 1)[1], path.name, "clean"))
+    return tuple(steps)
 
 
 @dataclass
@@ -196,7 +203,7 @@ def run(params: RunParams, force: bool = False, log: BuildLog | None = None, par
     _check_writable(Path(params.out))
     log.say(f"Période {params.start} → {params.end} ; données : {params.raw} ; sorties : {params.out}")
     _run_steps([CLEAN_STEP], params, force, log, parallel=False)
-    _run_steps(ANALYSIS_STEPS, params, force, log, parallel=parallel)
+    _run_steps(analysis_steps(), params, force, log, parallel=parallel)
     metrics.merge(params.out)
     write_manifest(params)
     return log
