@@ -52,6 +52,7 @@ def example(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks at 1x, 10x and ~1 million activity rows (slow; writes benchmarks/RESULTS.md)."""
     _install(session)
+    session.install("psutil")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

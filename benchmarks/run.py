@@ -1,0 +1,129 @@
+"""Benchmark the pipeline at three sizes and write benchmarks/RESULTS.md.
+
+Not a test: run it with ``nox -s bench`` (or ``python benchmarks/run.py``).
+For each size it generates raw workbooks with ``prr example --scale``, then
+measures, as separate processes sampled every 0.1 s for the resident memory of
+the whole process tree (kernels included):
+
+- ``prr run --force`` (ingest + the four analysis notebooks), with step times;
+- ``benchmarks/floor.py``: the same functions in one plain Python process (the floor);
+- ``prr render --force`` (report);
+- reading every workbook with python-calamine and with openpyxl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "_data"
+SIZES = {"1x": 1.0, "10x": 10.0, "1M": 300.0}
+START, END = "2021-09", "2022-04"
+
+
+def measure(cmd: list[str], env: dict | None = None) -> dict:
+    """Run ``cmd``; return wall seconds, peak RSS of the process tree (MiB) and stdout."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    out_chunks: list[str] = []
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+            rss = sum(p.memory_info().rss for p in procs if p.is_running())
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    out_chunks.append(proc.stdout.read())
+    wall = time.perf_counter() - t0
+    output = "".join(out_chunks)
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{output[-3000:]}")
+    return {"wall": wall, "peak_mib": peak / 2**20, "output": output}
+
+
+def step_times(output: str) -> dict[str, float]:
+    return {m.group(1): float(m.group(2)) for m in re.finditer(r"✓ (\w+) : ([\d.]+) s", output)}
+
+
+def count_rows(out: Path) -> dict[str, int]:
+    import pandas as pd
+
+    clean = out / "clean"
+    return {t: len(pd.read_parquet(clean / f"{t}.parquet")) for t in ("activities", "users", "pros", "census")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
+    args = parser.parse_args()
+    prr = [sys.executable, "-m", "analysis.cli"]
+    results = []
+    for name in args.sizes:
+        raw, out = DATA / f"raw_{name}", DATA / f"run_{name}"
+        t0 = time.perf_counter()
+        if not raw.is_dir() or not any(raw.iterdir()):
+            subprocess.run([*prr, "example", "--out", str(raw), "--scale", str(SIZES[name])], check=True, cwd=ROOT)
+        gen = time.perf_counter() - t0
+        run = measure([*prr, "run", "--force", "--raw", str(raw), "--out", str(out), "--start", START, "--end", END])
+        floor = measure([sys.executable, str(HERE / "floor.py"), "--raw", str(raw), "--start", START, "--end", END])
+        rend = measure([*prr, "render", "--force", "--raw", str(raw), "--out", str(out), "--start", START, "--end", END])
+        reads = measure([sys.executable, str(HERE / "readers.py"), str(raw)])
+        rows = count_rows(out)
+        results.append(
+            {"name": name, "scale": SIZES[name], "gen": gen, "run": run, "floor": floor, "render": rend,
+             "steps": step_times(run["output"]), "floor_steps": step_times(floor["output"]),
+             "reads": reads["output"].strip(), "rows": rows}
+        )
+        print(f"{name}: run {run['wall']:.1f} s, floor {floor['wall']:.1f} s, render {rend['wall']:.1f} s", flush=True)
+    write_results(results)
+
+
+def write_results(results: list[dict]) -> None:
+    mem = psutil.virtual_memory().total / 2**30
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Machine: {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}.",
+        "",
+        "Commands: `nox -s bench` (= `python benchmarks/run.py`): `prr example --scale S`, then",
+        f"`prr run --force --start {START} --end {END}`, `python benchmarks/floor.py`, `prr render --force`,",
+        "`python benchmarks/readers.py`. Peak memory is the resident memory of the whole process tree",
+        "(notebook kernels included), sampled every 0.1 s.",
+        "",
+        "| size | activity rows | demands (users + pros + census) | ingest (clean step) s | analyses s | `prr run` wall s | peak MiB | floor s | floor peak MiB | pipeline / floor | render s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        steps = r["steps"]
+        analyses = sum(v for k, v in steps.items() if k != "clean")
+        ratio = r["run"]["wall"] / r["floor"]["wall"] if r["floor"]["wall"] else float("nan")
+        rows = r["rows"]
+        lines.append(
+            f"| {r['name']} | {rows['activities']:,} | {rows['users'] + rows['pros'] + rows['census']:,} | "
+            f"{steps.get('clean', float('nan')):.1f} | {analyses:.1f} (parallel) | {r['run']['wall']:.1f} | "
+            f"{r['run']['peak_mib']:.0f} | {r['floor']['wall']:.1f} | {r['floor']['peak_mib']:.0f} | "
+            f"{ratio:.2f} | {r['render']['wall']:.1f} |"
+        )
+    lines += ["", "Reading every workbook of the raw folder (seconds):", ""]
+    for r in results:
+        lines.append(f"- {r['name']}: {r['reads']}")
+    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
