@@ -59,10 +59,38 @@ def ring_area_centroid(ring: np.ndarray) -> tuple[float, float, float]:
     return float(area), float(((x + x1) * cross).sum() / (6 * area)), float(((y + y1) * cross).sum() / (6 * area))
 
 
-def label_point(polygons: list[Rings]) -> tuple[float, float]:
-    """Where to write a commune's label: the centroid of its largest polygon's exterior."""
-    best = max((ring_area_centroid(p[0]) for p in polygons), key=lambda a: abs(a[0]))
-    return best[1], best[2]
+def label_point(polygons: list[Rings], grid: int = 60) -> tuple[float, float]:
+    """Where to write a commune's label: inside its largest polygon, as far as possible from its edge.
+
+    The centroid is used when it lies inside the polygon and not too close to
+    the edge; otherwise (a concave commune such as Bruxelles-Ville, whose
+    centroid falls outside it) the grid point farthest from the boundary is
+    taken (an approximate pole of inaccessibility, deterministic).
+    """
+    from matplotlib.path import Path as MPath
+
+    poly = max(polygons, key=lambda p: abs(ring_area_centroid(p[0])[0]))
+    ext = poly[0]
+    kx = math.cos(math.radians(float(ext[:, 1].mean())))
+    path = MPath(ext)
+
+    def clearance(pts: np.ndarray) -> np.ndarray:
+        d = (pts[:, None, 0] - ext[None, :, 0]) * kx, pts[:, None, 1] - ext[None, :, 1]
+        return np.sqrt(d[0] ** 2 + d[1] ** 2).min(axis=1)
+
+    (x0, y0), (x1, y1) = ext.min(axis=0), ext.max(axis=0)
+    gx, gy = np.meshgrid(np.linspace(x0, x1, grid), np.linspace(y0, y1, grid))
+    pts = np.column_stack([gx.ravel(), gy.ravel()])
+    pts = pts[path.contains_points(pts)]
+    _, cx, cy = ring_area_centroid(ext)
+    if not len(pts):
+        return cx, cy
+    clear = clearance(pts)
+    best = pts[int(np.argmax(clear))]
+    centre = np.array([[cx, cy]])
+    if path.contains_point((cx, cy)) and clearance(centre)[0] >= 0.5 * clear.max():
+        return cx, cy
+    return float(best[0]), float(best[1])
 
 
 def _path(polygons: list[Rings]):

@@ -385,6 +385,10 @@ def fit_constrained_model(census: pd.DataFrame, income_per_return: pd.Series, al
             "p_value": float(fit.pvalues[term]),
         })
     table = pd.DataFrame(rows)
+    finite = np.isfinite(table[["odds_ratio", "ci_low", "ci_high"]].to_numpy(dtype=float)).all()
+    if not finite or len(df) <= X.shape[1]:
+        # separation or too few demands for the covariates: no estimable model
+        raise ValueError("modèle non estimable : séparation ou trop peu de demandes pour les covariables")
     res = ModelResult(
         table=table, n=len(df), events=int(y.sum()), clusters=int(groups.max() + 1),
         excluded_outside_brussels=excluded["outside_brussels"], excluded_missing=excluded["missing"],
@@ -403,7 +407,7 @@ def _term_labels(refs: dict[str, str], waves: list[str], ref_dir: Path) -> dict[
     short = wave_short_labels(ref_dir)
     out = {f"public_{c}": (f"Public : {lab}", pub[refs["public"]]) for c, lab in pub.items()}
     out |= {f"followup_{c}": (f"Suivi demandé : {lab}", fol[refs["followup"]]) for c, lab in fol.items()}
-    out["first_line"] = ("Demande de première ligne (personne ou proche)", "professionnel·le")
+    out["first_line"] = ("Première ligne (personne ou proche)", "professionnel·le")
     out["income_10k"] = (f"Revenu moyen par déclaration de la commune (par {fmt_int(INCOME_UNIT_EUR)} €)", "")
     if waves:
         out |= {f"wave_{w}": (short.get(w, w), short.get(waves[0], waves[0])) for w in waves}
@@ -411,7 +415,21 @@ def _term_labels(refs: dict[str, str], waves: list[str], ref_dir: Path) -> dict[
 
 
 def _fmt_or(value: float) -> str:
-    return fmt_number(value, 2)
+    return fmt_signed(value, 2)
+
+
+MINUS = "\u2212"
+
+
+def fmt_signed(value: float, decimals: int = 1) -> str:
+    """:func:`analysis.fmt.fmt_number` with a true minus sign (−3,0) for negative values."""
+    return fmt_number(value, decimals).replace("-", MINUS)
+
+
+def fmt_interval(low: float, high: float, decimals: int = 1, suffix: str = "") -> str:
+    """``'1,2–3,4'``, or ``'−3,1 à −0,4'`` when a bound is negative (a dash would read as a minus)."""
+    sep = " à " if (low < 0 or high < 0) else "–"
+    return f"{fmt_signed(low, decimals)}{suffix}{sep}{fmt_signed(high, decimals)}{suffix}"
 
 
 def _group_phrase(variable: str, label: str) -> str:
@@ -457,7 +475,7 @@ def model_sentence(res: ModelResult, alpha: float = 0.05) -> str:
             f"À caractéristiques égales ({res.covariates_fr}), la cote de réorientation faute de place est "
             f"{how} pour {_group_phrase(r['variable'], r['label_fr'])} que pour "
             f"{_reference_phrase(r['variable'], r['reference_fr'])} (rapport de cotes {_fmt_or(ratio)} ; "
-            f"IC{NBSP}{conf}{NBSP}% : {_fmt_or(r['ci_low'])}–{_fmt_or(r['ci_high'])})"
+            f"IC{NBSP}{conf}{NBSP}% : {fmt_interval(r['ci_low'], r['ci_high'], 2)})"
             + ("." if clear else ", un écart qui reste compatible avec le hasard.")
         )
     inc = t[t["variable"] == "income_10k"]
@@ -472,7 +490,7 @@ def model_sentence(res: ModelResult, alpha: float = 0.05) -> str:
         parts.append(
             f"Par tranche de {fmt_int(INCOME_UNIT_EUR)}{NBSP}€ de revenu moyen par déclaration dans la commune "
             f"de résidence, le rapport de cotes vaut {_fmt_or(r['odds_ratio'])} "
-            f"(IC{NBSP}{conf}{NBSP}% : {_fmt_or(r['ci_low'])}–{_fmt_or(r['ci_high'])}) : {verdict}."
+            f"(IC{NBSP}{conf}{NBSP}% : {fmt_interval(r['ci_low'], r['ci_high'], 2)}) : {verdict}."
         )
     parts.append(
         f"Modèle estimé sur {fmt_int(res.n)} demandes de résident·e·s bruxellois·es, erreurs types "
@@ -543,7 +561,8 @@ def _median_ci(days: pd.Series, event: pd.Series, alpha: float) -> tuple[float, 
     from statsmodels.duration.survfunc import SurvfuncRight
 
     try:
-        low, high = SurvfuncRight(days.to_numpy(float), event.to_numpy(int)).quantile_ci(0.5, alpha=alpha)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            low, high = SurvfuncRight(days.to_numpy(float), event.to_numpy(int)).quantile_ci(0.5, alpha=alpha)
     except (ValueError, ZeroDivisionError, IndexError):  # pragma: no cover - degenerate curves
         return (math.nan, math.nan)
     return (float(low) if low is not None else math.nan, float(high) if high is not None else math.nan)
@@ -637,6 +656,8 @@ def _ind_metrics(prefix: str, table: pd.DataFrame) -> dict[str, Any]:
         m[f"{base}_pct"] = r.pct
         m[f"{base}_pct_low"] = r.ci_low
         m[f"{base}_pct_high"] = r.ci_high
+        m[f"{base}_ci_low"] = r.ci_low  # alias read by the report (Wilson, percent)
+        m[f"{base}_ci_high"] = r.ci_high
         m[f"{base}_count"] = r.k
         m[f"{base}_denominator"] = r.n
     return m
@@ -644,7 +665,9 @@ def _ind_metrics(prefix: str, table: pd.DataFrame) -> dict[str, Any]:
 
 def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
     """Flat metrics under ``saturation.`` (exact values, no disclosure control)."""
-    m: dict[str, Any] = {"saturation.waves": ",".join(res.waves)}
+    if not res.waves:
+        return {"saturation.available": False}
+    m: dict[str, Any] = {"saturation.available": True, "saturation.waves": ",".join(res.waves)}
     for wave in res.waves:
         p = f"saturation.{wave}"
         t = res.by_wave[res.by_wave["wave"] == wave]
@@ -680,6 +703,7 @@ def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
             "saturation.accepted_diff_pts_high": c.diff_high,
             "saturation.accepted_change_pct": c.change_pct, "saturation.accepted_change_pct_low": c.change_low,
             "saturation.accepted_change_pct_high": c.change_high, "saturation.accepted_p_value": c.p_value,
+            "saturation.accepted_change_p": c.p_value,
         }
     mod = res.model
     if mod is not None:
@@ -691,16 +715,21 @@ def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
               "saturation.model.cov_type": "cluster"}
         for r in mod.table.itertuples(index=False):
             m[f"saturation.model.or.{r.term}"] = r.odds_ratio
-            m[f"saturation.model.or.{r.term}_low"] = r.ci_low
-            m[f"saturation.model.or.{r.term}_high"] = r.ci_high
+            m[f"saturation.model.or_low.{r.term}"] = r.ci_low
+            m[f"saturation.model.or_high.{r.term}"] = r.ci_high
             m[f"saturation.model.p.{r.term}"] = r.p_value
-    return m
+    # an interval without bound (empty group) is recorded as None: the metrics file stays valid JSON
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in m.items()}
 
 
 # ---------------------------------------------------------------- display tables
 
-def _is_small(count: int | float, threshold: int) -> bool:
-    """True when a person count must not be published (see :mod:`analysis.disclosure`)."""
+def is_small_count(count: int | float, threshold: int) -> bool:
+    """True when a person count must not be published (one rule for tables, labels and sentences).
+
+    Delegates to :mod:`analysis.disclosure` when it exists; otherwise counts
+    from 1 to ``threshold − 1`` are suppressed and zeros are shown.
+    """
     try:
         from analysis.disclosure import is_suppressed  # type: ignore[attr-defined]
     except ImportError:
@@ -710,15 +739,15 @@ def _is_small(count: int | float, threshold: int) -> bool:
 
 def _pub(count: int | float, threshold: int) -> str:
     """A count as published: exact, or ``< threshold``."""
-    return f"<{NBSP}{threshold}" if _is_small(count, threshold) else fmt_int(count)
+    return f"<{NBSP}{threshold}" if is_small_count(count, threshold) else fmt_int(count)
 
 
 def _pct_ci(r, threshold: int) -> str:
     if r.n == 0:
         return "–"
-    if _is_small(r.k, threshold) or _is_small(r.n, threshold) or _is_small(r.n - r.k, threshold):
+    if is_small_count(r.k, threshold) or is_small_count(r.n, threshold) or is_small_count(r.n - r.k, threshold):
         return "–"
-    return f"{fmt_pct(r.pct)} ({fmt_number(r.ci_low, 1)}–{fmt_number(r.ci_high, 1)})"
+    return f"{fmt_pct(r.pct)} ({fmt_interval(r.ci_low, r.ci_high, 1)})"
 
 
 def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
@@ -748,7 +777,7 @@ def display_model(res: ModelResult) -> pd.DataFrame:
         "Variable": t["label_fr"],
         "Référence": t["reference_fr"].replace("", "–"),
         "Rapport de cotes": t["odds_ratio"].map(lambda v: fmt_number(v, 2)),
-        "IC 95 %": [f"{fmt_number(a, 2)}–{fmt_number(b, 2)}" for a, b in zip(t["ci_low"], t["ci_high"], strict=True)],
+        "IC 95 %": [fmt_interval(a, b, 2) for a, b in zip(t["ci_low"], t["ci_high"], strict=True)],
         "p": t["p_value"].map(lambda v: "< 0,001" if v < 0.001 else fmt_number(v, 3)),
     })
 
@@ -760,7 +789,7 @@ def display_medians(medians: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_T
     pub = reference.labels("publics", ref_dir)
     rows = []
     for r in medians.itertuples(index=False):
-        small = _is_small(r.n, threshold)
+        small = is_small_count(r.n, threshold)
         rows.append({
             "Vague": short.get(r.wave, r.wave),
             "Public": pub.get(getattr(r, "public", ""), "Tous publics") if "public" in medians else "Tous publics",
@@ -775,6 +804,16 @@ def display_medians(medians: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_T
 
 # ---------------------------------------------------------------- figures
 
+def no_data_figure(message: str):
+    """A small figure saying there is nothing to show (keeps the report's figure slots filled)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 1.2))
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555555")
+    ax.set_axis_off()
+    return fig, message
+
+
 def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
     """Stacked horizontal bars: outcome shares per wave. Returns ``(fig, alt)``."""
     import matplotlib.pyplot as plt
@@ -784,11 +823,14 @@ def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
     short = wave_short_labels(ref_dir)
     labels = {OUTCOME_KEYS[c]: lab for c, lab in reference.labels("census_outcomes", ref_dir).items()}
     waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(by_wave["wave"])]
+    if not waves:
+        return no_data_figure("Aucune demande du recensement dans les données.")
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.8 * len(waves)))
+    pct = by_wave.pivot(index="wave", columns="indicator", values="pct").reindex(waves)
     left = np.zeros(len(waves))
     alt_parts = []
     for i, key in enumerate(OUTCOME_INDICATORS):
-        vals = np.array([by_wave.query("wave == @w and indicator == @key")["pct"].iloc[0] for w in waves])
+        vals = pct[key].to_numpy(dtype=float)
         ax.barh([short[w] for w in waves], vals, left=left, color=OKABE_ITO[i], label=labels[key])
         for y, (x0, v) in enumerate(zip(left, vals, strict=True)):
             if v >= 6:
@@ -837,7 +879,8 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
     ax.set_xlabel(INDICATORS_FR[indicator] + " (IC 95 %)")
-    ax.legend(frameon=False, loc="lower right")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, loc="lower right")
     alt = f"Points et intervalles à 95 % de la part « {INDICATORS_FR[indicator].lower()} » par groupe. " \
         + " ; ".join(alt_parts) + "."
     return fig, alt
@@ -846,9 +889,9 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
 def plot_forest(res: ModelResult):
     """Forest plot of the model's odds ratios (log scale). Returns ``(fig, alt)``."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FixedLocator, NullFormatter
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.figures import OKABE_ITO
 
     t = res.table.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.42 * len(t)))
@@ -857,10 +900,11 @@ def plot_forest(res: ModelResult):
                 fmt="s", color=OKABE_ITO[0], capsize=3)
     ax.axvline(1, color="grey", lw=1, ls="--")
     ax.set_xscale("log")
-    lo, hi = float(t["ci_low"].min()), float(t["ci_high"].max())
-    ticks = [v for v in (0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if lo / 1.5 <= v <= hi * 1.5]
+    lo, hi = min(float(t["ci_low"].min()), 1.0) / 1.15, max(float(t["ci_high"].max()), 1.0) * 1.15
+    ax.set_xlim(lo, hi)
+    ticks = [v for v in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50) if lo <= v <= hi]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(fr_formatter(1))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_number(v, 2).rstrip("0").rstrip(",")))
     ax.xaxis.set_minor_formatter(NullFormatter())
     names = [f"{a} (réf. {b})" if b else a for a, b in zip(t["label_fr"], t["reference_fr"], strict=True)]
     ax.set_yticks(ys, names)
@@ -908,3 +952,140 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
            "premier rendez-vous selon le nombre de jours écoulés, par vague et par public. "
            + " ; ".join(alt_parts) + ".")
     return fig, alt
+
+
+# ---------------------------------------------------------------- outputs of the notebook
+
+EXAMPLE_NOTE = " Données d'exemple synthétiques."
+
+
+def markdown_table(display: pd.DataFrame, caption: str = "") -> str:
+    """A pandoc pipe table (``|`` in cells escaped), with ``: caption`` under it when given."""
+    def cell(v) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(c) for c in display.columns) + " |",
+             "|" + "|".join("---" for _ in display.columns) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in display.itertuples(index=False)]
+    text = "\n".join(lines) + "\n"
+    return text + (f"\n: {caption}\n" if caption else "")
+
+
+def write_table(exact: pd.DataFrame, display: pd.DataFrame, name: str, tables_dir: Path, caption: str) -> Path:
+    """Write ``<name>.md`` (reader-facing, disclosure applied) and ``<name>.csv`` (exact values, internal).
+
+    Uses :func:`analysis.tables.write_table` for the reader-facing table when
+    that module exists; the CSV is written last so that it always holds the
+    exact values.
+    """
+    tables_dir = Path(tables_dir)
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from analysis.tables import write_table as shared
+    except ImportError:
+        (tables_dir / f"{name}.md").write_text(markdown_table(display, caption), encoding="utf-8")
+    else:
+        shared(display, name, tables_dir, caption)
+    exact.to_csv(tables_dir / f"{name}.csv", index=False, lineterminator="\n")
+    return tables_dir / f"{name}.md"
+
+
+def census_income(census: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> pd.Series:
+    """Mean income per tax return by commune for the census (year closest to the middle of its waves)."""
+    from analysis.gradient import period_year
+
+    ref = reference.table("census_waves", ref_dir).set_index("code")
+    waves = wave_codes(census, ref_dir) or list(ref.index)
+    year = period_year(ref.loc[waves[0], "start"], ref.loc[waves[-1], "end"])
+    income = reference.income(year, ref_dir)
+    out = income["mean_income_per_return_eur"].copy()
+    out.attrs["income_year"] = int(income.attrs["income_year"])
+    return out
+
+
+def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
+                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False,
+                 ref_dir: Path = REFERENCE_DIR) -> dict[str, list[str]]:
+    """Save every saturation figure (SVG, PDF, alt text) and table (CSV exact, Markdown published).
+
+    Returns the names written, ``{"figures": [...], "tables": [...]}``.
+    """
+    from analysis.figures import save_figure
+
+    note = EXAMPLE_NOTE if is_example else ""
+    src = " Source : recensement des nouvelles demandes des SSM (LBSM)."
+    rule = f" Effectifs inférieurs à {threshold} masqués."
+    pub = reference.labels("publics", ref_dir)
+    fol = reference.labels("followups", ref_dir)
+    figures: list[tuple[str, Any, str, str]] = []
+    fig, alt = plot_outcomes(res.by_wave, ref_dir)
+    figures.append(("saturation-issues", fig, alt, "Issue des nouvelles demandes adressées aux SSM, par vague du "
+                    "recensement." + src + note))
+    if not res.waves:
+        save_figure(fig, "saturation-issues", figures_dir, alt, figures[0][3])
+        empty = pd.DataFrame({"Indicateur": ["Aucune demande du recensement dans les données."]})
+        write_table(res.by_wave, empty, "saturation-vagues", tables_dir, "Indicateurs de saturation." + note)
+        return {"figures": ["saturation-issues"], "tables": ["saturation-vagues"]}
+    fig, alt = plot_group_indicator(res.by_public, "public", "constrained", pub, threshold, ref_dir)
+    figures.append(("saturation-publics", fig, alt,
+                    "Part des demandes réorientées faute de disponibilité, par public et par vague (IC 95 %, Wilson)."
+                    f" Groupes de moins de {threshold} demandes non représentés." + src + note))
+    fig, alt = plot_group_indicator(res.by_followup, "followup_requested", "constrained", fol, threshold, ref_dir)
+    figures.append(("saturation-suivis", fig, alt,
+                    "Part des demandes réorientées faute de disponibilité, par type de suivi demandé et par vague "
+                    f"(IC 95 %, Wilson). Groupes de moins de {threshold} demandes non représentés." + src + note))
+    if res.model is not None:
+        fig, alt = plot_forest(res.model)
+        figures.append(("saturation-forest", fig, alt,
+                        "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 %, "
+                        "erreurs types regroupées par service). Revenu : revenu moyen par déclaration fiscale de la "
+                        "commune de résidence, faute de revenu médian publié pour chaque commune ; demandes hors "
+                        "Bruxelles ou sans commune exclues." + src + note))
+    if not res.curves.empty:
+        fig, alt = plot_survival(res.curves, res.waits, threshold, ref_dir)
+        figures.append(("saturation-survie", fig, alt,
+                        "Délai entre la demande et le premier rendez-vous (Kaplan–Meier), demandes avec suivi "
+                        "proposé ou mises sur liste d'attente ; sans rendez-vous à la fin de la vague : durée "
+                        f"censurée au dernier jour de la vague. Publics de moins de {threshold} demandes non "
+                        "représentés." + src + note))
+    for name, fig, alt, caption in figures:
+        save_figure(fig, name, figures_dir, alt, caption)
+
+    tables = [
+        ("saturation-vagues", res.by_wave, display_indicators(res.by_wave, "wave", threshold, ref_dir),
+         "Indicateurs de saturation par vague (IC 95 %, Wilson)." + rule + src + note),
+        ("saturation-publics", res.by_public,
+         display_indicators(res.by_public, "public", threshold, ref_dir, pub),
+         "Indicateurs de saturation par public et par vague (IC 95 %, Wilson)." + rule + src + note),
+        ("saturation-suivis", res.by_followup,
+         display_indicators(res.by_followup, "followup_requested", threshold, ref_dir, fol),
+         "Indicateurs de saturation par suivi demandé et par vague (IC 95 %, Wilson)." + rule + src + note),
+        ("saturation-delais", pd.concat([res.medians_by_wave, res.medians_by_public], ignore_index=True),
+         pd.concat([display_medians(res.medians_by_wave, threshold, ref_dir),
+                    display_medians(res.medians_by_public, threshold, ref_dir)], ignore_index=True),
+         "Délai médian jusqu'au premier rendez-vous (Kaplan–Meier, IC 95 % de Brookmeyer–Crowley ; durées "
+         "censurées à la fin de la vague)." + rule + src + note),
+    ]
+    if res.model is not None:
+        tables.append(("saturation-modele", res.model.table, display_model(res.model),
+                       "Modèle logistique de la réorientation faute de disponibilité : rapports de cotes "
+                       f"(IC 95 %, erreurs types regroupées par service), {fmt_int(res.model.n)} demandes." + src + note))
+    if res.comparison is not None:
+        c = res.comparison
+        short = wave_short_labels(ref_dir)
+        exact = pd.DataFrame([c.__dict__])
+        disp = pd.DataFrame([{
+            "Comparaison": f"{short.get(c.wave_to, c.wave_to)} par rapport à {short.get(c.wave_from, c.wave_from)}",
+            "Suivi proposé": f"{fmt_pct(c.pct_from)} → {fmt_pct(c.pct_to)}",
+            "Différence (points, IC 95 %)": f"{fmt_signed(c.diff_pts, 1)} ({fmt_interval(c.diff_low, c.diff_high, 1)})",
+            "Variation relative (IC 95 %)": f"{fmt_signed(c.change_pct, 0)}{NBSP}% "
+                                            f"({fmt_interval(c.change_low, c.change_high, 0, NBSP + '%')})",
+            "p": "< 0,001" if c.p_value < 0.001 else fmt_number(c.p_value, 3),
+        }])
+        tables.append(("saturation-comparaison", exact, disp,
+                       "Chance de se voir proposer un suivi : comparaison des vagues (différence : intervalle de "
+                       "Newcombe ; variation relative : intervalle du log du rapport ; test z de deux proportions)."
+                       + src + note))
+    for name, exact, disp, caption in tables:
+        write_table(exact, disp, name, tables_dir, caption)
+    return {"figures": [f[0] for f in figures], "tables": [t[0] for t in tables]}

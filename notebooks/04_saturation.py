@@ -1,0 +1,63 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4. Saturation des services de santé mentale
+#
+# Recensement des nouvelles demandes adressées aux SSM : issue des demandes par vague, réorientations
+# faute de disponibilité, comparaison des vagues, modèle logistique et délai jusqu'au premier rendez-vous.
+# Les calculs sont dans `analysis.saturation` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+
+# %% tags=["parameters"]
+from analysis import config
+
+raw = str(config.EXAMPLE_RAW_DIR)
+start = config.EXAMPLE_START
+end = config.EXAMPLE_END
+out = str(config.default_out(config.EXAMPLE_RAW_DIR, config.EXAMPLE_START, config.EXAMPLE_END))
+threshold = config.DEFAULT_DISCLOSURE_THRESHOLD
+is_example = True
+
+# %%
+from pathlib import Path
+
+from IPython.display import SVG, Markdown, display
+
+from analysis import metrics, saturation
+from analysis.clean import load_clean
+from analysis.config import run_paths
+from analysis.figures import set_theme
+
+set_theme()
+paths = run_paths(Path(out))
+census = load_clean(paths["clean"])["census"]
+
+# %%
+results = saturation.analyse_saturation(census, saturation.census_income(census))
+metrics.write_part(Path(out), "saturation", saturation.saturation_metrics(results))
+written = saturation.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
+written
+
+# %% [markdown]
+# ## Issue des demandes par vague
+
+# %%
+display(SVG(filename=str(paths["figures"] / "saturation-issues.svg")))
+
+# %%
+display(Markdown((paths["tables"] / "saturation-vagues.md").read_text(encoding="utf-8")))
+
+# %% [markdown]
+# ## Lecture du modèle
+
+# %%
+print(results.model.sentence if results.model is not None else "Modèle non estimable sur ces données.")

@@ -1,0 +1,61 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 5. Gradient social des demandes
+#
+# Taux de nouvelles demandes pour 10 000 habitant·e·s par commune, pour les usager·e·s des projets PRR et
+# pour les demandes du recensement des SSM, selon le revenu des communes : quintiles, indices de pente et
+# relatif d'inégalité (SII, RII), modèle de Poisson ou binomial négatif, carte.
+# Les calculs sont dans `analysis.gradient` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+
+# %% tags=["parameters"]
+from analysis import config
+
+raw = str(config.EXAMPLE_RAW_DIR)
+start = config.EXAMPLE_START
+end = config.EXAMPLE_END
+out = str(config.default_out(config.EXAMPLE_RAW_DIR, config.EXAMPLE_START, config.EXAMPLE_END))
+threshold = config.DEFAULT_DISCLOSURE_THRESHOLD
+is_example = True
+
+# %%
+from pathlib import Path
+
+from IPython.display import SVG, Markdown, display
+
+from analysis import gradient, metrics
+from analysis.clean import load_clean
+from analysis.config import run_paths
+from analysis.figures import set_theme
+
+set_theme()
+paths = run_paths(Path(out))
+tables = load_clean(paths["clean"])
+
+# %%
+results = gradient.analyse_gradient(tables["users"], tables["census"], start, end)
+metrics.write_part(Path(out), "gradient", gradient.gradient_metrics(results))
+written = gradient.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
+written
+
+# %% [markdown]
+# ## Carte des taux par commune (recensement des SSM, ou usager·e·s PRR sans recensement)
+
+# %%
+display(SVG(filename=str(paths["figures"] / f"{written['map']}.svg")))
+
+# %% [markdown]
+# ## Indices d'inégalité
+
+# %%
+display(Markdown((paths["tables"] / "gradient-indices.md").read_text(encoding="utf-8")))

@@ -1,0 +1,316 @@
+"""Saturation census analyses: shares, intervals, wave comparison, model, waits."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import reference, saturation, schema
+from analysis.saturation import (
+    ACCEPTED,
+    NO,
+    NO_FOLLOWUP,
+    REORIENTED,
+    WAITING,
+    YES,
+)
+
+CONSTRAINED = saturation.constrained_reasons()[0]
+OTHER_REASON = [c for c in reference.codes("reorientation_reasons") if c not in saturation.constrained_reasons()][0]
+WAVES = reference.codes("census_waves")
+SSMS = [c for c in reference.services()["code"] if c.startswith("SSM")]
+PUBLICS = reference.codes("publics")
+FOLLOWUPS = reference.codes("followups")
+REQUESTERS = reference.table("census_requesters")
+NIS = reference.communes()["nis_code"].tolist()
+
+
+def census_frame(rows: list[dict]) -> pd.DataFrame:
+    """A schema-valid ``census`` table from partial rows (defaults for the rest)."""
+    defaults = {
+        "wave": WAVES[0], "service_code": SSMS[0], "source_file": "recensement.xlsx", "sheet": "Feuil1",
+        "demand_date": pd.Timestamp("2020-11-10"), "requester": None, "requester_sector": None,
+        "first_line": None, "age": None, "gender": None, "commune_nis": None, "residence": "inconnu",
+        "public": None, "followup_requested": None, "outcome": ACCEPTED, "reorientation_reason": None,
+        "destination_full": None, "first_appointment": None,
+    }
+    full = [{**defaults, "row": i + 2, **r} for i, r in enumerate(rows)]
+    df = pd.DataFrame(full)[schema.columns("census")]
+    df = df.astype({c.name: c.dtype for c in schema.TABLES["census"]})
+    return schema.validate(df, "census")
+
+
+def small_census() -> pd.DataFrame:
+    """Ten demands of wave 1, counted by hand in the tests below."""
+    first = {"requester": "personne", "first_line": True}
+    pro = {"requester": "professionnel", "first_line": False}
+    return census_frame([
+        {"outcome": ACCEPTED, **first}, {"outcome": ACCEPTED, **first}, {"outcome": ACCEPTED, **pro},
+        {"outcome": ACCEPTED, **pro},
+        {"outcome": WAITING, **first}, {"outcome": WAITING, **pro},
+        {"outcome": REORIENTED, "reorientation_reason": CONSTRAINED, "destination_full": YES, **first},
+        {"outcome": REORIENTED, "reorientation_reason": CONSTRAINED, "destination_full": "inconnu", **first},
+        {"outcome": REORIENTED, "reorientation_reason": OTHER_REASON, "destination_full": NO, **pro},
+        {"outcome": NO_FOLLOWUP},
+    ])
+
+
+def _ind(table: pd.DataFrame, name: str) -> pd.Series:
+    return table.set_index("indicator").loc[name]
+
+
+def test_outcome_and_constrained_shares_hand_counted():
+    t = saturation.indicator_table(small_census(), ["wave"])
+    assert (_ind(t, "accepted")[["k", "n"]] == [4, 10]).all()
+    assert _ind(t, "accepted")["pct"] == pytest.approx(40)
+    assert _ind(t, "waiting")["pct"] == pytest.approx(20)
+    assert _ind(t, "reoriented")["pct"] == pytest.approx(30)
+    assert _ind(t, "no_followup")["pct"] == pytest.approx(10)
+    assert t[t["indicator"].isin(saturation.OUTCOME_INDICATORS)]["pct"].sum() == pytest.approx(100)
+    assert _ind(t, "constrained")["pct"] == pytest.approx(20)
+    assert (_ind(t, "constrained_of_reoriented")[["k", "n"]] == [2, 3]).all()
+    # the "inconnu" answer leaves the denominator: 1 full out of 1 known answer
+    assert (_ind(t, "full_destination")[["k", "n"]] == [1, 1]).all()
+
+
+def test_first_line_denominator_excludes_unknown_requester():
+    t = saturation.indicator_table(small_census(), ["wave"])
+    # 9 rows have a requester (the no-follow-up row has none); 5 of them are first-line
+    assert (_ind(t, "first_line")[["k", "n"]] == [5, 9]).all()
+
+
+def test_reorientation_without_reason_is_not_constrained():
+    df = census_frame([{"outcome": REORIENTED}, {"outcome": REORIENTED, "reorientation_reason": CONSTRAINED}])
+    t = saturation.indicator_table(df, ["wave"])
+    assert _ind(t, "constrained")["k"] == 1
+    res = saturation.analyse_saturation(df, pd.Series(dtype=float))
+    assert res.reason_missing[WAVES[0]] == 1
+
+
+@pytest.mark.parametrize(("k", "n", "low", "high"), [
+    (81, 263, 0.2553, 0.3662),  # Newcombe (1998), Stat Med 17:857, table II
+    (15, 148, 0.0624, 0.1605),
+    (0, 20, 0.0, 0.1611),
+])
+def test_wilson_interval_matches_published_values(k, n, low, high):
+    lo, hi = saturation.wilson_ci(k, n)
+    assert lo == pytest.approx(low, abs=5e-5)
+    assert hi == pytest.approx(high, abs=5e-5)
+    p = saturation.proportion(k, n)
+    assert p["ci_low"] == pytest.approx(100 * low, abs=5e-3)
+
+
+def test_newcombe_difference_interval_matches_published_example():
+    # Newcombe (1998), Stat Med 17:873, example (a): 56/70 vs 48/80, method 10: 0.0524 to 0.3339
+    d, lo, hi = saturation.newcombe_diff_ci(48, 80, 56, 70)
+    assert d == pytest.approx(0.2)
+    assert lo == pytest.approx(0.0524, abs=1e-4)
+    assert hi == pytest.approx(0.3339, abs=1e-4)
+
+
+def test_wave_comparison_relative_change_and_test():
+    rows = ([{"wave": WAVES[0], "outcome": ACCEPTED}] * 280 + [{"wave": WAVES[0], "outcome": WAITING}] * 720
+            + [{"wave": WAVES[1], "outcome": ACCEPTED, "demand_date": pd.Timestamp("2022-11-10")}] * 250
+            + [{"wave": WAVES[1], "outcome": REORIENTED, "demand_date": pd.Timestamp("2022-11-10")}] * 750)
+    c = saturation.compare_waves(census_frame(rows), WAVES[0], WAVES[1])
+    assert c.pct_from == pytest.approx(28) and c.pct_to == pytest.approx(25)
+    assert c.diff_pts == pytest.approx(-3)
+    assert c.diff_low < -3 < c.diff_high
+    assert c.change_pct == pytest.approx(100 * (0.25 / 0.28 - 1))
+    se = math.sqrt(1 / 250 - 1 / 1000 + 1 / 280 - 1 / 1000)
+    assert c.change_low == pytest.approx(100 * (0.25 / 0.28 * math.exp(-1.959964 * se) - 1), abs=1e-3)
+    # pooled z test: z = -0.03 / sqrt(p(1-p)(2/1000)), p = 0.265
+    z = -0.03 / math.sqrt(0.265 * 0.735 * 0.002)
+    assert c.p_value == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(abs(z) / math.sqrt(2)))), rel=1e-3)
+
+
+def test_kaplan_meier_median_on_tiny_censored_example():
+    # S(2)=5/6, S(3)=5/6*4/5=2/3 (one censored at 3), S(5)=2/3*2/3=4/9 < 0.5 -> median 5
+    days = [2, 3, 3, 5, 6, 8]
+    event = [1, 1, 0, 1, 0, 1]
+    curve = saturation.kaplan_meier(days, event)
+    s = curve.set_index("time")["survival"]
+    assert s[0] == 1
+    assert s[2] == pytest.approx(5 / 6)
+    assert s[3] == pytest.approx(2 / 3)
+    assert s[5] == pytest.approx(4 / 9)
+    assert s[8] == pytest.approx(0)
+    assert curve.set_index("time").loc[5, "at_risk"] == 3
+    assert saturation.km_median(curve) == 5
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    sf = SurvfuncRight(np.array(days, float), np.array(event))
+    assert np.allclose(sf.surv_prob, s.drop(0).drop([6]).to_numpy())
+
+
+def test_km_median_not_reached_is_nan():
+    curve = saturation.kaplan_meier([1, 2, 3], [1, 0, 0])
+    assert math.isnan(saturation.km_median(curve))
+
+
+def test_wait_durations_censor_at_wave_end():
+    end = saturation.wave_end(WAVES[0])
+    df = census_frame([
+        {"demand_date": pd.Timestamp("2020-11-10"), "first_appointment": pd.Timestamp("2020-11-20")},
+        {"demand_date": pd.Timestamp("2020-11-10")},  # none yet: censored at the wave end
+        {"demand_date": pd.Timestamp("2020-11-10"), "outcome": WAITING,
+         "first_appointment": end + pd.Timedelta(days=30)},  # after the end: censored too
+        {"demand_date": pd.Timestamp("2020-11-10"), "first_appointment": pd.Timestamp("2020-11-01")},  # impossible
+        {"demand_date": pd.Timestamp("2020-11-10"), "outcome": REORIENTED},  # not meant to get an appointment
+    ])
+    w, excl = saturation.wait_durations(df)
+    assert excl == {"excluded_before_demand": 1}
+    assert w["days"].tolist() == [10, (end - pd.Timestamp("2020-11-10")).days, (end - pd.Timestamp("2020-11-10")).days]
+    assert w["event"].tolist() == [True, False, False]
+    assert end == pd.Timestamp("2021-02-28")
+
+
+def simulate_census(n: int, seed: int, beta: dict[str, float]) -> pd.DataFrame:
+    """Census demands whose constrained reorientation follows a known logistic model."""
+    rng = np.random.default_rng(seed)
+    income = reference.income(2021)["mean_income_per_return_eur"]
+    public = rng.choice(PUBLICS[:3], size=n, p=[0.3, 0.2, 0.5])
+    follow = rng.choice(FOLLOWUPS[:2], size=n, p=[0.7, 0.3])
+    first = rng.random(n) < 0.5
+    nis = rng.choice(NIS, size=n)
+    x_inc = income.reindex(nis).to_numpy() / 10_000
+    eta = (beta["const"] + beta["public_" + PUBLICS[0]] * (public == PUBLICS[0])
+           + beta["public_" + PUBLICS[1]] * (public == PUBLICS[1])
+           + beta["followup_" + FOLLOWUPS[1]] * (follow == FOLLOWUPS[1])
+           + beta["first_line"] * first + beta["income_10k"] * x_inc)
+    constrained = rng.random(n) < 1 / (1 + np.exp(-eta))
+    req = np.where(first, REQUESTERS.loc[REQUESTERS["first_line"].astype(bool), "code"].iloc[0],
+                   REQUESTERS.loc[~REQUESTERS["first_line"].astype(bool), "code"].iloc[0])
+    dates = pd.Timestamp("2020-11-02") + pd.to_timedelta(rng.integers(0, 110, n), unit="D")
+    appt = dates + pd.to_timedelta(rng.exponential(40, n).round(), unit="D")
+    rows = pd.DataFrame({
+        "service_code": rng.choice(SSMS, size=n), "demand_date": dates, "requester": req, "first_line": first,
+        "commune_nis": nis, "residence": "bruxelles", "public": public, "followup_requested": follow,
+        "outcome": np.where(constrained, REORIENTED, ACCEPTED),
+        "reorientation_reason": np.where(constrained, CONSTRAINED, None),
+        "destination_full": np.where(constrained, np.where(rng.random(n) < 0.7, YES, NO), None),
+        "first_appointment": np.where(constrained, pd.NaT, appt),
+    })
+    return census_frame(rows.to_dict("records"))
+
+
+BETA = {"const": -0.2, "public_" + PUBLICS[0]: 0.8, "public_" + PUBLICS[1]: 0.4,
+        "followup_" + FOLLOWUPS[1]: 0.5, "first_line": -0.3, "income_10k": -0.4}
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return simulate_census(6000, seed=11, beta=BETA)
+
+
+def test_logistic_model_recovers_known_odds_ratios_with_clustered_errors(simulated):
+    income = reference.income(2021)["mean_income_per_return_eur"]
+    res = saturation.fit_constrained_model(simulated, income)
+    t = res.table.set_index("term")
+    # reference levels are the most frequent: adults and the first follow-up
+    for term, b in BETA.items():
+        if term == "const":
+            continue
+        assert math.log(t.loc[term, "odds_ratio"]) == pytest.approx(b, abs=0.15), term
+        assert t.loc[term, "ci_low"] < t.loc[term, "odds_ratio"] < t.loc[term, "ci_high"]
+    assert res.fit.cov_type == "cluster"
+    assert res.clusters == len(SSMS)
+    assert res.n == 6000 and res.excluded_outside_brussels == 0
+    assert "rapport de cotes" in res.sentence and "Par tranche de 10" in res.sentence
+    assert "plus pauvres sont plus souvent réorientées" in res.sentence
+
+
+def test_model_excludes_demands_outside_brussels(simulated):
+    df = simulated.copy()
+    df.loc[df.index[:40], "commune_nis"] = pd.NA
+    df.loc[df.index[:40], "residence"] = "hors_bruxelles"
+    df.loc[df.index[40:45], "public"] = pd.NA
+    income = reference.income(2021)["mean_income_per_return_eur"]
+    res = saturation.fit_constrained_model(df, income)
+    assert res.excluded_outside_brussels == 40
+    assert res.excluded_missing == 5
+    assert res.n == 6000 - 45
+
+
+def test_metrics_keys_and_values(simulated):
+    income = reference.income(2021)["mean_income_per_return_eur"]
+    res = saturation.analyse_saturation(simulated, income)
+    m = saturation.saturation_metrics(res)
+    w = WAVES[0]
+    assert m[f"saturation.{w}.n"] == 6000
+    assert m[f"saturation.{w}.services_n"] == len(SSMS)
+    shares = sum(m[f"saturation.{w}.{k}_pct"] for k in ("accepted", "waiting", "reoriented", "no_followup"))
+    assert shares == pytest.approx(100)
+    assert m[f"saturation.{w}.constrained_of_reoriented_pct"] == pytest.approx(100)
+    assert m[f"saturation.{w}.full_destination_pct"] == pytest.approx(70, abs=3)
+    assert m[f"saturation.{w}.median_wait_days"] == pytest.approx(40 * math.log(2), abs=4)
+    assert f"saturation.{w}.public.{PUBLICS[0]}.constrained_pct" in m
+    assert f"saturation.{w}.followup.{FOLLOWUPS[0]}.accepted_pct" in m
+    assert "saturation.model.or.income_10k" in m and "saturation.model.or_low.income_10k" in m
+    assert isinstance(m["saturation.model.sentence"], str)
+    assert "saturation.accepted_change_pct" not in m  # one wave only
+
+
+def test_display_table_hides_small_counts():
+    t = saturation.indicator_table(small_census(), ["wave"])
+    d = saturation.display_indicators(t, "wave", threshold=5)
+    row = d.set_index("Indicateur").loc[saturation.INDICATORS_FR["constrained"]]
+    assert row["Effectif"].startswith("<") and row["% (IC 95 %)"] == "–"
+    assert "2" not in row["Effectif"]
+    accepted = d.set_index("Indicateur").loc["Suivi proposé"]
+    assert accepted["Effectif"].startswith("<")  # 4 < 5
+
+
+def test_figures_render(simulated, tmp_path):
+    from analysis.figures import save_figure, set_theme
+
+    set_theme()
+    income = reference.income(2021)["mean_income_per_return_eur"]
+    res = saturation.analyse_saturation(simulated, income)
+    for name, (fig, alt) in {
+        "outcomes": saturation.plot_outcomes(res.by_wave),
+        "forest": saturation.plot_forest(res.model),
+        "km": saturation.plot_survival(res.curves, res.waits),
+        "public": saturation.plot_group_indicator(res.by_public, "public", "constrained",
+                                                  reference.labels("publics")),
+    }.items():
+        assert len(alt) > 40
+        save_figure(fig, name, tmp_path, alt, "légende")
+        assert (tmp_path / f"{name}.svg").stat().st_size > 1000
+
+
+def test_empty_census_writes_only_availability_flag(tmp_path):
+    """A raw folder without census files: one key, figures and tables still written without error."""
+    from analysis.schema import columns
+
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns("census")})
+    empty["demand_date"] = pd.to_datetime(empty["demand_date"])
+    empty["first_appointment"] = pd.to_datetime(empty["first_appointment"])
+    res = saturation.analyse_saturation(empty, saturation.census_income(empty))
+    assert saturation.saturation_metrics(res) == {"saturation.available": False}
+    written = saturation.save_outputs(res, tmp_path / "fig", tmp_path / "tab")
+    assert written["figures"] == ["saturation-issues"]
+
+
+def test_tables_written_exact_csv_and_published_markdown(tmp_path):
+    t = saturation.indicator_table(small_census(), ["wave"])
+    saturation.write_table(t, saturation.display_indicators(t, "wave"), "sat", tmp_path, "Légende | test")
+    exact = pd.read_csv(tmp_path / "sat.csv")
+    assert exact.set_index("indicator").loc["constrained", "k"] == 2  # exact, unlike the published table
+    md = (tmp_path / "sat.md").read_text(encoding="utf-8")
+    assert md.splitlines()[0].startswith("| Vague | Indicateur |")
+    assert md.splitlines()[-1] == ": Légende | test"
+    assert "| 2 |" not in md
+
+
+def test_empty_census_gives_placeholder_outputs(tmp_path):
+    res = saturation.analyse_saturation(schema.empty_frame("census"), saturation.census_income(schema.empty_frame("census")))
+    assert res.waves == [] and res.model is None
+    assert saturation.saturation_metrics(res) == {"saturation.available": False}
+    written = saturation.save_outputs(res, tmp_path / "f", tmp_path / "t")
+    assert len(written["figures"]) == 1 and len(written["tables"]) == 1
+    assert (tmp_path / "f" / f"{written['figures'][0]}.svg").exists()
+    assert "Aucune demande" in (tmp_path / "t" / f"{written['tables'][0]}.md").read_text(encoding="utf-8")
