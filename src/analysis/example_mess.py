@@ -742,7 +742,7 @@ def render_sheet(rng: np.random.Generator, table: str, df: pd.DataFrame, style: 
     n = len(df)
     data: list[list[Cell]] = []
     copy_after: dict[int, int] = {}
-    for pos, src in copies:
+    for pos, _src in copies:
         copy_after[pos] = copy_after.get(pos, 0) + 1
     comment_cells = np.full(n, None, dtype=object)
     if comment:
