@@ -297,12 +297,13 @@ def test_empty_census_writes_only_availability_flag(tmp_path):
 
 def test_tables_written_exact_csv_and_published_markdown(tmp_path):
     t = saturation.indicator_table(small_census(), ["wave"])
-    saturation.write_table(t, saturation.display_indicators(t, "wave"), "sat", tmp_path, "Légende | test")
-    exact = pd.read_csv(tmp_path / "sat.csv")
+    saturation.write_table(t, saturation.display_indicators(t, "wave"), "sat", tmp_path / "tables", "Légende | test")
+    exact = pd.read_csv(tmp_path / "exact" / "sat.csv")
     assert exact.set_index("indicator").loc["constrained", "k"] == 2  # exact, unlike the published table
-    md = (tmp_path / "sat.md").read_text(encoding="utf-8")
+    md = (tmp_path / "tables" / "sat.md").read_text(encoding="utf-8")
+    assert "| 2 |" not in (tmp_path / "tables" / "sat.csv").read_text(encoding="utf-8")
     assert md.splitlines()[0].startswith("| Vague | Indicateur |")
-    assert md.splitlines()[-1] == ": Légende | test"
+    assert md.splitlines()[-1] == ": Légende | test {#tbl-sat}"
     assert "| 2 |" not in md
 
 

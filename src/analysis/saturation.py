@@ -86,25 +86,11 @@ def check_codes(ref_dir: Path = REFERENCE_DIR) -> None:
 
 # ---------------------------------------------------------------- proportions
 
-def _wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval for ``k`` successes out of ``n`` (proportions, NaN if n = 0)."""
-    if n == 0:
-        return (math.nan, math.nan)
-    z = sps.norm.ppf(1 - alpha / 2)
-    p = k / n
-    denom = 1 + z**2 / n
-    centre = (p + z**2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
 def wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval (proportions); uses :mod:`analysis.stats` when available."""
-    try:
-        from analysis.stats import wilson_ci as shared
-    except ImportError:  # pragma: no cover - before the shared module exists
-        return _wilson_ci(k, n, alpha)
-    return tuple(float(v) for v in shared(k, n, alpha))  # type: ignore[return-value]
+    """Wilson score interval (:func:`analysis.stats.wilson_ci`)."""
+    from analysis.stats import wilson_ci as shared
+
+    return shared(k, n, alpha)
 
 
 def proportion(k: int, n: int, alpha: float = 0.05) -> dict[str, float]:
@@ -238,22 +224,10 @@ def relative_change_ci(k1: int, n1: int, k2: int, n2: int, alpha: float = 0.05) 
 
 
 def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided p-value of the pooled two-proportion z test (= χ² test without correction)."""
-    try:
-        from analysis.stats import two_proportion_test
-    except ImportError:  # pragma: no cover - before the shared module exists
-        pooled = (k1 + k2) / (n1 + n2)
-        se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        if se == 0:
-            return math.nan
-        z = (k2 / n2 - k1 / n1) / se
-        return float(2 * sps.norm.sf(abs(z)))
-    res = two_proportion_test(k1, n1, k2, n2)
-    if isinstance(res, dict):
-        return float(res.get("p_value", res.get("pvalue", math.nan)))
-    if isinstance(res, tuple):
-        return float(res[-1])
-    return float(getattr(res, "p_value", getattr(res, "pvalue", math.nan)))
+    """Two-sided p-value of the pooled two-proportion z test (:func:`analysis.stats.two_proportion_test`)."""
+    from analysis.stats import two_proportion_test
+
+    return float(two_proportion_test(k1, n1, k2, n2)["p_value"])
 
 
 def compare_waves(census: pd.DataFrame, wave_from: str, wave_to: str, indicator: str = "accepted",
@@ -725,16 +699,10 @@ def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
 # ---------------------------------------------------------------- display tables
 
 def is_small_count(count: int | float, threshold: int) -> bool:
-    """True when a person count must not be published (one rule for tables, labels and sentences).
+    """True when a person count must not be published (:func:`analysis.disclosure.is_suppressed`)."""
+    from analysis.disclosure import is_suppressed
 
-    Delegates to :mod:`analysis.disclosure` when it exists; otherwise counts
-    from 1 to ``threshold − 1`` are suppressed and zeros are shown.
-    """
-    try:
-        from analysis.disclosure import is_suppressed  # type: ignore[attr-defined]
-    except ImportError:
-        return 0 < count < threshold
-    return bool(is_suppressed(count, threshold))
+    return is_suppressed(count, threshold)
 
 
 def _pub(count: int | float, threshold: int) -> str:
@@ -960,34 +928,21 @@ EXAMPLE_NOTE = " Données d'exemple synthétiques."
 
 
 def markdown_table(display: pd.DataFrame, caption: str = "") -> str:
-    """A pandoc pipe table (``|`` in cells escaped), with ``: caption`` under it when given."""
-    def cell(v) -> str:
-        return str(v).replace("|", "\\|").replace("\n", " ")
+    """A pandoc pipe table (:func:`analysis.tables.markdown_table`)."""
+    from analysis.tables import markdown_table as shared
 
-    lines = ["| " + " | ".join(cell(c) for c in display.columns) + " |",
-             "|" + "|".join("---" for _ in display.columns) + "|"]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in display.itertuples(index=False)]
-    text = "\n".join(lines) + "\n"
-    return text + (f"\n: {caption}\n" if caption else "")
+    return shared(display, caption)
 
 
 def write_table(exact: pd.DataFrame, display: pd.DataFrame, name: str, tables_dir: Path, caption: str) -> Path:
-    """Write ``<name>.md`` (reader-facing, disclosure applied) and ``<name>.csv`` (exact values, internal).
+    """Write the published table (``tables/<name>.md`` and ``.csv``, disclosure applied) and the exact
+    values as an internal record (``exact/<name>.csv`` next to ``tables/``, never read by the report)."""
+    from analysis.tables import write_exact
+    from analysis.tables import write_table as publish
 
-    Uses :func:`analysis.tables.write_table` for the reader-facing table when
-    that module exists; the CSV is written last so that it always holds the
-    exact values.
-    """
-    tables_dir = Path(tables_dir)
-    tables_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from analysis.tables import write_table as shared
-    except ImportError:
-        (tables_dir / f"{name}.md").write_text(markdown_table(display, caption), encoding="utf-8")
-    else:
-        shared(display, name, tables_dir, caption)
-    exact.to_csv(tables_dir / f"{name}.csv", index=False, lineterminator="\n")
-    return tables_dir / f"{name}.md"
+    path = publish(display, name, tables_dir, caption)
+    write_exact(exact, name, Path(tables_dir).parent)
+    return path
 
 
 def census_income(census: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> pd.Series:

@@ -1,0 +1,65 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 2. Activités des projets PRR
+#
+# Nombre d'activités et participations par axe et par type, parts en nombre et en temps de travail,
+# évolution mensuelle et taux de participation des services. Les calculs sont dans
+# `analysis.activities` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+
+# %% tags=["parameters"]
+from analysis import config
+
+raw = str(config.EXAMPLE_RAW_DIR)
+start = config.EXAMPLE_START
+end = config.EXAMPLE_END
+out = str(config.default_out(config.EXAMPLE_RAW_DIR, config.EXAMPLE_START, config.EXAMPLE_END))
+threshold = config.DEFAULT_DISCLOSURE_THRESHOLD
+is_example = True
+
+# %%
+from pathlib import Path
+
+from IPython.display import SVG, Markdown, display
+
+from analysis import activities, metrics
+from analysis.clean import load_clean
+from analysis.config import run_paths
+from analysis.figures import set_theme
+
+set_theme()
+paths = run_paths(Path(out))
+clean = load_clean(paths["clean"])
+
+# %%
+results = activities.analyse_activities(clean["activities"], clean["submissions"], start, end)
+metrics.write_part(Path(out), "activities", activities.activity_metrics(results))
+written = activities.save_outputs(results, Path(out), is_example)
+written
+
+# %% [markdown]
+# ## Activités par type et par axe
+
+# %%
+display(Markdown((paths["tables"] / "activites-axes.md").read_text(encoding="utf-8")))
+display(Markdown((paths["tables"] / "activites-types.md").read_text(encoding="utf-8")))
+
+# %%
+display(SVG(filename=str(paths["figures"] / "activites-types.svg")))
+
+# %% [markdown]
+# ## Évolution mensuelle et participation des services
+
+# %%
+display(SVG(filename=str(paths["figures"] / "activites-mois.svg")))
+display(SVG(filename=str(paths["figures"] / "activites-participation.svg")))

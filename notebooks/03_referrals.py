@@ -1,0 +1,66 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 3. Orientations : qui envoie les nouvelles demandes ?
+#
+# Envoyeurs des nouvelles demandes d'usagers (avec intervalles de Wilson), part de la première ligne
+# comparée à celle des services de santé mentale (recensement), profil des personnes et demandes
+# des professionnel·le·s. Les calculs sont dans `analysis.referrals`.
+
+# %% tags=["parameters"]
+from analysis import config
+
+raw = str(config.EXAMPLE_RAW_DIR)
+start = config.EXAMPLE_START
+end = config.EXAMPLE_END
+out = str(config.default_out(config.EXAMPLE_RAW_DIR, config.EXAMPLE_START, config.EXAMPLE_END))
+threshold = config.DEFAULT_DISCLOSURE_THRESHOLD
+is_example = True
+
+# %%
+from pathlib import Path
+
+from IPython.display import SVG, Markdown, display
+
+from analysis import metrics, referrals
+from analysis.clean import load_clean
+from analysis.config import run_paths
+from analysis.figures import set_theme
+
+set_theme()
+paths = run_paths(Path(out))
+clean = load_clean(paths["clean"])
+
+# %%
+results = referrals.analyse_referrals(clean["users"], clean["pros"], clean["census"], start, end)
+metrics.write_part(Path(out), "referrals", referrals.referral_metrics(results))
+written = referrals.save_outputs(results, Path(out), threshold, is_example)
+written
+
+# %% [markdown]
+# ## Envoyeurs et première ligne
+
+# %%
+display(Markdown((paths["tables"] / "orientations-envoyeurs.md").read_text(encoding="utf-8")))
+print(referrals.comparison_sentence(results))
+
+# %%
+for name in written["figures"]:
+    display(SVG(filename=str(paths["figures"] / f"{name}.svg")))
+
+# %% [markdown]
+# ## Profil des personnes et demandes des professionnel·le·s
+
+# %%
+for name in ("orientations-ages", "orientations-communes", "orientations-revenus", "orientations-professionnels"):
+    display(Markdown((paths["tables"] / f"{name}.md").read_text(encoding="utf-8")))
