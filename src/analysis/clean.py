@@ -937,7 +937,9 @@ class CleanResult:
         files = self.tables["files"]
         acc = self.tables["accounting"]
         return {
-            "rows": {t: int(len(self.tables[t])) for t in DATA_TABLES},
+            "rows": {**{t: int(len(self.tables[t])) for t in DATA_TABLES},
+                     "raw": int(acc["raw_rows"].sum()), "clean": int(acc["clean_rows"].sum()),
+                     "rejected": int(acc["rejected_rows"].sum())},
             "clean": {
                 "files_read": int(len(files)),
                 "files_used": int((files["status"] == "used").sum()),

@@ -480,7 +480,10 @@ def _population_metrics(prefix: str, g: PopulationGradient) -> dict[str, Any]:
     mod = g.model
     if mod is None:
         return m
-    m |= {f"{prefix}.model": mod.kind, f"{prefix}.dispersion": mod.dispersion,
+    m |= {f"{prefix}.model": mod.kind,
+          f"{prefix}.model_fr": "régression binomiale négative" if mod.kind == "negative_binomial"
+          else "régression de Poisson",
+          f"{prefix}.dispersion": mod.dispersion,
           f"{prefix}.dispersion_test_stat": mod.dispersion_stat, f"{prefix}.dispersion_p_value": mod.dispersion_p,
           f"{prefix}.nb_alpha": mod.nb_alpha, f"{prefix}.model_converged": mod.converged,
           f"{prefix}.rii_model": mod.rii_model,

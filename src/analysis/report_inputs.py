@@ -458,6 +458,10 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
     (gen / "figures").mkdir(parents=True)
     copy_figures(paths["figures"], gen / "figures")
     tables = copy_tables(paths["tables"], gen / "tables")
+    from analysis.sosa18 import budget_markdown, services_markdown
+
+    (gen / "tables" / "services.md").write_text(services_markdown(ref_dir), encoding="utf-8")
+    (gen / "tables" / "sosa18_budget.md").write_text(budget_markdown(ref_dir), encoding="utf-8")
     info = make_chronology_figure(gen / "figures", ref_dir)
     (gen / "figures" / "chronologie.md").write_text(
         figure_snippet("chronologie", info["caption"], info["alt"]), encoding="utf-8")
