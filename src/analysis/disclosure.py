@@ -60,17 +60,24 @@ def publish_count_prose(count: float | int, threshold: int = DEFAULT_DISCLOSURE_
 def _recoverable(values: np.ndarray, mask: np.ndarray, threshold: int) -> bool:
     """Whether the hidden cells of a line (its total published) can be found exactly.
 
-    One hidden cell equals the total minus the visible cells. Several hidden
-    cells, each between 1 and ``threshold − 1``, are all determined when their
-    sum is the smallest or the largest possible (all 1, or all ``threshold − 1``).
+    A reader knows the hidden total (line total minus visible cells), that a
+    primary cell lies in 1..threshold−1 and that a secondary cell is at least
+    the threshold. One hidden cell is the hidden total; several are all
+    determined when the hidden total is the smallest possible (primaries 1,
+    secondaries at the threshold) or, with primaries only, the largest.
     """
     h = int(mask.sum())
     if h == 0:
         return False
     if h == 1:
         return True
-    hidden_sum = float(values[mask].sum())
-    return hidden_sum == h or hidden_sum == h * (threshold - 1)
+    hidden = values[mask]
+    n_primary = int(((hidden > 0) & (hidden < threshold)).sum())
+    n_secondary = h - n_primary
+    total = float(hidden.sum())
+    if total == n_primary + n_secondary * threshold:
+        return True
+    return n_secondary == 0 and total == n_primary * (threshold - 1)
 
 
 def _secondary_line(values: np.ndarray, mask: np.ndarray, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> bool:
@@ -114,6 +121,14 @@ def suppression_mask(counts: pd.DataFrame | pd.Series, threshold: int = DEFAULT_
                     changed = True
     out = pd.DataFrame(mask, index=frame.index, columns=frame.columns)
     return out.iloc[:, 0] if is_series else out
+
+
+def total_must_be_hidden(counts: pd.Series, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> bool:
+    """True when a line's hidden cells stay recoverable (no visible non-zero cell left to hide with them),
+    so that its total may not be published either."""
+    values = counts.to_numpy(dtype=float, na_value=0.0)
+    mask = suppression_mask(counts, threshold).to_numpy()
+    return bool(mask.any()) and _recoverable(values, mask, threshold)
 
 
 def publish_counts(counts: pd.DataFrame | pd.Series, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,

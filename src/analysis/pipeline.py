@@ -292,7 +292,9 @@ def render(params: RunParams, force: bool = False, log: BuildLog | None = None, 
     store = cache.StepCache(paths["cache"])
     key = render_key(params)
     book = REPORT_DIR / "_book"
-    if not force and store.is_fresh("render", key) and book.is_dir():
+    stamp = book / ".prr-render-key"
+    # the book folder is shared by every run: it is fresh only if it was rendered from this run's key
+    if not force and store.is_fresh("render", key) and stamp.exists() and stamp.read_text() == key:
         log.skipped.append("render")
         log.say("  · rapport : inchangé, sauté")
         return log
@@ -303,6 +305,7 @@ def render(params: RunParams, force: bool = False, log: BuildLog | None = None, 
     log.say("  ▶ rapport : génération des entrées et rendu")
     prepare_report_inputs(params.out, REPORT_DIR, threshold=params.threshold, is_example=params.is_example)
     result = render_mod.render(REPORT_DIR, engine=engine)
+    stamp.write_text(key)
     outputs = [p for p in cache.files_under(book) if p.suffix in (".html", ".pdf")]
     store.record("render", key, outputs)
     log.ran.append("render")

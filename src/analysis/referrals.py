@@ -20,7 +20,14 @@ import pandas as pd
 
 from analysis import reference
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.disclosure import caption_note, publish_counts, publish_share, suppression_mask
+from analysis.disclosure import (
+    SECONDARY,
+    caption_note,
+    publish_counts,
+    publish_share,
+    suppression_mask,
+    total_must_be_hidden,
+)
 from analysis.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
 from analysis.stats import ProportionTest, compare_proportions, p_value_fr, pct, significance_fr, wilson_ci
 
@@ -231,7 +238,8 @@ def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DIS
                            for lo, hi, h in zip(t["ci_low"], t["ci_high"], mask, strict=True)]
     out = pd.DataFrame(cols)
     total = int(t["n"].sum())
-    out.loc[len(out)] = ["Total", fmt_int(total), fmt_pct(100, 1) if total else "–"] + (["–"] if with_ci else [])
+    shown = SECONDARY if total_must_be_hidden(t["n"], threshold) else fmt_int(total)
+    out.loc[len(out)] = ["Total", shown, fmt_pct(100, 1) if total else "–"] + (["–"] if with_ci else [])
     return out
 
 

@@ -1,0 +1,129 @@
+"""End to end: the example is run and rendered; numbers reach the report; two builds are identical;
+another period gives other numbers; nothing below the disclosure threshold reaches a reader."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import pipeline
+from analysis import render as render_mod
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REPORT_DIR, RunParams, run_paths
+from analysis.report_inputs import prepare_report_inputs
+
+pytestmark = pytest.mark.slow
+
+
+def _render(run_out: Path, dest: Path) -> Path:
+    report = dest / "report"
+    shutil.copytree(REPORT_DIR, report, ignore=shutil.ignore_patterns("_book", "_generated", "_variables.yml"))
+    prepare_report_inputs(run_out, report, DEFAULT_DISCLOSURE_THRESHOLD, is_example=True)
+    render_mod.render(report, engine="fallback")
+    return report / "_book"
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(str(path)).pages)
+    return re.sub(r"[\u00a0\u202f]", " ", text)
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory):
+    root = tmp_path_factory.mktemp("build")
+    a = RunParams(out=root / "a")
+    b = RunParams(out=root / "b")
+    short = RunParams(out=root / "short", start="2021-09", end="2021-12")
+    for p in (a, b, short):
+        pipeline.run(p, force=True)
+    return {"a": (a, _render(a.out, root / "ra")), "b": (b, _render(b.out, root / "rb")),
+            "short": (short, _render(short.out, root / "rs"))}
+
+
+def _hashes(folder: Path, patterns=("*",)) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for pat in patterns for p in sorted(folder.rglob(pat)) if p.is_file()}
+
+
+def test_every_output_of_a_run_exists(builds):
+    params, book = builds["a"]
+    paths = run_paths(params.out)
+    metrics = json.loads(paths["metrics"].read_text())
+    for key in ("period.start", "participation.rate_pct", "activities.total.n", "users.n", "pros.n",
+                "saturation.2020_11.n", "saturation.accepted_change_pct", "gradient.census.sii", "gradient.model",
+                "rows.raw", "rows.clean", "rows.rejected", "temps_reseau.work_time_pct"):
+        assert key in metrics, key
+    assert metrics["rows.raw"] == metrics["rows.clean"] + metrics["rows.rejected"]
+    for nb in ("01_clean", "02_activities", "03_referrals", "04_saturation", "05_gradient"):
+        assert (paths["notebooks"] / f"{nb}.ipynb").exists()
+    assert (book / "index.html").exists() and (book / "prr-rapport.pdf").exists()
+
+
+def test_two_builds_are_byte_identical(builds):
+    (a, book_a), (b, book_b) = builds["a"], builds["b"]
+    for part in ("clean", "figures", "tables", "exact"):
+        assert _hashes(a.out / part) == _hashes(b.out / part), part
+    assert (a.out / "metrics.json").read_bytes() == (b.out / "metrics.json").read_bytes()
+    assert _hashes(book_a, ("*.html",)) == _hashes(book_b, ("*.html",))
+
+
+def test_metrics_reach_the_pdf_and_html(builds):
+    _, book = builds["a"]
+    pdf = _pdf_text(book / "prr-rapport.pdf")
+    html = re.sub(r"[\u00a0\u202f]", " ", "".join(p.read_text(encoding="utf-8") for p in book.rglob("*.html")))
+    for text in ("3 419", "10 292", "55,7 %", "49,4 %", "37,8", "11 163", "21,1 %", "75,0 %"):
+        assert text in pdf, text
+        assert text in html, text
+
+
+def test_every_chapter_and_vignette_is_in_the_book(builds):
+    _, book = builds["a"]
+    html = "".join(p.read_text(encoding="utf-8") for p in book.rglob("*.html"))
+    for qmd in sorted((REPORT_DIR / "chapters").glob("*.qmd")):
+        title = qmd.read_text(encoding="utf-8").splitlines()[0].lstrip("# ").split(" {")[0]
+        assert title.replace("'", "&#39;") in html or title in html.replace("’", "'"), title
+    for v in sorted((REPORT_DIR / "vignettes").glob("*.qmd")):
+        assert f'id="{v.stem}' in html or v.stem in html, v.stem
+    assert "{{<" not in html and "?@" not in html
+
+
+def test_another_period_gives_other_numbers(builds):
+    (a, book_a), (s, book_s) = builds["a"], builds["short"]
+    ma = json.loads(run_paths(a.out)["metrics"].read_text())
+    ms = json.loads(run_paths(s.out)["metrics"].read_text())
+    assert ms["period.end"] == "2021-12" and ms["activities.total.n"] < ma["activities.total.n"]
+    pdf = _pdf_text(book_s / "prr-rapport.pdf")
+    from analysis.fmt import fmt_int
+
+    assert fmt_int(ms["activities.total.n"]).replace("\u00a0", " ") in pdf
+    assert "décembre 2021" in pdf
+
+
+def test_no_small_person_count_is_published(builds):
+    """Person-count columns of every published table, in the run and in the HTML, hold no 1..threshold−1."""
+    params, book = builds["a"]
+    t = DEFAULT_DISCLOSURE_THRESHOLD
+    small = {str(v) for v in range(1, t)}
+    count_headers = ("Effectif", "Demandes", "Dénominateur", "Usagers", "Nouvelles demandes")
+    for md in sorted(run_paths(params.out)["tables"].glob("*.md")):
+        lines = [ln for ln in md.read_text(encoding="utf-8").splitlines() if ln.startswith("|")]
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        cols = [i for i, h in enumerate(header) if h.startswith(count_headers)]
+        for ln in lines[2:]:
+            cells = [c.strip() for c in ln.strip("|").split("|")]
+            for i in cols:
+                assert cells[i] not in small, f"{md.name}: {header[i]} = {cells[i]}"
+
+
+def test_executed_notebooks_hold_no_person_level_rows(builds):
+    params, _ = builds["a"]
+    for nb in run_paths(params.out)["notebooks"].glob("*.ipynb"):
+        text = nb.read_text(encoding="utf-8")
+        for column in ("birth_year", "first_contact", "demand_date"):
+            assert column not in text or nb.stem == "01_clean", (nb.name, column)

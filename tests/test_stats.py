@@ -1,0 +1,60 @@
+"""Statistics against hand-computed cases."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analysis import stats
+
+
+def test_wilson_textbook_values():
+    # Newcombe (1998), Table I: 81/263 → 0.2553–0.3662 ; 0/20 → 0–0.1611 ; 15/148 → 0.0624–0.1605
+    lo, hi = stats.wilson_ci(81, 263)
+    assert (round(lo, 4), round(hi, 4)) == (0.2553, 0.3662)
+    lo, hi = stats.wilson_ci(0, 20)
+    assert lo == 0 and round(hi, 4) == 0.1611
+    lo, hi = stats.wilson_ci(15, 148)
+    assert (round(lo, 4), round(hi, 4)) == (0.0624, 0.1605)
+
+
+def test_wilson_empty_and_invalid():
+    assert all(math.isnan(v) for v in stats.wilson_ci(0, 0))
+    with pytest.raises(ValueError):
+        stats.wilson_ci(5, 3)
+
+
+@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_contains_the_estimate(kn):
+    k, n = kn
+    lo, hi = stats.wilson_ci(k, n)
+    assert 0 <= lo <= k / n + 1e-12 and k / n - 1e-12 <= hi <= 1
+
+
+def test_two_proportion_test_by_hand():
+    # 30/100 vs 50/100: pooled 0.4, se = sqrt(0.4*0.6*0.02) = 0.069282, z = 2.88675
+    res = stats.two_proportion_test(30, 100, 50, 100)
+    assert res["z"] == pytest.approx(2.88675, abs=1e-4)
+    assert res["p_value"] == pytest.approx(0.003892, abs=1e-5)
+
+
+def test_fisher_by_hand():
+    # the tea-tasting table [[3, 1], [1, 3]]: two-sided p = 0.4857
+    res = stats.fisher_test(3, 4, 1, 4)
+    assert res["p_value"] == pytest.approx(0.4857, abs=1e-4)
+    assert res["odds_ratio"] == pytest.approx(9.0)
+
+
+def test_compare_proportions_chooses_exact_test_for_small_samples():
+    assert stats.compare_proportions(0, 10, 500, 1000).method == "fisher"
+    big = stats.compare_proportions(0, 79, 1226, 2451)
+    assert big.method == "z" and big.p_value < 0.001 and big.diff == pytest.approx(1226 / 2451)
+
+
+def test_plain_french_readings():
+    assert stats.p_value_fr(0.0001) == "p\u00a0<\u00a00,001"
+    assert stats.p_value_fr(0.034) == "p\u00a0=\u00a00,03"
+    assert "hasard" in stats.significance_fr(0.2)
