@@ -127,3 +127,41 @@ def test_executed_notebooks_hold_no_person_level_rows(builds):
         text = nb.read_text(encoding="utf-8")
         for column in ("birth_year", "first_contact", "demand_date"):
             assert column not in text or nb.stem == "01_clean", (nb.name, column)
+
+
+ANALYSES = {"activities", "referrals", "saturation", "gradient"}
+
+
+def test_nothing_changed_means_nothing_runs_and_chapter_edits_only_rerender(builds, tmp_path, monkeypatch):
+    params, _ = builds["a"]
+    log = pipeline.run(params, log=pipeline.BuildLog(quiet=True))
+    assert log.ran == [] and set(log.skipped) == {"clean"} | ANALYSES
+
+    report = tmp_path / "report"
+    shutil.copytree(REPORT_DIR, report, ignore=shutil.ignore_patterns("_book", "_generated", "_variables.yml"))
+    monkeypatch.setattr(pipeline, "REPORT_DIR", report)
+    assert pipeline.render(params, log=pipeline.BuildLog(quiet=True), engine="fallback").ran == ["render"]
+    assert pipeline.render(params, log=pipeline.BuildLog(quiet=True), engine="fallback").skipped == ["render"]
+
+    chapter = report / "chapters" / "11-conclusion.qmd"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nUne phrase ajoutée par un auteur.\n", encoding="utf-8")
+    again = pipeline.run(params, log=pipeline.BuildLog(quiet=True))
+    assert again.ran == []  # no notebook for a chapter edit
+    rerender = pipeline.render(params, log=pipeline.BuildLog(quiet=True), engine="fallback")
+    assert rerender.ran == ["render"]
+    assert "Une phrase ajoutée par un auteur." in (report / "_book" / "chapters" / "11-conclusion.html").read_text(
+        encoding="utf-8")
+
+
+def test_a_changed_workbook_reruns_cleaning_and_what_depends_on_it(tmp_path):
+    from analysis.config import EXAMPLE_RAW_DIR
+
+    raw = tmp_path / "raw"
+    shutil.copytree(EXAMPLE_RAW_DIR, raw)
+    params = RunParams(raw=raw, out=tmp_path / "run")
+    pipeline.run(params, log=pipeline.BuildLog(quiet=True))
+    (raw / "suivi" / "Tableau PRR Dune ASBL v3.xlsx").unlink()
+    log = pipeline.run(params, log=pipeline.BuildLog(quiet=True))
+    assert set(log.ran) == {"clean"} | ANALYSES
+    forced = pipeline.run(params, force=True, log=pipeline.BuildLog(quiet=True))
+    assert set(forced.ran) == {"clean"} | ANALYSES

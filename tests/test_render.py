@@ -58,6 +58,14 @@ def included(book: Path, kind: str) -> set[str]:
     return names
 
 
+def book_variables(book: Path) -> set[str]:
+    """Every ``{{< var key >}}`` of the book's sources."""
+    keys: set[str] = set()
+    for qmd in book.rglob("*.qmd"):
+        keys |= set(re.findall(r"\{\{< var ([\w.\-]+) >\}\}", qmd.read_text(encoding="utf-8")))
+    return keys
+
+
 def make_run(tmp: Path, book: Path) -> Path:
     """A run folder with metrics.json and every figure and table the book includes."""
     import matplotlib.pyplot as plt
@@ -66,7 +74,12 @@ def make_run(tmp: Path, book: Path) -> Path:
 
     run = tmp / "run"
     (run / "tables").mkdir(parents=True)
-    (run / "metrics.json").write_text(json.dumps(METRICS), encoding="utf-8")
+    metrics = dict(METRICS)
+    for key in book_variables(book):  # every variable the real chapters use gets a plausible value
+        if key not in metrics and not key.startswith(("period.", "disclosure.", "synthetic")):
+            leaf = key.rsplit(".", 1)[-1]
+            metrics[key] = "texte" if leaf in ("name", "sentence", "model_fr", "method", "model") else 12.5
+    (run / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
     set_theme()
     for k, name in enumerate(sorted(set(FIGURES) | included(book, "figures") - {"chronologie"})):
         fig, ax = plt.subplots(figsize=(4, 2.5))
@@ -282,9 +295,9 @@ def test_cross_references_in_french(rendered):
     book, _ = rendered
     out = book / "_book"
     sat = (out / "chapters" / "09-saturation.html").read_text(encoding="utf-8")
-    # chapter 9 (index is unnumbered): its figure and table are 9.1
-    assert f'<a href="#fig-saturation-outcomes" class="quarto-xref">Figure{NBSP}9.1</a>' in sat
-    assert f'<a href="#tbl-saturation-by-wave" class="quarto-xref">Tableau{NBSP}9.1</a>' in sat
+    # chapter 9 (index is unnumbered): outcomes are figure 9.1, publics 9.2, the wave table 9.1
+    assert f'<a href="#fig-saturation-publics" class="quarto-xref">Figure{NBSP}9.2</a>' in sat
+    assert f"<strong>Tableau{NBSP}9.1</strong>" in sat
     assert f"<strong>Figure{NBSP}9.1</strong>" in sat  # numbered caption
     assert '<span class="header-section-number">9</span>' in sat
     index = (out / "index.html").read_text(encoding="utf-8")
@@ -321,7 +334,7 @@ def test_images_exist_and_have_alt_text(rendered):
             n += 1
     assert n >= len(FIGURES) + 1  # the run's figures and the chronology
     sat = (out / "chapters" / "09-saturation.html").read_text(encoding="utf-8")
-    assert 'alt="Diagramme en barres de test saturation_outcomes."' in sat
+    assert 'alt="Diagramme en barres de test saturation-issues."' in sat
 
 
 def test_callouts_vignettes_and_citations(rendered):

@@ -121,7 +121,9 @@ def format_metric(key: str, value) -> str:
         return str(int(v))
     if "mean" in leaf or "median" in leaf:
         return fmt_number(v, 1)
-    if re.search(r"(ratio|odds|rii|sii|dispersion|alpha)", leaf) or ".or." in key.lower():
+    if leaf.startswith("sii"):  # a difference of rates per 10 000 inhabitants
+        return fmt_number(v, 1)
+    if re.search(r"(ratio|odds|rii|dispersion|alpha)", leaf) or ".or." in key.lower():
         return fmt_number(v, 2)
     if "rate" in leaf or leaf.endswith("_pts") or "_pts_" in leaf:
         return fmt_number(v, 1)
@@ -131,18 +133,10 @@ def format_metric(key: str, value) -> str:
 
 
 def publish_count(n: int, threshold: int) -> str:
-    """A person count as published: withheld (« moins de 5 ») when 0 < n < threshold.
+    """A person count in a sentence: « moins de 5 » when withheld (:mod:`analysis.disclosure`)."""
+    from analysis.disclosure import publish_count_prose
 
-    Delegates to :func:`analysis.disclosure.publish_count` when that module exists.
-    """
-    try:
-        from analysis.disclosure import publish_count as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
-        out = shared(n, threshold)
-        return out if isinstance(out, str) else fmt_int(out)
-    return f"moins de {threshold}" if 0 < n < threshold else fmt_int(n)
+    return publish_count_prose(n, threshold)
 
 
 def publish_metric(key: str, value, threshold: int) -> str:
@@ -180,7 +174,11 @@ def build_variables(metrics: Mapping[str, object], threshold: int = DEFAULT_DISC
     Adds ``synthetic`` (true for the bundled example data), ``threshold`` and
     ``period.start_fr`` / ``period.end_fr`` (« septembre 2021 »).
     """
-    flat = {k: publish_metric(k, v, threshold) for k, v in metrics.items()}
+    from analysis.disclosure import withheld_keys
+
+    hidden_shares = {k for k in withheld_keys(metrics, is_person_count, threshold) if "_pct" in k}
+    flat = {k: ("valeur non publiée (effectif trop petit)" if k in hidden_shares else publish_metric(k, v, threshold))
+            for k, v in metrics.items()}
     start, end = period or (metrics.get("period.start"), metrics.get("period.end"))
     if start and end:
         flat["period.start"] = str(start)
