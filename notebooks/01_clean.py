@@ -27,24 +27,26 @@ is_example = True
 # %%
 from pathlib import Path
 
-from analysis import metrics
+from IPython.display import Markdown, display
+
+from analysis import metrics, quality
 from analysis.clean import run_cleaning
 from analysis.config import run_paths
 
 # %%
+paths = run_paths(Path(out))
 result = run_cleaning(Path(raw), start, end)
-result.write(run_paths(Path(out))["clean"])
+result.write(paths["clean"])
 metrics.write_part(Path(out), "clean", result.metrics())
-print(result.summary_fr())
+written = quality.save_quality_tables(result.tables, result.ignored_files, paths["tables"], threshold, is_example)
+print(result.summary_fr(threshold))
 
 # %% [markdown]
-# ## Lignes mises de côté, par motif
+# ## Lignes lues, retenues et mises de côté, par motif
+#
+# Tableaux publiés (effectifs de personnes sous le seuil masqués), repris dans l'annexe
+# « Qualité des données » du rapport.
 
 # %%
-result.rejected_by_reason()
-
-# %% [markdown]
-# ## Fichiers lus
-
-# %%
-result.tables["files"][["source_file", "instrument", "service_code", "status", "detail"]]
+for name in written:
+    display(Markdown((paths["tables"] / f"{name}.md").read_text(encoding="utf-8")))

@@ -132,7 +132,7 @@ def test_executed_notebooks_hold_no_person_level_rows(builds):
 ANALYSES = {"activities", "referrals", "saturation", "gradient"}
 
 
-def test_nothing_changed_means_nothing_runs_and_chapter_edits_only_rerender(builds, tmp_path, monkeypatch):
+def test_nothing_changed_means_nothing_runs_and_chapter_edits_only_rerender(builds, tmp_path, monkeypatch, capsys):
     params, _ = builds["a"]
     log = pipeline.run(params, log=pipeline.BuildLog(quiet=True))
     assert log.ran == [] and set(log.skipped) == {"clean"} | ANALYSES
@@ -147,8 +147,12 @@ def test_nothing_changed_means_nothing_runs_and_chapter_edits_only_rerender(buil
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nUne phrase ajoutée par un auteur.\n", encoding="utf-8")
     again = pipeline.run(params, log=pipeline.BuildLog(quiet=True))
     assert again.ran == []  # no notebook for a chapter edit
-    rerender = pipeline.render(params, log=pipeline.BuildLog(quiet=True), engine="fallback")
-    assert rerender.ran == ["render"]
+    # the authors' preview loop (`prr render --watch`) re-renders the edited chapter, runs no notebook
+    from analysis.cli import watch
+
+    assert watch(pipeline, params, "fallback", interval=0, rounds=2) == 0
+    said = capsys.readouterr().out
+    assert said.count("rendu refait") == 1  # once for the edit, then nothing changed
     assert "Une phrase ajoutée par un auteur." in (report / "_book" / "chapters" / "11-conclusion.html").read_text(
         encoding="utf-8")
 

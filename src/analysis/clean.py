@@ -37,6 +37,10 @@ Data decisions, in order of application:
    counts, census rows without a service or an outcome.
 8. A row identical to an earlier row of the same sheet in every data column is
    set aside (``duplicate_row``).
+   A row with a formula cell that has no value (never computed, or an error
+   such as ``#DIV/0!``, see :mod:`analysis.readers`) in a recognised column is
+   set aside (``formula_without_value``) rather than read with that cell empty;
+   a row made only of such formulas is a data row, not a blank one.
 9. When one service returned the same month of the same sheet in two files,
    the file with more rows for that month is kept, ties going to the file last
    in path order (names usually end with a later date or version); the other
@@ -67,7 +71,7 @@ from analysis import normalise as nz
 from analysis import rawformat, reference, schema
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
 from analysis.fmt import fmt_int
-from analysis.readers import Sheet, Workbook, cell_text, read_folder
+from analysis.readers import Sheet, Workbook, cell_text, column_letters, read_folder
 
 TABLE_NAMES = tuple(schema.TABLES)
 DATA_TABLES = ("users", "pros", "activities", "census")
@@ -116,6 +120,7 @@ REASONS_FR = {
     "duplicate_submission": "classeur envoyé deux fois",
     "duplicate_month": "mois envoyé dans deux fichiers",
     "duplicate_row": "ligne copiée deux fois",
+    "formula_without_value": "formule sans valeur calculée",
 }
 TABLES_FR = {
     "users": "usagers", "pros": "professionnels", "activities": "activités", "census": "recensement",
@@ -311,6 +316,7 @@ class _SheetParse:
     header: HeaderMatch | None
     data_rows: list[tuple[int, tuple]]  # non-blank rows below the header
     blank: int
+    formulas: dict[int, dict[int, str]] = field(default_factory=dict)  # row → column → formula without value
 
 
 @dataclass
@@ -407,6 +413,7 @@ def _activity_axis() -> dict[str, str]:
     return dict(zip(ref["code"], ref["axis"], strict=True))
 
 
+@cache
 def _count_max(table: str, column: str) -> int | None:
     for c in schema.TABLES[table]:
         if c.name == column:
@@ -559,10 +566,19 @@ def parse_sheet(sheet: Sheet, table: str, header: HeaderMatch | None) -> _SheetP
     """Split a sheet into its non-blank data rows (below the header) and a blank count."""
     start = header.index + 1 if header else 0
     rows = sheet.rows[start:]
-    data = [(n, cells) for n, cells in rows if any(c is not None for c in cells)]
+    formulas: dict[int, dict[int, str]] = defaultdict(dict)
+    for (n, col), what in sheet.formula_cells.items():
+        formulas[n][col] = what
+
+    def filled(n: int, cells: tuple) -> bool:
+        return n in formulas or any(c is not None for c in cells)
+
+    data = [(n, cells) for n, cells in rows if filled(n, cells)]
     last_data = data[-1][0] if data else 0
-    blank = sum(1 for n, cells in rows if n < last_data and not any(c is not None for c in cells))
-    return _SheetParse(sheet.name, table, header, data, blank)
+    blank = sum(1 for n, cells in rows if n < last_data and not filled(n, cells))
+    first = rows[0][0] if rows else 0
+    return _SheetParse(sheet.name, table, header, data, blank,
+                       {n: cols for n, cols in formulas.items() if n >= first})
 
 
 def _cells_of(cells: tuple, header: HeaderMatch) -> dict[str, Any]:
@@ -763,7 +779,7 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
                    f"feuille « {parse.sheet} » : ligne d'en-têtes introuvable, colonnes non identifiables")
         return
     for col, text in header.ignored:
-        ctx.note(None, None, text, "column_ignored", f"colonne « {text} » (colonne {col + 1}) ignorée")
+        ctx.note(None, None, text, "column_ignored", f"colonne « {nz.shorten(text)} » (colonne {col + 1}) ignorée")
     missing = [f for f in REQUIRED_FIELDS[parse.table] if f not in header.columns]
     if parse.table == "census" and "service" not in header.columns:
         try:
@@ -780,16 +796,23 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
     dated = [n for n, cells in parse.data_rows if date_col < len(cells) and cells[date_col] is not None]
     last_dated = dated[-1] if dated else 0
     seen_rows: dict[tuple, int] = {}
+    header_of_col = {col: ctx.col(fld) for fld, col in header.columns.items()}
     cleaner = ROW_CLEANERS[parse.table]
     fields = sorted(header.columns)
     for row, cells in parse.data_rows:
         values = _cells_of(cells, header)
         if is_total_row(cells, values[DATE_FIELD[parse.table]], row > last_dated):
-            reject(row, "total_row", "ligne de total : " + " | ".join(cell_text(c) for c in cells if c is not None))
+            reject(row, "total_row", "ligne de total : " + _content(cells))
+            continue
+        formulas = parse.formulas.get(row, {})
+        if bad := [(col, what) for col, what in sorted(formulas.items()) if col in header_of_col]:
+            reject(row, "formula_without_value", "; ".join(
+                f"{header_of_col[col]} : {what} (cellule {column_letters(col)}{row})" for col, what in bad)
+                + " ; ouvrir le classeur dans Excel ou LibreOffice et l'enregistrer pour calculer les formules")
             continue
         if all(v is None for v in values.values()):
-            reject(row, "no_data", "aucune valeur dans les colonnes reconnues ; contenu : "
-                   + " | ".join(cell_text(c) for c in cells if c is not None))
+            reject(row, "no_data", "aucune valeur dans les colonnes reconnues ; contenu : " + _content(cells)
+                   + "".join(f" ; {column_letters(col)}{row} : {what}" for col, what in sorted(formulas.items())))
             continue
         try:
             record = cleaner(ctx, row, values)
@@ -817,6 +840,11 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
             record["service_code"] = service
         record["month"] = month
         candidates.append((parse.table, wb.relpath, svc, _Candidate(parse.table, record, raw_key, month), row))
+
+
+def _content(cells: tuple) -> str:
+    """The filled cells of a row, for a detail (long cells cut)."""
+    return " | ".join(nz.shorten(cell_text(c)) for c in cells if c is not None)
 
 
 def _safe_service(value: Any) -> str | None:
@@ -950,8 +978,19 @@ class CleanResult:
             },
         }
 
-    def summary_fr(self) -> str:
-        """A short French account of the cleaning: files, rows per table, the accounting check."""
+    def summary_fr(self, threshold: int | None = None) -> str:
+        """A short French account of the cleaning: files, rows per table, the accounting check.
+
+        With ``threshold``, the account is for readers (the executed notebook): row counts
+        of the person tables (users, pros, census) below it are withheld.
+        """
+        from analysis.disclosure import publish_count_prose
+
+        def persons(n: int, table: str) -> str:
+            if threshold is None or table not in ("users", "pros", "census"):
+                return fmt_int(n)
+            return publish_count_prose(n, threshold)
+
         files = self.tables["files"]
         acc = self.tables["accounting"]
         status_fr = {"used": "retenu", "duplicate": "doublon", "unreadable": "illisible",
@@ -969,10 +1008,13 @@ class CleanResult:
         for table in DATA_TABLES:
             sel = acc[acc["table"] == table]
             lines.append(
-                f"  – {TABLES_FR[table]} : {fmt_int(sel['raw_rows'].sum())} brutes, "
-                f"{fmt_int(len(self.tables[table]))} retenues, {fmt_int(sel['rejected_rows'].sum())} écartées"
+                f"  – {TABLES_FR[table]} : {persons(sel['raw_rows'].sum(), table)} brutes, "
+                f"{persons(len(self.tables[table]), table)} retenues, "
+                f"{persons(sel['rejected_rows'].sum(), table)} écartées"
             )
         reasons = self.rejected_by_reason()
+        if threshold is not None:  # person tables' reasons: see the published quality tables
+            reasons = reasons[~reasons["table"].isin(["users", "pros", "census"])]
         if not reasons.empty:
             grouped = reasons.groupby(["reason", "motif"], observed=True)["n"].sum().sort_values(ascending=False)
             lines.append("Motifs de mise à l'écart : " + "; ".join(

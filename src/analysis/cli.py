@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(p)
     p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto",
                    help="moteur de rendu (défaut : Quarto s'il est installé, sinon pandoc + typst)")
+    p.add_argument("--watch", action="store_true",
+                   help="boucle d'aperçu : refaire le rendu à chaque modification des sources du rapport (Ctrl-C)")
 
     p = sub.add_parser("build", help="run + render (sans argument : l'exemple et sa période)")
     _run_options(p)
@@ -77,6 +79,31 @@ def pipeline_step_failed() -> type[Exception]:
     from analysis.pipeline import StepFailed
 
     return StepFailed
+
+
+def watch(pipeline, params: RunParams, engine: str, interval: float = 1.0, rounds: int | None = None) -> int:
+    """Authors' preview loop: re-render whenever the report's sources (or the run) change.
+
+    Nothing is executed but the render; an error in a chapter is printed in one
+    line and the loop waits for the next edit. ``rounds`` bounds the loop (tests).
+    """
+    from analysis.errors import PrrError
+
+    print("Aperçu : le rapport est refait à chaque enregistrement d'un chapitre (Ctrl-C pour arrêter).", flush=True)
+    print(f"Ouvrir : {pipeline.REPORT_DIR / '_book' / 'index.html'}", flush=True)
+    n = 0
+    while rounds is None or n < rounds:
+        n += 1
+        try:
+            log = pipeline.BuildLog(quiet=True)
+            pipeline.render(params, log=log, engine=engine)
+            if log.ran:
+                print(f"{time.strftime('%H:%M:%S')} rendu refait en {log.seconds['render']:.1f} s", flush=True)
+        except PrrError as exc:
+            print(f"{time.strftime('%H:%M:%S')} prr : erreur : {exc}", file=sys.stderr, flush=True)
+        if rounds is None or n < rounds:
+            time.sleep(interval)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             log = pipeline.BuildLog()
             if args.command in ("run", "build"):
                 pipeline.run(params, force=args.force, log=log, parallel=not args.serial)
+            if args.command == "render" and args.watch:
+                return watch(pipeline, params, args.engine)
             if args.command in ("render", "build"):
                 pipeline.render(params, force=args.force, log=log, engine=args.engine)
             print(log.summary())

@@ -44,10 +44,12 @@ MONTHS_FR = (
 )
 
 
+#: The usual French abbreviations of the months.
+MONTHS_FR_SHORT = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
 def fmt_month(month: str, short: bool = False) -> str:
     """``'2021-09' -> 'septembre 2021'`` (``'sept. 2021'`` when short)."""
     year, m = month.split("-")
-    name = MONTHS_FR[int(m) - 1]
-    if short and len(name) > 4:
-        name = name[:4].rstrip("é") + "."
+    name = (MONTHS_FR_SHORT if short else MONTHS_FR)[int(m) - 1]
     return f"{name} {year}"

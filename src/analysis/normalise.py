@@ -40,6 +40,8 @@ FUZZY_CUTOFF = 0.85
 FUZZY_MARGIN = 0.03
 #: shortest raw text matched by prefix or fuzzily (shorter ones must be exact).
 MIN_TOLERANT_LENGTH = 4
+#: raw values longer than this are cut in French messages (an Excel cell holds up to 32 767 characters).
+SHOW_MAX_CHARS = 200
 #: Excel's day zero for the 1900 date system (serial 1 = 1900-01-01, with Lotus' 1900 leap bug).
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
@@ -111,8 +113,15 @@ def show(value: Any) -> str:
         value = value.date()
     if isinstance(value, dt.date):
         value = value.strftime("%d/%m/%Y")
-    text = " ".join(str(value).split())
-    return f"« {text} »"
+    return f"« {shorten(' '.join(str(value).split()))} »"
+
+
+def shorten(text: str, limit: int = SHOW_MAX_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with its full length said, for messages."""
+    if len(text) <= limit:
+        return text
+    length = f"{len(text):,}".replace(",", "\u202f")
+    return f"{text[:limit].rstrip()}… ({length} caractères)"
 
 
 def month_of(date: dt.date) -> str:
@@ -214,8 +223,13 @@ def match_folded(folded: str, keys: Mapping[str, str]) -> str | None:
         codes = {keys[k] for k in heads if len(k) == top}
         if len(codes) == 1:
             return codes.pop()
+    # A key whose length alone bounds the ratio (2·min/sum) below the rival floor can be
+    # neither the best match nor a rival: skipping it changes no result and keeps an
+    # enormous cell (32 767 characters) from costing seconds per vocabulary.
+    floor, n = FUZZY_CUTOFF - FUZZY_MARGIN, len(folded)
     scored = sorted(
-        ((difflib.SequenceMatcher(None, folded, k).ratio(), k) for k in keys),
+        ((difflib.SequenceMatcher(None, folded, k).ratio(), k) for k in keys
+         if 2 * min(n, len(k)) >= floor * (n + len(k))),
         key=lambda t: (-t[0], t[1]),
     )
     if not scored or scored[0][0] < FUZZY_CUTOFF:

@@ -13,7 +13,21 @@ A file that cannot be read comes back with ``status="unreadable"``, a short
   ``.xlsx`` inside an OLE container, recognised by its ``D0 CF 11 E0`` magic
   bytes and an ``EncryptionInfo`` stream);
 - ``corrupted``: a ZIP/OLE container that calamine cannot open;
-- ``not_a_workbook``: anything else.
+- ``not_a_workbook``: anything else, named when recognisable (a PDF, an image,
+  a Word document renamed ``.xlsx``).
+
+Decision: merged cells are read as a spreadsheet user sees them: the value of
+a merged range (held by its top-left cell) is repeated in every cell of the
+range that lies within the sheet's data area, so that a date merged over three
+activity rows dates the three, and a header spanning two header rows is found
+on the lower one (noted in ``note``).
+
+Decision: a formula cell of an ``.xlsx``/``.xlsm`` file without a value saved
+by a spreadsheet program (files written by scripts, e.g. openpyxl, carry no
+computed value) or holding an error value (``#DIV/0!``) reads as empty, and is
+listed in :attr:`Sheet.formula_cells` so that the cleaning sets its row aside
+instead of taking the cell for an empty one. Formulas with a saved value read
+as that value.
 
 Decision: a "workbook" that is in fact plain delimited text (a CSV renamed
 ``.xlsx``) is read as CSV rather than set aside, with a ``note`` saying so: its
@@ -27,9 +41,13 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
+import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_SUFFIXES = (".csv",)
@@ -38,6 +56,19 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 CSV_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 CSV_DELIMITERS = (";", ",", "\t")
+#: Leading bytes of common files that are not workbooks → French name.
+NOT_WORKBOOK_SIGNATURES = {
+    b"%PDF": "un document PDF",
+    b"\x89PNG": "une image PNG",
+    b"\xff\xd8\xff": "une image JPEG",
+    b"GIF8": "une image GIF",
+    b"{\\rtf": "un document RTF",
+}
+#: Parts that name the kind of a ZIP container that is not a workbook.
+ZIP_NOT_WORKBOOK_PARTS = {
+    "word/document.xml": "un document Word",
+    "ppt/presentation.xml": "une présentation PowerPoint",
+}
 
 Cell = Any  # str | int | float | bool | date | datetime | time | timedelta | None
 
@@ -49,10 +80,13 @@ class Sheet:
     name: str
     rows: list[tuple[int, tuple[Cell, ...]]]
     hidden: bool = False
+    #: ``(row number, column index)`` → French description of a formula cell
+    #: read as empty because it has no saved value or an error value.
+    formula_cells: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
-        """True when no cell of the sheet holds a value."""
-        return not any(c is not None for _, cells in self.rows for c in cells)
+        """True when no cell of the sheet holds a value (nor a formula without value)."""
+        return not self.formula_cells and not any(c is not None for _, cells in self.rows for c in cells)
 
 
 @dataclass
@@ -156,18 +190,143 @@ def _looks_like_text(data: bytes) -> bool:
     return printable >= 0.95 * max(len(text), 1) and any(d in text for d in CSV_DELIMITERS)
 
 
-def _read_calamine(data: bytes) -> list[Sheet]:
+def fill_merged(rows: list[list[Cell]], ranges) -> int:
+    """Repeat each merged range's top-left value over the range, within ``rows``; return ranges filled.
+
+    ``ranges`` are calamine's ``((first row, first col), (last row, last col))``,
+    0-based and inclusive. Cells outside the data area are not created.
+    """
+    filled = 0
+    for (r0, c0), (r1, c1) in ranges or ():
+        if r0 >= len(rows) or c0 >= len(rows[r0]) or rows[r0][c0] is None:
+            continue
+        top = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
+                if rows[r][c] is None:
+                    rows[r][c] = top
+        filled += 1
+    return filled
+
+
+def _read_calamine(data: bytes) -> tuple[list[Sheet], int]:
+    """Sheets of a workbook and the number of merged ranges filled."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     sheets: list[Sheet] = []
+    merged = 0
+    formulas = formula_cells_without_value(data) if data.startswith(ZIP_MAGIC) else {}
     with CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
         for meta in wb.sheets_metadata:
             if meta.typ not in (SheetTypeEnum.WorkSheet,):
                 continue
-            values = wb.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-            rows = [(i, tuple(_clean_cell(c) for c in row)) for i, row in enumerate(values, start=1)]
-            sheets.append(Sheet(meta.name, rows, hidden=meta.visible != SheetVisibleEnum.Visible))
-    return sheets
+            sheet = wb.get_sheet_by_name(meta.name)
+            values = [[_clean_cell(c) for c in row] for row in sheet.to_python(skip_empty_area=False)]
+            merged += fill_merged(values, getattr(sheet, "merged_cell_ranges", None))
+            rows = [(i, tuple(row)) for i, row in enumerate(values, start=1)]
+            sheets.append(Sheet(meta.name, rows, hidden=meta.visible != SheetVisibleEnum.Visible,
+                                formula_cells=formulas.get(meta.name, {})))
+    return sheets, merged
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+#: Byte strings one of which any formula or error cell contains (a fast pre-check: a
+#: sheet without any is not parsed; a false hit only costs the parse).
+_FORMULA_HINTS = (b"<f", b":f>", b":f ", b't="e"')
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def column_index(letters: str) -> int:
+    """``A`` → 0, ``Z`` → 25, ``AA`` → 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - ord("A") + 1
+    return n - 1
+
+
+def column_letters(index: int) -> str:
+    """0 → ``A``, 26 → ``AA`` (the inverse of :func:`column_index`)."""
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(ord("A") + rem) + out
+    return out
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def formula_cells_without_value(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Sheet name → ``{(row number, column index): description}`` of formula cells without a value.
+
+    Reads the ``.xlsx`` parts directly (calamine gives such cells as empty):
+    a formula with no saved value, or any cell holding an error value. A
+    formula whose saved result is an empty text (``t="str"``) is a real empty
+    cell. Best effort: a part that cannot be parsed gives nothing.
+    """
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+            if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+                return out
+            targets = {r.get("Id"): r.get("Target", "")
+                       for r in ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+            for sh in ElementTree.fromstring(z.read("xl/workbook.xml")).iter(f"{_MAIN_NS}sheet"):
+                target = targets.get(sh.get(_REL_ID), "")
+                part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if part not in names:
+                    continue
+                xml = z.read(part)
+                if not any(hint in xml for hint in _FORMULA_HINTS):
+                    continue
+                cells = _formula_cells_of_part(xml)
+                if cells:
+                    out[sh.get("name", "")] = cells
+    except Exception:  # noqa: BLE001 - best effort, calamine reads the values
+        return out
+    return out
+
+
+def _formula_cells_of_part(xml: bytes) -> dict[tuple[int, int], str]:
+    found: dict[tuple[int, int], str] = {}
+    row_number, col = 0, -1
+    for event, elem in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+        tag = _local(elem.tag)
+        if event == "start":
+            if tag == "row":
+                row_number = int(elem.get("r") or row_number + 1)
+                col = -1
+            continue
+        if tag != "c":
+            if tag == "row":
+                elem.clear()
+            continue
+        m = _CELL_REF.match(elem.get("r") or "")
+        if m:
+            col, row_number = column_index(m[1]), int(m[2])
+        else:
+            col += 1
+        formula = value = None
+        for child in elem:
+            if _local(child.tag) == "f":
+                formula = child
+            elif _local(child.tag) == "v":
+                value = child
+        typ = elem.get("t")
+        text = formula.text if formula is not None and formula.text else None
+        shown = "formule partagée" if text is None else f"={text[:100]}…" if len(text) > 100 else f"={text}"
+        if typ == "e":
+            error = value.text if value is not None and value.text else "erreur"
+            found[(row_number, col)] = f"erreur de formule « {error} » ({shown})" if formula is not None \
+                else f"valeur d'erreur « {error} »"
+        elif formula is not None and typ != "str" and (value is None or not value.text):
+            found[(row_number, col)] = f"formule sans valeur enregistrée ({shown})"
+        elem.clear()
+    return found
 
 
 def _unreadable(wb: Workbook, reason: str, detail: str) -> Workbook:
@@ -198,6 +357,10 @@ def read_file(path: Path, root: Path) -> Workbook:
 
 def _read_into(wb: Workbook, data: bytes, path: Path) -> None:
     suffix = path.suffix.lower()
+    for magic, what in NOT_WORKBOOK_SIGNATURES.items():
+        if data.startswith(magic):
+            _unreadable(wb, "not_a_workbook", f"pas un classeur : {what} portant l'extension {suffix}")
+            return
     if suffix in CSV_SUFFIXES:
         text, _ = decode_text(data)
         wb.fmt, wb.sheets = "csv", [read_csv_text(text, path.stem)]
@@ -226,12 +389,37 @@ def _read_workbook_bytes(wb: Workbook, data: bytes) -> None:
     from python_calamine import PasswordError
 
     try:
-        wb.sheets = _read_calamine(data)
+        wb.sheets, merged = _read_calamine(data)
     except PasswordError:
         _unreadable(wb, "encrypted", "classeur protégé par un mot de passe : "
                     "demander au service une copie sans mot de passe")
     except Exception as exc:  # noqa: BLE001
-        _unreadable(wb, "corrupted", f"fichier corrompu, le classeur ne s'ouvre pas ({type(exc).__name__})")
+        what = _zip_not_workbook(data)
+        if what:
+            _unreadable(wb, "not_a_workbook", f"pas un classeur : {what} portant l'extension .{wb.fmt}")
+        else:
+            _unreadable(wb, "corrupted", f"fichier corrompu, le classeur ne s'ouvre pas ({type(exc).__name__})")
+    else:
+        if merged:
+            wb.note = (f"cellules fusionnées ({merged} plage{'s' if merged > 1 else ''}) : "
+                       "la valeur de chaque plage est reprise dans toutes ses cellules")
+
+
+def _zip_not_workbook(data: bytes) -> str | None:
+    """What a readable ZIP container that is not a workbook is (a Word document…), else None."""
+    if not data.startswith(ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+    except Exception:  # noqa: BLE001 - a damaged ZIP is a corrupted file
+        return None
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names or "content.xml" in names:
+        return None
+    for part, what in ZIP_NOT_WORKBOOK_PARTS.items():
+        if part in names:
+            return what
+    return "une archive ZIP sans classeur"
 
 
 def read_folder(raw_dir: Path) -> tuple[list[Workbook], list[tuple[str, str]]]:

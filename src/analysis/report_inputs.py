@@ -14,7 +14,7 @@ from a run. :func:`prepare_report_inputs` writes
 - ``report/_generated/tables/``: the run's reader-facing tables (``*.md``),
   whose caption is given the id ``#tbl-<name>`` so that chapters can cite them;
 - ``report/_generated/synthetic-notice.md`` and the annex documents
-  (``audit.md``, ``codebook.md``, ``quality.md``, ``provenance.md``,
+  (``audit.md``, ``codebook.md``, ``provenance.md``,
   ``notebooks.md``, ``vignettes.md``): taken from the run's ``tables/`` when an
   analysis step wrote them, generated here otherwise.
 
@@ -36,7 +36,7 @@ from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR, REPORT_
 from analysis.fmt import NBSP, fmt_eur, fmt_int, fmt_month, fmt_number, fmt_pct
 
 FIGURE_FILES = (".svg", ".pdf", ".png", ".json")
-ANNEX_DOCS = ("audit", "codebook", "quality", "provenance", "notebooks", "vignettes")
+ANNEX_DOCS = ("audit", "codebook", "provenance", "notebooks", "vignettes")
 
 #: Leaf names (last key segment) of counts, besides ``n`` and ``*_n``.
 COUNT_LEAVES = ("participations", "count", "events", "denominator", "clusters", "n_sim")
@@ -407,17 +407,6 @@ def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR)
                              "Chiffres publiés en 2022 et valeurs recalculées", "tbl-audit"))
 
 
-def quality_markdown(metrics: Mapping[str, object]) -> str:
-    """Annex: rows read, kept and rejected by the cleaning step (``rows.*`` metrics)."""
-    rows = [[f"`{k.removeprefix('rows.')}`", format_metric(k, v)]
-            for k, v in sorted(metrics.items()) if k.startswith("rows.")]
-    if not rows:
-        return "Le run ne rapporte aucun décompte de lignes (`rows.*`).\n"
-    return ("Décompte des lignes lues, retenues et écartées par le nettoyage des fichiers de suivi.\n\n"
-            + markdown_table(["Décompte", "Lignes"], rows, "Lignes lues et retenues par le nettoyage",
-                             "tbl-qualite-lignes"))
-
-
 # --------------------------------------------------------------------------- entry point
 
 
@@ -471,7 +460,6 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
     builders = {
         "audit": lambda: audit_markdown(metrics, ref_dir),
         "codebook": codebook_markdown,
-        "quality": lambda: quality_markdown(metrics),
         "provenance": lambda: provenance_markdown(run_out, variables),
         "notebooks": lambda: notebooks_markdown(run_out),
         "vignettes": lambda: vignettes_markdown(report_dir),

@@ -1,0 +1,122 @@
+"""The data quality report: what the cleaning kept, set aside and ignored, as published tables.
+
+Written by the cleaning step into the run's ``tables/`` folder and included by
+the report's data quality annex:
+
+- ``qualite-lignes``: rows read, kept and set aside per table (raw = kept + set aside);
+- ``qualite-motifs``: rows and whole files or sheets set aside, by table and reason;
+- ``qualite-fichiers``: every file not used (unreadable, duplicate, unrecognised) or ignored,
+  with the reason;
+- ``qualite-retours``: which service returned its activities for which month.
+
+Rows of the user, professional and census tables are demands of persons: their
+counts go through :func:`analysis.disclosure.publish_counts` (small counts hidden,
+with secondary suppression). Activity rows and files are not persons and stay.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis import reference
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
+from analysis.disclosure import caption_note, publish_counts
+from analysis.fmt import fmt_int, fmt_month
+from analysis.tables import write_table
+
+#: Tables whose rows are persons (one row, one demand).
+PERSON_TABLES = ("users", "pros", "census")
+TABLE_ORDER = ("activities", "users", "pros", "census", "file")
+STATUS_FR = {"duplicate": "doublon", "unreadable": "illisible", "unrecognised": "non reconnu",
+             "ignored": "ignoré (pas un classeur)"}
+RETURNED, NOT_RETURNED = "✓", "–"
+
+
+def _table_fr(table: str) -> str:
+    from analysis.clean import TABLES_FR
+
+    return TABLES_FR.get(table, table)
+
+
+def _counts(values: pd.Series, table: str, threshold: int) -> pd.Series:
+    """Counts of one table as published: person tables are disclosure-controlled."""
+    if table in PERSON_TABLES:
+        return publish_counts(values.astype(int), threshold)
+    return values.map(fmt_int)
+
+
+def rows_table(accounting: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """Rows read, kept and set aside per table, with the check that they add up."""
+    data_tables = [t for t in TABLE_ORDER if t != "file"]
+    acc = accounting.groupby("table", observed=True)[["raw_rows", "clean_rows", "rejected_rows"]].sum()
+    acc = acc.reindex(data_tables, fill_value=0)
+    out = []
+    for table, row in acc.iterrows():
+        # kept + set aside add up to the rows read: one line whose total (rows read) is published
+        parts = _counts(pd.Series([row["clean_rows"], row["rejected_rows"]]), table, threshold)
+        balanced = "oui" if row["raw_rows"] == row["clean_rows"] + row["rejected_rows"] else "NON"
+        out.append([_table_fr(table), fmt_int(row["raw_rows"]), *parts.tolist(), balanced])
+    return pd.DataFrame(out, columns=["Table", "Lignes lues", "Retenues", "Mises à l'écart", "Lues = retenues + écartées"])
+
+
+def reasons_table(rejected: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """Set-aside rows (and whole files or sheets) by table and reason, French labels."""
+    from analysis.clean import REASONS_FR
+
+    columns = ["Table", "Motif", "Code", "Lignes"]
+    if rejected.empty:
+        return pd.DataFrame(columns=columns)
+    counts = rejected.groupby(["table", "reason"], observed=True).size().rename("n").reset_index()
+    out = []
+    for table in [t for t in TABLE_ORDER if t in set(counts["table"])]:
+        part = counts[counts["table"] == table].sort_values(["n", "reason"], ascending=[False, True], kind="mergesort")
+        shown = _counts(part["n"].reset_index(drop=True), table, threshold)
+        for (_, r), n in zip(part.iterrows(), shown, strict=True):
+            out.append([_table_fr(table), REASONS_FR.get(r["reason"], r["reason"]), f"`{r['reason']}`", n])
+    return pd.DataFrame(out, columns=columns)
+
+
+def files_table(files: pd.DataFrame, ignored: list[tuple[str, str]]) -> pd.DataFrame:
+    """Every file the run did not use, and why; files that are not workbooks are listed as ignored."""
+    unused = files[files["status"] != "used"].sort_values("source_file", kind="mergesort")
+    out = [[f"`{r.source_file}`", STATUS_FR.get(r.status, r.status), r.detail or ""] for r in unused.itertuples()]
+    out += [[f"`{path}`", STATUS_FR["ignored"], why] for path, why in sorted(ignored)]
+    return pd.DataFrame(out, columns=["Fichier", "Statut", "Motif"])
+
+
+def returns_table(submissions: pd.DataFrame, ref_dir: Path | None = None) -> pd.DataFrame:
+    """Services × months: ``✓`` when the service encoded at least one activity that month."""
+    names = reference.services(*(() if ref_dir is None else (ref_dir,))).set_index("code")["name"]
+    if submissions.empty:
+        return pd.DataFrame(columns=["Service"])
+    grid = submissions.pivot(index="service_code", columns="month", values="returned_activities")
+    grid = grid.reindex(sorted(grid.columns), axis=1)
+    out = pd.DataFrame({"Service": [names.get(code, code) for code in grid.index]})
+    for month in grid.columns:
+        out[fmt_month(month, short=True)] = [RETURNED if bool(v) else NOT_RETURNED for v in grid[month].fillna(False)]
+    out["Mois rendus"] = [f"{int(grid.loc[c].fillna(False).astype(bool).sum())}/{grid.shape[1]}" for c in grid.index]
+    return out.sort_values("Service", kind="mergesort").reset_index(drop=True)
+
+
+def save_quality_tables(tables: dict[str, pd.DataFrame], ignored: list[tuple[str, str]], tables_dir: Path,
+                        threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False) -> list[str]:
+    """Write the four data quality tables of a run; returns their names."""
+    source = "Source : nettoyage des fichiers du dossier brut" + (" (données d'exemple synthétiques)" if is_example else "")
+    note = caption_note(threshold)
+    specs = {
+        "qualite-lignes": (rows_table(tables["accounting"], threshold),
+                           f"Lignes lues, retenues et mises à l'écart par table. {note} {source}."),
+        "qualite-motifs": (reasons_table(tables["rejected"], threshold),
+                           f"Lignes, feuilles et fichiers mis à l'écart, par motif. {note} {source}."),
+        "qualite-fichiers": (files_table(tables["files"], ignored),
+                             f"Fichiers non utilisés et motif. {source}."),
+        "qualite-retours": (returns_table(tables["submissions"]),
+                            f"Mois pour lesquels chaque service a encodé au moins une activité. {source}."),
+    }
+    for name, (display, caption) in specs.items():
+        if display.empty:
+            display = pd.DataFrame([["aucun"] + [""] * (len(display.columns) - 1)], columns=display.columns)
+        write_table(display, name, tables_dir, caption)
+    return list(specs)
