@@ -17,6 +17,7 @@ import ast
 import hashlib
 import json
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -53,8 +54,9 @@ def files_under(folder: Path, patterns: Iterable[str] = ("*",)) -> list[Path]:
     return sorted(found)
 
 
-def _imports(source: str) -> set[str]:
-    """``analysis.*`` modules imported by a Python source text."""
+@cache
+def _imports(source: str) -> frozenset[str]:
+    """``analysis.*`` modules imported by a Python source text (parsed once per text and process)."""
     mods: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -63,7 +65,7 @@ def _imports(source: str) -> set[str]:
             mods.add(node.module)
             if node.module == "analysis":
                 mods.update(f"analysis.{a.name}" for a in node.names)
-    return mods
+    return frozenset(mods)
 
 
 def module_closure(source: str) -> list[Path]:

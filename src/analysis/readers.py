@@ -45,6 +45,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -432,6 +433,14 @@ def cell_text(value: Cell) -> str:
     """A cell as stable text (for hashing and duplicate detection)."""
     if value is None:
         return ""
+    try:
+        return _cell_text(value)
+    except TypeError:  # an unhashable cell value
+        return _cell_text.__wrapped__(value)
+
+
+@lru_cache(maxsize=1 << 17, typed=True)  # typed: True, 1 and 1.0 are different cells
+def _cell_text(value: Cell) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
