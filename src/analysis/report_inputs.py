@@ -383,15 +383,95 @@ def provenance_markdown(run_out: Path, variables: dict) -> str:
     return text
 
 
+#: What an executed notebook's rich outputs become in the annex (they are the report's own
+#: tables and figures, shown where the chapters cite them).
+RICH_OUTPUT_FR = {"text/markdown": "tableau affiché (repris dans le rapport)",
+                  "image/svg+xml": "figure affichée (reprise dans le rapport)",
+                  "image/png": "figure affichée (reprise dans le rapport)"}
+#: Longest text output shown, in lines.
+MAX_OUTPUT_LINES = 40
+
+
+def _relative_paths(text: str, run_out: Path) -> str:
+    """Absolute paths of this machine made relative (to the run folder, else the repository)."""
+    from analysis.config import REPO_ROOT
+
+    for root, shown in ((Path(run_out).resolve(), "<run>"), (REPO_ROOT.resolve(), ".")):
+        text = text.replace(str(root) + "/", shown + "/").replace(str(root), shown)
+    return text
+
+
+def _fence(text: str, lang: str = "") -> str:
+    ticks = "```"
+    while ticks in text:
+        ticks += "`"
+    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
+
+
+def _output_markdown(output: dict, run_out: Path) -> str:
+    kind = output.get("output_type")
+    if kind == "stream":
+        text = "".join(output.get("text", ""))
+    elif kind == "error":
+        text = f"{output.get('ename')}: {output.get('evalue')}"
+    else:
+        data = output.get("data", {})
+        rich = next((RICH_OUTPUT_FR[m] for m in RICH_OUTPUT_FR if m in data), None)
+        if rich:
+            return f"*Sortie : {rich}.*\n"
+        text = "".join(data.get("text/plain", ""))
+    lines = _relative_paths(text, run_out).rstrip().splitlines()
+    if not lines:
+        return ""
+    if len(lines) > MAX_OUTPUT_LINES:
+        lines = lines[:MAX_OUTPUT_LINES] + [f"… ({len(lines) - MAX_OUTPUT_LINES} lignes de plus dans le carnet)"]
+    return _fence("\n".join(lines), "text")
+
+
+def notebook_markdown(path: Path, run_out: Path) -> str:
+    """One executed notebook as a section of the annex: its text, code and text outputs.
+
+    Markdown cells become plain paragraphs (their headings in bold, so that no
+    heading or identifier of the book is duplicated); rich outputs (tables,
+    figures) are named, not repeated; paths are shown relative.
+    """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = nb.get("cells", [])
+    title = Path(path).stem
+    parts: list[str] = []
+    for cell in cells:
+        source = "".join(cell.get("source", ""))
+        tags = cell.get("metadata", {}).get("tags", [])
+        if cell.get("cell_type") == "markdown":
+            lines = source.strip().splitlines()
+            if lines and lines[0].startswith("# ") and title == Path(path).stem:
+                title = re.sub(r"^\d+\.\s*", "", lines[0][2:].strip())  # the annex numbers its sections
+                lines = lines[1:]
+            text = "\n".join(f"**{ln.lstrip('#').strip()}**" if ln.startswith("#") else ln for ln in lines)
+            if text.strip():
+                parts.append(_relative_paths(text.strip(), run_out) + "\n")
+        elif cell.get("cell_type") == "code":
+            if "parameters" in tags:
+                continue  # the defaults; the values used are in the injected cell
+            label = "Paramètres de cette exécution :" if "injected-parameters" in tags else ""
+            if label:
+                parts.append(label + "\n")
+            parts.append(_fence(_relative_paths(source, run_out), "python"))
+            parts += [md for md in (_output_markdown(o, run_out) for o in cell.get("outputs", [])) if md]
+    ident = "sec-carnet-" + _ident(Path(path).stem)
+    return f"## {_md_escape(title)} {{#{ident}}}\n\n*Carnet exécuté `{Path(path).name}`.*\n\n" + "\n".join(parts)
+
+
 def notebooks_markdown(run_out: Path) -> str:
-    """Annex: the notebooks executed for this run (copies in ``<run>/notebooks``)."""
+    """Annex: the notebooks executed for this run (copies in ``<run>/notebooks``), then each one in full."""
     nb_dir = run_paths(run_out)["notebooks"]
-    names = sorted(p.name for p in nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-    if not names:
+    paths = sorted(nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
+    if not paths:
         return "Aucun carnet exécuté n'accompagne ce run.\n"
-    rows = [[f"`{n}`", f"`notebooks/{Path(n).stem}.py`"] for n in names]
-    return markdown_table(["Carnet exécuté (dans le dossier du run)", "Source"], rows,
+    rows = [[f"`{p.name}`", f"`notebooks/{p.stem}.py`"] for p in paths]
+    text = markdown_table(["Carnet exécuté (dans le dossier du run)", "Source"], rows,
                           "Carnets exécutés pour cette édition", "tbl-carnets")
+    return text + "\n" + "\n".join(notebook_markdown(p, run_out) for p in paths)
 
 
 def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR) -> str:
