@@ -105,20 +105,73 @@ def test_another_period_gives_other_numbers(builds):
     assert "décembre 2021" in pdf
 
 
+COUNT_HEADERS = ("Effectif", "Demandes", "Dénominateur", "Usagers", "Nouvelles demandes")
+#: Data quality tables: in the rows of a person table, every count column is a person count.
+PERSON_TABLE_LABELS = {"usagers", "professionnels", "recensement"}
+QUALITY_COUNT_HEADERS = ("Lignes", "Retenues", "Mises à l'écart")
+
+
+def _md_tables(text: str):
+    """(header, rows) of every pipe table of a Markdown text."""
+    block: list[str] = []
+    for ln in [*text.splitlines(), ""]:
+        if ln.startswith("|"):
+            block.append(ln)
+            continue
+        if len(block) > 2:
+            split = [[c.strip() for c in b.strip().strip("|").split("|")] for b in block]
+            yield split[0], split[2:]
+        block = []
+
+
+def _html_tables(html: str):
+    """(header, rows) of every table of an HTML page, cell text without tags."""
+    def cells(row: str, tag: str) -> list[str]:
+        found = re.findall(rf"<{tag}[^>]*>(.*?)</{tag}>", row, flags=re.S)
+        return [" ".join(re.sub(r"<[^>]+>", "", c).replace("&lt;", "<").split()) for c in found]
+
+    for table in re.findall(r"<table.*?</table>", html, flags=re.S):
+        rows = re.findall(r"<tr.*?</tr>", table, flags=re.S)
+        if rows:
+            yield cells(rows[0], "th"), [cells(r, "td") for r in rows[1:]]
+
+
+def _small_person_counts(header: list[str], rows: list[list[str]], t: int) -> list[str]:
+    small = {str(v) for v in range(1, t)}
+    cols = [i for i, h in enumerate(header) if h.startswith(COUNT_HEADERS)]
+    quality = [i for i, h in enumerate(header) if h.startswith(QUALITY_COUNT_HEADERS)]
+    found = []
+    for cells in rows:
+        person_row = bool(cells) and cells[0] in PERSON_TABLE_LABELS
+        for i in cols + (quality if person_row else []):
+            if i < len(cells) and cells[i] in small:
+                found.append(f"{header[i]} = {cells[i]} ({cells[0]})")
+    return found
+
+
 def test_no_small_person_count_is_published(builds):
-    """Person-count columns of every published table, in the run and in the HTML, hold no 1..threshold−1."""
+    """Person-count columns of every published table hold no 1..threshold−1: in the run's tables,
+    in the rendered HTML (the PDF is rendered from the same sources) and in the executed notebooks."""
     params, book = builds["a"]
     t = DEFAULT_DISCLOSURE_THRESHOLD
-    small = {str(v) for v in range(1, t)}
-    count_headers = ("Effectif", "Demandes", "Dénominateur", "Usagers", "Nouvelles demandes")
     for md in sorted(run_paths(params.out)["tables"].glob("*.md")):
-        lines = [ln for ln in md.read_text(encoding="utf-8").splitlines() if ln.startswith("|")]
-        header = [c.strip() for c in lines[0].strip("|").split("|")]
-        cols = [i for i, h in enumerate(header) if h.startswith(count_headers)]
-        for ln in lines[2:]:
-            cells = [c.strip() for c in ln.strip("|").split("|")]
-            for i in cols:
-                assert cells[i] not in small, f"{md.name}: {header[i]} = {cells[i]}"
+        for header, rows in _md_tables(md.read_text(encoding="utf-8")):
+            found = _small_person_counts(header, rows, t)
+            assert not found, f"{md.name}: {found}"
+    n_html = 0
+    for page in sorted(book.rglob("*.html")):
+        for header, rows in _html_tables(page.read_text(encoding="utf-8")):
+            n_html += 1
+            found = _small_person_counts(header, rows, t)
+            assert not found, f"{page.name}: {found}"
+    assert n_html > 20  # the scan did see the book's tables
+    for nb in sorted(run_paths(params.out)["notebooks"].glob("*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            for out in cell.get("outputs", []):
+                text = "".join(out.get("data", {}).get("text/markdown", ""))
+                for header, rows in _md_tables(text):
+                    found = _small_person_counts(header, rows, t)
+                    assert not found, f"{nb.name}: {found}"
 
 
 def test_executed_notebooks_hold_no_person_level_rows(builds):

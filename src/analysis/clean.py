@@ -75,6 +75,8 @@ from analysis.readers import Sheet, Workbook, cell_text, column_letters, read_fo
 
 TABLE_NAMES = tuple(schema.TABLES)
 DATA_TABLES = ("users", "pros", "activities", "census")
+#: Tables whose rows are persons (one row, one demand): their counts are disclosure-controlled.
+PERSON_TABLES = ("users", "pros", "census")
 TRACKING_TABLES = ("users", "pros", "activities")
 SHEETS_BY_TABLE = {s.table: s for s in (*rawformat.TRACKING_SHEETS, rawformat.CENSUS)}
 DATE_FIELD = {"users": "first_contact", "pros": "first_contact", "activities": "date", "census": "demand_date"}
@@ -987,7 +989,7 @@ class CleanResult:
         from analysis.disclosure import publish_count_prose
 
         def persons(n: int, table: str) -> str:
-            if threshold is None or table not in ("users", "pros", "census"):
+            if threshold is None or table not in PERSON_TABLES:
                 return fmt_int(n)
             return publish_count_prose(n, threshold)
 
@@ -1014,7 +1016,7 @@ class CleanResult:
             )
         reasons = self.rejected_by_reason()
         if threshold is not None:  # person tables' reasons: see the published quality tables
-            reasons = reasons[~reasons["table"].isin(["users", "pros", "census"])]
+            reasons = reasons[~reasons["table"].isin(PERSON_TABLES)]
         if not reasons.empty:
             grouped = reasons.groupby(["reason", "motif"], observed=True)["n"].sum().sort_values(ascending=False)
             lines.append("Motifs de mise à l'écart : " + "; ".join(

@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache, wraps
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ import pandas as pd
 
 from analysis import reference
 from analysis.config import REFERENCE_DIR
+from analysis.readers import memo_cell
 
 ALIASES_FILE = "aliases.csv"
 #: difflib ratio above which a misspelt label is accepted (and only if unambiguous).
@@ -53,23 +54,6 @@ MAX_DURATION_MIN = 24 * 60
 MAX_AGE = 120
 BRUSSELS_REGION = "bruxelles"
 UNKNOWN = "inconnu"
-
-
-#: Memoise a cell parser: the same few thousand cell values recur across a million rows.
-#: ``typed`` keeps True, 1 and 1.0 apart; values that raise are not cached (parsed again).
-def _memo(fn):
-    cached = lru_cache(maxsize=1 << 16, typed=True)(fn)
-
-    @wraps(fn)
-    def parse(value: Any, *args, **kwargs):
-        try:
-            hash(value)
-        except TypeError:  # an unhashable value: parse it uncached
-            return fn(value, *args, **kwargs)
-        return cached(value, *args, **kwargs)
-
-    parse.cache_clear = cached.cache_clear
-    return parse
 
 
 class ValueProblem(ValueError):
@@ -340,7 +324,7 @@ def excel_serial_to_date(serial: float) -> dt.date:
     return (EXCEL_EPOCH + dt.timedelta(days=math.floor(serial))).date()
 
 
-@_memo
+@memo_cell
 def parse_date(value: Any) -> dt.date | None:
     """Read a date as typed in a spreadsheet.
 
@@ -391,7 +375,7 @@ _COUNT = re.compile(r"^(?:env(?:iron)?\.?|~|±|\+/-|\+-)?\s*(-?\s*\d+(?:[.,]\d+)
 _ZERO_WORDS = {"aucun", "aucune", "neant", "zero", "personne", "nul", "nihil"}
 
 
-@_memo
+@memo_cell
 def parse_count(value: Any, maximum: int | None = None) -> int | None:
     """A head count: ``3``, ``"3 "``, ``"5 pers."``, ``"2,0"``; ``aucun`` → 0; empty → None.
 
@@ -439,7 +423,7 @@ def _bare_number_minutes(number: float) -> float:
     return number * 60 if number < DURATION_HOURS_BELOW else number
 
 
-@_memo
+@memo_cell
 def parse_duration(value: Any) -> float | None:
     """A duration in minutes: ``90``, ``"1h30"``, ``"01:30"``, ``"1,5"``, ``"2h"``, ``"45 min"``.
 

@@ -21,13 +21,19 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import reference
-from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
-from analysis.disclosure import caption_note, publish_counts
+from analysis.clean import PERSON_TABLES, REASONS_FR, TABLES_FR
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
+from analysis.disclosure import (
+    SECONDARY,
+    caption_note,
+    hidden_text,
+    is_suppressed,
+    publish_counts,
+    total_must_be_hidden,
+)
 from analysis.fmt import fmt_int, fmt_month
 from analysis.tables import write_table
 
-#: Tables whose rows are persons (one row, one demand).
-PERSON_TABLES = ("users", "pros", "census")
 TABLE_ORDER = ("activities", "users", "pros", "census", "file")
 STATUS_FR = {"duplicate": "doublon", "unreadable": "illisible", "unrecognised": "non reconnu",
              "ignored": "ignoré (pas un classeur)"}
@@ -35,8 +41,6 @@ RETURNED, NOT_RETURNED = "✓", "–"
 
 
 def _table_fr(table: str) -> str:
-    from analysis.clean import TABLES_FR
-
     return TABLES_FR.get(table, table)
 
 
@@ -55,16 +59,19 @@ def rows_table(accounting: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THR
     out = []
     for table, row in acc.iterrows():
         # kept + set aside add up to the rows read: one line whose total (rows read) is published
-        parts = _counts(pd.Series([row["clean_rows"], row["rejected_rows"]]), table, threshold)
+        split = pd.Series([row["clean_rows"], row["rejected_rows"]])
+        parts = _counts(split, table, threshold)
+        total = fmt_int(row["raw_rows"])
+        if table in PERSON_TABLES and (is_suppressed(row["raw_rows"], threshold)
+                                       or total_must_be_hidden(split, threshold)):
+            total = SECONDARY if not is_suppressed(row["raw_rows"], threshold) else hidden_text(threshold)
         balanced = "oui" if row["raw_rows"] == row["clean_rows"] + row["rejected_rows"] else "NON"
-        out.append([_table_fr(table), fmt_int(row["raw_rows"]), *parts.tolist(), balanced])
+        out.append([_table_fr(table), total, *parts.tolist(), balanced])
     return pd.DataFrame(out, columns=["Table", "Lignes lues", "Retenues", "Mises à l'écart", "Lues = retenues + écartées"])
 
 
 def reasons_table(rejected: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
     """Set-aside rows (and whole files or sheets) by table and reason, French labels."""
-    from analysis.clean import REASONS_FR
-
     columns = ["Table", "Motif", "Code", "Lignes"]
     if rejected.empty:
         return pd.DataFrame(columns=columns)
@@ -86,9 +93,9 @@ def files_table(files: pd.DataFrame, ignored: list[tuple[str, str]]) -> pd.DataF
     return pd.DataFrame(out, columns=["Fichier", "Statut", "Motif"])
 
 
-def returns_table(submissions: pd.DataFrame, ref_dir: Path | None = None) -> pd.DataFrame:
+def returns_table(submissions: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """Services × months: ``✓`` when the service encoded at least one activity that month."""
-    names = reference.services(*(() if ref_dir is None else (ref_dir,))).set_index("code")["name"]
+    names = reference.services(ref_dir).set_index("code")["name"]
     if submissions.empty:
         return pd.DataFrame(columns=["Service"])
     grid = submissions.pivot(index="service_code", columns="month", values="returned_activities")

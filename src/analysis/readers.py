@@ -45,7 +45,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -429,18 +429,29 @@ def read_folder(raw_dir: Path) -> tuple[list[Workbook], list[tuple[str, str]]]:
     return [read_file(p, raw_dir) for p in listing.inputs], listing.ignored
 
 
+def memo_cell(fn):
+    """Memoise a function of one cell value (and settings): the same few thousand values recur
+    across a million rows. ``typed`` keeps ``True``, ``1`` and ``1.0`` apart; a value that raises
+    is not cached, and an unhashable one is computed uncached."""
+    cached = lru_cache(maxsize=1 << 17, typed=True)(fn)
+
+    @wraps(fn)
+    def call(value: Any, *args, **kwargs):
+        try:
+            hash(value)
+        except TypeError:
+            return fn(value, *args, **kwargs)
+        return cached(value, *args, **kwargs)
+
+    call.cache_clear = cached.cache_clear
+    return call
+
+
+@memo_cell
 def cell_text(value: Cell) -> str:
     """A cell as stable text (for hashing and duplicate detection)."""
     if value is None:
         return ""
-    try:
-        return _cell_text(value)
-    except TypeError:  # an unhashable cell value
-        return _cell_text.__wrapped__(value)
-
-
-@lru_cache(maxsize=1 << 17, typed=True)  # typed: True, 1 and 1.0 are different cells
-def _cell_text(value: Cell) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (dt.datetime, dt.date, dt.time)):

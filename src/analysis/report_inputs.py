@@ -33,6 +33,7 @@ from pathlib import Path
 import yaml
 
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR, REPORT_DIR, run_paths
+from analysis.disclosure import publish_count_prose
 from analysis.fmt import NBSP, fmt_eur, fmt_int, fmt_month, fmt_number, fmt_pct
 
 FIGURE_FILES = (".svg", ".pdf", ".png", ".json")
@@ -132,18 +133,11 @@ def format_metric(key: str, value) -> str:
     return fmt_number(v, 1)
 
 
-def publish_count(n: int, threshold: int) -> str:
-    """A person count in a sentence: « moins de 5 » when withheld (:mod:`analysis.disclosure`)."""
-    from analysis.disclosure import publish_count_prose
-
-    return publish_count_prose(n, threshold)
-
-
 def publish_metric(key: str, value, threshold: int) -> str:
     """:func:`format_metric`, with small person counts withheld."""
     if (is_person_count(key) and isinstance(value, (int, float)) and not isinstance(value, bool)
             and not (isinstance(value, float) and math.isnan(value))):
-        return publish_count(int(round(value)), threshold)
+        return publish_count_prose(int(round(value)), threshold)
     return format_metric(key, value)
 
 
