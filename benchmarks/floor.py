@@ -13,10 +13,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from analysis import activities, gradient, metrics, referrals, saturation
-from analysis.clean import load_clean, run_cleaning
+from analysis import metrics
+from analysis.analyses import activities, gradient, referrals, saturation
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, run_paths
-from analysis.figures import set_theme
+from analysis.ingest.clean import load_clean, run_cleaning
+from analysis.publish.figures import set_theme
 
 
 def main() -> None:

@@ -29,9 +29,10 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from analysis import metrics, quality
-from analysis.clean import run_cleaning
+from analysis import metrics
 from analysis.config import run_paths
+from analysis.ingest import quality
+from analysis.ingest.clean import run_cleaning
 
 # %%
 paths = run_paths(Path(out))

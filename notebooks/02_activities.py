@@ -15,7 +15,7 @@
 #
 # Nombre d'activités et participations par axe et par type, parts en nombre et en temps de travail,
 # évolution mensuelle et taux de participation des services. Les calculs sont dans
-# `analysis.activities` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+# `analysis.analyses.activities` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -32,10 +32,11 @@ from pathlib import Path
 
 from IPython.display import SVG, Markdown, display
 
-from analysis import activities, metrics
-from analysis.clean import load_clean
+from analysis import metrics
+from analysis.analyses import activities
 from analysis.config import run_paths
-from analysis.figures import set_theme
+from analysis.ingest.clean import load_clean
+from analysis.publish.figures import set_theme
 
 set_theme()
 paths = run_paths(Path(out))

@@ -15,7 +15,7 @@
 #
 # Envoyeurs des nouvelles demandes d'usagers (avec intervalles de Wilson), part de la première ligne
 # comparée à celle des services de santé mentale (recensement), profil des personnes et demandes
-# des professionnel·le·s. Les calculs sont dans `analysis.referrals`.
+# des professionnel·le·s. Les calculs sont dans `analysis.analyses.referrals`.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -32,10 +32,11 @@ from pathlib import Path
 
 from IPython.display import SVG, Markdown, display
 
-from analysis import metrics, referrals
-from analysis.clean import load_clean
+from analysis import metrics
+from analysis.analyses import referrals
 from analysis.config import run_paths
-from analysis.figures import set_theme
+from analysis.ingest.clean import load_clean
+from analysis.publish.figures import set_theme
 
 set_theme()
 paths = run_paths(Path(out))

@@ -15,7 +15,7 @@
 #
 # Recensement des nouvelles demandes adressées aux SSM : issue des demandes par vague, réorientations
 # faute de disponibilité, comparaison des vagues, modèle logistique et délai jusqu'au premier rendez-vous.
-# Les calculs sont dans `analysis.saturation` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+# Les calculs sont dans `analysis.analyses.saturation` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -32,10 +32,11 @@ from pathlib import Path
 
 from IPython.display import SVG, Markdown, display
 
-from analysis import metrics, saturation
-from analysis.clean import load_clean
+from analysis import metrics
+from analysis.analyses import saturation
 from analysis.config import run_paths
-from analysis.figures import set_theme
+from analysis.ingest.clean import load_clean
+from analysis.publish.figures import set_theme
 
 set_theme()
 paths = run_paths(Path(out))

@@ -16,7 +16,7 @@
 # Taux de nouvelles demandes pour 10 000 habitant·e·s par commune, pour les usager·e·s des projets PRR et
 # pour les demandes du recensement des SSM, selon le revenu des communes : quintiles, indices de pente et
 # relatif d'inégalité (SII, RII), modèle de Poisson ou binomial négatif, carte.
-# Les calculs sont dans `analysis.gradient` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+# Les calculs sont dans `analysis.analyses.gradient` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -33,10 +33,11 @@ from pathlib import Path
 
 from IPython.display import SVG, Markdown, display
 
-from analysis import gradient, metrics
-from analysis.clean import load_clean
+from analysis import metrics
+from analysis.analyses import gradient
 from analysis.config import run_paths
-from analysis.figures import set_theme
+from analysis.ingest.clean import load_clean
+from analysis.publish.figures import set_theme
 
 set_theme()
 paths = run_paths(Path(out))

@@ -7,9 +7,10 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import activities as A
-from analysis import audit, clean
+from analysis.analyses import activities as A
+from analysis.analyses import audit
 from analysis.config import EXAMPLE_END, EXAMPLE_RAW_DIR, EXAMPLE_START
+from analysis.ingest import clean
 
 
 def _act(rows):
@@ -67,7 +68,7 @@ def test_participation_rate_by_month():
 
 @pytest.fixture(scope="module")
 def example_metrics():
-    from analysis import referrals
+    from analysis.analyses import referrals
 
     r = clean.run_cleaning(EXAMPLE_RAW_DIR, EXAMPLE_START, EXAMPLE_END)
     t = r.tables

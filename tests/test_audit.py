@@ -2,7 +2,7 @@
 
 import pytest
 
-from analysis import audit
+from analysis.analyses import audit
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from analysis import pipeline
-from analysis import render as render_mod
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REPORT_DIR, RunParams, run_paths
-from analysis.report_inputs import prepare_report_inputs
+from analysis.report import render as render_mod
+from analysis.report.inputs import prepare_report_inputs
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +99,7 @@ def test_another_period_gives_other_numbers(builds):
     ms = json.loads(run_paths(s.out)["metrics"].read_text())
     assert ms["period.end"] == "2021-12" and ms["activities.total.n"] < ma["activities.total.n"]
     pdf = _pdf_text(book_s / "prr-rapport.pdf")
-    from analysis.fmt import fmt_int
+    from analysis.publish.fmt import fmt_int
 
     assert fmt_int(ms["activities.total.n"]).replace("\u00a0", " ") in pdf
     assert "décembre 2021" in pdf

@@ -9,7 +9,7 @@ def test_module_closure_follows_imports_transitively():
     files = {p.name for p in cache.module_closure("from analysis.metrics import merge\n")}
     assert "metrics.py" in files
     assert "__init__.py" in files
-    files = {p.name for p in cache.module_closure("import analysis.audit\n")}
+    files = {p.name for p in cache.module_closure("import analysis.analyses.audit\n")}
     assert {"audit.py", "config.py"} <= files
     assert "pipeline.py" not in files
 

@@ -10,9 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import clean, rawformat, reference, schema
+from analysis import reference
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput, PrrError
-from analysis.readers import Sheet
+from analysis.ingest import clean, rawformat, schema
+from analysis.ingest.readers import Sheet
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import make_hostile as mh  # noqa: E402

@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import disclosure as d
+from analysis.publish import disclosure as d
 
 
 def test_primary_rule():

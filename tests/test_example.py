@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import clean, example, example_truth
 from analysis.config import EXAMPLE_END, EXAMPLE_RAW_DIR, EXAMPLE_START
+from analysis.example import generate as example
+from analysis.example import truth as example_truth
+from analysis.ingest import clean
 
 
 def _hashes(root: Path) -> dict[str, str]:

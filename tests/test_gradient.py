@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import gradient, reference
+from analysis import reference
+from analysis.analyses import gradient
 
 
 def _areas(pop: list[float], income: list[float] | None = None) -> tuple[pd.Series, pd.Series]:
@@ -267,7 +268,7 @@ def test_map_labels_leave_out_small_counts(analysed):
 
 
 def test_figures_render(analysed, tmp_path):
-    from analysis.figures import save_figure, set_theme
+    from analysis.publish.figures import save_figure, set_theme
 
     set_theme()
     for name, (fig, alt) in {

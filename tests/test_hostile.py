@@ -6,7 +6,7 @@ and ``make_hostile_extra`` (formulas, merged cells, enormous cells, missing
 sheets, files that are not workbooks). Property tests then write random messy
 tracking workbooks and check the row accounting for every file and sheet.
 
-Decisions pinned here (see :mod:`analysis.readers` and :mod:`analysis.clean`):
+Decisions pinned here (see :mod:`analysis.ingest.readers` and :mod:`analysis.ingest.clean`):
 
 - A formula cell without a saved value (openpyxl and export scripts write
   none) or with an error value (``#DIV/0!``) is read as empty by calamine; its
@@ -40,8 +40,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import clean, readers, schema
-from analysis import normalise as nz
+from analysis.ingest import clean, readers, schema
+from analysis.ingest import normalise as nz
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 import make_hostile as mh  # noqa: E402

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import maps, reference
+from analysis import reference
+from analysis.publish import maps
 
 
 def test_geojson_holds_the_19_communes():

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import normalise as nz
 from analysis import reference
+from analysis.ingest import normalise as nz
 
 COMMUNES = reference.communes()
 FRENCH_ABBR = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]

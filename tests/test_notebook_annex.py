@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from analysis import report_inputs as RI
 from analysis.config import REPO_ROOT
+from analysis.report import inputs as RI
 
 
 def write_notebook(path, run_out):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import quality
-from analysis.fmt import NBSP
+from analysis.ingest import quality
+from analysis.publish.fmt import NBSP
 
 ACCOUNTING = pd.DataFrame({
     "source_file": ["a.xlsx", "a.xlsx", "b.xlsx"], "sheet": ["Activités", "Usagers", "Activités"],

@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analysis import readers
+from analysis.ingest import readers
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from make_hostile import write_encrypted  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis import referrals as R
+from analysis.analyses import referrals as R
 
 
 def _users(referrers, ages, genders):

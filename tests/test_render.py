@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from analysis import render as R
-from analysis import report_inputs as RI
 from analysis.config import REPORT_DIR
 from analysis.errors import PrrError
-from analysis.fmt import NBSP
+from analysis.publish.fmt import NBSP
+from analysis.report import inputs as RI
+from analysis.report import render as R
 
 FIGURES = ("activities_by_type", "referrals_referrers", "saturation_outcomes", "gradient_users_quintiles")
 
@@ -70,7 +70,7 @@ def make_run(tmp: Path, book: Path) -> Path:
     """A run folder with metrics.json and every figure and table the book includes."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import save_figure, set_theme
+    from analysis.publish.figures import save_figure, set_theme
 
     run = tmp / "run"
     (run / "tables").mkdir(parents=True)
@@ -455,7 +455,7 @@ def test_engine_quarto_without_quarto_is_a_clear_error(tmp_path, monkeypatch):
 
 
 def test_chronology_dates_and_order():
-    from analysis import chronology as C
+    from analysis.publish import chronology as C
 
     assert C.parse_date("2021-05") == dt.date(2021, 5, 15)
     assert C.parse_date("2021-02", end=True) == dt.date(2021, 2, 28)
@@ -468,7 +468,7 @@ def test_chronology_dates_and_order():
 def test_overlapping_periods_get_separate_sub_lanes():
     import pandas as pd
 
-    from analysis.chronology import span_offsets
+    from analysis.publish.chronology import span_offsets
 
     d = dt.date
     df = pd.DataFrame({"entity": ["commun"] * 4,
@@ -481,7 +481,7 @@ def test_overlapping_periods_get_separate_sub_lanes():
 
 
 def test_chronology_figure_files_and_alt_text(tmp_path):
-    from analysis.chronology import make_chronology_figure
+    from analysis.publish.chronology import make_chronology_figure
 
     info = make_chronology_figure(tmp_path)
     assert {p.name for p in tmp_path.iterdir()} == {"chronologie.svg", "chronologie.pdf", "chronologie.json"}

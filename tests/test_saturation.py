@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import reference, saturation, schema
-from analysis.saturation import (
+from analysis import reference
+from analysis.analyses import saturation
+from analysis.analyses.saturation import (
     ACCEPTED,
     NO,
     NO_FOLLOWUP,
@@ -17,6 +18,7 @@ from analysis.saturation import (
     WAITING,
     YES,
 )
+from analysis.ingest import schema
 
 CONSTRAINED = saturation.constrained_reasons()[0]
 OTHER_REASON = [c for c in reference.codes("reorientation_reasons") if c not in saturation.constrained_reasons()][0]
@@ -265,7 +267,7 @@ def test_display_table_hides_small_counts():
 
 
 def test_figures_render(simulated, tmp_path):
-    from analysis.figures import save_figure, set_theme
+    from analysis.publish.figures import save_figure, set_theme
 
     set_theme()
     income = reference.income(2021)["mean_income_per_return_eur"]
@@ -284,7 +286,7 @@ def test_figures_render(simulated, tmp_path):
 
 def test_empty_census_writes_only_availability_flag(tmp_path):
     """A raw folder without census files: one key, figures and tables still written without error."""
-    from analysis.schema import columns
+    from analysis.ingest.schema import columns
 
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in columns("census")})
     empty["demand_date"] = pd.to_datetime(empty["demand_date"])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analysis import stats
+from analysis.analyses import stats
 
 
 def test_wilson_textbook_values():

@@ -7,11 +7,12 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from analysis import normalise as nz
-from analysis import rawformat, reference
-from analysis.clean import run_cleaning
+from analysis import reference
 from analysis.errors import NoUsableInput
-from analysis.template import LISTS_SHEET, dropdown_values, service_choices, write_template
+from analysis.ingest import normalise as nz
+from analysis.ingest import rawformat
+from analysis.ingest.clean import run_cleaning
+from analysis.ingest.template import LISTS_SHEET, dropdown_values, service_choices, write_template
 
 
 @pytest.fixture(scope="module")

@@ -63,8 +63,8 @@ def _imports(source: str) -> frozenset[str]:
             mods.update(a.name for a in node.names if a.name.startswith("analysis"))
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("analysis"):
             mods.add(node.module)
-            if node.module == "analysis":
-                mods.update(f"analysis.{a.name}" for a in node.names)
+            # ``from analysis.pkg import mod`` imports a module when ``mod`` is one (non-modules are skipped)
+            mods.update(f"{node.module}.{a.name}" for a in node.names)
     return frozenset(mods)
 
 

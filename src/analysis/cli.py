@@ -113,12 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     try:
         if args.command == "example":
-            from analysis.example import write_example
+            from analysis.example.generate import write_example
 
             files = write_example(args.out, scale=args.scale, seed=args.seed)
             print(f"{len(files)} fichiers écrits dans {args.out}")
         elif args.command == "template":
-            from analysis.template import write_template
+            from analysis.ingest.template import write_template
 
             print(f"Classeur vierge écrit : {write_template(args.out)}")
         else:

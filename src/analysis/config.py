@@ -24,7 +24,7 @@ REPORT_DIR = REPO_ROOT / "report"
 #: The period of the printed 2022 report, used by the bundled example data.
 EXAMPLE_START = "2021-09"
 EXAMPLE_END = "2022-04"
-#: Person counts below this value are never published (see ``analysis.disclosure``).
+#: Person counts below this value are never published (see ``analysis.publish.disclosure``).
 DEFAULT_DISCLOSURE_THRESHOLD = 5
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

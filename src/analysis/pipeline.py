@@ -275,7 +275,7 @@ def render_key(params: RunParams) -> str:
         "notebooks": cache.hash_files(cache.files_under(paths["notebooks"]), root=paths["notebooks"]),
         "clean": cache.hash_files(cache.files_under(paths["clean"]), root=paths["clean"]),
         "reference": cache.hash_files(cache.files_under(REFERENCE_DIR), root=REFERENCE_DIR),
-        "code": cache.hash_files(cache.module_closure("import analysis.render, analysis.report_inputs"), root=cache.PACKAGE_DIR),
+        "code": cache.hash_files(cache.module_closure("import analysis.report.render, analysis.report.inputs"), root=cache.PACKAGE_DIR),
         "params": params.notebook_parameters(),
     }
     return cache.step_key(parts)
@@ -298,8 +298,8 @@ def render(params: RunParams, force: bool = False, log: BuildLog | None = None, 
         log.skipped.append("render")
         log.say("  · rapport : inchangé, sauté")
         return log
-    from analysis import render as render_mod
-    from analysis.report_inputs import prepare_report_inputs
+    from analysis.report import render as render_mod
+    from analysis.report.inputs import prepare_report_inputs
 
     t0 = time.perf_counter()
     log.say("  ▶ rapport : génération des entrées et rendu")

@@ -3,7 +3,7 @@
 Each parser returns the clean value, ``None`` for an empty cell, or raises
 :class:`ValueProblem` (a short ``kind`` code and a French message quoting the raw
 value) when the cell cannot be read. Parsers never guess silently: the caller
-(:mod:`analysis.clean`) decides whether a problem sets the row aside or keeps
+(:mod:`analysis.ingest.clean`) decides whether a problem sets the row aside or keeps
 the row with the value unknown, and records it either way.
 
 Vocabulary (category labels as people type them) lives in
@@ -32,7 +32,7 @@ import pandas as pd
 
 from analysis import reference
 from analysis.config import REFERENCE_DIR
-from analysis.readers import memo_cell
+from analysis.ingest.readers import memo_cell
 
 ALIASES_FILE = "aliases.csv"
 #: difflib ratio above which a misspelt label is accepted (and only if unambiguous).
@@ -381,7 +381,7 @@ def parse_count(value: Any, maximum: int | None = None) -> int | None:
 
     Raises ``invalid`` for text or a non-whole number (``2,5``), ``negative``
     below zero, ``absurd`` above ``maximum``. Whether an empty cell means 0 is the
-    caller's decision (see :func:`analysis.clean.activity_counts`).
+    caller's decision (see :func:`analysis.ingest.clean.activity_counts`).
     """
     if is_blank(value):
         return None

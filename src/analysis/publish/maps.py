@@ -128,7 +128,7 @@ def plot_commune_map(
     from matplotlib.colors import Normalize
     from matplotlib.patches import Patch, PathPatch
 
-    from analysis.figures import fr_formatter
+    from analysis.publish.figures import fr_formatter
 
     shapes = load_communes(geojson)
     shown = values.drop(index=[n for n in hidden if n in values.index]).dropna()

@@ -849,7 +849,7 @@ def resolve_image(src: str, ch: Chapter, book: Book, fmt: str) -> ImageRef:
 
 
 def _alt_text(img: dict, ref: ImageRef, caption: list | None) -> str:
-    """``fig-alt``, else the figure's JSON sidecar (``analysis.figures``), else the caption."""
+    """``fig-alt``, else the figure's JSON sidecar (``analysis.publish.figures``), else the caption."""
     kv = _kv(img["c"][0])
     if kv.get("fig-alt"):
         return kv["fig-alt"]

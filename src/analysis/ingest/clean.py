@@ -1,8 +1,8 @@
-"""Cleaning: raw workbooks and census files → the clean tables of :mod:`analysis.schema`.
+"""Cleaning: raw workbooks and census files → the clean tables of :mod:`analysis.ingest.schema`.
 
 :func:`run_cleaning` reads every file under the raw folder
-(:mod:`analysis.readers`), finds each sheet's header row, identifies the service,
-normalises every cell (:mod:`analysis.normalise`) and returns a
+(:mod:`analysis.ingest.readers`), finds each sheet's header row, identifies the service,
+normalises every cell (:mod:`analysis.ingest.normalise`) and returns a
 :class:`CleanResult`. Nothing is lost silently: every non-blank row below a
 header ends up either in a clean table or in ``rejected`` with a short reason
 code and a French detail naming the column and the raw value, and
@@ -38,7 +38,7 @@ Data decisions, in order of application:
 8. A row identical to an earlier row of the same sheet in every data column is
    set aside (``duplicate_row``).
    A row with a formula cell that has no value (never computed, or an error
-   such as ``#DIV/0!``, see :mod:`analysis.readers`) in a recognised column is
+   such as ``#DIV/0!``, see :mod:`analysis.ingest.readers`) in a recognised column is
    set aside (``formula_without_value``) rather than read with that cell empty;
    a row made only of such formulas is a data row, not a blank one.
 9. When one service returned the same month of the same sheet in two files,
@@ -67,11 +67,12 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import normalise as nz
-from analysis import rawformat, reference, schema
+from analysis import reference
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
-from analysis.fmt import fmt_int
-from analysis.readers import Sheet, Workbook, cell_text, column_letters, read_folder
+from analysis.ingest import normalise as nz
+from analysis.ingest import rawformat, schema
+from analysis.ingest.readers import Sheet, Workbook, cell_text, column_letters, read_folder
+from analysis.publish.fmt import fmt_int
 
 TABLE_NAMES = tuple(schema.TABLES)
 DATA_TABLES = ("users", "pros", "activities", "census")
@@ -986,7 +987,7 @@ class CleanResult:
         With ``threshold``, the account is for readers (the executed notebook): row counts
         of the person tables (users, pros, census) below it are withheld.
         """
-        from analysis.disclosure import publish_count_prose
+        from analysis.publish.disclosure import publish_count_prose
 
         def persons(n: int, table: str) -> str:
             if threshold is None or table not in PERSON_TABLES:

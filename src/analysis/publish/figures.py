@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from analysis.fmt import fmt_number  # noqa: E402
+from analysis.publish.fmt import fmt_number  # noqa: E402
 
 OKABE_ITO = [
     "#0072B2",  # blue

@@ -1,7 +1,7 @@
 """Saturation of the mental health services (SSM): the census of new demands.
 
 Every new demand reaching a participating SSM during a census wave is one row
-of the clean ``census`` table (see :mod:`analysis.schema`). This module turns
+of the clean ``census`` table (see :mod:`analysis.ingest.schema`). This module turns
 those rows into the shares the report quotes, per wave, per public and per
 requested follow-up, compares the waves, models constrained reorientations and
 estimates the wait for a first appointment.
@@ -41,7 +41,7 @@ from scipy import stats as sps
 
 from analysis import reference
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.fmt import NBSP, fmt_int, fmt_number, fmt_pct
+from analysis.publish.fmt import NBSP, fmt_int, fmt_number, fmt_pct
 
 # Census outcome codes (data/reference/census_outcomes.csv) and the role each one
 # plays in the analysis: the one place where these codes are named.
@@ -87,8 +87,8 @@ def check_codes(ref_dir: Path = REFERENCE_DIR) -> None:
 # ---------------------------------------------------------------- proportions
 
 def wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
-    """Wilson score interval (:func:`analysis.stats.wilson_ci`)."""
-    from analysis.stats import wilson_ci as shared
+    """Wilson score interval (:func:`analysis.analyses.stats.wilson_ci`)."""
+    from analysis.analyses.stats import wilson_ci as shared
 
     return shared(k, n, alpha)
 
@@ -224,8 +224,8 @@ def relative_change_ci(k1: int, n1: int, k2: int, n2: int, alpha: float = 0.05) 
 
 
 def _two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided p-value of the pooled two-proportion z test (:func:`analysis.stats.two_proportion_test`)."""
-    from analysis.stats import two_proportion_test
+    """Two-sided p-value of the pooled two-proportion z test (:func:`analysis.analyses.stats.two_proportion_test`)."""
+    from analysis.analyses.stats import two_proportion_test
 
     return float(two_proportion_test(k1, n1, k2, n2)["p_value"])
 
@@ -396,7 +396,7 @@ MINUS = "\u2212"
 
 
 def fmt_signed(value: float, decimals: int = 1) -> str:
-    """:func:`analysis.fmt.fmt_number` with a true minus sign (−3,0) for negative values."""
+    """:func:`analysis.publish.fmt.fmt_number` with a true minus sign (−3,0) for negative values."""
     return fmt_number(value, decimals).replace("-", MINUS)
 
 
@@ -699,8 +699,8 @@ def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
 # ---------------------------------------------------------------- display tables
 
 def is_small_count(count: int | float, threshold: int) -> bool:
-    """True when a person count must not be published (:func:`analysis.disclosure.is_suppressed`)."""
-    from analysis.disclosure import is_suppressed
+    """True when a person count must not be published (:func:`analysis.publish.disclosure.is_suppressed`)."""
+    from analysis.publish.disclosure import is_suppressed
 
     return is_suppressed(count, threshold)
 
@@ -786,7 +786,7 @@ def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
     """Stacked horizontal bars: outcome shares per wave. Returns ``(fig, alt)``."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     short = wave_short_labels(ref_dir)
     labels = {OUTCOME_KEYS[c]: lab for c, lab in reference.labels("census_outcomes", ref_dir).items()}
@@ -824,7 +824,7 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
     """
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     short = wave_short_labels(ref_dir)
     t = table[(table["indicator"] == indicator) & (table["n"] >= threshold)]
@@ -859,7 +859,7 @@ def plot_forest(res: ModelResult):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    from analysis.figures import OKABE_ITO
+    from analysis.publish.figures import OKABE_ITO
 
     t = res.table.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.42 * len(t)))
@@ -892,7 +892,7 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
     """
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     short = wave_short_labels(ref_dir)
     pub = reference.labels("publics", ref_dir)
@@ -928,8 +928,8 @@ EXAMPLE_NOTE = " Données d'exemple synthétiques."
 
 
 def markdown_table(display: pd.DataFrame, caption: str = "") -> str:
-    """A pandoc pipe table (:func:`analysis.tables.markdown_table`)."""
-    from analysis.tables import markdown_table as shared
+    """A pandoc pipe table (:func:`analysis.publish.tables.markdown_table`)."""
+    from analysis.publish.tables import markdown_table as shared
 
     return shared(display, caption)
 
@@ -937,8 +937,8 @@ def markdown_table(display: pd.DataFrame, caption: str = "") -> str:
 def write_table(exact: pd.DataFrame, display: pd.DataFrame, name: str, tables_dir: Path, caption: str) -> Path:
     """Write the published table (``tables/<name>.md`` and ``.csv``, disclosure applied) and the exact
     values as an internal record (``exact/<name>.csv`` next to ``tables/``, never read by the report)."""
-    from analysis.tables import write_exact
-    from analysis.tables import write_table as publish
+    from analysis.publish.tables import write_exact
+    from analysis.publish.tables import write_table as publish
 
     path = publish(display, name, tables_dir, caption)
     write_exact(exact, name, Path(tables_dir).parent)
@@ -947,7 +947,7 @@ def write_table(exact: pd.DataFrame, display: pd.DataFrame, name: str, tables_di
 
 def census_income(census: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> pd.Series:
     """Mean income per tax return by commune for the census (year closest to the middle of its waves)."""
-    from analysis.gradient import period_year
+    from analysis.analyses.gradient import period_year
 
     ref = reference.table("census_waves", ref_dir).set_index("code")
     waves = wave_codes(census, ref_dir) or list(ref.index)
@@ -965,7 +965,7 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
 
     Returns the names written, ``{"figures": [...], "tables": [...]}``.
     """
-    from analysis.figures import save_figure
+    from analysis.publish.figures import save_figure
 
     note = EXAMPLE_NOTE if is_example else ""
     src = " Source : recensement des nouvelles demandes des SSM (LBSM)."

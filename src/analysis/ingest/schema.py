@@ -1,6 +1,6 @@
 """What a clean row is: the columns of every clean table, their types and allowed values.
 
-This module is the contract between cleaning (``analysis.clean``), the example
+This module is the contract between cleaning (``analysis.ingest.clean``), the example
 generator, the analyses and the codebook annex of the report. Each column is a
 :class:`Column`; :func:`pandera_schema` turns a table's columns into a pandera
 schema that the cleaning validates its output with.

@@ -88,7 +88,7 @@ def compare_proportions(k1: int, n1: int, k2: int, n2: int, min_expected: float 
 
 def p_value_fr(p: float) -> str:
     """``p < 0,001`` / ``p = 0,03`` (French decimals)."""
-    from analysis.fmt import NBSP, fmt_number
+    from analysis.publish.fmt import NBSP, fmt_number
 
     if math.isnan(p):
         return "p non calculable"

@@ -2,7 +2,7 @@
 
 The example dataset is built in two stages. This module draws the clean rows
 (users, pros, activities, census), in the column form of
-:data:`analysis.schema.TABLES` minus the trace columns; :mod:`analysis.example_mess`
+:data:`analysis.ingest.schema.TABLES` minus the trace columns; :mod:`analysis.example.mess`
 then renders them into messy raw files. At ``scale=1`` the truth reproduces the
 figures printed in the 2022 PRR report (``data/reference/published_figures.yaml``)
 exactly; larger scales multiply every count for benchmarks and are not
@@ -45,8 +45,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis import reference, schema
+from analysis import reference
 from analysis.config import EXAMPLE_END, EXAMPLE_START, REFERENCE_DIR
+from analysis.ingest import schema
 
 PUBLISHED_FIGURES = "published_figures.yaml"
 TRACE_COLUMNS = ("source_file", "sheet", "row")

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from analysis import reference
+from analysis.analyses.stats import pct
 from analysis.config import REFERENCE_DIR
-from analysis.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
-from analysis.stats import pct
+from analysis.publish.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
 SOURCE = " Source : outils de suivi des projets PRR."
@@ -240,7 +240,7 @@ def plot_type_shares(res: ActivityResults):
     """Horizontal bars: share of activities vs share of work time, per type."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     t = res.by_type[res.by_type["n"] > 0].iloc[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.42 * max(len(t), 3) + 1.2))
@@ -268,7 +268,7 @@ def plot_monthly(res: ActivityResults, ref_dir: Path = REFERENCE_DIR):
     """Lines: activities per month and axis."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO
+    from analysis.publish.figures import OKABE_ITO
 
     labels = reference.table("axes", ref_dir).set_index("code")["short_fr"]
     mon = res.monthly
@@ -295,7 +295,7 @@ def plot_participation(res: ActivityResults):
     """Bars: participation rate of funded services per month, with the overall rate as a line."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     p = res.participation
     fig, ax = plt.subplots(figsize=(8, 3.8))
@@ -324,8 +324,8 @@ def plot_participation(res: ActivityResults):
 def save_outputs(res: ActivityResults, out: Path, is_example: bool = False) -> dict[str, list[str]]:
     """Save the chapter's figures and tables under the run folder ``out``."""
     from analysis.config import run_paths
-    from analysis.figures import save_figure
-    from analysis.tables import write_exact, write_table
+    from analysis.publish.figures import save_figure
+    from analysis.publish.tables import write_exact, write_table
 
     paths = run_paths(out)
     note = EXAMPLE_NOTE if is_example else ""

@@ -1,7 +1,7 @@
 """Render clean truth rows as the messy cells real services type.
 
 Every function here turns clean values into raw cells the cleaning reads back
-to the *same* clean value (see :mod:`analysis.normalise`): a date becomes a date
+to the *same* clean value (see :mod:`analysis.ingest.normalise`): a date becomes a date
 cell, an Excel serial, ``04/10/2021``, ``04-10-21``, ``2021-10-04``, ``4 octobre
 2021`` or, for the first of a month only, ``oct. 2021``; a duration of 90 min
 becomes ``90``, ``1h30``, ``01:30``, a time cell or ``1,5`` (bare numbers below
@@ -12,7 +12,7 @@ copied rows, total rows) are *added* to the truth rows, never substituted.
 
 The cells are plain Python values: ``str``, ``int``, ``float``,
 ``datetime.date``, ``datetime.time`` or ``None`` (empty). Writers decide how
-each is stored (:mod:`analysis.example_files`).
+each is stored (:mod:`analysis.example.files`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis import rawformat, reference
+from analysis import reference
+from analysis.ingest import rawformat
 
 Cell = object
 

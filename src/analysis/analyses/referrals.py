@@ -19,8 +19,16 @@ import numpy as np
 import pandas as pd
 
 from analysis import reference
+from analysis.analyses.stats import (
+    ProportionTest,
+    compare_proportions,
+    p_value_fr,
+    pct,
+    significance_fr,
+    wilson_ci,
+)
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.disclosure import (
+from analysis.publish.disclosure import (
     SECONDARY,
     caption_note,
     publish_counts,
@@ -28,8 +36,7 @@ from analysis.disclosure import (
     suppression_mask,
     total_must_be_hidden,
 )
-from analysis.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
-from analysis.stats import ProportionTest, compare_proportions, p_value_fr, pct, significance_fr, wilson_ci
+from analysis.publish.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
 SOURCE = " Source : outils de suivi des projets PRR."
@@ -254,7 +261,7 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     """Horizontal bars of referrer shares with Wilson 95 % intervals; hidden cells not drawn."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     t = res.referrers.reset_index(drop=True)
     mask = suppression_mask(t["n"], threshold)
@@ -287,7 +294,7 @@ def plot_first_line(res: ReferralResults):
     """Two bars: first-line share among PRR users and among SSM census demands, with CIs."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     groups = [("Projets PRR\n(nouvelles demandes d'usagers)", res.first_line_k, res.first_line_n),
               ("SSM\n(recensement des nouvelles demandes)", res.baseline_k, res.baseline_n)]
@@ -316,7 +323,7 @@ def plot_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
     """Bars of users per age band; bands below the threshold are not drawn."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO
+    from analysis.publish.figures import OKABE_ITO
 
     t = res.age_table
     mask = suppression_mask(t["n"], threshold).to_numpy()
@@ -339,8 +346,8 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
                  is_example: bool = False) -> dict[str, list[str]]:
     """Save the chapter's figures and tables under the run folder ``out`` (disclosure applied)."""
     from analysis.config import run_paths
-    from analysis.figures import save_figure
-    from analysis.tables import write_exact, write_table
+    from analysis.publish.figures import save_figure
+    from analysis.publish.tables import write_exact, write_table
 
     paths = run_paths(out)
     note = EXAMPLE_NOTE if is_example else ""

@@ -1,6 +1,6 @@
 """The blank tracking workbook services fill in, generated from the raw format contract.
 
-Sheets and headers come from :mod:`analysis.rawformat`, drop-down values from the
+Sheets and headers come from :mod:`analysis.ingest.rawformat`, drop-down values from the
 reference tables (French labels), so the template, the example generator and
 the cleaning cannot drift apart: every drop-down value normalises back to its
 code (tested). Lists live on a hidden ``Listes`` sheet, which the cleaning
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis import normalise as nz
-from analysis import rawformat, reference
+from analysis import reference
+from analysis.ingest import normalise as nz
+from analysis.ingest import rawformat
 
 LISTS_SHEET = "Listes"
 #: Rows prepared with drop-downs and formats below the header.

@@ -1,8 +1,8 @@
 """The synthetic example dataset (``prr example``): calibrated truth rendered as messy raw files.
 
-:func:`write_example` draws the clean truth (:mod:`analysis.example_truth`),
+:func:`write_example` draws the clean truth (:mod:`analysis.example.truth`),
 renders it as the workbooks and census files services really send
-(:mod:`analysis.example_mess`, :mod:`analysis.example_files`) and writes them
+(:mod:`analysis.example.mess`, :mod:`analysis.example.files`) and writes them
 under ``out_dir``:
 
 - ``suivi/``: one tracking workbook per funded service for 2021-09 → 2022-04
@@ -32,11 +32,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import example_files as ef
-from analysis import example_mess as em
-from analysis import example_truth as et
-from analysis import rawformat, reference
+from analysis import reference
 from analysis.config import EXAMPLE_END, EXAMPLE_START
+from analysis.example import files as ef
+from analysis.example import mess as em
+from analysis.example import truth as et
+from analysis.ingest import rawformat
 
 MANIFEST = ".prr-example-files.json"
 TRACKING_DIR = "suivi"
@@ -160,7 +161,7 @@ def _scaled_plan() -> list[WorkbookPlan]:
 def example_truth(scale: float = 1.0, seed: int = 2022) -> et.Truth:
     """The clean truth the written files encode (what the cleaning must give back).
 
-    It is :func:`analysis.example_truth.build_truth` with one rendering
+    It is :func:`analysis.example.truth.build_truth` with one rendering
     decision folded in: census ages written as a band (``18-25 ans``) are read
     by the cleaning as the band's midpoint, so the truth holds that midpoint.
     """
@@ -318,7 +319,7 @@ LEGEND_ROWS = [
 README_TEXT = """# Données d'exemple SYNTHÉTIQUES
 
 Tous les fichiers de ce dossier sont **synthétiques** : ils ont été produits par
-`prr example` (module `analysis.example`, graine {seed}, échelle {scale:g}) et ne
+`prr example` (module `analysis.example.generate`, graine {seed}, échelle {scale:g}) et ne
 décrivent l'activité d'aucun service réel. Les noms de services sont ceux du
 registre public des projets PRR, mais chaque chiffre, chaque date et chaque
 ligne sont tirés au hasard.

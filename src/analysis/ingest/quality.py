@@ -10,7 +10,7 @@ the report's data quality annex:
 - ``qualite-retours``: which service returned its activities for which month.
 
 Rows of the user, professional and census tables are demands of persons: their
-counts go through :func:`analysis.disclosure.publish_counts` (small counts hidden,
+counts go through :func:`analysis.publish.disclosure.publish_counts` (small counts hidden,
 with secondary suppression). Activity rows and files are not persons and stay.
 """
 
@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import reference
-from analysis.clean import PERSON_TABLES, REASONS_FR, TABLES_FR
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.disclosure import (
+from analysis.ingest.clean import PERSON_TABLES, REASONS_FR, TABLES_FR
+from analysis.publish.disclosure import (
     SECONDARY,
     caption_note,
     hidden_text,
@@ -31,8 +31,8 @@ from analysis.disclosure import (
     publish_counts,
     total_must_be_hidden,
 )
-from analysis.fmt import fmt_int, fmt_month
-from analysis.tables import write_table
+from analysis.publish.fmt import fmt_int, fmt_month
+from analysis.publish.tables import write_table
 
 TABLE_ORDER = ("activities", "users", "pros", "census", "file")
 STATUS_FR = {"duplicate": "doublon", "unreadable": "illisible", "unrecognised": "non reconnu",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.config import REFERENCE_DIR
-from analysis.fmt import fmt_eur, fmt_number
+from analysis.publish.fmt import fmt_eur, fmt_number
 
 #: item -> list of (factor, "section.item"); lines not listed use fte × unit cost when both are given.
 RULES: dict[str, list[tuple[float, str]]] = {
@@ -114,7 +114,7 @@ def display_budget(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def budget_markdown(ref_dir: Path = REFERENCE_DIR) -> str:
-    from analysis.tables import markdown_table
+    from analysis.publish.tables import markdown_table
 
     df = recompute(load_budget(ref_dir))
     n_gaps = int((df["diff_eur"].abs() >= 0.5).sum())
@@ -126,7 +126,7 @@ def budget_markdown(ref_dir: Path = REFERENCE_DIR) -> str:
 def services_markdown(ref_dir: Path = REFERENCE_DIR) -> str:
     """The funded services registry as a table (reference data, not run-dependent)."""
     from analysis import reference
-    from analysis.tables import markdown_table
+    from analysis.publish.tables import markdown_table
 
     s = reference.services(ref_dir)
     s = s[s["instrument"] == "prr"]

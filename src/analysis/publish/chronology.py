@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis import reference
 from analysis.config import REFERENCE_DIR
-from analysis.fmt import MONTHS_FR, fmt_month
+from analysis.publish.fmt import MONTHS_FR, fmt_month
 
 FIGURE_NAME = "chronologie"
 #: Abbreviated months on the time axis (the year is shown for January).
@@ -109,7 +109,7 @@ def plot_chronology(df: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from analysis.figures import set_theme
+    from analysis.publish.figures import set_theme
 
     set_theme()
     entities = reference.table("chronology_entities", ref_dir)
@@ -167,7 +167,7 @@ def plot_chronology(df: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
 
 def make_chronology_figure(figures_dir: Path, ref_dir: Path = REFERENCE_DIR) -> dict[str, str]:
     """Write ``chronologie.{svg,pdf,json}`` into ``figures_dir``; returns the sidecar (alt, caption)."""
-    from analysis.figures import save_figure
+    from analysis.publish.figures import save_figure
 
     df = load_chronology(ref_dir)
     fig = plot_chronology(df, ref_dir)

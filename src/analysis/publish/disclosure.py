@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
-from analysis.fmt import NBSP, fmt_int, fmt_pct
+from analysis.publish.fmt import NBSP, fmt_int, fmt_pct
 
 
 #: Cell text of a primary-suppressed count.

@@ -39,9 +39,9 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis import reference
+from analysis.analyses.saturation import fmt_interval, fmt_signed, is_small_count
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.fmt import NBSP, fmt_eur, fmt_int, fmt_number
-from analysis.saturation import fmt_interval, fmt_signed, is_small_count
+from analysis.publish.fmt import NBSP, fmt_eur, fmt_int, fmt_number
 
 PER = 10_000
 N_QUINTILES = 5
@@ -682,7 +682,7 @@ def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     """
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     c = g.communes
     fig, ax = plt.subplots()
@@ -723,7 +723,7 @@ def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     """Bar chart of the rate per income quintile with 95 % intervals. Returns ``(fig, alt)``."""
     import matplotlib.pyplot as plt
 
-    from analysis.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     q = g.quintiles
     hidden = q["count"].map(lambda v: is_small_count(v, threshold))
@@ -748,7 +748,7 @@ def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
 
 def plot_map(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
     """Map of the rate per commune; communes with a suppressed count are greyed. Returns ``(fig, alt)``."""
-    from analysis.maps import plot_commune_map
+    from analysis.publish.maps import plot_commune_map
 
     c = g.communes
     hidden = {nis for nis, v in c["count"].items() if is_small_count(v, threshold)}
@@ -779,7 +779,7 @@ def _upper_first(text: str) -> str:
 
 
 def _residence_fr(code: str) -> str:
-    from analysis.normalise import BRUSSELS_REGION
+    from analysis.ingest.normalise import BRUSSELS_REGION
 
     if code == BRUSSELS_REGION:
         return "Bruxelles, commune inconnue"
@@ -796,8 +796,8 @@ def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
 
     Returns the names written, ``{"figures": [...], "tables": [...]}``.
     """
-    from analysis.figures import save_figure
-    from analysis.saturation import write_table
+    from analysis.analyses.saturation import write_table
+    from analysis.publish.figures import save_figure
 
     note = EXAMPLE_NOTE if is_example else ""
     income = (f" Revenu : revenu moyen net imposable par déclaration ({res.income_year}, Statbel) ; aucun revenu "
