@@ -12,7 +12,7 @@ import pytest
 
 from analysis.ingest import readers
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 from make_hostile import write_encrypted  # noqa: E402
 
 

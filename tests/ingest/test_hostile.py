@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 from analysis.ingest import clean, readers, schema
 from analysis.ingest import normalise as nz
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import make_hostile as mh  # noqa: E402
 import make_hostile_extra as mx  # noqa: E402
 

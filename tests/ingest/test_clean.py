@@ -15,7 +15,7 @@ from analysis.errors import InputError, NoDataInPeriod, NoUsableInput, PrrError
 from analysis.ingest import clean, rawformat, schema
 from analysis.ingest.readers import Sheet
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import make_hostile as mh  # noqa: E402
 
 
