@@ -29,3 +29,7 @@ class NoUsableInput(PrrError):
 
 class NoDataInPeriod(PrrError):
     """Tracking rows exist, but none falls within the requested period."""
+
+
+class RenderError(PrrError):
+    """The report cannot be rendered as written; the message names the file and the key or path."""
