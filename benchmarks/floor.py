@@ -17,6 +17,8 @@ from analysis import metrics
 from analysis.analyses import activities, gradient, referrals, saturation
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, run_paths
 from analysis.ingest.clean import load_clean, run_cleaning
+from analysis.publish import activities as publish_activities
+from analysis.publish import referrals as publish_referrals
 from analysis.publish.figures import set_theme
 
 
@@ -43,14 +45,15 @@ def main() -> None:
         clean = load_clean(paths["clean"])
         res = activities.analyse_activities(clean["activities"], clean["submissions"], start, end)
         metrics.write_part(out, "activities", activities.activity_metrics(res))
-        activities.save_outputs(res, out, True)
+        publish_activities.save_outputs(res, out, True)
         print(f"  ✓ activities : {time.perf_counter() - t0:.1f} s", flush=True)
 
         t0 = time.perf_counter()
         clean = load_clean(paths["clean"])
         res = referrals.analyse_referrals(clean["users"], clean["pros"], clean["census"], start, end)
-        metrics.write_part(out, "referrals", referrals.referral_metrics(res))
-        referrals.save_outputs(res, out, threshold, True)
+        metrics.write_part(out, "referrals",
+                           referrals.referral_metrics(res) | publish_referrals.referral_prose(res))
+        publish_referrals.save_outputs(res, out, threshold, True)
         print(f"  ✓ referrals : {time.perf_counter() - t0:.1f} s", flush=True)
 
         t0 = time.perf_counter()

@@ -15,7 +15,8 @@
 #
 # Nombre d'activités et participations par axe et par type, parts en nombre et en temps de travail,
 # évolution mensuelle et taux de participation des services. Les calculs sont dans
-# `analysis.analyses.activities` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+# `analysis.analyses.activities`, les tableaux et figures destinés aux lecteurs dans
+# `analysis.publish.activities` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -36,6 +37,7 @@ from analysis import metrics
 from analysis.analyses import activities
 from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
+from analysis.publish import activities as publish_activities
 from analysis.publish.figures import set_theme
 
 set_theme()
@@ -45,7 +47,7 @@ clean = load_clean(paths["clean"])
 # %%
 results = activities.analyse_activities(clean["activities"], clean["submissions"], start, end)
 metrics.write_part(Path(out), "activities", activities.activity_metrics(results))
-written = activities.save_outputs(results, Path(out), is_example)
+written = publish_activities.save_outputs(results, Path(out), is_example)
 written
 
 # %% [markdown]

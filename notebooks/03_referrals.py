@@ -15,7 +15,8 @@
 #
 # Envoyeurs des nouvelles demandes d'usagers (avec intervalles de Wilson), part de la première ligne
 # comparée à celle des services de santé mentale (recensement), profil des personnes et demandes
-# des professionnel·le·s. Les calculs sont dans `analysis.analyses.referrals`.
+# des professionnel·le·s. Les calculs sont dans `analysis.analyses.referrals`, les tableaux, figures
+# et phrases destinés aux lecteurs (secret statistique appliqué) dans `analysis.publish.referrals`.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -36,6 +37,7 @@ from analysis import metrics
 from analysis.analyses import referrals
 from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
+from analysis.publish import referrals as publish_referrals
 from analysis.publish.figures import set_theme
 
 set_theme()
@@ -44,8 +46,9 @@ clean = load_clean(paths["clean"])
 
 # %%
 results = referrals.analyse_referrals(clean["users"], clean["pros"], clean["census"], start, end)
-metrics.write_part(Path(out), "referrals", referrals.referral_metrics(results))
-written = referrals.save_outputs(results, Path(out), threshold, is_example)
+metrics.write_part(Path(out), "referrals",
+                   referrals.referral_metrics(results) | publish_referrals.referral_prose(results))
+written = publish_referrals.save_outputs(results, Path(out), threshold, is_example)
 written
 
 # %% [markdown]
@@ -53,7 +56,7 @@ written
 
 # %%
 display(Markdown((paths["tables"] / "orientations-envoyeurs.md").read_text(encoding="utf-8")))
-print(referrals.comparison_sentence(results))
+print(publish_referrals.comparison_sentence(results))
 
 # %%
 for name in written["figures"]:

@@ -5,6 +5,9 @@ of the activities table; its participations are the users present for types
 whose ``participants`` is ``users`` (axis 1), the professionals present for
 ``pros`` types, none for ``none`` types (``data/reference/activity_types.csv``).
 Work time of an activity is its duration × the number of workers.
+
+Exact results only; the reader-facing tables, figures and captions are in
+:mod:`analysis.publish.activities`.
 """
 
 from __future__ import annotations
@@ -20,10 +23,6 @@ import pandas as pd
 from analysis import reference
 from analysis.analyses.stats import pct
 from analysis.config import REFERENCE_DIR
-from analysis.publish.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
-
-EXAMPLE_NOTE = " Données d'exemple synthétiques."
-SOURCE = " Source : outils de suivi des projets PRR."
 
 
 def months_between(start: str, end: str) -> list[str]:
@@ -184,172 +183,3 @@ def activity_metrics(res: ActivityResults) -> dict[str, Any]:
         m["activities.peak_month"] = str(peak.idxmax())
         m["activities.peak_month_n"] = int(peak.max())
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in m.items()}
-
-
-# --------------------------------------------------------------------------- display
-
-def _num(v: float, decimals: int = 0) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt_number(v, decimals)
-
-
-def display_types(res: ActivityResults) -> pd.DataFrame:
-    """The printed chapter's table per type: French headers, formatted (activity counts are not controlled)."""
-    t = res.by_type
-    axes = reference.labels("axes")
-    return pd.DataFrame({
-        "Axe": [axes.get(a, a).split(" –")[0] for a in t["axis"]],
-        "Type d'activité": t["label"],
-        "Activités": [fmt_int(v) for v in t["n"]],
-        "Participations": [fmt_int(v) if not math.isnan(m) else "–" for v, m in
-                           zip(t["participations"], t["mean_participants"].fillna(math.nan), strict=True)],
-        "Participants par activité (moy. [min–max])": [
-            "–" if math.isnan(m) else f"{_num(m, 1)} [{_num(lo)}–{_num(hi)}]"
-            for m, lo, hi in zip(t["mean_participants"], t["min_participants"], t["max_participants"], strict=True)],
-        "Services": [f"{fmt_int(v)} ({fmt_pct(p, 0)})" for v, p in zip(t["services_n"], t["services_pct"], strict=True)],
-        "Part des activités": [fmt_pct(v, 1) for v in t["count_pct"].fillna(0)],
-        "Part du temps de travail": [fmt_pct(v, 1) for v in t["work_pct"].fillna(0)],
-    })
-
-
-def display_axes(res: ActivityResults) -> pd.DataFrame:
-    a = res.by_axis
-    return pd.DataFrame({
-        "Axe": a["label"],
-        "Activités": [fmt_int(v) for v in a["n"]],
-        "Participations": [fmt_int(v) for v in a["participations"]],
-        "Participants par activité": [_num(v, 1) for v in a["mean_participants"]],
-        "Services": [fmt_int(v) for v in a["services_n"]],
-        "Part des activités": [fmt_pct(v, 1) if not math.isnan(v) else "–" for v in a["count_pct"]],
-        "Part du temps de travail": [fmt_pct(v, 1) if not math.isnan(v) else "–" for v in a["work_pct"]],
-    })
-
-
-def display_participation(res: ActivityResults) -> pd.DataFrame:
-    p = res.participation
-    return pd.DataFrame({
-        "Mois": [fmt_month(m) for m in p["month"]],
-        "Services ayant rendu leurs activités": [f"{fmt_int(k)} / {fmt_int(n)}" for k, n in
-                                                 zip(p["services_n"], p["funded_n"], strict=True)],
-        "Taux de participation": [fmt_pct(v, 1) if not math.isnan(v) else "–" for v in p["rate_pct"]],
-    })
-
-
-# --------------------------------------------------------------------------- figures
-
-def plot_type_shares(res: ActivityResults):
-    """Horizontal bars: share of activities vs share of work time, per type."""
-    import matplotlib.pyplot as plt
-
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
-
-    t = res.by_type[res.by_type["n"] > 0].iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.42 * max(len(t), 3) + 1.2))
-    y = np.arange(len(t))
-    ax.barh(y + 0.2, t["count_pct"], height=0.4, color=OKABE_ITO[0], label="Part des activités")
-    ax.barh(y - 0.2, t["work_pct"], height=0.4, color=OKABE_ITO[1], label="Part du temps de travail",
-            hatch="//", edgecolor="white")
-    ax.set_yticks(y, [lbl if len(lbl) < 42 else lbl[:40] + "…" for lbl in t["label"]])
-    ax.xaxis.set_major_formatter(fr_formatter(0, " %"))
-    ax.set_xlabel("Part du total (%)")
-    ax.legend(loc="lower right", frameon=True)
-    fig.tight_layout()
-    top_n = t.sort_values("count_pct").iloc[-1] if len(t) else None
-    top_w = t.sort_values("work_pct").iloc[-1] if len(t) else None
-    alt = ("Diagramme en barres horizontales comparant, pour chaque type d'activité, sa part dans le nombre "
-           "d'activités et sa part dans le temps de travail.")
-    if top_n is not None:
-        alt += (f" {top_n['label']} domine en nombre ({fmt_pct(top_n['count_pct'], 1)} des activités) ;"
-                f" en temps de travail, la première place revient à {top_w['label']}"
-                f" ({fmt_pct(top_w['work_pct'], 1)}).")
-    return fig, alt
-
-
-def plot_monthly(res: ActivityResults, ref_dir: Path = REFERENCE_DIR):
-    """Lines: activities per month and axis."""
-    import matplotlib.pyplot as plt
-
-    from analysis.publish.figures import OKABE_ITO
-
-    labels = reference.table("axes", ref_dir).set_index("code")["short_fr"]
-    mon = res.monthly
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    x = np.arange(len(mon))
-    markers = ["o", "s", "^", "D"]
-    for i, axis in enumerate(mon.columns):
-        ax.plot(x, mon[axis], marker=markers[i % 4], color=OKABE_ITO[i % len(OKABE_ITO)], label=labels.get(axis, axis))
-    ax.set_xticks(x, [fmt_month(m, short=True) for m in mon.index], rotation=45, ha="right")
-    ax.set_ylabel("Nombre d'activités")
-    ax.set_xlabel("Mois")
-    ax.set_ylim(bottom=0)
-    ax.legend(frameon=True)
-    fig.tight_layout()
-    total = mon.sum(axis=1)
-    alt = "Courbes du nombre d'activités par mois pour chaque axe."
-    if len(total) and total.max() > 0:
-        alt += (f" Le total mensuel va de {fmt_int(total.min())} à {fmt_int(total.max())} activités ;"
-                f" le mois le plus chargé est {fmt_month(str(total.idxmax()))}.")
-    return fig, alt
-
-
-def plot_participation(res: ActivityResults):
-    """Bars: participation rate of funded services per month, with the overall rate as a line."""
-    import matplotlib.pyplot as plt
-
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
-
-    p = res.participation
-    fig, ax = plt.subplots(figsize=(8, 3.8))
-    x = np.arange(len(p))
-    ax.bar(x, p["rate_pct"].fillna(0), color=OKABE_ITO[2])
-    overall = pct(int(p["services_n"].sum()), int(p["funded_n"].sum()))
-    if not math.isnan(overall):
-        ax.axhline(overall, color=OKABE_ITO[7], linestyle="--", linewidth=1)
-        ax.annotate(f"Ensemble : {fmt_pct(overall, 1)}", (len(p) - 0.5, overall), xytext=(0, 4),
-                    textcoords="offset points", ha="right", fontsize=9)
-    for xi, (k, v) in enumerate(zip(p["services_n"], p["rate_pct"].fillna(0), strict=True)):
-        ax.annotate(fmt_int(k), (xi, v), xytext=(0, -14), textcoords="offset points", ha="center",
-                    color="white", fontsize=9)
-    ax.set_xticks(x, [fmt_month(m, short=True) for m in p["month"]], rotation=45, ha="right")
-    ax.yaxis.set_major_formatter(fr_formatter(0, " %"))
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("Services ayant rendu leurs activités (%)")
-    fig.tight_layout()
-    alt = (f"Barres du taux de participation mensuel des {len(res.funded)} services financés, "
-           f"de {fmt_pct(p['rate_pct'].min(), 1)} à {fmt_pct(p['rate_pct'].max(), 1)} ;"
-           f" taux global {fmt_pct(overall, 1)}.") if len(p) and not math.isnan(overall) else \
-        "Taux de participation mensuel des services financés."
-    return fig, alt
-
-
-def save_outputs(res: ActivityResults, out: Path, is_example: bool = False) -> dict[str, list[str]]:
-    """Save the chapter's figures and tables under the run folder ``out``."""
-    from analysis.config import run_paths
-    from analysis.publish.figures import save_figure
-    from analysis.publish.tables import write_exact, write_table
-
-    paths = run_paths(out)
-    note = EXAMPLE_NOTE if is_example else ""
-    period = f" {fmt_month(res.start)} – {fmt_month(res.end)}."
-    figs = []
-    fig, alt = plot_type_shares(res)
-    figs.append(("activites-types", fig, alt, "Part de chaque type d'activité dans le nombre d'activités et dans le "
-                 "temps de travail (durée × intervenant·e·s)," + period + SOURCE + note))
-    fig, alt = plot_monthly(res)
-    figs.append(("activites-mois", fig, alt, "Nombre d'activités par mois et par axe," + period + SOURCE + note))
-    fig, alt = plot_participation(res)
-    figs.append(("activites-participation", fig, alt, "Part des services financés ayant rendu des activités, par "
-                 "mois ; chiffre dans la barre : nombre de services," + period + SOURCE + note))
-    for name, fig, alt, caption in figs:
-        save_figure(fig, name, paths["figures"], alt, caption)
-    tables = [
-        ("activites-types", res.by_type, display_types(res),
-         "Activités par type : nombre, participations, participants par activité, services, parts en nombre "
-         "et en temps de travail," + period + SOURCE + note),
-        ("activites-axes", res.by_axis, display_axes(res), "Activités par axe," + period + SOURCE + note),
-        ("activites-participation", res.participation, display_participation(res),
-         "Taux de participation mensuel des services financés," + period + SOURCE + note),
-    ]
-    for name, exact, disp, caption in tables:
-        write_table(disp, name, paths["tables"], caption)
-        write_exact(exact, name, out)
-    return {"figures": [f[0] for f in figs], "tables": [t[0] for t in tables]}

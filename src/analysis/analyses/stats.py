@@ -1,7 +1,8 @@
 """Small statistical helpers shared by the analyses: proportions, intervals and tests.
 
 Every function takes plain counts and returns plain floats, so that each can be
-checked against a hand-computed case (``tests/test_stats.py``).
+checked against a hand-computed case (``tests/analyses/test_stats.py``). Their
+plain-French readings are in :mod:`analysis.publish.stats_text`.
 """
 
 from __future__ import annotations
@@ -47,10 +48,6 @@ class ProportionTest:
     p_value: float
     odds_ratio: float
 
-    @property
-    def method_fr(self) -> str:
-        return "test exact de Fisher" if self.method == "fisher" else "test de comparaison de deux proportions"
-
 
 def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> dict[str, float]:
     """Pooled two-sided z test of ``p1 == p2`` (same as a χ² test without continuity correction)."""
@@ -84,23 +81,3 @@ def compare_proportions(k1: int, n1: int, k2: int, n2: int, min_expected: float 
         return ProportionTest("fisher", p1, p2, p2 - p1, fisher["p_value"], fisher["odds_ratio"])
     z = two_proportion_test(k1, n1, k2, n2)
     return ProportionTest("z", p1, p2, p2 - p1, z["p_value"], fisher["odds_ratio"])
-
-
-def p_value_fr(p: float) -> str:
-    """``p < 0,001`` / ``p = 0,03`` (French decimals)."""
-    from analysis.publish.fmt import NBSP, fmt_number
-
-    if math.isnan(p):
-        return "p non calculable"
-    if p < 0.001:
-        return f"p{NBSP}<{NBSP}0,001"
-    return f"p{NBSP}={NBSP}{fmt_number(p, 3 if p < 0.01 else 2)}"
-
-
-def significance_fr(p: float, alpha: float = 0.05) -> str:
-    """A plain-French reading of a p-value."""
-    if math.isnan(p):
-        return "la comparaison n'est pas possible sur ces effectifs"
-    if p < alpha:
-        return "l'écart est trop grand pour s'expliquer par le hasard de l'échantillon"
-    return "l'écart pourrait s'expliquer par le seul hasard de l'échantillon"

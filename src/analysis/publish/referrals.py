@@ -1,0 +1,210 @@
+"""Referrals for readers (printed chapter 8): controlled French tables, figures, captions and prose.
+
+The exact results come from :mod:`analysis.analyses.referrals`; counts of persons
+are published through :mod:`analysis.publish.disclosure` (small counts hidden).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.analyses.referrals import ReferralResults
+from analysis.analyses.stats import wilson_ci
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
+from analysis.publish.disclosure import (
+    SECONDARY,
+    caption_note,
+    publish_counts,
+    publish_share,
+    suppression_mask,
+    total_must_be_hidden,
+)
+from analysis.publish.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
+from analysis.publish.stats_text import method_fr, p_value_fr, significance_fr
+
+EXAMPLE_NOTE = " Données d'exemple synthétiques."
+SOURCE = " Source : outils de suivi des projets PRR."
+
+
+def referral_prose(res: ReferralResults) -> dict[str, Any]:
+    """The chapter's sentences for ``metrics.json`` (merged with
+    :func:`analysis.analyses.referrals.referral_metrics` into the same part)."""
+    if res.test is None:
+        return {}
+    return {"referrals.first_line_test.sentence": comparison_sentence(res)}
+
+
+def comparison_sentence(res: ReferralResults) -> str:
+    """Plain-French reading of the first-line comparison (percentages only: no small counts)."""
+    t = res.test
+    if t is None:
+        return "La comparaison avec les services de santé mentale n'est pas possible sur cette période."
+    wave = res.baseline_wave or ""
+    wave_fr = fmt_month(wave.replace("_", "-")) if wave else ""
+    return (f"Parmi les nouvelles demandes d'usagers adressées aux projets PRR, {fmt_pct(100 * t.p1, 1)} "
+            f"viennent de la première ligne (la personne elle-même ou son entourage), contre "
+            f"{fmt_pct(100 * t.p2, 1)} des nouvelles demandes reçues par les services de santé mentale lors du "
+            f"recensement commencé en {wave_fr}. Selon un {method_fr(t)} ({p_value_fr(t.p_value)}), "
+            f"{significance_fr(t.p_value)}.")
+
+
+# --------------------------------------------------------------------------- display
+
+def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                   with_ci: bool = True) -> pd.DataFrame:
+    """Counts and shares of persons for readers: small counts hidden (primary and secondary)."""
+    t = table.reset_index(drop=True)
+    mask = suppression_mask(t["n"], threshold)
+    cols = {label: list(t["label"]), "Effectif": list(publish_counts(t["n"], threshold))}
+    cols["Part"] = [publish_share(p, bool(h)) for p, h in zip(t["pct"], mask, strict=True)]
+    if with_ci:
+        cols["IC 95 %"] = ["–" if h or math.isnan(lo) else f"{fmt_number(lo, 1)} – {fmt_number(hi, 1)} %"
+                           for lo, hi, h in zip(t["ci_low"], t["ci_high"], mask, strict=True)]
+    out = pd.DataFrame(cols)
+    total = int(t["n"].sum())
+    shown = SECONDARY if total_must_be_hidden(t["n"], threshold) else fmt_int(total)
+    out.loc[len(out)] = ["Total", shown, fmt_pct(100, 1) if total else "–"] + (["–"] if with_ci else [])
+    return out
+
+
+def display_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    t = res.age_table
+    return pd.DataFrame({"Classe d'âge": t["band"], "Effectif": list(publish_counts(t["n"], threshold))})
+
+
+# --------------------------------------------------------------------------- figures
+
+def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+    """Horizontal bars of referrer shares with Wilson 95 % intervals; hidden cells not drawn."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
+
+    t = res.referrers.reset_index(drop=True)
+    mask = suppression_mask(t["n"], threshold)
+    t = t.assign(hidden=mask.to_numpy()).iloc[::-1].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, 0.38 * len(t) + 1.4))
+    y = np.arange(len(t))
+    shown = ~t["hidden"]
+    ax.barh(y[shown], t.loc[shown, "pct"], color=OKABE_ITO[0])
+    err = np.vstack([t.loc[shown, "pct"] - t.loc[shown, "ci_low"], t.loc[shown, "ci_high"] - t.loc[shown, "pct"]])
+    ax.errorbar(t.loc[shown, "pct"], y[shown], xerr=err, fmt="none", ecolor=OKABE_ITO[7], capsize=3, linewidth=1)
+    for yi in y[~shown.to_numpy()]:
+        ax.annotate("masqué", (0, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
+                    color="#555555")
+    labels = [lbl.split(" (")[0] for lbl in t["label"]]
+    ax.set_yticks(y, labels)
+    ax.xaxis.set_major_formatter(fr_formatter(0, " %"))
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Part des nouvelles demandes d'usagers (%, IC 95 %)")
+    fig.tight_layout()
+    visible = t[shown].sort_values("pct", ascending=False)
+    alt = "Barres horizontales de la part de chaque envoyeur parmi les nouvelles demandes d'usagers, avec intervalles de confiance."
+    if len(visible):
+        first = visible.iloc[0]
+        alt += f" Premier envoyeur : {first['label'].split(' (')[0]} ({fmt_pct(first['pct'], 1)})."
+    alt += f" Les envoyeurs représentant moins de {threshold} demandes ne sont pas chiffrés."
+    return fig, alt
+
+
+def plot_first_line(res: ReferralResults):
+    """Two bars: first-line share among PRR users and among SSM census demands, with CIs."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
+
+    groups = [("Projets PRR\n(nouvelles demandes d'usagers)", res.first_line_k, res.first_line_n),
+              ("SSM\n(recensement des nouvelles demandes)", res.baseline_k, res.baseline_n)]
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for i, (_label, k, n) in enumerate(groups):
+        if not n:
+            continue
+        p = 100 * k / n
+        lo, hi = wilson_ci(k, n)
+        ax.bar(i, p, color=OKABE_ITO[i], width=0.55)
+        ax.errorbar(i, p, yerr=[[p - 100 * lo], [100 * hi - p]], fmt="none", ecolor=OKABE_ITO[7], capsize=4)
+        ax.annotate(fmt_pct(p, 1), (i, 100 * hi), xytext=(0, 4), textcoords="offset points", ha="center")
+    ax.set_xticks([0, 1], [g[0] for g in groups])
+    ax.yaxis.set_major_formatter(fr_formatter(0, " %"))
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("Demandes venant de la première ligne (%)")
+    fig.tight_layout()
+    alt = ("Deux barres comparant la part des demandes venant de la première ligne (personne elle-même ou "
+           f"entourage) : {fmt_pct(100 * res.first_line_k / res.first_line_n, 1) if res.first_line_n else '–'} "
+           f"dans les projets PRR, {fmt_pct(100 * res.baseline_k / res.baseline_n, 1) if res.baseline_n else '–'} "
+           "dans les services de santé mentale.")
+    return fig, alt
+
+
+def plot_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+    """Bars of users per age band; bands below the threshold are not drawn."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO
+
+    t = res.age_table
+    mask = suppression_mask(t["n"], threshold).to_numpy()
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    x = np.arange(len(t))
+    heights = np.where(mask, 0, t["n"])
+    ax.bar(x, heights, color=OKABE_ITO[2])
+    for xi, (h, hidden) in enumerate(zip(heights, mask, strict=True)):
+        ax.annotate("masqué" if hidden else fmt_int(h), (xi, h), xytext=(0, 3), textcoords="offset points",
+                    ha="center", fontsize=8 if hidden else 9)
+    ax.set_xticks(x, t["band"], rotation=20)
+    ax.set_ylabel("Nouvelles demandes d'usagers")
+    fig.tight_layout()
+    alt = (f"Barres du nombre de nouvelles demandes d'usagers par classe d'âge ; les classes de moins de "
+           f"{threshold} personnes ne sont pas représentées.")
+    return fig, alt
+
+
+def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                 is_example: bool = False) -> dict[str, list[str]]:
+    """Save the chapter's figures and tables under the run folder ``out`` (disclosure applied)."""
+    from analysis.config import run_paths
+    from analysis.publish.figures import save_figure
+    from analysis.publish.tables import write_exact, write_table
+
+    paths = run_paths(out)
+    note = EXAMPLE_NOTE if is_example else ""
+    period = f" {fmt_month(res.start)} – {fmt_month(res.end)}."
+    rule = " " + caption_note(threshold)
+    figs = []
+    if res.users_n:
+        fig, alt = plot_referrers(res, threshold)
+        figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usagers (part et "
+                     "intervalle de confiance à 95 %, Wilson)," + period + rule + SOURCE + note))
+        fig, alt = plot_first_line(res)
+        figs.append(("orientations-premiere-ligne", fig, alt, "Part des demandes venant de la première ligne : "
+                     "projets PRR et services de santé mentale (IC 95 %, Wilson)." + SOURCE
+                     + " Recensement des nouvelles demandes des SSM." + note))
+        fig, alt = plot_ages(res, threshold)
+        figs.append(("orientations-ages", fig, alt, "Nouvelles demandes d'usagers par classe d'âge," + period
+                     + rule + SOURCE + note))
+    for name, fig, alt, caption in figs:
+        save_figure(fig, name, paths["figures"], alt, caption)
+    tables = [
+        ("orientations-envoyeurs", res.referrers, display_shares(res.referrers, "Envoyeur", threshold),
+         "Envoyeurs des nouvelles demandes d'usagers (IC 95 %, Wilson)," + period + rule + SOURCE + note),
+        ("orientations-communes", res.communes, display_shares(res.communes, "Commune", threshold, with_ci=False),
+         "Commune de résidence des nouvelles demandes d'usagers," + period
+         + rule + SOURCE + note),
+        ("orientations-revenus", res.income, display_shares(res.income, "Source de revenus", threshold,
+                                                            with_ci=False),
+         "Source de revenus des nouvelles demandes d'usagers," + period + rule + SOURCE + note),
+        ("orientations-ages", res.age_table, display_ages(res, threshold),
+         "Nouvelles demandes d'usagers par classe d'âge," + period + rule + SOURCE + note),
+        ("orientations-professionnels", res.requesters,
+         display_shares(res.requesters, "Service demandeur", threshold, with_ci=False),
+         "Nouvelles demandes de professionnel·le·s par type de service demandeur," + period + rule + SOURCE + note),
+    ]
+    for name, exact, disp, caption in tables:
+        write_table(disp, name, paths["tables"], caption)
+        write_exact(exact, name, out)
+    return {"figures": [f[0] for f in figs], "tables": [t[0] for t in tables]}

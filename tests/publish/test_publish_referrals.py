@@ -1,0 +1,72 @@
+"""Referrals for readers: small counts hidden, the comparison read in French, files written."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.analyses import referrals as R
+from analysis.publish import referrals as P
+
+
+def _users(referrers, ages, genders):
+    n = len(referrers)
+    return pd.DataFrame({
+        "service_code": pd.array(["CGE"] * n, dtype="string"), "referrer": pd.array(referrers, dtype="string"),
+        "age": pd.array(ages, dtype="Int64"), "gender": pd.array(genders, dtype="string"),
+        "commune_nis": pd.array(["21005"] * (n - 1) + [None], dtype="string"),
+        "residence": pd.array(["bruxelles"] * (n - 1) + ["hors_bruxelles"], dtype="string"),
+        "income_source": pd.array(["travail"] * n, dtype="string"),
+    })
+
+
+def _census(first_line):
+    return pd.DataFrame({"wave": pd.array(["2020_11"] * len(first_line), dtype="string"),
+                         "first_line": pd.array(first_line, dtype="boolean")})
+
+
+PROS = pd.DataFrame({"service_code": pd.array(["SMES"] * 3, dtype="string"),
+                     "requesting_service": pd.array(["cpas", "cpas", None], dtype="string"),
+                     "origin_region": pd.array(["bruxelles", None, "wallonie"], dtype="string")})
+
+
+def _results(census=None):
+    users = _users(["initiative_personnelle", "sante_generale", "sante_generale", "inconnu"],
+                   [10, 30, 50, None], ["F", "F", "H", "X"])
+    census = _census([True] * 50 + [False] * 50) if census is None else census
+    return R.analyse_referrals(users, PROS, census, "2021-09", "2022-04")
+
+
+def test_display_hides_small_counts_and_their_shares():
+    t = R.share_table(pd.Series(["a"] * 20 + ["b"] * 2 + ["c"] * 9), ["a", "b", "c"], {})
+    disp = P.display_shares(t, "Envoyeur", 5).set_index("Envoyeur")
+    assert disp.loc["b", "Effectif"] == "<\u00a05" and disp.loc["b", "Part"] == "–"
+    assert disp.loc["c", "Effectif"] == "n.p."  # else b = total − a − c
+    assert disp.loc["Total", "Effectif"] == "31"
+
+
+def test_comparison_read_in_french_and_merged_into_the_metrics():
+    res = _results()
+    prose = P.referral_prose(res)
+    assert list(prose) == ["referrals.first_line_test.sentence"]
+    sentence = prose["referrals.first_line_test.sentence"]
+    assert "première ligne" in sentence and "test exact de Fisher" in sentence and "novembre 2020" in sentence
+    assert not set(prose) & set(R.referral_metrics(res))  # one part, no key written twice
+
+
+def test_no_comparison_without_a_census():
+    res = _results(_census([]).iloc[0:0])
+    assert res.test is None and P.referral_prose(res) == {}
+    assert "n'est pas possible" in P.comparison_sentence(res)
+
+
+def test_save_outputs_writes_controlled_tables_and_exact_values(tmp_path):
+    written = P.save_outputs(_results(), tmp_path, threshold=5, is_example=True)
+    assert written["figures"] == ["orientations-envoyeurs", "orientations-premiere-ligne", "orientations-ages"]
+    for name in written["figures"]:
+        assert (tmp_path / "figures" / f"{name}.svg").exists()
+    for name in written["tables"]:
+        assert (tmp_path / "tables" / f"{name}.md").exists() and (tmp_path / "exact" / f"{name}.csv").exists()
+    md = (tmp_path / "tables" / "orientations-envoyeurs.md").read_text(encoding="utf-8")
+    assert "<\u00a05" in md and "Données d'exemple synthétiques." in md
+    exact = pd.read_csv(tmp_path / "exact" / "orientations-envoyeurs.csv").set_index("code")
+    assert exact.loc["sante_generale", "n"] == 2  # exact, unlike the published table
