@@ -18,7 +18,9 @@ from analysis.analyses import activities, gradient, referrals, saturation
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, run_paths
 from analysis.ingest.clean import load_clean, run_cleaning
 from analysis.publish import activities as publish_activities
+from analysis.publish import gradient as publish_grad
 from analysis.publish import referrals as publish_referrals
+from analysis.publish import saturation as publish_sat
 from analysis.publish.figures import set_theme
 
 
@@ -59,15 +61,15 @@ def main() -> None:
         t0 = time.perf_counter()
         census = load_clean(paths["clean"])["census"]
         res = saturation.analyse_saturation(census, saturation.census_income(census))
-        metrics.write_part(out, "saturation", saturation.saturation_metrics(res))
-        saturation.save_outputs(res, paths["figures"], paths["tables"], threshold, True)
+        metrics.write_part(out, "saturation", saturation.saturation_metrics(res) | publish_sat.saturation_prose(res))
+        publish_sat.save_outputs(res, paths["figures"], paths["tables"], threshold, True)
         print(f"  ✓ saturation : {time.perf_counter() - t0:.1f} s", flush=True)
 
         t0 = time.perf_counter()
         clean = load_clean(paths["clean"])
         res = gradient.analyse_gradient(clean["users"], clean["census"], start, end)
-        metrics.write_part(out, "gradient", gradient.gradient_metrics(res))
-        gradient.save_outputs(res, paths["figures"], paths["tables"], threshold, True)
+        metrics.write_part(out, "gradient", gradient.gradient_metrics(res) | publish_grad.gradient_prose(res))
+        publish_grad.save_outputs(res, paths["figures"], paths["tables"], threshold, True)
         print(f"  ✓ gradient : {time.perf_counter() - t0:.1f} s", flush=True)
 
 

@@ -15,7 +15,8 @@
 #
 # Recensement des nouvelles demandes adressées aux SSM : issue des demandes par vague, réorientations
 # faute de disponibilité, comparaison des vagues, modèle logistique et délai jusqu'au premier rendez-vous.
-# Les calculs sont dans `analysis.analyses.saturation` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+# Les calculs sont dans `analysis.analyses.saturation`, leur présentation (tableaux, figures, phrases) dans
+# `analysis.publish.saturation` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -36,6 +37,7 @@ from analysis import metrics
 from analysis.analyses import saturation
 from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
+from analysis.publish import saturation as publish
 from analysis.publish.figures import set_theme
 
 set_theme()
@@ -44,8 +46,8 @@ census = load_clean(paths["clean"])["census"]
 
 # %%
 results = saturation.analyse_saturation(census, saturation.census_income(census))
-metrics.write_part(Path(out), "saturation", saturation.saturation_metrics(results))
-written = saturation.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
+metrics.write_part(Path(out), "saturation", saturation.saturation_metrics(results) | publish.saturation_prose(results))
+written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
 written
 
 # %% [markdown]
@@ -61,4 +63,4 @@ display(Markdown((paths["tables"] / "saturation-vagues.md").read_text(encoding="
 # ## Lecture du modèle
 
 # %%
-print(results.model.sentence if results.model is not None else "Modèle non estimable sur ces données.")
+print(publish.model_sentence(results.model) if results.model is not None else "Modèle non estimable sur ces données.")

@@ -16,7 +16,8 @@
 # Taux de nouvelles demandes pour 10 000 habitant·e·s par commune, pour les usager·e·s des projets PRR et
 # pour les demandes du recensement des SSM, selon le revenu des communes : quintiles, indices de pente et
 # relatif d'inégalité (SII, RII), modèle de Poisson ou binomial négatif, carte.
-# Les calculs sont dans `analysis.analyses.gradient` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
+# Les calculs sont dans `analysis.analyses.gradient`, leur présentation (tableaux, figures, carte) dans
+# `analysis.publish.gradient` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
 
 # %% tags=["parameters"]
 from analysis import config
@@ -37,6 +38,7 @@ from analysis import metrics
 from analysis.analyses import gradient
 from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
+from analysis.publish import gradient as publish
 from analysis.publish.figures import set_theme
 
 set_theme()
@@ -45,8 +47,8 @@ tables = load_clean(paths["clean"])
 
 # %%
 results = gradient.analyse_gradient(tables["users"], tables["census"], start, end)
-metrics.write_part(Path(out), "gradient", gradient.gradient_metrics(results))
-written = gradient.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
+metrics.write_part(Path(out), "gradient", gradient.gradient_metrics(results) | publish.gradient_prose(results))
+written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
 written
 
 # %% [markdown]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import reference
 from analysis.analyses import gradient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from commune_rows import analysed_gradient, commune_rows  # noqa: E402
 
 
 def _areas(pop: list[float], income: list[float] | None = None) -> tuple[pd.Series, pd.Series]:
@@ -64,17 +70,9 @@ def test_rates_per_10000_with_exact_poisson_interval():
     assert r["ci_high"].iloc[1] == pytest.approx(3.689 / 2, abs=1e-3)
 
 
-def _rows(counts: dict[str, int], outside: int = 0, basins: dict[str, str] | None = None) -> pd.DataFrame:
-    rows = []
-    for nis, k in counts.items():
-        rows += [{"commune_nis": nis, "residence": "bruxelles", "basin": (basins or {}).get(nis)}] * k
-    rows += [{"commune_nis": None, "residence": "hors_bruxelles", "basin": None}] * outside
-    return pd.DataFrame(rows).astype("string")
-
-
 def test_counts_and_exclusions_by_commune():
     frame = gradient.commune_frame(reference.population(2022), reference.income(2022)["mean_income_per_return_eur"])
-    rows = _rows({"21001": 3, "21009": 2}, outside=4)
+    rows = commune_rows({"21001": 3, "21009": 2}, outside=4)
     counts = gradient.count_by_commune(rows, frame.index)
     assert counts.sum() == 5 and counts["21001"] == 3 and (counts == 0).sum() == 17
     assert gradient.exclusions(rows) == {"excluded_hors_bruxelles": 4}
@@ -86,7 +84,7 @@ def test_counts_and_exclusions_by_commune():
 def test_basin_rates_keep_bruxelles_ville_in_an_undetermined_row():
     frame = gradient.commune_frame(reference.population(2022), reference.income(2022)["mean_income_per_return_eur"])
     city = frame.index[frame["basin"].isna()][0]
-    rows = _rows({city: 6, "21003": 2}, basins={city: "Nord"})
+    rows = commune_rows({city: 6, "21003": 2}, basins={city: "Nord"})
     b = gradient.basin_rates(rows, frame)
     assert b.index[-1] == gradient.UNKNOWN_BASIN_FR
     assert b.loc[gradient.UNKNOWN_BASIN_FR, "count"] == 6
@@ -205,26 +203,9 @@ def test_cameron_trivedi_detects_overdispersion_only_when_present():
 
 # ------------------------------------------------------------------ whole analysis, metrics, disclosure
 
-def _clean_users(counts: dict[str, int]) -> pd.DataFrame:
-    return _rows(counts, outside=3)
-
-
-def _clean_census(counts: dict[str, int], wave: str) -> pd.DataFrame:
-    df = _rows(counts, outside=2)
-    df["wave"] = wave
-    return df.astype("string")
-
-
 @pytest.fixture(scope="module")
 def analysed():
-    frame = gradient.commune_frame(reference.population(2022), reference.income(2022)["mean_income_per_return_eur"])
-    users = {nis: int(k) for nis, k in zip(frame.index, np.where(frame["quintile"] == 1, 12, 3), strict=True)}
-    waves = reference.codes("census_waves")
-    rng = np.random.default_rng(3)
-    census = pd.concat([
-        _clean_census({nis: int(k) for nis, k in zip(frame.index, rng.poisson(frame["population"] / 400), strict=True)}, w)
-        for w in waves], ignore_index=True)
-    return gradient.analyse_gradient(_clean_users(users), census, "2021-09", "2022-04", n_sim=500)
+    return analysed_gradient()
 
 
 def test_gradient_metrics_keys(analysed):
@@ -245,36 +226,10 @@ def test_gradient_metrics_keys(analysed):
     assert m["gradient.users.sii"] > 0  # higher among the poorest communes
     wave = reference.codes("census_waves")[0]
     assert f"gradient.census.{wave}.sii" in m
+    assert not any(k.endswith("_fr") for k in m)  # French names: see publish
 
 
-def test_display_tables_hide_small_counts(analysed):
-    d = gradient.display_communes(analysed.users, threshold=5)
-    small = d[d["Effectif"].str.startswith("<")]
-    assert len(small) > 0
-    rate_col = [c for c in d.columns if c.startswith("Taux")][0]
-    assert (small[rate_col] == "–").all()
-    assert not d["Effectif"].isin(["1", "2", "3", "4"]).any()
-    q = gradient.display_quintiles(analysed.users)
-    assert q["Rapport de taux vs Q5 (IC 95 %)"].iloc[-1] == "référence"
-
-
-def test_map_labels_leave_out_small_counts(analysed):
-    fig, alt = gradient.plot_map(analysed.users, threshold=5)
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    hidden = analysed.users.communes.query("count < 5")
-    shown = analysed.users.communes.query("count >= 5")
-    assert len(texts) == len(shown) + 1  # + the credit line
-    assert "grisée" in alt and len(hidden) > 0
-
-
-def test_figures_render(analysed, tmp_path):
-    from analysis.publish.figures import save_figure, set_theme
-
-    set_theme()
-    for name, (fig, alt) in {
-        "scatter": gradient.plot_rate_vs_income(analysed.census),
-        "quintiles": gradient.plot_quintile_rates(analysed.users),
-        "map": gradient.plot_map(analysed.census),
-    }.items():
-        save_figure(fig, name, tmp_path, alt, "légende")
-        assert (tmp_path / f"{name}.svg").stat().st_size > 1000
+def test_population_years(analysed):
+    assert analysed.users.population_year == 2022
+    assert analysed.census.population_year is None  # several waves: exposure summed over the waves
+    assert [g.population_year for g in analysed.census_waves.values()] == [2021, 2023]

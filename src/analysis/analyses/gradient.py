@@ -39,9 +39,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis import reference
-from analysis.analyses.saturation import fmt_interval, fmt_signed, is_small_count
-from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.publish.fmt import NBSP, fmt_eur, fmt_int, fmt_number
+from analysis.config import REFERENCE_DIR
 
 PER = 10_000
 N_QUINTILES = 5
@@ -53,7 +51,6 @@ DISPERSION_ALPHA = 0.05
 DISPERSION_RATIO = 2.0
 #: Label of the basin row for demands whose basin is not known (Bruxelles-Ville is split between basins).
 UNKNOWN_BASIN_FR = "indéterminé (Bruxelles-Ville)"
-POPULATIONS_FR = {"users": "nouvelles demandes d'usager·e·s PRR", "census": "demandes aux SSM (recensement)"}
 
 
 # ---------------------------------------------------------------- communes frame
@@ -398,7 +395,7 @@ class PopulationGradient:
     name: str
     n: int
     excluded: dict[str, int]
-    population_label: str
+    population_year: int | None  # year of the population (1 January); None: summed over several census waves
     communes: pd.DataFrame
     quintiles: pd.DataFrame
     basins: pd.DataFrame
@@ -407,7 +404,7 @@ class PopulationGradient:
     overall_rate: float
 
 
-def analyse_population(name: str, rows: pd.DataFrame, frame: pd.DataFrame, population_label: str,
+def analyse_population(name: str, rows: pd.DataFrame, frame: pd.DataFrame, population_year: int | None,
                        n_sim: int = N_SIM, seed: int = DEFAULT_SEED) -> PopulationGradient:
     """Rates by commune, quintile and basin, SII/RII and count models for one population."""
     counts = count_by_commune(rows, frame.index)
@@ -421,7 +418,7 @@ def analyse_population(name: str, rows: pd.DataFrame, frame: pd.DataFrame, popul
         except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - degenerate counts
             model = None
     return PopulationGradient(
-        name=name, n=int(counts.sum()), excluded=exclusions(rows), population_label=population_label,
+        name=name, n=int(counts.sum()), excluded=exclusions(rows), population_year=population_year,
         communes=communes, quintiles=quintile_rates(counts, frame), basins=basin_rates(rows, frame),
         index=index, model=model, overall_rate=float(counts.sum() / frame["population"].sum() * PER),
     )
@@ -449,8 +446,7 @@ def analyse_gradient(users: pd.DataFrame, census: pd.DataFrame, start: str, end:
     income_year = int(income.attrs["income_year"])
     inc = income["mean_income_per_return_eur"]
     users_frame = commune_frame(reference.population(year, ref_dir), inc, ref_dir)
-    res_users = analyse_population("users", users, users_frame,
-                                   f"pour {fmt_int(PER)} habitant·e·s ({year})", n_sim, seed)
+    res_users = analyse_population("users", users, users_frame, year, n_sim, seed)
     waves_ref = reference.table("census_waves", ref_dir).set_index("code")
     present = [w for w in waves_ref.index if w in set(census["wave"].dropna().astype(str))]
     wave_years = {w: period_year(waves_ref.loc[w, "start"], waves_ref.loc[w, "end"]) for w in present}
@@ -459,13 +455,12 @@ def analyse_gradient(users: pd.DataFrame, census: pd.DataFrame, start: str, end:
     if present:
         pops = [reference.population(wave_years[w], ref_dir) for w in present]
         pooled_frame = commune_frame(sum(pops[1:], pops[0]), inc, ref_dir)
-        label = (f"pour {fmt_int(PER)} habitant·e·s et par vague" if len(present) > 1
-                 else f"pour {fmt_int(PER)} habitant·e·s ({wave_years[present[0]]})")
-        pooled = analyse_population("census", census, pooled_frame, label, n_sim, seed)
+        pooled_year = wave_years[present[0]] if len(present) == 1 else None
+        pooled = analyse_population("census", census, pooled_frame, pooled_year, n_sim, seed)
         for w, pop in zip(present, pops, strict=True):
             per_wave[w] = analyse_population(
-                f"census.{w}", census[census["wave"] == w], commune_frame(pop, inc, ref_dir),
-                f"pour {fmt_int(PER)} habitant·e·s ({wave_years[w]})", n_sim, seed)
+                f"census.{w}", census[census["wave"] == w], commune_frame(pop, inc, ref_dir), wave_years[w],
+                n_sim, seed)
     return GradientResults(income_year, year, wave_years, res_users, pooled, per_wave, n_sim, seed)
 
 
@@ -481,8 +476,6 @@ def _population_metrics(prefix: str, g: PopulationGradient) -> dict[str, Any]:
     if mod is None:
         return m
     m |= {f"{prefix}.model": mod.kind,
-          f"{prefix}.model_fr": "régression binomiale négative" if mod.kind == "negative_binomial"
-          else "régression de Poisson",
           f"{prefix}.dispersion": mod.dispersion,
           f"{prefix}.dispersion_test_stat": mod.dispersion_stat, f"{prefix}.dispersion_p_value": mod.dispersion_p,
           f"{prefix}.nb_alpha": mod.nb_alpha, f"{prefix}.model_converged": mod.converged,
@@ -501,7 +494,8 @@ def _population_metrics(prefix: str, g: PopulationGradient) -> dict[str, Any]:
 
 
 def gradient_metrics(res: GradientResults) -> dict[str, Any]:
-    """Flat metrics under ``gradient.`` (exact values).
+    """Flat metrics under ``gradient.`` (exact values; the French names of the models are added by
+    :func:`analysis.publish.gradient.gradient_prose`).
 
     ``gradient.model`` is the model retained for the census (the PRR users'
     when the run has no census); ``gradient.users.model`` and
@@ -532,320 +526,3 @@ def _headline_model(res: GradientResults) -> str | None:
     """Count model retained for the census, or for the PRR users when there is no census."""
     g = res.census if res.census is not None and res.census.model is not None else res.users
     return g.model.kind if g.model is not None else None
-
-
-def output_name(key: str, what: str) -> str:
-    """File name of a gradient output: census outputs are the headline ones (``gradient-carte``),
-    the PRR users' carry ``usagers`` (``gradient-usagers-carte``)."""
-    return f"gradient-{what}" if key == "census" else f"gradient-usagers-{what}"
-
-
-# ---------------------------------------------------------------- display tables
-
-def _pub(count: float, threshold: int) -> str:
-    return f"<{NBSP}{threshold}" if is_small_count(count, threshold) else fmt_int(count)
-
-
-def _rate_ci(rate: float, low: float, high: float, hidden: bool) -> str:
-    if hidden or pd.isna(rate):
-        return "–"
-    return f"{fmt_number(rate, 1)} ({fmt_interval(low, high, 1)})"
-
-
-def display_communes(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """Per-commune table for readers (poorest first); rates of suppressed counts are blanked.
-
-    A rate next to the population would give the count back, so it is
-    blanked whenever the count is.
-    """
-    c = g.communes
-    return pd.DataFrame({
-        "Commune": c["name_fr"],
-        "Bassin": c["basin"].fillna("indéterminé"),
-        "Revenu moyen par déclaration": c["income"].map(fmt_eur),
-        "Quintile de revenu": "Q" + c["quintile"].astype(str),
-        "Population": c["population"].map(fmt_int),
-        "Effectif": c["count"].map(lambda v: _pub(v, threshold)),
-        f"Taux {g.population_label} (IC 95 %)": [
-            _rate_ci(r.rate, r.ci_low, r.ci_high, is_small_count(r.count, threshold)) for r in c.itertuples()],
-    }).reset_index(drop=True)
-
-
-def _rate_ratios(g: PopulationGradient) -> pd.DataFrame:
-    """The quintile rate ratios of the model, or an empty frame with the same columns."""
-    if g.model is not None:
-        return g.model.rate_ratios
-    return pd.DataFrame({"quintile": range(1, N_QUINTILES + 1), "rate_ratio": math.nan, "ci_low": math.nan,
-                         "ci_high": math.nan, "p_value": math.nan})
-
-
-def display_quintiles(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """Rates and rate ratios per income quintile, for readers."""
-    q = g.quintiles.join(_rate_ratios(g).set_index("quintile").add_suffix("_rr"))
-    return pd.DataFrame({
-        "Quintile": [f"Q{k}" + (" (plus pauvres)" if k == 1 else " (plus aisés)" if k == N_QUINTILES else "")
-                     for k in q.index],
-        "Communes": q["communes"],
-        "Revenu moyen par déclaration": [f"{fmt_eur(a)} à {fmt_eur(b)}" if a != b else fmt_eur(a)
-                                         for a, b in zip(q["income_min"], q["income_max"], strict=True)],
-        "Population": q["population"].map(fmt_int),
-        "Effectif": q["count"].map(lambda v: _pub(v, threshold)),
-        f"Taux {g.population_label} (IC 95 %)": [
-            _rate_ci(r.rate, r.ci_low, r.ci_high, is_small_count(r.count, threshold)) for r in q.itertuples()],
-        "Rapport de taux vs Q5 (IC 95 %)": [
-            "référence" if k == N_QUINTILES else "–" if pd.isna(r.rate_ratio_rr) else
-            f"{fmt_number(r.rate_ratio_rr, 2)} ({fmt_interval(r.ci_low_rr, r.ci_high_rr, 2)})"
-            for k, r in zip(q.index, q.itertuples(), strict=True)],
-    }).reset_index(drop=True)
-
-
-def display_basins(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """Rates per basin for readers (Bruxelles-Ville in the "indéterminé" row)."""
-    b = g.basins
-    return pd.DataFrame({
-        "Bassin": b.index,
-        "Communes": b["communes"],
-        "Population": b["population"].map(fmt_int),
-        "Effectif": b["count"].map(lambda v: _pub(v, threshold)),
-        f"Taux {g.population_label} (IC 95 %)": [
-            _rate_ci(r.rate, r.ci_low, r.ci_high, is_small_count(r.count, threshold)) for r in b.itertuples()],
-    }).reset_index(drop=True)
-
-
-def display_indices(res: GradientResults) -> pd.DataFrame:
-    """SII, RII, model and rate ratio Q1/Q5 side by side for every population (no counts)."""
-    rows = []
-    pops = [("users", res.users)] + ([("census", res.census)] if res.census is not None else [])
-    pops += [(w, g) for w, g in res.census_waves.items()]
-    waves = reference.labels("census_waves")
-    for key, g in pops:
-        i, mod = g.index, g.model
-        if i is None or mod is None:
-            continue
-        q1 = mod.rate_ratios.set_index("quintile").loc[1]
-        rows.append({
-            "Population": POPULATIONS_FR.get(key, f"recensement, {waves.get(key, key).split(' (')[0].lower()}"),
-            "Modèle": "binomial négatif" if mod.kind == "negative_binomial" else "Poisson",
-            "Surdispersion (χ²/ddl)": fmt_number(mod.dispersion, 2),
-            "Rapport de taux Q1/Q5 (IC 95 %)":
-                f"{fmt_number(q1['rate_ratio'], 2)} ({fmt_interval(q1['ci_low'], q1['ci_high'], 2)})",
-            f"SII pour {fmt_int(PER)} (IC 95 %)": f"{fmt_signed(i.sii, 1)} ({fmt_interval(i.sii_low, i.sii_high, 1)})",
-            "RII (IC 95 %)": f"{fmt_signed(i.rii, 2)} ({fmt_interval(i.rii_low, i.rii_high, 2)})",
-            "RII du modèle (IC 95 %)":
-                f"{fmt_number(mod.rii_model, 2)} ({fmt_interval(mod.rii_model_low, mod.rii_model_high, 2)})",
-        })
-    if not rows:
-        return pd.DataFrame({"Population": ["Aucune demande localisée dans une commune bruxelloise."]})
-    return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------- figures
-
-def _label_points(ax, df: pd.DataFrame, x: str, y: str, text: str) -> None:
-    """Name each point at the first of eight positions around it that stays inside the axes and
-    overlaps neither another label nor a point (else at the first position)."""
-    from matplotlib.transforms import Bbox
-
-    renderer = ax.figure.canvas.get_renderer()
-    axbox = ax.get_window_extent(renderer)
-    pts = ax.transData.transform(df[[x, y]].to_numpy(dtype=float))
-    taken = [Bbox.from_extents(px - 4, py - 4, px + 4, py + 4) for px, py in pts]
-    offsets = [((5, 0), "left", "center"), ((-5, 0), "right", "center"), ((0, 5), "center", "bottom"),
-               ((0, -5), "center", "top"), ((4, 4), "left", "bottom"), ((-4, 4), "right", "bottom"),
-               ((4, -4), "left", "top"), ((-4, -4), "right", "top")]
-    order = np.argsort(-df[y].to_numpy(dtype=float), kind="stable")
-    for i in order:
-        r = df.iloc[i]
-        chosen = None
-        for off, ha, va in offsets:
-            ann = ax.annotate(r[text], (r[x], r[y]), xytext=off, textcoords="offset points", fontsize=7,
-                              ha=ha, va=va)
-            box = ann.get_window_extent(renderer)
-            inside = axbox.x0 <= box.x0 and box.x1 <= axbox.x1 and axbox.y0 <= box.y0 and box.y1 <= axbox.y1
-            if inside and not any(box.overlaps(b) for j, b in enumerate(taken) if j != i):
-                chosen = box
-                break
-            ann.remove()
-        if chosen is None:
-            off, ha, va = offsets[0]
-            ann = ax.annotate(r[text], (r[x], r[y]), xytext=off, textcoords="offset points", fontsize=7,
-                              ha=ha, va=va)
-            chosen = ann.get_window_extent(renderer)
-        taken.append(chosen)
-
-
-def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
-    """Scatter of the commune rate against mean income, with the fitted model curve.
-
-    Point area follows the population; communes whose count is suppressed are
-    drawn as hollow markers without a name. Returns ``(fig, alt)``.
-    """
-    import matplotlib.pyplot as plt
-
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
-
-    c = g.communes
-    fig, ax = plt.subplots()
-    hidden = c["count"].map(lambda v: is_small_count(v, threshold))
-    size = 20 + 180 * c["population"] / c["population"].max()
-    ax.scatter(c.loc[~hidden, "income"], c.loc[~hidden, "rate"], s=size[~hidden], color=OKABE_ITO[0],
-               alpha=0.8, edgecolor="white", zorder=3)
-    if hidden.any():
-        ax.scatter(c.loc[hidden, "income"], [0] * int(hidden.sum()), s=size[hidden], facecolor="none",
-                   edgecolor="grey", zorder=3, label=f"moins de {threshold} (taux non publié)")
-    if g.model is not None:
-        fit = g.model.fits["trend"]
-        order = c.sort_values("ridit")
-        pred = np.exp(fit.params["const"] + fit.params["poorness"] * (1 - order["ridit"].to_numpy())) * PER
-        ax.plot(order["income"], pred, color=OKABE_ITO[5], lw=1.5,
-                label="modèle " + ("binomial négatif" if g.model.kind == "negative_binomial" else "de Poisson"))
-    ax.xaxis.set_major_formatter(fr_formatter(0))
-    ax.yaxis.set_major_formatter(fr_formatter(1))
-    ax.set_xlabel("Revenu moyen par déclaration de la commune (€)")
-    ax.set_ylabel(f"Taux {g.population_label}")
-    ax.set_ylim(0, c["rate"].max() * 1.12 if c["rate"].max() > 0 else 1)
-    x0, x1 = c["income"].min(), c["income"].max()
-    ax.set_xlim(x0 - 0.08 * (x1 - x0), x1 + 0.08 * (x1 - x0))
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(frameon=False, fontsize=8)
-    _label_points(ax, c[~hidden], "income", "rate", "name_fr")
-    poor, rich = c.iloc[0], c.iloc[-1]
-    alt = (f"Nuage de points des 19 communes : taux {g.population_label} selon le revenu moyen par déclaration. "
-           f"Commune la plus pauvre, {poor['name_fr']} ({fmt_eur(poor['income'])}) : "
-           + ("taux non publié" if is_small_count(poor["count"], threshold) else f"{fmt_number(poor['rate'], 1)}")
-           + f" ; la plus aisée, {rich['name_fr']} ({fmt_eur(rich['income'])}) : "
-           + ("taux non publié" if is_small_count(rich["count"], threshold) else f"{fmt_number(rich['rate'], 1)}")
-           + (f". Indice relatif d'inégalité {fmt_signed(g.index.rii, 2)}." if g.index is not None else "."))
-    return fig, alt
-
-
-def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
-    """Bar chart of the rate per income quintile with 95 % intervals. Returns ``(fig, alt)``."""
-    import matplotlib.pyplot as plt
-
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
-
-    q = g.quintiles
-    hidden = q["count"].map(lambda v: is_small_count(v, threshold))
-    vals = q["rate"].where(~hidden, 0)
-    fig, ax = plt.subplots()
-    names = [f"Q{k}" + ("\n(plus pauvres)" if k == 1 else "\n(plus aisés)" if k == N_QUINTILES else "")
-             for k in q.index]
-    ax.bar(names, vals, color=OKABE_ITO[0],
-           yerr=[(q["rate"] - q["ci_low"]).where(~hidden, 0), (q["ci_high"] - q["rate"]).where(~hidden, 0)],
-           capsize=4)
-    for i, h in enumerate(hidden):
-        if h:
-            ax.text(i, 0, "non publié", ha="center", va="bottom", fontsize=8, color="grey")
-    ax.yaxis.set_major_formatter(fr_formatter(1))
-    ax.set_xlabel("Quintile de revenu moyen par déclaration de la commune (population)")
-    ax.set_ylabel(f"Taux {g.population_label}")
-    alt = (f"Histogramme du taux {g.population_label} par quintile de revenu, du plus pauvre au plus aisé : "
-           + ", ".join("non publié" if h else fmt_number(v, 1) for v, h in zip(q["rate"], hidden, strict=True))
-           + ", avec intervalles de confiance à 95 %.")
-    return fig, alt
-
-
-def plot_map(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
-    """Map of the rate per commune; communes with a suppressed count are greyed. Returns ``(fig, alt)``."""
-    from analysis.publish.maps import plot_commune_map
-
-    c = g.communes
-    hidden = {nis for nis, v in c["count"].items() if is_small_count(v, threshold)}
-    labels = {nis: fmt_number(r, 1) for nis, r in c["rate"].items() if nis not in hidden}
-    fig = plot_commune_map(c["rate"], legend_label=f"Taux {g.population_label}", labels=labels, hidden=hidden,
-                           hidden_label=f"moins de {threshold} : non publié")
-    top = c[~c.index.isin(hidden)].sort_values("rate", ascending=False)
-    alt = (f"Carte des 19 communes bruxelloises colorées selon le taux {g.population_label}. "
-           + (f"Taux le plus élevé : {top['name_fr'].iloc[0]} ({fmt_number(top['rate'].iloc[0], 1)}) ; "
-              f"le plus bas : {top['name_fr'].iloc[-1]} ({fmt_number(top['rate'].iloc[-1], 1)}). " if len(top) else "")
-           + (f"{len(hidden)} commune(s) grisée(s) : effectif trop faible pour être publié." if hidden else ""))
-    return fig, alt
-
-
-# ---------------------------------------------------------------- outputs of the notebook
-
-EXAMPLE_NOTE = " Données d'exemple synthétiques."
-
-
-def _model_fr(g: PopulationGradient) -> str:
-    if g.model is None:
-        return "non estimé"
-    return "binomial négatif" if g.model.kind == "negative_binomial" else "de Poisson"
-
-
-def _upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _residence_fr(code: str) -> str:
-    from analysis.ingest.normalise import BRUSSELS_REGION
-
-    if code == BRUSSELS_REGION:
-        return "Bruxelles, commune inconnue"
-    return reference.labels("regions").get(code, code)
-
-
-def _exact_communes(g: PopulationGradient) -> pd.DataFrame:
-    return g.communes.reset_index()
-
-
-def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
-                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False) -> dict[str, list[str]]:
-    """Save every gradient figure and table (CSV exact, Markdown with disclosure applied).
-
-    Returns the names written, ``{"figures": [...], "tables": [...]}``.
-    """
-    from analysis.analyses.saturation import write_table
-    from analysis.publish.figures import save_figure
-
-    note = EXAMPLE_NOTE if is_example else ""
-    income = (f" Revenu : revenu moyen net imposable par déclaration ({res.income_year}, Statbel) ; aucun revenu "
-              "médian n'est publié pour chaque commune.")
-    rule = f" Effectifs inférieurs à {threshold} masqués, ainsi que le taux correspondant."
-    wide = (" Les intervalles du SII et du RII (simulation, comme l'outil phe_sii) ne traduisent que l'aléa "
-            "de Poisson des taux communaux ; ceux des modèles tiennent aussi compte de la dispersion entre communes. "
-            "Avec 19 communes seulement, ils sont larges et les indices instables.")
-    pops = [("users", res.users)] + ([("census", res.census)] if res.census is not None else [])
-    figures, tables = [], []
-    for key, g in pops:
-        what = POPULATIONS_FR[key]
-        excl = ", ".join(f"{_residence_fr(k.removeprefix('excluded_'))} : {_pub(v, threshold)}"
-                         for k, v in g.excluded.items())
-        excl = f" Hors calcul : {excl}." if excl else ""
-        fig, alt = plot_rate_vs_income(g, threshold)
-        figures.append((output_name(key, "nuage"), fig, alt,
-                        f"Taux de {what} {g.population_label} selon le revenu de la commune ; courbe : modèle "
-                        f"{_model_fr(g)} sur le rang "
-                        "de revenu (population)." + income + excl + note))
-        fig, alt = plot_map(g, threshold)
-        figures.append((output_name(key, "carte"), fig, alt,
-                        f"Taux de {what} {g.population_label}, par commune de résidence." + rule + excl + note))
-        fig, alt = plot_quintile_rates(g, threshold)
-        figures.append((output_name(key, "quintiles"), fig, alt,
-                        f"Taux de {what} {g.population_label} par quintile de revenu des communes (Q1 : cinquième "
-                        "le plus pauvre de la population), IC 95 % exacts de Poisson." + income + note))
-        tables.append((output_name(key, "communes"), _exact_communes(g), display_communes(g, threshold),
-                       f"{_upper_first(what)} par commune de résidence, des communes les plus pauvres aux plus aisées."
-                       + income + rule + excl + note))
-        tables.append((output_name(key, "quintiles"), g.quintiles.join(_rate_ratios(g).set_index("quintile")
-                                                                      .add_suffix("_rr")).reset_index(),
-                       display_quintiles(g, threshold),
-                       f"{_upper_first(what)} par quintile de revenu des communes (classes de population "
-                       "comparables aux classes de revenu de l'Observatoire de la Santé et du Social, qui travaille "
-                       "toutefois sur les secteurs statistiques et le revenu médian)." + income + rule + note))
-        tables.append((output_name(key, "bassins"), g.basins.reset_index(), display_basins(g, threshold),
-                       f"{_upper_first(what)} par bassin d'aide et de soins ; Bruxelles-Ville, partagée entre "
-                       "plusieurs bassins, forme une ligne « indéterminé »." + rule + note))
-    tables.append(("gradient-indices", pd.DataFrame(gradient_metrics(res).items(), columns=["metric", "value"]),
-                   display_indices(res),
-                   "Gradient social : rapport de taux entre quintiles extrêmes, indices de pente (SII, pour "
-                   f"{fmt_int(PER)} habitant·e·s) et relatif (RII) d'inégalité, avec intervalles par simulation "
-                   f"({fmt_int(res.n_sim)} tirages) ; un SII positif signifie un taux plus élevé du côté "
-                   "pauvre." + wide + income + note))
-    for name, fig, alt, caption in figures:
-        save_figure(fig, name, figures_dir, alt, caption)
-    for name, exact, disp, caption in tables:
-        write_table(exact, disp, name, tables_dir, caption)
-    return {"figures": [f[0] for f in figures], "tables": [t[0] for t in tables],
-            "map": output_name(pops[-1][0], "carte")}

@@ -53,3 +53,17 @@ def fmt_month(month: str, short: bool = False) -> str:
     year, m = month.split("-")
     name = (MONTHS_FR_SHORT if short else MONTHS_FR)[int(m) - 1]
     return f"{name} {year}"
+
+
+MINUS = "\u2212"
+
+
+def fmt_signed(value: float, decimals: int = 1) -> str:
+    """:func:`fmt_number` with a true minus sign (−3,0) for negative values."""
+    return fmt_number(value, decimals).replace("-", MINUS)
+
+
+def fmt_interval(low: float, high: float, decimals: int = 1, suffix: str = "") -> str:
+    """``'1,2–3,4'``, or ``'−3,1 à −0,4'`` when a bound is negative (a dash would read as a minus)."""
+    sep = " à " if (low < 0 or high < 0) else "–"
+    return f"{fmt_signed(low, decimals)}{suffix}{sep}{fmt_signed(high, decimals)}{suffix}"

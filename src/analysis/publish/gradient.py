@@ -1,0 +1,384 @@
+"""Reader-facing views of the social gradient: French labels, tables, figures, map.
+
+The exact results come from :mod:`analysis.analyses.gradient`; this module decides
+what a reader sees (disclosure control, French formatting) and writes the run's
+gradient figures and tables.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import reference
+from analysis.analyses.gradient import (
+    N_QUINTILES,
+    PER,
+    GradientResults,
+    PopulationGradient,
+    gradient_metrics,
+)
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
+from analysis.publish.disclosure import is_suppressed, publish_count
+from analysis.publish.fmt import fmt_eur, fmt_int, fmt_interval, fmt_number, fmt_signed
+
+POPULATIONS_FR = {"users": "nouvelles demandes d'usager·e·s PRR", "census": "demandes aux SSM (recensement)"}
+
+
+def population_label(g: PopulationGradient) -> str:
+    """``pour 10 000 habitant·e·s (2022)``, or ``... et par vague`` for a census pooled over several waves."""
+    if g.population_year is None:
+        return f"pour {fmt_int(PER)} habitant·e·s et par vague"
+    return f"pour {fmt_int(PER)} habitant·e·s ({g.population_year})"
+
+
+def model_name_fr(g: PopulationGradient) -> str:
+    """The count model of a population, as named in the report's sentences."""
+    return "régression binomiale négative" if g.model.kind == "negative_binomial" else "régression de Poisson"
+
+
+def _population_prose(prefix: str, g: PopulationGradient) -> dict[str, Any]:
+    if g.index is None or g.model is None:
+        return {}
+    return {f"{prefix}.model_fr": model_name_fr(g)}
+
+
+def gradient_prose(res: GradientResults) -> dict[str, Any]:
+    """The French strings of the gradient metrics (merged with
+    :func:`analysis.analyses.gradient.gradient_metrics` in the same metrics part)."""
+    m = _population_prose("gradient.users", res.users)
+    if res.census is not None:
+        m |= _population_prose("gradient.census", res.census)
+        for w, g in res.census_waves.items():
+            m |= _population_prose(f"gradient.census.{w}", g)
+    return m
+
+
+def _indices_exact(res: GradientResults) -> pd.DataFrame:
+    """Exact record of the indices table: every gradient metric, each French reading after its key."""
+    prose = gradient_prose(res)
+    rows = []
+    for key, value in gradient_metrics(res).items():
+        rows.append((key, value))
+        if f"{key}_fr" in prose:
+            rows.append((f"{key}_fr", prose[f"{key}_fr"]))
+    return pd.DataFrame(rows, columns=["metric", "value"])
+
+
+# ---------------------------------------------------------------- file names
+
+def output_name(key: str, what: str) -> str:
+    """File name of a gradient output: census outputs are the headline ones (``gradient-carte``),
+    the PRR users' carry ``usagers`` (``gradient-usagers-carte``)."""
+    return f"gradient-{what}" if key == "census" else f"gradient-usagers-{what}"
+
+
+# ---------------------------------------------------------------- display tables
+
+def _rate_ci(rate: float, low: float, high: float, hidden: bool) -> str:
+    if hidden or pd.isna(rate):
+        return "–"
+    return f"{fmt_number(rate, 1)} ({fmt_interval(low, high, 1)})"
+
+
+def display_communes(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """Per-commune table for readers (poorest first); rates of suppressed counts are blanked.
+
+    A rate next to the population would give the count back, so it is
+    blanked whenever the count is.
+    """
+    c = g.communes
+    return pd.DataFrame({
+        "Commune": c["name_fr"],
+        "Bassin": c["basin"].fillna("indéterminé"),
+        "Revenu moyen par déclaration": c["income"].map(fmt_eur),
+        "Quintile de revenu": "Q" + c["quintile"].astype(str),
+        "Population": c["population"].map(fmt_int),
+        "Effectif": c["count"].map(lambda v: publish_count(v, threshold)),
+        f"Taux {population_label(g)} (IC 95 %)": [
+            _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in c.itertuples()],
+    }).reset_index(drop=True)
+
+
+def _rate_ratios(g: PopulationGradient) -> pd.DataFrame:
+    """The quintile rate ratios of the model, or an empty frame with the same columns."""
+    if g.model is not None:
+        return g.model.rate_ratios
+    return pd.DataFrame({"quintile": range(1, N_QUINTILES + 1), "rate_ratio": math.nan, "ci_low": math.nan,
+                         "ci_high": math.nan, "p_value": math.nan})
+
+
+def display_quintiles(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """Rates and rate ratios per income quintile, for readers."""
+    q = g.quintiles.join(_rate_ratios(g).set_index("quintile").add_suffix("_rr"))
+    return pd.DataFrame({
+        "Quintile": [f"Q{k}" + (" (plus pauvres)" if k == 1 else " (plus aisés)" if k == N_QUINTILES else "")
+                     for k in q.index],
+        "Communes": q["communes"],
+        "Revenu moyen par déclaration": [f"{fmt_eur(a)} à {fmt_eur(b)}" if a != b else fmt_eur(a)
+                                         for a, b in zip(q["income_min"], q["income_max"], strict=True)],
+        "Population": q["population"].map(fmt_int),
+        "Effectif": q["count"].map(lambda v: publish_count(v, threshold)),
+        f"Taux {population_label(g)} (IC 95 %)": [
+            _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in q.itertuples()],
+        "Rapport de taux vs Q5 (IC 95 %)": [
+            "référence" if k == N_QUINTILES else "–" if pd.isna(r.rate_ratio_rr) else
+            f"{fmt_number(r.rate_ratio_rr, 2)} ({fmt_interval(r.ci_low_rr, r.ci_high_rr, 2)})"
+            for k, r in zip(q.index, q.itertuples(), strict=True)],
+    }).reset_index(drop=True)
+
+
+def display_basins(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """Rates per basin for readers (Bruxelles-Ville in the "indéterminé" row)."""
+    b = g.basins
+    return pd.DataFrame({
+        "Bassin": b.index,
+        "Communes": b["communes"],
+        "Population": b["population"].map(fmt_int),
+        "Effectif": b["count"].map(lambda v: publish_count(v, threshold)),
+        f"Taux {population_label(g)} (IC 95 %)": [
+            _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in b.itertuples()],
+    }).reset_index(drop=True)
+
+
+def display_indices(res: GradientResults) -> pd.DataFrame:
+    """SII, RII, model and rate ratio Q1/Q5 side by side for every population (no counts)."""
+    rows = []
+    pops = [("users", res.users)] + ([("census", res.census)] if res.census is not None else [])
+    pops += [(w, g) for w, g in res.census_waves.items()]
+    waves = reference.labels("census_waves")
+    for key, g in pops:
+        i, mod = g.index, g.model
+        if i is None or mod is None:
+            continue
+        q1 = mod.rate_ratios.set_index("quintile").loc[1]
+        rows.append({
+            "Population": POPULATIONS_FR.get(key, f"recensement, {waves.get(key, key).split(' (')[0].lower()}"),
+            "Modèle": "binomial négatif" if mod.kind == "negative_binomial" else "Poisson",
+            "Surdispersion (χ²/ddl)": fmt_number(mod.dispersion, 2),
+            "Rapport de taux Q1/Q5 (IC 95 %)":
+                f"{fmt_number(q1['rate_ratio'], 2)} ({fmt_interval(q1['ci_low'], q1['ci_high'], 2)})",
+            f"SII pour {fmt_int(PER)} (IC 95 %)": f"{fmt_signed(i.sii, 1)} ({fmt_interval(i.sii_low, i.sii_high, 1)})",
+            "RII (IC 95 %)": f"{fmt_signed(i.rii, 2)} ({fmt_interval(i.rii_low, i.rii_high, 2)})",
+            "RII du modèle (IC 95 %)":
+                f"{fmt_number(mod.rii_model, 2)} ({fmt_interval(mod.rii_model_low, mod.rii_model_high, 2)})",
+        })
+    if not rows:
+        return pd.DataFrame({"Population": ["Aucune demande localisée dans une commune bruxelloise."]})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- figures
+
+def _label_points(ax, df: pd.DataFrame, x: str, y: str, text: str) -> None:
+    """Name each point at the first of eight positions around it that stays inside the axes and
+    overlaps neither another label nor a point (else at the first position)."""
+    from matplotlib.transforms import Bbox
+
+    renderer = ax.figure.canvas.get_renderer()
+    axbox = ax.get_window_extent(renderer)
+    pts = ax.transData.transform(df[[x, y]].to_numpy(dtype=float))
+    taken = [Bbox.from_extents(px - 4, py - 4, px + 4, py + 4) for px, py in pts]
+    offsets = [((5, 0), "left", "center"), ((-5, 0), "right", "center"), ((0, 5), "center", "bottom"),
+               ((0, -5), "center", "top"), ((4, 4), "left", "bottom"), ((-4, 4), "right", "bottom"),
+               ((4, -4), "left", "top"), ((-4, -4), "right", "top")]
+    order = np.argsort(-df[y].to_numpy(dtype=float), kind="stable")
+    for i in order:
+        r = df.iloc[i]
+        chosen = None
+        for off, ha, va in offsets:
+            ann = ax.annotate(r[text], (r[x], r[y]), xytext=off, textcoords="offset points", fontsize=7,
+                              ha=ha, va=va)
+            box = ann.get_window_extent(renderer)
+            inside = axbox.x0 <= box.x0 and box.x1 <= axbox.x1 and axbox.y0 <= box.y0 and box.y1 <= axbox.y1
+            if inside and not any(box.overlaps(b) for j, b in enumerate(taken) if j != i):
+                chosen = box
+                break
+            ann.remove()
+        if chosen is None:
+            off, ha, va = offsets[0]
+            ann = ax.annotate(r[text], (r[x], r[y]), xytext=off, textcoords="offset points", fontsize=7,
+                              ha=ha, va=va)
+            chosen = ann.get_window_extent(renderer)
+        taken.append(chosen)
+
+
+def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+    """Scatter of the commune rate against mean income, with the fitted model curve.
+
+    Point area follows the population; communes whose count is suppressed are
+    drawn as hollow markers without a name. Returns ``(fig, alt)``.
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
+
+    c = g.communes
+    fig, ax = plt.subplots()
+    hidden = c["count"].map(lambda v: is_suppressed(v, threshold))
+    size = 20 + 180 * c["population"] / c["population"].max()
+    ax.scatter(c.loc[~hidden, "income"], c.loc[~hidden, "rate"], s=size[~hidden], color=OKABE_ITO[0],
+               alpha=0.8, edgecolor="white", zorder=3)
+    if hidden.any():
+        ax.scatter(c.loc[hidden, "income"], [0] * int(hidden.sum()), s=size[hidden], facecolor="none",
+                   edgecolor="grey", zorder=3, label=f"moins de {threshold} (taux non publié)")
+    if g.model is not None:
+        fit = g.model.fits["trend"]
+        order = c.sort_values("ridit")
+        pred = np.exp(fit.params["const"] + fit.params["poorness"] * (1 - order["ridit"].to_numpy())) * PER
+        ax.plot(order["income"], pred, color=OKABE_ITO[5], lw=1.5,
+                label="modèle " + ("binomial négatif" if g.model.kind == "negative_binomial" else "de Poisson"))
+    ax.xaxis.set_major_formatter(fr_formatter(0))
+    ax.yaxis.set_major_formatter(fr_formatter(1))
+    ax.set_xlabel("Revenu moyen par déclaration de la commune (€)")
+    ax.set_ylabel(f"Taux {population_label(g)}")
+    ax.set_ylim(0, c["rate"].max() * 1.12 if c["rate"].max() > 0 else 1)
+    x0, x1 = c["income"].min(), c["income"].max()
+    ax.set_xlim(x0 - 0.08 * (x1 - x0), x1 + 0.08 * (x1 - x0))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=8)
+    _label_points(ax, c[~hidden], "income", "rate", "name_fr")
+    poor, rich = c.iloc[0], c.iloc[-1]
+    alt = (f"Nuage de points des 19 communes : taux {population_label(g)} selon le revenu moyen par déclaration. "
+           f"Commune la plus pauvre, {poor['name_fr']} ({fmt_eur(poor['income'])}) : "
+           + ("taux non publié" if is_suppressed(poor["count"], threshold) else f"{fmt_number(poor['rate'], 1)}")
+           + f" ; la plus aisée, {rich['name_fr']} ({fmt_eur(rich['income'])}) : "
+           + ("taux non publié" if is_suppressed(rich["count"], threshold) else f"{fmt_number(rich['rate'], 1)}")
+           + (f". Indice relatif d'inégalité {fmt_signed(g.index.rii, 2)}." if g.index is not None else "."))
+    return fig, alt
+
+
+def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+    """Bar chart of the rate per income quintile with 95 % intervals. Returns ``(fig, alt)``."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
+
+    q = g.quintiles
+    hidden = q["count"].map(lambda v: is_suppressed(v, threshold))
+    vals = q["rate"].where(~hidden, 0)
+    fig, ax = plt.subplots()
+    names = [f"Q{k}" + ("\n(plus pauvres)" if k == 1 else "\n(plus aisés)" if k == N_QUINTILES else "")
+             for k in q.index]
+    ax.bar(names, vals, color=OKABE_ITO[0],
+           yerr=[(q["rate"] - q["ci_low"]).where(~hidden, 0), (q["ci_high"] - q["rate"]).where(~hidden, 0)],
+           capsize=4)
+    for i, h in enumerate(hidden):
+        if h:
+            ax.text(i, 0, "non publié", ha="center", va="bottom", fontsize=8, color="grey")
+    ax.yaxis.set_major_formatter(fr_formatter(1))
+    ax.set_xlabel("Quintile de revenu moyen par déclaration de la commune (population)")
+    ax.set_ylabel(f"Taux {population_label(g)}")
+    alt = (f"Histogramme du taux {population_label(g)} par quintile de revenu, du plus pauvre au plus aisé : "
+           + ", ".join("non publié" if h else fmt_number(v, 1) for v, h in zip(q["rate"], hidden, strict=True))
+           + ", avec intervalles de confiance à 95 %.")
+    return fig, alt
+
+
+def plot_map(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+    """Map of the rate per commune; communes with a suppressed count are greyed. Returns ``(fig, alt)``."""
+    from analysis.publish.maps import plot_commune_map
+
+    c = g.communes
+    hidden = {nis for nis, v in c["count"].items() if is_suppressed(v, threshold)}
+    labels = {nis: fmt_number(r, 1) for nis, r in c["rate"].items() if nis not in hidden}
+    fig = plot_commune_map(c["rate"], legend_label=f"Taux {population_label(g)}", labels=labels, hidden=hidden,
+                           hidden_label=f"moins de {threshold} : non publié")
+    top = c[~c.index.isin(hidden)].sort_values("rate", ascending=False)
+    alt = (f"Carte des 19 communes bruxelloises colorées selon le taux {population_label(g)}. "
+           + (f"Taux le plus élevé : {top['name_fr'].iloc[0]} ({fmt_number(top['rate'].iloc[0], 1)}) ; "
+              f"le plus bas : {top['name_fr'].iloc[-1]} ({fmt_number(top['rate'].iloc[-1], 1)}). " if len(top) else "")
+           + (f"{len(hidden)} commune(s) grisée(s) : effectif trop faible pour être publié." if hidden else ""))
+    return fig, alt
+
+
+# ---------------------------------------------------------------- outputs of the notebook
+
+EXAMPLE_NOTE = " Données d'exemple synthétiques."
+
+
+def _model_fr(g: PopulationGradient) -> str:
+    if g.model is None:
+        return "non estimé"
+    return "binomial négatif" if g.model.kind == "negative_binomial" else "de Poisson"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _residence_fr(code: str) -> str:
+    from analysis.ingest.normalise import BRUSSELS_REGION
+
+    if code == BRUSSELS_REGION:
+        return "Bruxelles, commune inconnue"
+    return reference.labels("regions").get(code, code)
+
+
+def _exact_communes(g: PopulationGradient) -> pd.DataFrame:
+    return g.communes.reset_index()
+
+
+def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
+                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False) -> dict[str, list[str]]:
+    """Save every gradient figure and table (CSV exact, Markdown with disclosure applied).
+
+    Returns the names written, ``{"figures": [...], "tables": [...]}``.
+    """
+    from analysis.publish.figures import save_figure
+    from analysis.publish.saturation import write_table
+
+    note = EXAMPLE_NOTE if is_example else ""
+    income = (f" Revenu : revenu moyen net imposable par déclaration ({res.income_year}, Statbel) ; aucun revenu "
+              "médian n'est publié pour chaque commune.")
+    rule = f" Effectifs inférieurs à {threshold} masqués, ainsi que le taux correspondant."
+    wide = (" Les intervalles du SII et du RII (simulation, comme l'outil phe_sii) ne traduisent que l'aléa "
+            "de Poisson des taux communaux ; ceux des modèles tiennent aussi compte de la dispersion entre communes. "
+            "Avec 19 communes seulement, ils sont larges et les indices instables.")
+    pops = [("users", res.users)] + ([("census", res.census)] if res.census is not None else [])
+    figures, tables = [], []
+    for key, g in pops:
+        what = POPULATIONS_FR[key]
+        excl = ", ".join(f"{_residence_fr(k.removeprefix('excluded_'))} : {publish_count(v, threshold)}"
+                         for k, v in g.excluded.items())
+        excl = f" Hors calcul : {excl}." if excl else ""
+        fig, alt = plot_rate_vs_income(g, threshold)
+        figures.append((output_name(key, "nuage"), fig, alt,
+                        f"Taux de {what} {population_label(g)} selon le revenu de la commune ; courbe : modèle "
+                        f"{_model_fr(g)} sur le rang "
+                        "de revenu (population)." + income + excl + note))
+        fig, alt = plot_map(g, threshold)
+        figures.append((output_name(key, "carte"), fig, alt,
+                        f"Taux de {what} {population_label(g)}, par commune de résidence." + rule + excl + note))
+        fig, alt = plot_quintile_rates(g, threshold)
+        figures.append((output_name(key, "quintiles"), fig, alt,
+                        f"Taux de {what} {population_label(g)} par quintile de revenu des communes (Q1 : cinquième "
+                        "le plus pauvre de la population), IC 95 % exacts de Poisson." + income + note))
+        tables.append((output_name(key, "communes"), _exact_communes(g), display_communes(g, threshold),
+                       f"{_upper_first(what)} par commune de résidence, des communes les plus pauvres aux plus aisées."
+                       + income + rule + excl + note))
+        tables.append((output_name(key, "quintiles"), g.quintiles.join(_rate_ratios(g).set_index("quintile")
+                                                                      .add_suffix("_rr")).reset_index(),
+                       display_quintiles(g, threshold),
+                       f"{_upper_first(what)} par quintile de revenu des communes (classes de population "
+                       "comparables aux classes de revenu de l'Observatoire de la Santé et du Social, qui travaille "
+                       "toutefois sur les secteurs statistiques et le revenu médian)." + income + rule + note))
+        tables.append((output_name(key, "bassins"), g.basins.reset_index(), display_basins(g, threshold),
+                       f"{_upper_first(what)} par bassin d'aide et de soins ; Bruxelles-Ville, partagée entre "
+                       "plusieurs bassins, forme une ligne « indéterminé »." + rule + note))
+    tables.append(("gradient-indices", _indices_exact(res),
+                   display_indices(res),
+                   "Gradient social : rapport de taux entre quintiles extrêmes, indices de pente (SII, pour "
+                   f"{fmt_int(PER)} habitant·e·s) et relatif (RII) d'inégalité, avec intervalles par simulation "
+                   f"({fmt_int(res.n_sim)} tirages) ; un SII positif signifie un taux plus élevé du côté "
+                   "pauvre." + wide + income + note))
+    for name, fig, alt, caption in figures:
+        save_figure(fig, name, figures_dir, alt, caption)
+    for name, exact, disp, caption in tables:
+        write_table(exact, disp, name, tables_dir, caption)
+    return {"figures": [f[0] for f in figures], "tables": [t[0] for t in tables],
+            "map": output_name(pops[-1][0], "carte")}

@@ -1,0 +1,488 @@
+"""Reader-facing views of the saturation census: French labels and sentences, tables, figures.
+
+The exact results come from :mod:`analysis.analyses.saturation`; this module decides
+what a reader sees (disclosure control, French formatting) and writes the run's
+saturation figures and tables.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import reference
+from analysis.analyses.saturation import (
+    INCOME_UNIT_EUR,
+    OUTCOME_INDICATORS,
+    OUTCOME_KEYS,
+    POOLED_LEVEL,
+    ModelResult,
+    SaturationResults,
+    km_median,
+)
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
+from analysis.publish.disclosure import is_suppressed, publish_count
+from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
+
+#: Indicators computed for every group, with their French labels (report tables).
+INDICATORS_FR = {
+    "accepted": "Suivi proposé",
+    "waiting": "Liste d'attente",
+    "reoriented": "Réorientation",
+    "no_followup": "Sans suite",
+    "constrained": "Réorientation contrainte (manque de disponibilité), sur toutes les demandes",
+    "constrained_of_reoriented": "Réorientation contrainte, sur les réorientations",
+    "full_destination": "Service de destination lui-même saturé (réorientations contraintes, réponse connue)",
+    "first_line": "Demande de première ligne (personne ou proche, demandeur connu)",
+}
+#: Label of the pooled level of a model covariate.
+POOLED_LEVEL_FR = "Autres (regroupés)"
+
+
+def wave_short_labels(ref_dir: Path = REFERENCE_DIR) -> dict[str, str]:
+    """``{'2020_11': 'Vague 1', ...}``: the wave label up to its parenthesis."""
+    return {code: label.split(" (")[0] for code, label in reference.labels("census_waves", ref_dir).items()}
+
+
+# ---------------------------------------------------------------- model: labels and reading
+
+def _term_labels(refs: dict[str, str], waves: list[str], ref_dir: Path) -> dict[str, tuple[str, str]]:
+    """French label and reference category of every possible model term (``waves[0]``: the reference wave)."""
+    pub = {**reference.labels("publics", ref_dir), POOLED_LEVEL: POOLED_LEVEL_FR}
+    fol = {**reference.labels("followups", ref_dir), POOLED_LEVEL: POOLED_LEVEL_FR}
+    short = wave_short_labels(ref_dir)
+    out = {f"public_{c}": (f"Public : {lab}", pub[refs["public"]]) for c, lab in pub.items()}
+    out |= {f"followup_{c}": (f"Suivi demandé : {lab}", fol[refs["followup"]]) for c, lab in fol.items()}
+    out["first_line"] = ("Première ligne (personne ou proche)", "professionnel·le")
+    out["income_10k"] = (f"Revenu moyen par déclaration de la commune (par {fmt_int(INCOME_UNIT_EUR)} €)", "")
+    if waves:
+        out |= {f"wave_{w}": (short.get(w, w), short.get(waves[0], waves[0])) for w in waves}
+    return out
+
+
+def model_table(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """The model's table with the French label and reference category of every term
+    (columns ``term, variable, label_fr, reference_fr, odds_ratio, ci_low, ci_high, p_value``)."""
+    wave_ref = res.references.get("wave")
+    waves = [wave_ref, *(t.removeprefix("wave_") for t in res.table["term"] if t.startswith("wave_"))] \
+        if wave_ref else []
+    labels = _term_labels(res.references, waves, ref_dir)
+    t = res.table.copy()
+    t.insert(2, "label_fr", [labels[term][0] for term in t["term"]])
+    t.insert(3, "reference_fr", [labels[term][1] for term in t["term"]])
+    return t
+
+
+def covariates_fr(res: ModelResult) -> str:
+    """The model's covariates, in French."""
+    return "public, suivi demandé, origine de la demande, revenu de la commune" + (
+        ", vague" if "wave" in res.references else "")
+
+
+def _fmt_or(value: float) -> str:
+    return fmt_signed(value, 2)
+
+
+def _group_phrase(variable: str, label: str) -> str:
+    """French phrase naming the demands of one level (for the reading sentence)."""
+    level = label.split(" : ", 1)[-1].lower()
+    if variable == "public":
+        return f"les demandes concernant des {level}"
+    if variable == "followup":
+        return f"les demandes de suivi {level}"
+    if variable == "wave":
+        return f"les demandes de la {level}"
+    return "les demandes de première ligne (personne ou proche)"
+
+
+def _reference_phrase(variable: str, ref: str) -> str:
+    ref = ref.lower()
+    if variable == "public":
+        return f"celles concernant des {ref}"
+    if variable == "followup":
+        return f"celles de suivi {ref}"
+    if variable == "wave":
+        return f"celles de la {ref}"
+    return "celles venant d'un·e professionnel·le"
+
+
+def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> str:
+    """Plain-French reading of the model, generated from its results.
+
+    Names the covariate with the strongest evidence (smallest p-value, income
+    and wave aside), then the income term, then the sample.
+    """
+    alpha = res.alpha
+    conf = fmt_number(100 * (1 - alpha), 0)
+    t = model_table(res, ref_dir)
+    parts = []
+    cat = t[~t["variable"].isin(["income_10k", "wave"])].sort_values(["p_value", "term"])
+    if not cat.empty:
+        r = cat.iloc[0]
+        ratio = r["odds_ratio"]
+        how = (f"{_fmt_or(ratio)} fois plus élevée" if ratio >= 1
+               else f"plus faible de {fmt_pct(100 * (1 - ratio), 0)}")
+        clear = r["p_value"] < alpha
+        parts.append(
+            f"À caractéristiques égales ({covariates_fr(res)}), la cote de réorientation faute de place est "
+            f"{how} pour {_group_phrase(r['variable'], r['label_fr'])} que pour "
+            f"{_reference_phrase(r['variable'], r['reference_fr'])} (rapport de cotes {_fmt_or(ratio)} ; "
+            f"IC{NBSP}{conf}{NBSP}% : {fmt_interval(r['ci_low'], r['ci_high'], 2)})"
+            + ("." if clear else ", un écart qui reste compatible avec le hasard.")
+        )
+    inc = t[t["variable"] == "income_10k"]
+    if not inc.empty:
+        r = inc.iloc[0]
+        if r["ci_low"] > 1:
+            verdict = "les demandes venant de communes plus aisées sont plus souvent réorientées faute de place"
+        elif r["ci_high"] < 1:
+            verdict = "les demandes venant de communes plus pauvres sont plus souvent réorientées faute de place"
+        else:
+            verdict = "aucune association nette avec le revenu de la commune ne se dégage"
+        parts.append(
+            f"Par tranche de {fmt_int(INCOME_UNIT_EUR)}{NBSP}€ de revenu moyen par déclaration dans la commune "
+            f"de résidence, le rapport de cotes vaut {_fmt_or(r['odds_ratio'])} "
+            f"(IC{NBSP}{conf}{NBSP}% : {fmt_interval(r['ci_low'], r['ci_high'], 2)}) : {verdict}."
+        )
+    parts.append(
+        f"Modèle estimé sur {fmt_int(res.n)} demandes de résident·e·s bruxellois·es, erreurs types "
+        f"regroupées par service ({fmt_int(res.clusters)} services)."
+    )
+    return " ".join(parts)
+
+
+def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR) -> dict[str, Any]:
+    """The French sentences of the saturation metrics (merged with
+    :func:`analysis.analyses.saturation.saturation_metrics` in the same metrics part)."""
+    if not res.waves or res.model is None:
+        return {}
+    return {"saturation.model.sentence": model_sentence(res.model, ref_dir)}
+
+
+# ---------------------------------------------------------------- display tables
+
+def _pct_ci(r, threshold: int) -> str:
+    if r.n == 0:
+        return "–"
+    if is_suppressed(r.k, threshold) or is_suppressed(r.n, threshold) or is_suppressed(r.n - r.k, threshold):
+        return "–"
+    return f"{fmt_pct(r.pct)} ({fmt_interval(r.ci_low, r.ci_high, 1)})"
+
+
+def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                       ref_dir: Path = REFERENCE_DIR, group_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Reader-facing version of an indicator table: French headers, formatted, disclosure applied.
+
+    One row per indicator and group; a share is blanked ("–") when its
+    numerator, denominator or complement is a suppressed count.
+    """
+    short = wave_short_labels(ref_dir)
+    rows = []
+    for r in table.itertuples(index=False):
+        row = {"Vague": short.get(r.wave, r.wave)}
+        if group != "wave":
+            lv = getattr(r, group)
+            row["Groupe"] = (group_labels or {}).get(lv, lv)
+        row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": publish_count(r.k, threshold),
+                "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": _pct_ci(r, threshold)}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def display_model(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """Odds ratios of the model, formatted in French (no person counts)."""
+    t = model_table(res, ref_dir)
+    return pd.DataFrame({
+        "Variable": t["label_fr"],
+        "Référence": t["reference_fr"].replace("", "–"),
+        "Rapport de cotes": t["odds_ratio"].map(lambda v: fmt_number(v, 2)),
+        "IC 95 %": [fmt_interval(a, b, 2) for a, b in zip(t["ci_low"], t["ci_high"], strict=True)],
+        "p": t["p_value"].map(lambda v: "< 0,001" if v < 0.001 else fmt_number(v, 3)),
+    })
+
+
+def display_medians(medians: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                    ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """Median waits per wave and public (groups below the threshold blanked)."""
+    short = wave_short_labels(ref_dir)
+    pub = reference.labels("publics", ref_dir)
+    rows = []
+    for r in medians.itertuples(index=False):
+        small = is_suppressed(r.n, threshold)
+        rows.append({
+            "Vague": short.get(r.wave, r.wave),
+            "Public": pub.get(getattr(r, "public", ""), "Tous publics") if "public" in medians else "Tous publics",
+            "Demandes": publish_count(r.n, threshold),
+            "Premier rendez-vous observé": publish_count(r.events, threshold),
+            "Délai médian (jours)": "–" if small or math.isnan(r.median_days) else fmt_int(r.median_days),
+            "IC 95 %": "–" if small or math.isnan(r.ci_low) or math.isnan(r.ci_high)
+            else f"{fmt_int(r.ci_low)}–{fmt_int(r.ci_high)}",
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- figures
+
+def no_data_figure(message: str):
+    """A small figure saying there is nothing to show (keeps the report's figure slots filled)."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 1.2))
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, color="#555555")
+    ax.set_axis_off()
+    return fig, message
+
+
+def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
+    """Stacked horizontal bars: outcome shares per wave. Returns ``(fig, alt)``."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
+
+    short = wave_short_labels(ref_dir)
+    labels = {OUTCOME_KEYS[c]: lab for c, lab in reference.labels("census_outcomes", ref_dir).items()}
+    waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(by_wave["wave"])]
+    if not waves:
+        return no_data_figure("Aucune demande du recensement dans les données.")
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.8 * len(waves)))
+    pct = by_wave.pivot(index="wave", columns="indicator", values="pct").reindex(waves)
+    left = np.zeros(len(waves))
+    alt_parts = []
+    for i, key in enumerate(OUTCOME_INDICATORS):
+        vals = pct[key].to_numpy(dtype=float)
+        ax.barh([short[w] for w in waves], vals, left=left, color=OKABE_ITO[i], label=labels[key])
+        for y, (x0, v) in enumerate(zip(left, vals, strict=True)):
+            if v >= 6:
+                ax.text(x0 + v / 2, y, fmt_pct(v, 0), ha="center", va="center", fontsize=9,
+                        color="white" if i in (0, 2) else "black")
+        left += vals
+        alt_parts.append(f"{labels[key].lower()} " + " puis ".join(fmt_pct(v, 0) for v in vals))
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
+    ax.set_xlabel("Part des nouvelles demandes")
+    ax.legend(ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(waves) < 3 else -0.2), frameon=False)
+    alt = ("Barres empilées de l'issue des nouvelles demandes par vague du recensement ("
+           + ", ".join(short[w] for w in waves) + ") : " + " ; ".join(alt_parts) + ".")
+    return fig, alt
+
+
+def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_labels: dict[str, str],
+                         threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, ref_dir: Path = REFERENCE_DIR):
+    """Dot-and-whisker chart of one indicator per group and wave (95 % intervals).
+
+    Groups with fewer demands than ``threshold`` are not drawn. Returns ``(fig, alt)``.
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
+
+    short = wave_short_labels(ref_dir)
+    t = table[(table["indicator"] == indicator) & (table["n"] >= threshold)]
+    order = [g for g in group_labels if g in set(t[group])]
+    waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(t["wave"])]
+    fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.55 * max(len(order), 1) * max(len(waves), 1) / 1.5))
+    offsets = np.linspace(-0.18, 0.18, len(waves)) if len(waves) > 1 else [0.0]
+    alt_parts = []
+    for j, w in enumerate(waves):
+        sub = t[t["wave"] == w].set_index(group).reindex(order)
+        ys = np.arange(len(order)) + offsets[j]
+        ok = sub["pct"].notna().to_numpy()
+        ax.errorbar(sub["pct"][ok], ys[ok],
+                    xerr=[(sub["pct"] - sub["ci_low"])[ok], (sub["ci_high"] - sub["pct"])[ok]],
+                    fmt="o", color=OKABE_ITO[j], capsize=3, label=short[w])
+        alt_parts.append(short[w] + " : " + ", ".join(
+            f"{group_labels[g].lower()} {fmt_pct(v, 0)}" for g, v in sub["pct"].items() if not pd.isna(v)))
+    ax.set_yticks(range(len(order)), [group_labels[g] for g in order])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
+    ax.set_xlabel(INDICATORS_FR[indicator] + " (IC 95 %)")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, loc="lower right")
+    alt = f"Points et intervalles à 95 % de la part « {INDICATORS_FR[indicator].lower()} » par groupe. " \
+        + " ; ".join(alt_parts) + "."
+    return fig, alt
+
+
+def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
+    """Forest plot of the model's odds ratios (log scale). Returns ``(fig, alt)``."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
+    from analysis.publish.figures import OKABE_ITO
+
+    t = model_table(res, ref_dir).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.42 * len(t)))
+    ys = np.arange(len(t))
+    ax.errorbar(t["odds_ratio"], ys, xerr=[t["odds_ratio"] - t["ci_low"], t["ci_high"] - t["odds_ratio"]],
+                fmt="s", color=OKABE_ITO[0], capsize=3)
+    ax.axvline(1, color="grey", lw=1, ls="--")
+    ax.set_xscale("log")
+    lo, hi = min(float(t["ci_low"].min()), 1.0) / 1.15, max(float(t["ci_high"].max()), 1.0) * 1.15
+    ax.set_xlim(lo, hi)
+    ticks = [v for v in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50) if lo <= v <= hi]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_number(v, 2).rstrip("0").rstrip(",")))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    names = [f"{a} (réf. {b})" if b else a for a, b in zip(t["label_fr"], t["reference_fr"], strict=True)]
+    ax.set_yticks(ys, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("Rapport de cotes de réorientation contrainte (IC 95 %, échelle log)")
+    alt = ("Graphique en forêt des rapports de cotes du modèle logistique de réorientation faute de place : "
+           + " ; ".join(f"{n} {fmt_number(v, 2)}" for n, v in zip(names, t["odds_ratio"], strict=True)) + ".")
+    return fig, alt
+
+
+def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                  ref_dir: Path = REFERENCE_DIR):
+    """Kaplan–Meier curves of the wait for a first appointment, one panel per wave, a line per public.
+
+    Publics with fewer demands than ``threshold`` in a wave are not drawn.
+    Returns ``(fig, alt)``.
+    """
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO, fr_formatter
+
+    short = wave_short_labels(ref_dir)
+    pub = reference.labels("publics", ref_dir)
+    waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(curves["wave"])]
+    sizes = waits.groupby(["wave", "public"], observed=True).size()
+    fig, axes = plt.subplots(1, max(len(waves), 1), figsize=(7.5, 3.6), sharey=True, squeeze=False)
+    alt_parts = []
+    for ax, w in zip(axes[0], waves, strict=False):
+        for i, code in enumerate(reference.codes("publics", ref_dir)):
+            if sizes.get((w, code), 0) < threshold:
+                continue
+            c = curves[(curves["wave"] == w) & (curves["public"] == code)]
+            ax.step(c["time"], 100 * c["survival"], where="post", color=OKABE_ITO[i], label=pub[code])
+            med = km_median(c)
+            alt_parts.append(f"{short[w]}, {pub[code].lower()} : médiane "
+                             + ("non atteinte" if math.isnan(med) else f"{fmt_int(med)} jours"))
+        ax.set_title(short[w], fontsize=10)
+        ax.set_xlabel("Jours depuis la demande")
+        ax.set_ylim(0, 102)
+        ax.axhline(50, color="grey", lw=0.8, ls=":")
+        ax.yaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
+    axes[0][0].set_ylabel("Sans premier rendez-vous")
+    axes[0][-1].legend(frameon=False, fontsize=8)
+    alt = ("Courbes de Kaplan–Meier de la part des demandes (suivi proposé ou liste d'attente) encore sans "
+           "premier rendez-vous selon le nombre de jours écoulés, par vague et par public. "
+           + " ; ".join(alt_parts) + ".")
+    return fig, alt
+
+
+# ---------------------------------------------------------------- outputs of the notebook
+
+EXAMPLE_NOTE = " Données d'exemple synthétiques."
+
+
+def markdown_table(display: pd.DataFrame, caption: str = "") -> str:
+    """A pandoc pipe table (:func:`analysis.publish.tables.markdown_table`)."""
+    from analysis.publish.tables import markdown_table as shared
+
+    return shared(display, caption)
+
+
+def write_table(exact: pd.DataFrame, display: pd.DataFrame, name: str, tables_dir: Path, caption: str) -> Path:
+    """Write the published table (``tables/<name>.md`` and ``.csv``, disclosure applied) and the exact
+    values as an internal record (``exact/<name>.csv`` next to ``tables/``, never read by the report)."""
+    from analysis.publish.tables import write_exact
+    from analysis.publish.tables import write_table as publish
+
+    path = publish(display, name, tables_dir, caption)
+    write_exact(exact, name, Path(tables_dir).parent)
+    return path
+
+
+def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
+                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False,
+                 ref_dir: Path = REFERENCE_DIR) -> dict[str, list[str]]:
+    """Save every saturation figure (SVG, PDF, alt text) and table (CSV exact, Markdown published).
+
+    Returns the names written, ``{"figures": [...], "tables": [...]}``.
+    """
+    from analysis.publish.figures import save_figure
+
+    note = EXAMPLE_NOTE if is_example else ""
+    src = " Source : recensement des nouvelles demandes des SSM (LBSM)."
+    rule = f" Effectifs inférieurs à {threshold} masqués."
+    pub = reference.labels("publics", ref_dir)
+    fol = reference.labels("followups", ref_dir)
+    figures: list[tuple[str, Any, str, str]] = []
+    fig, alt = plot_outcomes(res.by_wave, ref_dir)
+    figures.append(("saturation-issues", fig, alt, "Issue des nouvelles demandes adressées aux SSM, par vague du "
+                    "recensement." + src + note))
+    if not res.waves:
+        save_figure(fig, "saturation-issues", figures_dir, alt, figures[0][3])
+        empty = pd.DataFrame({"Indicateur": ["Aucune demande du recensement dans les données."]})
+        write_table(res.by_wave, empty, "saturation-vagues", tables_dir, "Indicateurs de saturation." + note)
+        return {"figures": ["saturation-issues"], "tables": ["saturation-vagues"]}
+    fig, alt = plot_group_indicator(res.by_public, "public", "constrained", pub, threshold, ref_dir)
+    figures.append(("saturation-publics", fig, alt,
+                    "Part des demandes réorientées faute de disponibilité, par public et par vague (IC 95 %, Wilson)."
+                    f" Groupes de moins de {threshold} demandes non représentés." + src + note))
+    fig, alt = plot_group_indicator(res.by_followup, "followup_requested", "constrained", fol, threshold, ref_dir)
+    figures.append(("saturation-suivis", fig, alt,
+                    "Part des demandes réorientées faute de disponibilité, par type de suivi demandé et par vague "
+                    f"(IC 95 %, Wilson). Groupes de moins de {threshold} demandes non représentés." + src + note))
+    if res.model is not None:
+        fig, alt = plot_forest(res.model, ref_dir)
+        figures.append(("saturation-forest", fig, alt,
+                        "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 %, "
+                        "erreurs types regroupées par service). Revenu : revenu moyen par déclaration fiscale de la "
+                        "commune de résidence, faute de revenu médian publié pour chaque commune ; demandes hors "
+                        "Bruxelles ou sans commune exclues." + src + note))
+    if not res.curves.empty:
+        fig, alt = plot_survival(res.curves, res.waits, threshold, ref_dir)
+        figures.append(("saturation-survie", fig, alt,
+                        "Délai entre la demande et le premier rendez-vous (Kaplan–Meier), demandes avec suivi "
+                        "proposé ou mises sur liste d'attente ; sans rendez-vous à la fin de la vague : durée "
+                        f"censurée au dernier jour de la vague. Publics de moins de {threshold} demandes non "
+                        "représentés." + src + note))
+    for name, fig, alt, caption in figures:
+        save_figure(fig, name, figures_dir, alt, caption)
+
+    tables = [
+        ("saturation-vagues", res.by_wave, display_indicators(res.by_wave, "wave", threshold, ref_dir),
+         "Indicateurs de saturation par vague (IC 95 %, Wilson)." + rule + src + note),
+        ("saturation-publics", res.by_public,
+         display_indicators(res.by_public, "public", threshold, ref_dir, pub),
+         "Indicateurs de saturation par public et par vague (IC 95 %, Wilson)." + rule + src + note),
+        ("saturation-suivis", res.by_followup,
+         display_indicators(res.by_followup, "followup_requested", threshold, ref_dir, fol),
+         "Indicateurs de saturation par suivi demandé et par vague (IC 95 %, Wilson)." + rule + src + note),
+        ("saturation-delais", pd.concat([res.medians_by_wave, res.medians_by_public], ignore_index=True),
+         pd.concat([display_medians(res.medians_by_wave, threshold, ref_dir),
+                    display_medians(res.medians_by_public, threshold, ref_dir)], ignore_index=True),
+         "Délai médian jusqu'au premier rendez-vous (Kaplan–Meier, IC 95 % de Brookmeyer–Crowley ; durées "
+         "censurées à la fin de la vague)." + rule + src + note),
+    ]
+    if res.model is not None:
+        tables.append(("saturation-modele", model_table(res.model, ref_dir), display_model(res.model, ref_dir),
+                       "Modèle logistique de la réorientation faute de disponibilité : rapports de cotes "
+                       f"(IC 95 %, erreurs types regroupées par service), {fmt_int(res.model.n)} demandes." + src + note))
+    if res.comparison is not None:
+        c = res.comparison
+        short = wave_short_labels(ref_dir)
+        exact = pd.DataFrame([c.__dict__])
+        disp = pd.DataFrame([{
+            "Comparaison": f"{short.get(c.wave_to, c.wave_to)} par rapport à {short.get(c.wave_from, c.wave_from)}",
+            "Suivi proposé": f"{fmt_pct(c.pct_from)} → {fmt_pct(c.pct_to)}",
+            "Différence (points, IC 95 %)": f"{fmt_signed(c.diff_pts, 1)} ({fmt_interval(c.diff_low, c.diff_high, 1)})",
+            "Variation relative (IC 95 %)": f"{fmt_signed(c.change_pct, 0)}{NBSP}% "
+                                            f"({fmt_interval(c.change_low, c.change_high, 0, NBSP + '%')})",
+            "p": "< 0,001" if c.p_value < 0.001 else fmt_number(c.p_value, 3),
+        }])
+        tables.append(("saturation-comparaison", exact, disp,
+                       "Chance de se voir proposer un suivi : comparaison des vagues (différence : intervalle de "
+                       "Newcombe ; variation relative : intervalle du log du rapport ; test z de deux proportions)."
+                       + src + note))
+    for name, exact, disp, caption in tables:
+        write_table(exact, disp, name, tables_dir, caption)
+    return {"figures": [f[0] for f in figures], "tables": [t[0] for t in tables]}

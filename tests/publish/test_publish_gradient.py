@@ -1,0 +1,83 @@
+"""Reader-facing gradient outputs: disclosure in tables and map, labels, figures, files written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.analyses import gradient
+from analysis.publish import gradient as publish
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from commune_rows import analysed_gradient  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    return analysed_gradient()
+
+
+def test_population_labels_and_prose(analysed):
+    assert publish.population_label(analysed.users) == "pour 10\u00a0000 habitant·e·s (2022)"
+    assert publish.population_label(analysed.census) == "pour 10\u00a0000 habitant·e·s et par vague"
+    prose = publish.gradient_prose(analysed)
+    assert prose["gradient.users.model_fr"] in ("régression de Poisson", "régression binomiale négative")
+    assert set(prose) <= {f"{k}_fr" for k, v in gradient.gradient_metrics(analysed).items() if k.endswith(".model")}
+
+
+def test_indices_exact_record_puts_each_french_name_after_its_key(analysed):
+    exact = publish._indices_exact(analysed)
+    keys = exact["metric"].tolist()
+    i = keys.index("gradient.users.model")
+    assert keys[i + 1] == "gradient.users.model_fr"
+    assert len(keys) == len(gradient.gradient_metrics(analysed)) + len(publish.gradient_prose(analysed))
+
+
+def test_display_tables_hide_small_counts(analysed):
+    d = publish.display_communes(analysed.users, threshold=5)
+    small = d[d["Effectif"].str.startswith("<")]
+    assert len(small) > 0
+    rate_col = [c for c in d.columns if c.startswith("Taux")][0]
+    assert (small[rate_col] == "–").all()
+    assert not d["Effectif"].isin(["1", "2", "3", "4"]).any()
+    q = publish.display_quintiles(analysed.users)
+    assert q["Rapport de taux vs Q5 (IC 95 %)"].iloc[-1] == "référence"
+
+
+def test_map_labels_leave_out_small_counts(analysed):
+    fig, alt = publish.plot_map(analysed.users, threshold=5)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    hidden = analysed.users.communes.query("count < 5")
+    shown = analysed.users.communes.query("count >= 5")
+    assert len(texts) == len(shown) + 1  # + the credit line
+    assert "grisée" in alt and len(hidden) > 0
+
+
+def test_figures_render(analysed, tmp_path):
+    from analysis.publish.figures import save_figure, set_theme
+
+    set_theme()
+    for name, (fig, alt) in {
+        "scatter": publish.plot_rate_vs_income(analysed.census),
+        "quintiles": publish.plot_quintile_rates(analysed.users),
+        "map": publish.plot_map(analysed.census),
+    }.items():
+        save_figure(fig, name, tmp_path, alt, "légende")
+        assert (tmp_path / f"{name}.svg").stat().st_size > 1000
+
+
+def test_save_outputs_writes_every_figure_and_table(analysed, tmp_path):
+    from analysis.publish.figures import set_theme
+
+    set_theme()
+    written = publish.save_outputs(analysed, tmp_path / "f", tmp_path / "t", threshold=5)
+    assert written["map"] == "gradient-carte"
+    for name in written["figures"]:
+        assert (tmp_path / "f" / f"{name}.svg").exists()
+    for name in written["tables"]:
+        assert (tmp_path / "t" / f"{name}.md").exists() and (tmp_path / "exact" / f"{name}.csv").exists()
+    exact = pd.read_csv(tmp_path / "exact" / "gradient-indices.csv")
+    assert "gradient.census.model_fr" in set(exact["metric"])

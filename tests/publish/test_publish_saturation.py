@@ -1,0 +1,91 @@
+"""Reader-facing saturation outputs: disclosure in tables, model sentence, figures, files written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import reference
+from analysis.analyses import saturation
+from analysis.ingest import schema
+from analysis.publish import saturation as publish
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from census_rows import BETA, simulate_census, small_census  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def simulated():
+    return simulate_census(6000, seed=11, beta=BETA)
+
+
+@pytest.fixture(scope="module")
+def analysed(simulated):
+    return saturation.analyse_saturation(simulated, reference.income(2021)["mean_income_per_return_eur"])
+
+
+def test_model_sentence_and_labels(analysed):
+    res = analysed.model
+    sentence = publish.model_sentence(res)
+    assert "rapport de cotes" in sentence and "Par tranche de 10" in sentence
+    assert "plus pauvres sont plus souvent réorientées" in sentence
+    assert "vague" not in sentence.split(")")[0]  # one wave: not a covariate
+    t = publish.model_table(res)
+    assert list(t.columns[:4]) == ["term", "variable", "label_fr", "reference_fr"]
+    assert t.set_index("term").loc["first_line", "reference_fr"] == "professionnel·le"
+    assert publish.saturation_prose(analysed) == {"saturation.model.sentence": sentence}
+
+
+def test_display_table_hides_small_counts():
+    t = saturation.indicator_table(small_census(), ["wave"])
+    d = publish.display_indicators(t, "wave", threshold=5)
+    row = d.set_index("Indicateur").loc[publish.INDICATORS_FR["constrained"]]
+    assert row["Effectif"].startswith("<") and row["% (IC 95 %)"] == "–"
+    assert "2" not in row["Effectif"]
+    accepted = d.set_index("Indicateur").loc["Suivi proposé"]
+    assert accepted["Effectif"].startswith("<")  # 4 < 5
+
+
+def test_figures_render(analysed, tmp_path):
+    from analysis.publish.figures import save_figure, set_theme
+
+    set_theme()
+    res = analysed
+    for name, (fig, alt) in {
+        "outcomes": publish.plot_outcomes(res.by_wave),
+        "forest": publish.plot_forest(res.model),
+        "km": publish.plot_survival(res.curves, res.waits),
+        "public": publish.plot_group_indicator(res.by_public, "public", "constrained",
+                                               reference.labels("publics")),
+    }.items():
+        assert len(alt) > 40
+        save_figure(fig, name, tmp_path, alt, "légende")
+        assert (tmp_path / f"{name}.svg").stat().st_size > 1000
+
+
+def test_empty_census_writes_placeholder_figure_and_table(tmp_path):
+    """A raw folder without census files: figures and tables still written without error."""
+    empty = schema.empty_frame("census")
+    res = saturation.analyse_saturation(empty, saturation.census_income(empty))
+    assert publish.saturation_prose(res) == {}
+    written = publish.save_outputs(res, tmp_path / "f", tmp_path / "t")
+    assert written["figures"] == ["saturation-issues"] and len(written["tables"]) == 1
+    assert (tmp_path / "f" / f"{written['figures'][0]}.svg").exists()
+    assert "Aucune demande" in (tmp_path / "t" / f"{written['tables'][0]}.md").read_text(encoding="utf-8")
+
+
+def test_tables_written_exact_csv_and_published_markdown(tmp_path):
+    t = saturation.indicator_table(small_census(), ["wave"])
+    publish.write_table(t, publish.display_indicators(t, "wave"), "sat", tmp_path / "tables", "Légende | test")
+    exact = pd.read_csv(tmp_path / "exact" / "sat.csv")
+    assert exact.set_index("indicator").loc["constrained", "k"] == 2  # exact, unlike the published table
+    md = (tmp_path / "tables" / "sat.md").read_text(encoding="utf-8")
+    assert "| 2 |" not in (tmp_path / "tables" / "sat.csv").read_text(encoding="utf-8")
+    assert md.splitlines()[0].startswith("| Vague | Indicateur |")
+    assert md.splitlines()[-1] == ": Légende | test {#tbl-sat}"
+    assert "| 2 |" not in md
+
+
