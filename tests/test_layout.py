@@ -24,7 +24,7 @@ TOP_LEVEL = {"config", "cache", "pipeline", "cli", "metrics", "errors", "referen
 ALLOWED = {
     "ingest": {"top", "publish"},
     "analyses": {"top", "ingest"},
-    "publish": {"top", "analyses"},
+    "publish": {"top", "ingest", "analyses"},
     "report": {"top", "publish", "analyses", "ingest"},
     "example": {"top", "ingest"},
     "top-leaf": {"top"},
