@@ -1152,7 +1152,7 @@ _SETTINGS_FR = {
 
 def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], start: str, end: str,
                     raw_dir: Path | None = None, replacements: list | None = None,
-                    registry_override: Path | None = None) -> CleanResult:
+                    registry_override: Path | None = None, with_submissions: bool = True) -> CleanResult:
     """Clean workbooks already read (the body of :func:`run_cleaning`, also used by ``prr check``)."""
     state = _State(start, end)
     seen_sha: dict[str, str] = {}
@@ -1165,7 +1165,8 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     tables = {t: to_frame(state.tables[t], t) for t in DATA_TABLES}
     files = to_frame(state.files, "files")
     rejected = to_frame(state.rejected, "rejected")
-    tables["submissions"] = _submissions(tables, files, start, end)
+    tables["submissions"] = _submissions(tables, files, start, end) if with_submissions \
+        else to_frame([], "submissions")
     tables["rejected"] = rejected
     tables["files"] = files
     tables["accounting"] = _accounting(state, tables, rejected)
@@ -1180,7 +1181,8 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     result.decisions = [d.as_record() for d in decisions]
     result.warnings = warnings + [f"envoi à départager : {d.sentence_fr()} ; préciser le choix dans "
                                   "remplacements.csv" for d in decisions if d.rule == "default"]
-    result.warnings += registry.registry_warnings(tables, start, end, registry_override)
+    if with_submissions:
+        result.warnings += registry.registry_warnings(tables, start, end, registry_override)
     return result
 
 
