@@ -81,8 +81,8 @@ import pandas as pd
 
 from analysis import reference
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
-from analysis.ingest import normalise as nz
 from analysis.ingest import inputs, rawformat, registry, resubmissions, schema
+from analysis.ingest import normalise as nz
 from analysis.ingest.readers import Sheet, Workbook, cell_text, column_letters, read_file
 from analysis.publish.fmt import fmt_int
 
