@@ -140,9 +140,10 @@ def _overlay(base_dir: str, override: str, stamp: tuple) -> pd.DataFrame:
     out = base.set_index("code")
     for row in extra.to_dict("records"):
         code = row.pop("code")
-        if code in out.index:
+        if code in out.index:  # filled cells replace the bundled ones; empty cells keep them
             for col, value in row.items():
-                out.loc[code, col] = value
+                if value != "":
+                    out.loc[code, col] = value
         else:
             new = {c: "" for c in out.columns}
             new.update({"instrument": "prr", "name": code})

@@ -4,8 +4,8 @@
 each is funded (``funded_from`` → ``funded_to``, ``AAAA-MM``). A new period
 (a new call, an extension, a service that stopped) is described without
 touching the code: a ``services.csv`` at the top of the raw folder, with the
-same columns (only ``code`` is required), replaces the bundled rows of the
-codes it lists, column by column, and adds the codes it does not know
+same columns (only ``code`` is required), replaces the filled cells of the
+bundled rows of the codes it lists (an empty cell keeps the bundled value), and adds the codes it does not know
 (``instrument`` defaults to ``prr``, ``name`` to the code). The override is in
 force for the whole run: the pipeline names it in the environment variable
 :data:`analysis.reference.SERVICES_OVERRIDE_ENV`, which every notebook kernel
