@@ -39,7 +39,8 @@ paths = run_paths(Path(out))
 result = run_cleaning(Path(raw), start, end)
 result.write(paths["clean"])
 metrics.write_part(Path(out), "clean", result.metrics())
-written = quality.save_quality_tables(result.tables, result.ignored_files, paths["tables"], threshold, is_example)
+written = quality.save_quality_tables(result.tables, result.ignored_files, paths["tables"], threshold, is_example,
+                                      notes=result.notes, decisions=result.decisions)
 print(result.summary_fr(threshold))
 
 # %% [markdown]

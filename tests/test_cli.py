@@ -23,7 +23,7 @@ def _prr(*args: str) -> subprocess.CompletedProcess:
     [
         (["run", "--start", "2021-13"], "--start doit être un mois"),
         (["run", "--start", "2022-05", "--end", "2022-01"], "est après"),
-        (["run", "--bogus"], "unrecognized arguments"),
+        (["run", "--bogus"], "arguments non reconnus"),
         (["run", "--raw", "/nonexistent/raw"], "introuvable"),
     ],
 )

@@ -94,6 +94,15 @@ def step_key(parts: dict) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write a text file so that it is never seen half-written (Ctrl-C, crash): a temporary
+    file next to it, then an atomic rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 class StepCache:
     """Records of completed steps under ``<out>/.cache``."""
 
@@ -108,8 +117,11 @@ class StepCache:
         path = self._path(step)
         if not path.is_file():
             return False
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if record.get("key") != key:
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:  # an unreadable record is a stale one
+            return False
+        if not isinstance(record, dict) or record.get("key") != key:
             return False
         for name, digest in record.get("outputs", {}).items():
             p = Path(name)
@@ -121,7 +133,7 @@ class StepCache:
         """Store ``key`` and the hashes of the step's outputs."""
         self.dir.mkdir(parents=True, exist_ok=True)
         record = {"key": key, "outputs": {str(p): sha256_file(p) for p in sorted(outputs)}}
-        self._path(step).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        write_atomic(self._path(step), json.dumps(record, indent=1, sort_keys=True) + "\n")
 
     def forget(self, step: str) -> None:
         self._path(step).unlink(missing_ok=True)

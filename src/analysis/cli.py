@@ -1,7 +1,9 @@
-"""The ``prr`` command: example data, template, run, render, build.
+"""The ``prr`` command: example data, template, run, render, build, check.
 
 Every failure a user can cause (bad parameter, unusable input, unwritable
-output) ends with one French line on stderr and a non-zero exit, no traceback.
+output) ends with one French line on stderr and a non-zero exit, no traceback;
+argparse's own messages (usage, help, errors) are in French too; Ctrl-C ends
+with one line « prr : interrompu ».
 """
 
 from __future__ import annotations
@@ -21,23 +23,72 @@ from analysis.config import (
 )
 
 EXIT_USER_ERROR = 2
+EXIT_CHECK_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+#: argparse's messages (gettext ids) in French.
+ARGPARSE_FR = {
+    "usage: ": "utilisation : ",
+    "positional arguments": "arguments",
+    "options": "options",
+    "show this help message and exit": "afficher cette aide et quitter",
+    "the following arguments are required: %s": "arguments obligatoires manquants : %s",
+    "unrecognized arguments: %s": "arguments non reconnus : %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "choix invalide : %(value)r (choisir parmi %(choices)s)",
+    "invalid %(type)s value: %(value)r": "valeur invalide (%(type)s attendu) : %(value)r",
+    "argument %(argument_name)s: %(message)s": "argument %(argument_name)s : %(message)s",
+    "expected one argument": "une valeur attendue",
+    "expected at most one argument": "au plus une valeur attendue",
+    "expected at least one argument": "au moins une valeur attendue",
+    "ambiguous option: %(option)s could match %(matches)s": "option ambiguë : %(option)s peut désigner %(matches)s",
+    "not allowed with argument %s": "incompatible avec l'argument %s",
+    "one of the arguments %s is required": "un des arguments %s est obligatoire",
+    "ignored explicit argument %r": "valeur %r ignorée",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": "commande inconnue %(parser_name)r (choix : %(choices)s)",
+    "can't open '%(filename)s': %(error)s": "impossible d'ouvrir « %(filename)s » : %(error)s",
+    "int": "entier", "float": "nombre",
+}
+_TYPE_NAMES_FR = {"int": "entier", "float": "nombre", "Path": "chemin"}
+
+
+def _french_argparse() -> None:
+    """Translate argparse's messages (it reads them through the module's ``_`` and ``ngettext``)."""
+    if getattr(argparse, "_prr_french", False):
+        return
+
+    def fr(message: str) -> str:
+        return ARGPARSE_FR.get(message, message)
+
+    def nfr(singular: str, plural: str, n: int) -> str:
+        return fr(singular if n == 1 else plural)
+
+    argparse._ = fr  # type: ignore[attr-defined]
+    argparse.ngettext = nfr  # type: ignore[attr-defined]
+    argparse._prr_french = True  # type: ignore[attr-defined]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error on one line."""
+    """argparse that speaks French and reports a usage error on one line."""
+
+    def __init__(self, *args, **kwargs):
+        _french_argparse()
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # noqa: D401
+        for en, fr in _TYPE_NAMES_FR.items():
+            message = message.replace(f"({en} attendu)", f"({fr} attendu)")
         self.exit(EXIT_USER_ERROR, f"prr : erreur : {message} (voir « prr --help »)\n")
 
 
 def _run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--raw", type=Path, default=EXAMPLE_RAW_DIR,
+    p.add_argument("--raw", type=Path, default=EXAMPLE_RAW_DIR, metavar="DOSSIER",
                    help="dossier des classeurs bruts (défaut : l'exemple synthétique data/raw/example)")
-    p.add_argument("--start", default=EXAMPLE_START, help=f"premier mois AAAA-MM (défaut : {EXAMPLE_START})")
-    p.add_argument("--end", default=EXAMPLE_END, help=f"dernier mois AAAA-MM (défaut : {EXAMPLE_END})")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--start", default=EXAMPLE_START, metavar="AAAA-MM",
+                   help=f"premier mois AAAA-MM (défaut : {EXAMPLE_START})")
+    p.add_argument("--end", default=EXAMPLE_END, metavar="AAAA-MM", help=f"dernier mois AAAA-MM (défaut : {EXAMPLE_END})")
+    p.add_argument("--out", type=Path, default=None, metavar="DOSSIER",
                    help="dossier de toutes les sorties du run (défaut : data/processed/<raw>_<start>_<end>)")
-    p.add_argument("--threshold", type=int, default=DEFAULT_DISCLOSURE_THRESHOLD,
+    p.add_argument("--threshold", type=int, default=DEFAULT_DISCLOSURE_THRESHOLD, metavar="N",
                    help=f"seuil de confidentialité des effectifs de personnes (défaut : {DEFAULT_DISCLOSURE_THRESHOLD})")
     p.add_argument("--force", action="store_true", help="tout réexécuter, même ce qui n'a pas changé")
     p.add_argument("--serial", action="store_true", help="exécuter les carnets d'analyse l'un après l'autre")
@@ -45,7 +96,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="prr", description="Rapport PRR reproductible : données, analyses, rapport.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, title="commandes",
+                                metavar="COMMANDE")
 
     p = sub.add_parser("example", help="écrire le jeu de données synthétique d'exemple")
     p.add_argument("--out", type=Path, default=EXAMPLE_RAW_DIR, help="dossier de sortie (défaut : data/raw/example)")
@@ -67,8 +119,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="run + render (sans argument : l'exemple et sa période)")
     _run_options(p)
-    p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto")
+    p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto",
+                   help="moteur de rendu (défaut : Quarto s'il est installé, sinon pandoc + typst)")
+
+    p = sub.add_parser("check", help="vérifier des classeurs de suivi sans produire de rapport",
+                       description="Applique le nettoyage d'un run aux classeurs donnés et dit, feuille par "
+                                   "feuille, ce qui serait gardé, mis de côté et pourquoi, avec la cellule à "
+                                   "corriger. Code de sortie 1 si des lignes seraient mises de côté.")
+    p.add_argument("files", nargs="+", type=Path, metavar="FICHIER", help="classeur(s) à vérifier")
+    p.add_argument("--start", default=None, metavar="AAAA-MM", help="premier mois (défaut : aucun filtre de période)")
+    p.add_argument("--end", default=None, metavar="AAAA-MM", help="dernier mois (défaut : aucun filtre de période)")
     return parser
+
+
+def check(args: argparse.Namespace) -> int:
+    """``prr check``: the French account of what the cleaning would do with the given files."""
+    from analysis.config import check_month
+    from analysis.ingest.check import check_files
+
+    for name in ("start", "end"):
+        if getattr(args, name) is not None:
+            check_month(getattr(args, name), name)
+    if args.start and args.end and args.start > args.end:
+        raise ParameterError(f"--start {args.start} est après --end {args.end}")
+    report = check_files(args.files, args.start, args.end)
+    print(report.text())
+    return 0 if report.ok else EXIT_CHECK_FAILED
 
 
 def _params(args: argparse.Namespace) -> RunParams:
@@ -107,11 +183,17 @@ def watch(pipeline, params: RunParams, engine: str, interval: float = 1.0, round
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        print("prr : interrompu", file=sys.stderr)
+        return EXIT_INTERRUPTED
     from analysis.errors import PrrError
 
     t0 = time.perf_counter()
     try:
+        if args.command == "check":
+            return check(args)
         if args.command == "example":
             from analysis.example.generate import write_example
 
@@ -130,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
                 pipeline.run(params, force=args.force, log=log, parallel=not args.serial)
             if args.command == "render" and args.watch:
                 return watch(pipeline, params, args.engine)
+            if args.command in ("run", "build"):
+                account = pipeline.run_account(params)
+                if account:
+                    print("\n".join(account))
             if args.command in ("render", "build"):
                 pipeline.render(params, force=args.force, log=log, engine=args.engine)
             print(log.summary())
@@ -142,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("prr : interrompu", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     return 0
 
 

@@ -85,8 +85,24 @@ class BuildLog:
 
 
 def raw_files(raw: Path) -> list[Path]:
-    """Input files of the cleaning: every workbook or CSV under the raw folder."""
-    return cache.files_under(raw, RAW_PATTERNS)
+    """Input files of the cleaning: every workbook or CSV under the raw folder that can be read
+    safely (links out of the folder are not followed), and the researcher's settings files."""
+    from analysis.ingest.inputs import list_raw
+
+    listing = list_raw(raw)
+    return sorted([*listing.inputs, *listing.settings.values()])
+
+
+def raw_input_hashes(raw: Path) -> dict[str, str]:
+    """SHA-256 of every input of the cleaning, never failing on a file that cannot be read."""
+    from analysis.ingest.inputs import input_hashes
+
+    return input_hashes(raw)
+
+
+#: Options passed to every notebook kernel: the kernel's own log (« Kernel is running over
+#: TCP without encryption », debugger notices) is not for the user; cell errors still come back.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--Application.log_level=CRITICAL"]
 
 
 def _step_key(step: NotebookStep, params: RunParams) -> str:
@@ -94,7 +110,7 @@ def _step_key(step: NotebookStep, params: RunParams) -> str:
     source = nb_path.read_text(encoding="utf-8")
     paths = run_paths(params.out)
     if step.inputs == "raw":
-        inputs = cache.hash_files(raw_files(params.raw), root=params.raw)
+        inputs = raw_input_hashes(params.raw)
     else:
         inputs = cache.hash_files(cache.files_under(paths["clean"], ("*.parquet",)), root=paths["clean"])
     parts = {
@@ -112,7 +128,7 @@ def _step_outputs(step: NotebookStep, params: RunParams) -> list[Path]:
     paths = run_paths(params.out)
     outputs = [paths["notebooks"] / step.notebook.replace(".py", ".ipynb")]
     if step.name == "clean":
-        outputs += cache.files_under(paths["clean"], ("*.parquet",))
+        outputs += cache.files_under(paths["clean"], ("*.parquet", "*.json"))
     else:
         outputs.append(Path(params.out) / "metrics" / f"{step.name}.json")
     return outputs
@@ -143,6 +159,7 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict) -> float:
             kernel_name="python3",
             progress_bar=False,
             cwd=str(Path(notebook).parent),
+            extra_arguments=KERNEL_ARGUMENTS,
         )
     except papermill.PapermillExecutionError as exc:
         raise StepFailed(Path(notebook).name, exc.ename, str(exc.evalue), str(out)) from None
@@ -179,9 +196,14 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
         log.say(f"  ▶ {s.name} : exécution du carnet {s.notebook}")
     workers = min(len(jobs), os.cpu_count() or 1) if parallel else 1
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_ignores_sigint) as pool:
             futures = [pool.submit(execute_notebook, *job) for job in jobs]
-            times = [f.result() for f in futures]
+            try:
+                times = [f.result() for f in futures]
+            except KeyboardInterrupt:
+                for f in futures:
+                    f.cancel()
+                raise
     else:
         times = [execute_notebook(*job) for job in jobs]
     for (step, key), seconds in zip(todo, times, strict=True):
@@ -191,22 +213,66 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
         log.say(f"  ✓ {step.name} : {seconds:.1f} s")
 
 
+def _worker_ignores_sigint() -> None:
+    """Analysis workers leave Ctrl-C to the main process (one French line, no worker tracebacks);
+    the kernels they start run in their own session and are shut down by papermill."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _registry_env(raw: Path):
+    """Name the raw folder's registry override (``services.csv``) for every step's kernel."""
+    from contextlib import contextmanager
+
+    from analysis.ingest.inputs import list_raw
+    from analysis.reference import SERVICES_OVERRIDE_ENV
+
+    @contextmanager
+    def ctx():
+        override = next((p for name, p in list_raw(raw).settings.items() if name == "services.csv"), None)
+        before = os.environ.get(SERVICES_OVERRIDE_ENV)
+        if override is None:
+            os.environ.pop(SERVICES_OVERRIDE_ENV, None)
+        else:
+            os.environ[SERVICES_OVERRIDE_ENV] = str(Path(override).resolve())
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop(SERVICES_OVERRIDE_ENV, None)
+            else:
+                os.environ[SERVICES_OVERRIDE_ENV] = before
+
+    return ctx()
+
+
 def run(params: RunParams, force: bool = False, log: BuildLog | None = None, parallel: bool = True) -> BuildLog:
     """Clean the raw folder and run the four analyses for the period; merge the metrics."""
     from analysis import metrics
+    from analysis.ingest.inputs import raw_dir_problem
 
     log = log or BuildLog()
-    if not Path(params.raw).is_dir():
+    problem = raw_dir_problem(Path(params.raw))
+    if problem:
         from analysis.errors import InputError
 
-        raise InputError(f"dossier de données brutes introuvable : {params.raw}")
+        raise InputError(problem)
     _check_writable(Path(params.out))
     log.say(f"Période {params.start} → {params.end} ; données : {params.raw} ; sorties : {params.out}")
-    _run_steps([CLEAN_STEP], params, force, log, parallel=False)
-    _run_steps(analysis_steps(), params, force, log, parallel=parallel)
+    with _registry_env(Path(params.raw)):
+        _run_steps([CLEAN_STEP], params, force, log, parallel=False)
+        _run_steps(analysis_steps(), params, force, log, parallel=parallel)
     metrics.merge(params.out)
     write_manifest(params)
     return log
+
+
+def run_account(params: RunParams) -> list[str]:
+    """The French end-of-run account written by the cleaning (files, rows, warnings)."""
+    from analysis.ingest.runsummary import read_lines
+
+    return read_lines(run_paths(params.out)["clean"])
 
 
 def _check_writable(out: Path) -> None:
@@ -250,7 +316,7 @@ def write_manifest(params: RunParams) -> Path:
     manifest = {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "parameters": {k: v for k, v in params.notebook_parameters().items()},
-        "inputs": cache.hash_files(raw_files(params.raw), root=params.raw),
+        "inputs": raw_input_hashes(params.raw),
         "reference": cache.hash_files(cache.files_under(REFERENCE_DIR), root=REFERENCE_DIR),
         "rows": {k: v for k, v in m.items() if k.startswith("rows.")},
         "commit": commit,
@@ -259,7 +325,7 @@ def write_manifest(params: RunParams) -> Path:
         "packages": dict(sorted(packages.items())),
     }
     path = paths["manifest"]
-    path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    cache.write_atomic(path, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
     return path
 
 

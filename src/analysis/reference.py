@@ -6,6 +6,7 @@ else; code reads them through :func:`codes` and :func:`labels`.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -97,8 +98,77 @@ def income(year: int, ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     return out
 
 
+#: Environment variable naming the researcher's registry override (``<raw>/services.csv``).
+#: Set by the pipeline for every step of a run (the notebooks' kernels inherit it) and by
+#: :func:`analysis.ingest.registry.active` around a cleaning.
+SERVICES_OVERRIDE_ENV = "PRR_SERVICES_OVERRIDE"
+SERVICES_COLUMNS = ("code", "name", "aliases", "instrument", "call", "kind", "funder", "funded_from",
+                    "funded_to", "source")
+
+
+class RegistryError(ValueError):
+    """The registry override cannot be used; the message is French, on one line."""
+
+
+@cache
+def _overlay(base_dir: str, override: str, stamp: tuple) -> pd.DataFrame:
+    base = _read("services", base_dir).copy()
+    path = Path(override)
+    try:
+        extra = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python",
+                            encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise RegistryError(f"registre des services {path.name} illisible ({type(exc).__name__})") from None
+    extra.columns = [str(c).strip() for c in extra.columns]
+    unknown = [c for c in extra.columns if c not in SERVICES_COLUMNS]
+    if "code" not in extra.columns or unknown:
+        raise RegistryError(
+            f"registre des services {path.name} : colonnes attendues {', '.join(SERVICES_COLUMNS)} "
+            f"(au moins « code »)" + (f" ; colonnes inconnues : {', '.join(unknown)}" if unknown else ""))
+    extra = extra.apply(lambda col: col.str.strip())
+    month = r"^(\d{4}-(0[1-9]|1[0-2]))?$"
+    for n, row in enumerate(extra.to_dict("records"), start=2):
+        if not row["code"]:
+            raise RegistryError(f"registre des services {path.name}, ligne {n} : code vide")
+        for col in ("funded_from", "funded_to"):
+            if col in row and not pd.Series([row[col]]).str.match(month).iloc[0]:
+                raise RegistryError(f"registre des services {path.name}, ligne {n} : {col} doit être un mois "
+                                    f"AAAA-MM ou vide, reçu « {row[col]} »")
+        if row.get("instrument", "prr") not in ("prr", "census", ""):
+            raise RegistryError(f"registre des services {path.name}, ligne {n} : instrument « prr » ou "
+                                f"« census », reçu « {row['instrument']} »")
+    out = base.set_index("code")
+    for row in extra.to_dict("records"):
+        code = row.pop("code")
+        if code in out.index:  # filled cells replace the bundled ones; empty cells keep them
+            for col, value in row.items():
+                if value != "":
+                    out.loc[code, col] = value
+        else:
+            new = {c: "" for c in out.columns}
+            new.update({"instrument": "prr", "name": code})
+            new.update({k: v for k, v in row.items() if v != "" or k not in ("instrument", "name")})
+            out.loc[code] = pd.Series(new)
+    return out.reset_index()[list(base.columns)]
+
+
+def services_override() -> Path | None:
+    """The registry override file in force (see :data:`SERVICES_OVERRIDE_ENV`), if any."""
+    value = os.environ.get(SERVICES_OVERRIDE_ENV)
+    return Path(value) if value else None
+
+
 def services(ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """Services registry: PRR-funded services and the census' pseudonymous SSMs."""
+    """Services registry: PRR-funded services and the census' pseudonymous SSMs.
+
+    For the bundled reference folder, the researcher's override (``services.csv`` of
+    the raw folder, see :mod:`analysis.ingest.registry`) replaces rows by code and adds
+    new ones.
+    """
+    override = services_override()
+    if override is not None and Path(ref_dir) == REFERENCE_DIR and override.is_file():
+        st = override.stat()
+        return _overlay(str(ref_dir), str(override), (st.st_mtime_ns, st.st_size)).copy()
     return table("services", ref_dir)
 
 

@@ -126,11 +126,25 @@ def test_duplicate_workbook_rows_are_set_aside(hostile):
     assert (result.tables["activities"]["source_file"] != copy).all()
 
 
-def test_month_sent_twice_keeps_the_fuller_file(hostile):
+def test_month_sent_twice_keeps_the_file_saved_last(hostile):
+    """The « bis » file was saved earlier (workbook metadata): the main file wins October, whole."""
     _, result = hostile
     assert _rejected(result, "norois_2021-10_bis.xlsx", "Activités") == {2: "duplicate_month"}
     kept = result.tables["activities"]
     assert kept[(kept["source_file"] == "norois_2021-10_bis.xlsx")]["month"].tolist() == ["2021-12"]
+    [decision] = result.decisions
+    assert (decision["retained"], decision["replaced"], decision["rule"], decision["months"]) == \
+        ("norois 2021.xlsx", "norois_2021-10_bis.xlsx", "metadata", ["2021-10"])
+
+
+def test_identical_activity_rows_are_kept_and_listed(hostile):
+    _, result = hostile
+    notes = result.notes
+    dups = notes[(notes["issue"] == "duplicate_possible") & (notes["source_file"] == "norois 2021.xlsx")]
+    assert dict(zip(dups["row"].astype(int), dups["detail"], strict=True)).keys() == \
+        mh.ACT_EXPECTED["possible_duplicates"].keys()
+    assert "ligne 9" in dups["detail"].iloc[0] and "gardée" in dups["detail"].iloc[0]
+    assert "duplicate_row" not in set(result.tables["rejected"]["reason"])
 
 
 def test_unknown_service_sets_the_file_aside(hostile):
@@ -259,8 +273,9 @@ def _activities_book(path: Path, rows: list[list], name: str = "Activités", ide
 
 
 def test_month_tie_goes_to_the_file_last_in_name_order(tmp_path):
-    _activities_book(tmp_path / "a.xlsx", [["04/10/2021", "Formation", None, 1, 0, 5, 60]])
-    _activities_book(tmp_path / "b.xlsx", [["05/10/2021", "Formation", None, 1, 0, 6, 60]])
+    for name, day in (("a.xlsx", "04"), ("b.xlsx", "05")):
+        _activities_book(tmp_path / name, [[f"{day}/10/2021", "Formation", None, 1, 0, 5, 60]])
+        mh.set_modified(tmp_path / name, "2022-01-01T00:00:00Z")
     result = clean.run_cleaning(tmp_path, "2021-09", "2022-04")
     assert result.tables["activities"]["source_file"].tolist() == ["b.xlsx"]
     assert _rejected(result, "a.xlsx", "Activités") == {2: "duplicate_month"}

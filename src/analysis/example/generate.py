@@ -43,6 +43,15 @@ MANIFEST = ".prr-example-files.json"
 TRACKING_DIR = "suivi"
 CENSUS_DIR = "recensement"
 README = "README.md"
+#: The researcher's choice between two submissions of one service (see analysis.ingest.resubmissions):
+#: Rézone's corrected January–April file repeats part of December by mistake; the complete December
+#: is the one of the September–December file.
+REPLACEMENTS = "remplacements.csv"
+REPLACEMENTS_TEXT = (
+    "fichier_retenu;fichier_remplacé;motif\n"
+    "Rézone suivi PRR sept-déc.xlsx;Rézone suivi PRR janv-avr (corrigé).xlsx;"
+    "décembre renvoyé en partie par erreur dans le fichier corrigé : le mois complet est dans sept-déc\n"
+)
 SYNTHETIC_NOTICE = "Données synthétiques – ne décrivent l'activité d'aucun service réel"
 PASSWORD = "prr2022"
 #: Share of a month's rows sent again in a later file (the "month submitted twice").
@@ -332,7 +341,7 @@ exactement les chiffres imprimés du rapport PRR 2022 (voir
 
 - `suivi/` : classeurs de suivi des {n_services} services financés, 2021-09 → 2022-04 ;
 - `recensement/` : recensement des nouvelles demandes dans les SSM, deux vagues.
-
+{replacements}
 Ne pas modifier à la main : relancer `prr example` régénère ce dossier à
 l'identique (octet pour octet).
 """
@@ -438,9 +447,16 @@ def write_example(out_dir: Path, scale: float = 1.0, seed: int = 2022, workers: 
         for k, decoy in enumerate(_calibrated_decoys()):
             written[decoy.path] = _write_decoy(out_dir, decoy, truth, seed, k)
 
+        replacements = out_dir / REPLACEMENTS
+        replacements.write_text(REPLACEMENTS_TEXT, encoding="utf-8")
+        written[REPLACEMENTS] = replacements
+
     n_services = len(reference.funded_services(EXAMPLE_START, EXAMPLE_END))
     readme = out_dir / README
-    readme.write_text(README_TEXT.format(seed=seed, scale=scale, n_services=n_services), encoding="utf-8")
+    note = ("- `remplacements.csv` : le choix entre deux envois d'un même service\n"
+            "  pour les mêmes mois (voir le README du dépôt).\n") if calibrated else ""
+    readme.write_text(README_TEXT.format(seed=seed, scale=scale, n_services=n_services, replacements=note),
+                      encoding="utf-8")
     written[README] = readme
     files = sorted(written)
     (out_dir / MANIFEST).write_text(json.dumps({"seed": seed, "scale": scale, "files": files},

@@ -717,12 +717,13 @@ def _spoil_rows(rng: np.random.Generator, table: str, cells: dict[str, np.ndarra
         else:
             row[date_field] = None
             add("missing_date", row)
-    copies = []
+    # Exact copies of a row are no longer written: the cleaning keeps identical rows (a team
+    # can log two identical visits a day) and only flags them, so a copy would change the
+    # calibrated figures. The draws are still made, so that every other random choice (and
+    # file) stays the same.
     for _ in range(how_many(style.duplicate_rate)):
-        copies.append(int(rng.integers(n)))
-    if copies:
-        kinds["duplicate_row"] = len(copies)
-    return rows, kinds, [(c, c) for c in copies]
+        rng.integers(n)
+    return rows, kinds, []
 
 
 def render_sheet(rng: np.random.Generator, table: str, df: pd.DataFrame, style: SheetStyle,

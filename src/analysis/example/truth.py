@@ -31,7 +31,7 @@ Calibration decisions (documented in ``docs/example-data.md``):
   conditioned on the exact total.
 
 No two truth rows of one service and table are identical in every data
-column, so the cleaning's duplicate-row rule only removes injected copies.
+column (the cleaning keeps identical rows and lists them as possible duplicates).
 """
 
 from __future__ import annotations
@@ -532,8 +532,8 @@ def _dedupe(rng: np.random.Generator, df: pd.DataFrame, key: list[str], date_col
 
     At scales other than 1 (``strict=False``) a service can have more rows in a
     month than there are distinct combinations of its values; after
-    ``max_rounds // 10`` rounds the remaining copies are kept (the cleaning sets
-    them aside as copied rows).
+    ``max_rounds // 10`` rounds the remaining copies are kept (the cleaning keeps
+    them too, listed as possible duplicates).
     """
     rounds = max_rounds if strict else max_rounds // 10
     for _ in range(rounds):

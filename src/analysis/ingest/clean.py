@@ -36,16 +36,28 @@ Data decisions, in order of application:
    census wave, no recognisable activity type, negative/absurd/unreadable head
    counts, census rows without a service or an outcome.
 8. A row identical to an earlier row of the same sheet in every data column is
-   set aside (``duplicate_row``).
+   KEPT: a mobile team logs several identical home visits a day, and a form has
+   no identifier to tell a copy from a second visit. It is listed as a possible
+   duplicate (note ``duplicate_possible``, table « doublons possibles » of the
+   quality annex) for the researcher to check. This holds for the users,
+   professionals and census sheets too (two persons of the same sex, year,
+   commune and referrer, first seen the same day, are plausible); only a whole
+   workbook sent twice (rule 6) is set aside.
    A row with a formula cell that has no value (never computed, or an error
    such as ``#DIV/0!``, see :mod:`analysis.ingest.readers`) in a recognised column is
    set aside (``formula_without_value``) rather than read with that cell empty;
    a row made only of such formulas is a data row, not a blank one.
-9. When one service returned the same month of the same sheet in two files,
-   the file with more rows for that month is kept, ties going to the file last
-   in path order (names usually end with a later date or version); the other
-   file's rows for that month are set aside (``duplicate_month``). File
-   modification times are not used: they are not reproducible.
+9. When two files of one service hold rows of the same sheet and month, one
+   file is retained for all the months they share (the researcher's
+   ``remplacements.csv``, else the last-modified date saved in the workbooks,
+   else hints in the names, else more rows then name order: see
+   :mod:`analysis.ingest.resubmissions`); the other file's rows for those
+   months are set aside (``duplicate_month``). File system dates are not used:
+   copying a file changes them.
+10. The services registry is the bundled table plus the raw folder's
+   ``services.csv`` override (:mod:`analysis.ingest.registry`); the run warns
+   when a service sent rows outside its funded months (rows kept) or when no
+   service is expected in the period.
 
 Empty cells: in ``Activités``, an empty count of users or professionals present
 means 0 when the other of the two is filled (the row is about the other
@@ -69,9 +81,9 @@ import pandas as pd
 
 from analysis import reference
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
+from analysis.ingest import inputs, rawformat, registry, resubmissions, schema
 from analysis.ingest import normalise as nz
-from analysis.ingest import rawformat, schema
-from analysis.ingest.readers import Sheet, Workbook, cell_text, column_letters, read_folder
+from analysis.ingest.readers import Sheet, Workbook, cell_text, column_letters, read_file
 from analysis.publish.fmt import fmt_int
 
 TABLE_NAMES = tuple(schema.TABLES)
@@ -121,7 +133,9 @@ REASONS_FR = {
     "outcome_missing": "issue de la demande manquante",
     "outcome_unknown": "issue de la demande non reconnue",
     "duplicate_submission": "classeur envoyé deux fois",
-    "duplicate_month": "mois envoyé dans deux fichiers",
+    "duplicate_month": "mois renvoyé : l'autre version du fichier est retenue",
+    "file_unreadable": "fichier illisible (permission refusée)",
+    "file_link": "lien symbolique non suivi",
     "duplicate_row": "ligne copiée deux fois",
     "formula_without_value": "formule sans valeur calculée",
 }
@@ -332,6 +346,7 @@ class _State:
     notes: list[dict] = field(default_factory=list)
     raw_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
     blank_rows: int = 0
+    possible_duplicates: int = 0
 
     def reject(self, table: str, source_file: str, sheet: str, row: int | None, reason: str,
                detail: str, service: str | None) -> None:
@@ -834,10 +849,13 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
                    f"hors de la période {state.start} → {state.end}")
             continue
         raw_key = tuple(cell_text(values[f]) for f in fields)
-        if raw_key in seen_rows:
-            reject(row, "duplicate_row", f"ligne identique à la ligne {seen_rows[raw_key]} de la même feuille", svc)
-            continue
-        seen_rows[raw_key] = row
+        if raw_key in seen_rows:  # kept: rule 8
+            state.possible_duplicates += 1
+            ctx.note(row, None, None, "duplicate_possible",
+                     f"ligne identique à la ligne {seen_rows[raw_key]} de la même feuille : gardée "
+                     "(doublon possible, à vérifier)")
+        else:
+            seen_rows[raw_key] = row
         record.update(source_file=wb.relpath, sheet=parse.sheet, row=row)
         if parse.table != "census":
             record["service_code"] = service
@@ -857,25 +875,23 @@ def _safe_service(value: Any) -> str | None:
         return None
 
 
-def _resolve_duplicate_months(candidates: list, state: _State) -> None:
-    """Keep one file per service × sheet × month (see module docstring, rule 9)."""
-    counts: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
-    for table, source, svc, cand, _ in candidates:
-        if table in TRACKING_TABLES:
-            counts[(svc, table, cand.month)][source] += 1
-    winners: dict[tuple[str, str, str], str] = {}
-    for key, per_file in counts.items():
-        winners[key] = max(per_file, key=lambda f: (per_file[f], f))
-    for table, source, svc, cand, row in candidates:
-        if table in TRACKING_TABLES:
-            winner = winners[(svc, table, cand.month)]
-            if winner != source:
-                n = counts[(svc, table, cand.month)][winner]
-                state.reject(table, source, cand.values["sheet"], row, "duplicate_month",
-                             f"mois {cand.month} aussi envoyé par le service dans « {winner} » "
-                             f"({n} lignes), fichier retenu pour ce mois", svc)
-                continue
+def _resolve_resubmissions(candidates: list, state: _State, raw_dir: Path | None,
+                           replacements: list[resubmissions.Replacement]) -> tuple[list, list[str]]:
+    """Keep one file where files of one service overlap (module docstring, rule 9)."""
+    tracking = [(i, c) for i, c in enumerate(candidates) if c[0] in TRACKING_TABLES and c[2] is not None]
+    rows = [(svc, table, cand.month, source) for _, (table, source, svc, cand, _) in tracking]
+    all_files = [f["source_file"] for f in state.files]
+    set_aside, decisions, warnings = resubmissions.resolve(rows, raw_dir, replacements, all_files)
+    drop = {tracking[k][0]: v for k, v in set_aside.items()}
+    for i, (table, source, svc, cand, row) in enumerate(candidates):
+        if i in drop:
+            winner, dec = drop[i]
+            state.reject(table, source, cand.values["sheet"], row, "duplicate_month",
+                         f"mois {cand.month} aussi envoyé par le service dans « {winner} », fichier retenu "
+                         f"pour les mois communs ({resubmissions.RULES_FR[dec.rule]})", svc)
+            continue
         state.tables[table].append(cand.values)
+    return decisions, warnings
 
 
 # --------------------------------------------------------------------------- frames
@@ -937,9 +953,18 @@ class CleanResult:
     notes: pd.DataFrame = field(default_factory=lambda: _notes_frame([]))
     blank_rows: int = 0
     ignored_files: list[tuple[str, str]] = field(default_factory=list)
+    #: Resubmission decisions (:meth:`analysis.ingest.resubmissions.Decision.as_record`).
+    decisions: list[dict] = field(default_factory=list)
+    #: French warnings for the researcher (registry, resubmissions to confirm, replacements file).
+    warnings: list[str] = field(default_factory=list)
+    #: Settings files of the raw folder that were applied: (relative path, French role).
+    settings_files: list[tuple[str, str]] = field(default_factory=list)
 
     def write(self, out_dir: Path) -> list[Path]:
-        """Write ``<out_dir>/<table>.parquet`` for every table (+ ``notes.parquet``)."""
+        """Write ``<out_dir>/<table>.parquet`` for every table (+ ``notes.parquet`` and the
+        end-of-run account ``run-summary.json``, see :mod:`analysis.ingest.runsummary`)."""
+        from analysis.ingest.runsummary import write_run_summary
+
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
@@ -950,6 +975,7 @@ class CleanResult:
         notes_path = out_dir / "notes.parquet"
         self.notes.to_parquet(notes_path, index=False)
         paths.append(notes_path)
+        paths.append(write_run_summary(self, out_dir))
         return paths
 
     def rejected_by_reason(self) -> pd.DataFrame:
@@ -1033,12 +1059,20 @@ class CleanResult:
             counts = self.notes["issue"].value_counts()
             issue_fr = {"column_ignored": "colonnes ignorées", "sheet_missing": "feuilles absentes",
                         "service_from_filename": "services identifiés par le nom du fichier",
-                        "value_default": "valeurs vides classées « Autre »"}
+                        "value_default": "valeurs vides classées « Autre »",
+                        "duplicate_possible": "lignes identiques gardées (doublons possibles, à vérifier)"}
             value_issues = int(counts[[i for i in counts.index if i.startswith("value_") and i != "value_default"]].sum())
             bits = [f"{fmt_int(n)} {issue_fr[i]}" for i, n in counts.items() if i in issue_fr]
             if value_issues:
                 bits.append(f"{fmt_int(value_issues)} valeurs non reconnues gardées comme inconnues")
             lines.append("Remarques : " + "; ".join(bits) + ".")
+        for d in self.decisions:
+            lines.append(f"Envoi remplacé : « {d['replaced']} » par « {d['retained']} » pour "
+                         f"{', '.join(d['months'])}"
+                         + (f" ({fmt_int(d['rows_set_aside'])} lignes)" if threshold is None else "")
+                         + f" ; règle : {d['rule_fr']}.")
+        for w in self.warnings:
+            lines.append(f"Avertissement : {w}.")
         return "\n".join(lines)
 
 
@@ -1082,27 +1116,57 @@ def _submissions(tables: dict[str, pd.DataFrame], files: pd.DataFrame, start: st
 def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
     """Clean every raw file under ``raw_dir`` for the months ``start``..``end`` (``YYYY-MM``).
 
-    Raises :class:`~analysis.errors.InputError` if the folder does not exist,
+    Raises :class:`~analysis.errors.InputError` if the folder does not exist (or is a
+    file, or a settings file is malformed),
     :class:`~analysis.errors.NoDataInPeriod` if tracking rows exist but none in
     the period and no census row was kept, and
     :class:`~analysis.errors.NoUsableInput` if no row at all could be kept.
     """
     raw_dir = Path(raw_dir)
-    if not raw_dir.is_dir():
-        raise InputError(f"dossier de données brutes introuvable : {raw_dir}")
-    workbooks, ignored = read_folder(raw_dir)
+    problem = inputs.raw_dir_problem(raw_dir)
+    if problem:
+        raise InputError(problem)
+    listing = inputs.list_raw(raw_dir)
+    replacements = resubmissions.read_replacements(resubmissions.replacements_path(raw_dir))
+    with registry.active(raw_dir) as override:
+        workbooks = [read_file(p, raw_dir) for p in listing.inputs]
+        for rel, why in listing.unreadable:
+            workbooks.append(Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
+                                      reason="unreadable", detail=why))
+        for rel, why in listing.set_aside:
+            workbooks.append(Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
+                                      reason="link", detail=why))
+        workbooks.sort(key=lambda wb: wb.relpath)
+        settings = [(listing.rel(p), _SETTINGS_FR[name]) for name, p in sorted(listing.settings.items())]
+        result = clean_workbooks(workbooks, listing.ignored, start, end, raw_dir, replacements, override)
+        result.settings_files = settings
+        _raise_if_nothing_usable(result, len(workbooks))
+    return result
+
+
+_SETTINGS_FR = {
+    **{n: "fichier de remplacements (choix entre deux envois d'un service)" for n in inputs.REPLACEMENTS_NAMES},
+    **{n: "registre des services (remplace ou complète data/reference/services.csv)" for n in inputs.REGISTRY_NAMES},
+}
+
+
+def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], start: str, end: str,
+                    raw_dir: Path | None = None, replacements: list | None = None,
+                    registry_override: Path | None = None, with_submissions: bool = True) -> CleanResult:
+    """Clean workbooks already read (the body of :func:`run_cleaning`, also used by ``prr check``)."""
     state = _State(start, end)
     seen_sha: dict[str, str] = {}
     seen_content: dict[tuple, str] = {}
     candidates: list = []
     for wb in workbooks:
         _process_workbook(wb, state, seen_sha, seen_content, candidates)
-    _resolve_duplicate_months(candidates, state)
+    decisions, warnings = _resolve_resubmissions(candidates, state, raw_dir, replacements or [])
 
     tables = {t: to_frame(state.tables[t], t) for t in DATA_TABLES}
     files = to_frame(state.files, "files")
     rejected = to_frame(state.rejected, "rejected")
-    tables["submissions"] = _submissions(tables, files, start, end)
+    tables["submissions"] = _submissions(tables, files, start, end) if with_submissions \
+        else to_frame([], "submissions")
     tables["rejected"] = rejected
     tables["files"] = files
     tables["accounting"] = _accounting(state, tables, rejected)
@@ -1113,8 +1177,12 @@ def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
     bad = acc[acc["raw_rows"] != acc["clean_rows"] + acc["rejected_rows"]]
     assert bad.empty, f"row accounting does not balance:\n{bad.to_string()}"
 
-    result = CleanResult(tables, start, end, _notes_frame(state.notes), state.blank_rows, ignored)
-    _raise_if_nothing_usable(result, len(workbooks))
+    result = CleanResult(tables, start, end, _notes_frame(state.notes), state.blank_rows, list(ignored))
+    result.decisions = [d.as_record() for d in decisions]
+    result.warnings = warnings + [f"envoi à départager : {d.sentence_fr()} ; préciser le choix dans "
+                                  "remplacements.csv" for d in decisions if d.rule == "default"]
+    if with_submissions:
+        result.warnings += registry.registry_warnings(tables, start, end, registry_override)
     return result
 
 

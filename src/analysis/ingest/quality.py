@@ -7,7 +7,11 @@ the report's data quality annex:
 - ``qualite-motifs``: rows and whole files or sheets set aside, by table and reason;
 - ``qualite-fichiers``: every file not used (unreadable, duplicate, unrecognised) or ignored,
   with the reason;
-- ``qualite-retours``: which service returned its activities for which month.
+- ``qualite-retours``: which service returned its activities for which month;
+- ``qualite-doublons``: rows identical to another of the same sheet, kept, per file and
+  sheet (« doublons possibles », for the researcher to check);
+- ``qualite-remplacements``: where two files of one service covered the same months, the
+  file retained, the file replaced, the months, the rule used and the rows set aside.
 
 Rows of the user, professional and census tables are demands of persons: their
 counts go through :func:`analysis.publish.disclosure.publish_counts` (small counts hidden,
@@ -107,9 +111,37 @@ def returns_table(submissions: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> p
     return out.sort_values("Service", kind="mergesort").reset_index(drop=True)
 
 
+def duplicates_table(notes: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                     table_of: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
+    """Rows kept although identical to another row of their sheet, counted per file and sheet."""
+    columns = ["Fichier", "Feuille", "Table", "Lignes identiques gardées"]
+    dups = notes[notes["issue"] == "duplicate_possible"] if not notes.empty else notes
+    if dups.empty:
+        return pd.DataFrame(columns=columns)
+    counts = dups.groupby(["source_file", "sheet"], observed=True).size().rename("n").reset_index()
+    table_of = table_of or {}
+    counts["table"] = [table_of.get((f, s), "") for f, s in zip(counts["source_file"], counts["sheet"], strict=True)]
+    out = []
+    for table, part in counts.groupby("table", sort=True):
+        shown = _counts(part["n"].reset_index(drop=True), table, threshold)
+        for r, n in zip(part.itertuples(), shown, strict=True):
+            out.append([f"`{r.source_file}`", r.sheet, _table_fr(table) if table else "", n])
+    return pd.DataFrame(out, columns=columns).sort_values(["Fichier", "Feuille"], kind="mergesort").reset_index(drop=True)
+
+
+def replacements_table(decisions: list[dict]) -> pd.DataFrame:
+    """Every resubmission decision: retained and replaced file, months, rule (activity and person rows
+    together: the count of rows set aside is not published, only the months)."""
+    columns = ["Service", "Fichier retenu", "Fichier remplacé", "Mois concernés", "Règle", "Détail"]
+    out = [[d["service_code"], f"`{d['retained']}`", f"`{d['replaced']}`",
+            ", ".join(fmt_month(m, short=True) for m in d["months"]), d["rule_fr"], d["detail"]] for d in decisions]
+    return pd.DataFrame(out, columns=columns)
+
+
 def save_quality_tables(tables: dict[str, pd.DataFrame], ignored: list[tuple[str, str]], tables_dir: Path,
-                        threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False) -> list[str]:
-    """Write the four data quality tables of a run; returns their names."""
+                        threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False,
+                        notes: pd.DataFrame | None = None, decisions: list[dict] | None = None) -> list[str]:
+    """Write the data quality tables of a run; returns their names."""
     source = "Source : nettoyage des fichiers du dossier brut" + (" (données d'exemple synthétiques)" if is_example else "")
     note = caption_note(threshold)
     specs = {
@@ -122,6 +154,16 @@ def save_quality_tables(tables: dict[str, pd.DataFrame], ignored: list[tuple[str
         "qualite-retours": (returns_table(tables["submissions"]),
                             f"Mois pour lesquels chaque service a encodé au moins une activité. {source}."),
     }
+    acc = tables["accounting"]
+    table_of = dict(zip(zip(acc["source_file"], acc["sheet"], strict=True), acc["table"], strict=True))
+    specs["qualite-doublons"] = (
+        duplicates_table(notes if notes is not None else pd.DataFrame(columns=["issue"]), threshold, table_of),
+        "Lignes identiques à une autre ligne de la même feuille, gardées (doublons possibles, à vérifier "
+        f"auprès du service), par fichier et feuille. {note} {source}.")
+    specs["qualite-remplacements"] = (
+        replacements_table(decisions or []),
+        "Fichiers d'un même service couvrant les mêmes mois : fichier retenu pour ces mois, fichier "
+        f"remplacé (ses lignes de ces mois sont mises à l'écart) et règle appliquée. {source}.")
     for name, (display, caption) in specs.items():
         if display.empty:
             display = pd.DataFrame([["aucun"] + [""] * (len(display.columns) - 1)], columns=display.columns)
