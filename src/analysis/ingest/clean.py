@@ -87,7 +87,7 @@ from analysis.ingest.readers import Sheet, Workbook, cell_text, column_letters, 
 from analysis.publish.fmt import fmt_int
 
 TABLE_NAMES = tuple(schema.TABLES)
-DATA_TABLES = ("users", "pros", "activities", "census")
+DATA_TABLES = schema.DATA_TABLES
 #: Tables whose rows are persons (one row, one demand): their counts are disclosure-controlled.
 PERSON_TABLES = ("users", "pros", "census")
 TRACKING_TABLES = ("users", "pros", "activities")
@@ -139,10 +139,7 @@ REASONS_FR = {
     "duplicate_row": "ligne copiée deux fois",
     "formula_without_value": "formule sans valeur calculée",
 }
-TABLES_FR = {
-    "users": "usagers", "pros": "professionnels", "activities": "activités", "census": "recensement",
-    "file": "fichiers et feuilles",
-}
+TABLES_FR = schema.TABLES_FR
 
 
 # --------------------------------------------------------------------------- header detection

@@ -31,7 +31,7 @@ def _n(value: int) -> str:
 
 def build_summary(result: CleanResult) -> dict:
     """Structured account of a cleaning, with the French lines to print."""
-    from analysis.ingest.clean import DATA_TABLES, TABLES_FR
+    from analysis.ingest.schema import DATA_TABLES, TABLES_FR
 
     t = result.tables
     files, acc, notes = t["files"], t["accounting"], result.notes

@@ -14,6 +14,14 @@ import pandas as pd
 
 from analysis import reference
 
+#: The clean tables that hold data rows (the others describe files and submissions).
+DATA_TABLES = ("users", "pros", "activities", "census")
+#: French names of the data tables (and of the file level) in messages and the quality annex.
+TABLES_FR = {
+    "users": "usagers", "pros": "professionnels", "activities": "activités", "census": "recensement",
+    "file": "fichiers et feuilles",
+}
+
 
 @dataclass(frozen=True)
 class Column:
