@@ -152,7 +152,7 @@ class HeaderMatch:
 def _header_keys(table: str) -> dict[str, tuple[str, ...]]:
     """Field → folded canonical header and header aliases of one sheet, in column order."""
     keys: dict[str, list[str]] = {c.field: [nz.fold(c.header)] for c in SHEETS_BY_TABLE[table].columns}
-    for alias, target in nz.aliases("headers").items():
+    for alias, target, _ in nz.alias_rows("headers"):
         tbl, _, fld = target.partition(".")
         if tbl == table and fld in keys:
             keys[fld].append(alias)

@@ -201,6 +201,12 @@ def alias_languages(domain: str, ref_dir: str = str(REFERENCE_DIR)) -> dict[str,
     return {k: frozenset(v) for k, v in out.items()}
 
 
+def alias_rows(domain: str, ref_dir: Path = REFERENCE_DIR) -> list[tuple[str, str, str]]:
+    """Every ``(folded alias, code, lang)`` of one domain, in file order; unlike :func:`aliases`,
+    an alias listed for two codes (a header of two sheets) keeps both."""
+    return _language_aliases(domain, str(ref_dir))
+
+
 def _language_aliases(domain: str, ref_dir: str) -> list[tuple[str, str, str]]:
     """``(folded alias, code, lang)`` of one domain, in file order."""
     df = _aliases(ref_dir)
@@ -600,8 +606,9 @@ def is_approximate_count(value: Any) -> bool:
 
 
 _HM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_HOURS = re.compile(r"^(\d+(?:\.\d+)?)(?:h|hr|hrs|heure|heures)(?:(\d{1,2})(?:m|mn|min|mins|minute|minutes|')?)?$")
-_MINUTES = re.compile(r"^(\d+(?:\.\d+)?)(?:m|mn|min|mins|minute|minutes|')$")
+_HOURS = re.compile(r"^(\d+(?:\.\d+)?)(?:h|hr|hrs|heure|heures|u|uur|uren)"
+                    r"(?:(\d{1,2})(?:m|mn|min|mins|minute|minutes|minuten|')?)?$")
+_MINUTES = re.compile(r"^(\d+(?:\.\d+)?)(?:m|mn|min|mins|minute|minutes|minuten|')$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 
@@ -637,7 +644,8 @@ def duration_ambiguity(value: Any) -> str | None:
 
 @memo_cell
 def parse_duration(value: Any) -> float | None:
-    """A duration in minutes: ``90``, ``"1h30"``, ``"01:30"``, ``"1,5"``, ``"2h"``, ``"45 min"``.
+    """A duration in minutes: ``90``, ``"1h30"``, ``"01:30"``, ``"1,5"``, ``"2h"``, ``"45 min"``;
+    Dutch units too (``"1u30"``, ``"2 uur"``, ``"45 minuten"``).
 
     Unit rule for a bare number (no ``h``, ``min``, ``:``), whatever the header
     says: below :data:`DURATION_HOURS_BELOW` (10) it is hours (``1,5`` → 90,
