@@ -17,10 +17,20 @@ Data decisions, in order of application:
    set aside whole (``files.status = unreadable``).
 2. A census file is recognised by its headers, never by its name. A tracking
    workbook's sheets are recognised by their folded name (``Activites``,
-   ``activités 2022``), else by their headers. Hidden sheets, the
-   ``Identification`` sheet and the template's ``Listes`` sheet are not data.
+   ``activités 2022``, ``Activiteiten``), else by their headers, French or
+   Dutch; each data sheet's language (:func:`sheet_language`) decides how its
+   values are read when the two languages disagree (noted for Dutch sheets).
+   The ``Identification`` sheet and the template's ``Listes`` sheet are not
+   data. Hidden sheets (an old draft « Activités (brouillon) ») and sheets that
+   nothing recognises are not data either, but their rows count as read and are
+   set aside (``sheet_hidden``, ``sheet_unrecognised``; under the table a hidden
+   sheet's name or headers point to, else under ``file``), so that raw = kept +
+   set aside holds for them too; a workbook with no data sheet but such sheets
+   is not used (``files.status = unrecognised``).
 3. The service of a tracking workbook comes from its ``Identification`` sheet
-   (``Code service`` first, then ``Service``), else from the file name (noted);
+   (``Code service`` and ``Service``, « Nom (CODE) » as the template lists it;
+   when name and code name two services, the file name decides, else the name,
+   with a ``service_mismatch`` note), else from the file name (noted);
    if still unknown the whole file is set aside (``service_unknown``,
    ``files.status = unrecognised``).
 4. Blank rows (every cell empty) are not data rows: they are counted
@@ -53,6 +63,12 @@ public), and unknown when both are empty; an empty number of workers is unknown.
 In ``Usagers``, an empty income source or referrer is ``inconnu``; in
 ``Professionnels`` an empty or unrecognised requesting service is ``autre``
 (noted), the origin ``inconnu``.
+
+Values read by interpretation keep their row with a note: a coded value matched
+by abbreviation, typo or other tolerant step (``interpreted``, see
+:mod:`analysis.ingest.normalise`), an approximate head count (``±5``, ``env.
+10``: ``approximate``, the number kept), a bare duration of ambiguous unit
+(``5``: ``duration_unit``, read as hours).
 """
 
 from __future__ import annotations
