@@ -204,6 +204,8 @@ def header_cell_score(cell: str, key: str) -> float:
         return 2.0
     if len(key) >= 5 and f" {key} " in f" {cell} ":
         return 2.0
+    if 2 * short < HEADER_FUZZY_CUTOFF * (len(cell) + len(key)):  # the ratio cannot reach the cutoff
+        return 0.0
     ratio = difflib.SequenceMatcher(None, cell, key).ratio()
     return 1.0 + ratio if ratio >= HEADER_FUZZY_CUTOFF else 0.0
 
@@ -420,12 +422,17 @@ def _optional(ctx: _Ctx, row: int, cells: dict[str, Any], fld: str, parser, defa
     return default if out is None else out
 
 
+@cache
+def _labels(domain: str) -> dict[str, str]:
+    return reference.labels(domain)
+
+
 def _note_interpreted(ctx: _Ctx, row: int, fld: str, value: Any, domain: str, code: str | None,
                       how: str | None) -> None:
     """Note a coded value read by a tolerant matching step (prefix, abbreviation, typo…)."""
     if code is None or how not in nz.MATCH_HOW_FR:
         return
-    label = reference.labels(domain).get(code, code)
+    label = _labels(domain).get(code, code)
     ctx.note(row, fld, value, "interpreted",
              f"{ctx.col(fld)} : {nz.show(value)} interprété comme « {label} » ({nz.MATCH_HOW_FR[how]})")
 

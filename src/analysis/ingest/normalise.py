@@ -596,6 +596,7 @@ def parse_count(value: Any, maximum: int | None = None) -> int | None:
     return count
 
 
+@memo_cell
 def is_approximate_count(value: Any) -> bool:
     """True for a head count typed as an approximation: ``±5``, ``env. 10``, ``~3``,
     ``environ 4``, ``ca. 6``, ``ongeveer 8``, ``5 environ``, ``5 ?``. ``5 pers.`` is exact."""
@@ -616,6 +617,7 @@ def _bare_number_minutes(number: float) -> float:
     return number * 60 if number < DURATION_HOURS_BELOW else number
 
 
+@memo_cell
 def duration_ambiguity(value: Any) -> str | None:
     """French note for a bare number whose unit is a guess (see :func:`parse_duration`), else None.
 
