@@ -174,7 +174,7 @@ def _aliases(ref_dir: str) -> pd.DataFrame:
     df = pd.read_csv(Path(ref_dir) / ALIASES_FILE, dtype=str, keep_default_na=False)
     if "lang" not in df:
         df["lang"] = ""
-    return df
+    return df.fillna("")  # a row written without its trailing ``lang`` field is for both languages
 
 
 def aliases(domain: str, ref_dir: Path = REFERENCE_DIR) -> dict[str, str]:
