@@ -83,10 +83,13 @@ def assert_rows_accounted(result) -> None:
     acc = result.tables["accounting"]
     assert (acc["raw_rows"] == acc["clean_rows"] + acc["rejected_rows"]).all()
     rej = result.tables["rejected"]
-    row_rej = rej[rej["table"] != "file"]
+    row_rej = rej[rej["row"].notna()]  # rows of data sheets, and of hidden or unrecognised sheets (table file)
     for r in acc.itertuples():
-        df = result.tables[r.table]
-        n_clean = int(((df["source_file"] == r.source_file) & (df["sheet"] == r.sheet)).sum())
+        if r.table == "file":
+            n_clean = 0
+        else:
+            df = result.tables[r.table]
+            n_clean = int(((df["source_file"] == r.source_file) & (df["sheet"] == r.sheet)).sum())
         n_rej = int(((row_rej["source_file"] == r.source_file) & (row_rej["sheet"] == r.sheet)
                      & (row_rej["table"] == r.table)).sum())
         assert (n_clean, n_rej) == (r.clean_rows, r.rejected_rows), r
@@ -97,7 +100,7 @@ def assert_rows_accounted(result) -> None:
         assert (row_rej[col].fillna("").str.len() > 0).all(), col
     assert set(row_rej["reason"]) <= set(clean.REASONS_FR)
     # whole files and sheets set aside name the file, with a reason and a detail
-    whole = rej[rej["table"] == "file"]
+    whole = rej[(rej["table"] == "file") & rej["row"].isna()]
     for col in ("source_file", "reason", "detail"):
         assert (whole[col].fillna("").str.len() > 0).all(), col
     # a row is never both kept and set aside
@@ -125,7 +128,7 @@ def test_every_file_gets_its_status_and_the_run_goes_on(corpus):
 def test_files_set_aside_whole_say_why(corpus):
     _, result = corpus
     rej = result.tables["rejected"]
-    whole = rej[rej["table"] == "file"].set_index("source_file")
+    whole = rej[(rej["table"] == "file") & rej["row"].isna()].set_index("source_file")
     files = result.tables["files"].set_index("source_file")
     for source, reason in mx.FILE_REASONS.items():
         assert whole.loc[source, "reason"] == reason

@@ -29,7 +29,8 @@ def test_sheets_and_headers_follow_the_raw_format(template):
     assert (ident["A1"].value, ident["A2"].value) == rawformat.IDENTIFICATION_FIELDS
     for sheet in rawformat.TRACKING_SHEETS:
         ws = wb[sheet.name]
-        assert [c.value for c in ws[1]] == [c.header for c in sheet.columns]
+        assert [c.value for c in ws[1]] == [c.template_header for c in sheet.columns]
+    assert wb["Activités"].cell(1, 7).value == "Durée (ex. 1h30, 45 min)"
 
 
 def test_every_coded_column_has_a_dropdown_from_the_lists_sheet(template):

@@ -17,10 +17,20 @@ Data decisions, in order of application:
    set aside whole (``files.status = unreadable``).
 2. A census file is recognised by its headers, never by its name. A tracking
    workbook's sheets are recognised by their folded name (``Activites``,
-   ``activités 2022``), else by their headers. Hidden sheets, the
-   ``Identification`` sheet and the template's ``Listes`` sheet are not data.
+   ``activités 2022``, ``Activiteiten``), else by their headers, French or
+   Dutch; each data sheet's language (:func:`sheet_language`) decides how its
+   values are read when the two languages disagree (noted for Dutch sheets).
+   The ``Identification`` sheet and the template's ``Listes`` sheet are not
+   data. Hidden sheets (an old draft « Activités (brouillon) ») and sheets that
+   nothing recognises are not data either, but their rows count as read and are
+   set aside (``sheet_hidden``, ``sheet_unrecognised``; under the table a hidden
+   sheet's name or headers point to, else under ``file``), so that raw = kept +
+   set aside holds for them too; a workbook with no data sheet but such sheets
+   is not used (``files.status = unrecognised``).
 3. The service of a tracking workbook comes from its ``Identification`` sheet
-   (``Code service`` first, then ``Service``), else from the file name (noted);
+   (``Code service`` and ``Service``, « Nom (CODE) » as the template lists it;
+   when name and code name two services, the file name decides, else the name,
+   with a ``service_mismatch`` note), else from the file name (noted);
    if still unknown the whole file is set aside (``service_unknown``,
    ``files.status = unrecognised``).
 4. Blank rows (every cell empty) are not data rows: they are counted
@@ -65,12 +75,19 @@ public), and unknown when both are empty; an empty number of workers is unknown.
 In ``Usagers``, an empty income source or referrer is ``inconnu``; in
 ``Professionnels`` an empty or unrecognised requesting service is ``autre``
 (noted), the origin ``inconnu``.
+
+Values read by interpretation keep their row with a note: a coded value matched
+by abbreviation, typo or other tolerant step (``interpreted``, see
+:mod:`analysis.ingest.normalise`), an approximate head count (``±5``, ``env.
+10``: ``approximate``, the number kept), a bare duration of ambiguous unit
+(``5``: ``duration_unit``, read as hours).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -118,6 +135,7 @@ REASONS_FR = {
     "file_not_a_workbook": "pas un classeur",
     "file_unrecognised": "fichier non reconnu (ni suivi, ni recensement)",
     "sheet_unrecognised": "feuille non reconnue",
+    "sheet_hidden": "feuille masquée",
     "header_not_found": "en-têtes introuvables",
     "column_missing": "colonne obligatoire absente",
     "service_unknown": "service non identifié",
@@ -161,7 +179,7 @@ class HeaderMatch:
 def _header_keys(table: str) -> dict[str, tuple[str, ...]]:
     """Field → folded canonical header and header aliases of one sheet, in column order."""
     keys: dict[str, list[str]] = {c.field: [nz.fold(c.header)] for c in SHEETS_BY_TABLE[table].columns}
-    for alias, target in nz.aliases("headers").items():
+    for alias, target, _ in nz.alias_rows("headers"):
         tbl, _, fld = target.partition(".")
         if tbl == table and fld in keys:
             keys[fld].append(alias)
@@ -197,6 +215,8 @@ def header_cell_score(cell: str, key: str) -> float:
         return 2.0
     if len(key) >= 5 and f" {key} " in f" {cell} ":
         return 2.0
+    if 2 * short < HEADER_FUZZY_CUTOFF * (len(cell) + len(key)):  # the ratio cannot reach the cutoff
+        return 0.0
     ratio = difflib.SequenceMatcher(None, cell, key).ratio()
     return 1.0 + ratio if ratio >= HEADER_FUZZY_CUTOFF else 0.0
 
@@ -273,6 +293,38 @@ def sheet_kind(name: str) -> str | None:
         return None
 
 
+@cache
+def _header_languages(table: str) -> dict[str, frozenset[str]]:
+    """Folded header → languages (``fr``/``nl``) of one sheet; canonical headers are French."""
+    out: dict[str, set[str]] = {nz.fold(c.header): {"fr"} for c in SHEETS_BY_TABLE[table].columns}
+    for alias, langs in nz.alias_languages("headers").items():
+        out.setdefault(alias, set()).update(langs or {"fr", "nl"})
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def sheet_language(name: str, table: str | None, header: HeaderMatch | None, default: str = "fr") -> str:
+    """Language a sheet is written in: ``fr`` or ``nl``.
+
+    The headers decide (the language with more headers written exactly in it);
+    on a tie, the sheet's name (``Gebruikers``, ``Activiteiten``); else ``default``
+    (the workbook's other sheets, French when nothing tells).
+    """
+    if header is not None and table is not None:
+        langs = _header_languages(table)
+        votes = Counter(lang for text in header.headers.values()
+                        for lang in langs.get(nz.fold(text), frozenset()) if len(langs[nz.fold(text)]) == 1)
+        if votes["nl"] != votes["fr"]:
+            return "nl" if votes["nl"] > votes["fr"] else "fr"
+    name_langs = nz.alias_languages("sheets").get(nz.fold(name), frozenset())
+    if len(name_langs) == 1:
+        return next(iter(name_langs))
+    folded = nz.fold(name)
+    for alias, langs in nz.alias_languages("sheets").items():
+        if len(langs) == 1 and folded.startswith(alias + " "):
+            return next(iter(langs))
+    return default
+
+
 # --------------------------------------------------------------------------- working records
 
 
@@ -288,6 +340,7 @@ class _Ctx:
     start: str
     end: str
     notes: list[dict]
+    lang: str = "fr"  # language the sheet's values are read in (fr or nl)
 
     def note(self, row: int | None, fld: str | None, value: Any, issue: str, detail: str) -> None:
         self.notes.append({
@@ -331,6 +384,7 @@ class _SheetParse:
     data_rows: list[tuple[int, tuple]]  # non-blank rows below the header
     blank: int
     formulas: dict[int, dict[int, str]] = field(default_factory=dict)  # row → column → formula without value
+    lang: str = "fr"  # fr or nl, see :func:`sheet_language`
 
 
 @dataclass
@@ -380,8 +434,62 @@ def _optional(ctx: _Ctx, row: int, cells: dict[str, Any], fld: str, parser, defa
     return default if out is None else out
 
 
-def _code(domain: str):
-    return lambda value: nz.match_code(domain, value)
+@cache
+def _labels(domain: str) -> dict[str, str]:
+    return reference.labels(domain)
+
+
+def _note_interpreted(ctx: _Ctx, row: int, fld: str, value: Any, domain: str, code: str | None,
+                      how: str | None) -> None:
+    """Note a coded value read by a tolerant matching step (prefix, abbreviation, typo…)."""
+    if code is None or how not in nz.MATCH_HOW_FR:
+        return
+    label = _labels(domain).get(code, code)
+    ctx.note(row, fld, value, "interpreted",
+             f"{ctx.col(fld)} : {nz.show(value)} interprété comme « {label} » ({nz.MATCH_HOW_FR[how]})")
+
+
+def _coded(ctx: _Ctx, row: int, cells: dict[str, Any], fld: str, domain: str, default=None):
+    """An optional coded cell read in the sheet's language; a tolerant match is kept and noted,
+    a problem keeps the row with ``default`` (noted), as :func:`_optional`."""
+    value = cells.get(fld)
+    try:
+        code, how = nz.match_code_how(domain, value, ctx.lang)
+    except nz.ValueProblem as exc:
+        shown = f" : gardé comme « {default} »" if default is not None else " : laissé vide"
+        ctx.note(row, fld, value, f"value_{exc.kind}", f"{ctx.col(fld)} : {exc.message}{shown}")
+        return default
+    _note_interpreted(ctx, row, fld, value, domain, code, how)
+    return default if code is None else code
+
+
+def _required_code(ctx: _Ctx, row: int, cells: dict[str, Any], fld: str, domain: str) -> str | None:
+    """A required coded cell: its code (tolerant match noted), None if empty; raises ValueProblem."""
+    value = cells.get(fld)
+    code, how = nz.match_code_how(domain, value, ctx.lang)
+    _note_interpreted(ctx, row, fld, value, domain, code, how)
+    return code
+
+
+def _count(ctx: _Ctx, row: int, cells: dict[str, Any], fld: str, column: str) -> int | None:
+    """A head count of an activity; an approximate one (``±5``, ``env. 10``) is kept and noted."""
+    value = cells.get(fld)
+    try:
+        count = nz.parse_count(value, maximum=_count_max("activities", column))
+    except nz.ValueProblem as exc:
+        raise _Reject("count_invalid", f"{ctx.col(fld)} : {exc.message}") from None
+    if count is not None and nz.is_approximate_count(value):
+        ctx.note(row, fld, value, "approximate",
+                 f"{ctx.col(fld)} : valeur approximative {nz.show(value)}, gardée comme {count}")
+    return count
+
+
+def _duration(ctx: _Ctx, row: int, cells: dict[str, Any]) -> float | None:
+    """The activity's duration in minutes; a bare number of ambiguous unit is noted."""
+    minutes = _optional(ctx, row, cells, "duration", nz.parse_duration)
+    if minutes is not None and (why := nz.duration_ambiguity(cells.get("duration"))):
+        ctx.note(row, "duration", cells.get("duration"), "duration_unit", f"{ctx.col('duration')} : {why}")
+    return minutes
 
 
 def clean_users_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
@@ -389,16 +497,16 @@ def clean_users_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
     date = _required_date(ctx, row, cells, "first_contact")
     birth_year = _optional(ctx, row, cells, "birth_year", nz.parse_birth_year, ref_year=date.year)
     place = _optional(ctx, row, cells, "commune", nz.parse_commune, default=nz.UNKNOWN_PLACE)
-    referrer = _optional(ctx, row, cells, "referrer", _code("referrers"), default=nz.UNKNOWN)
+    referrer = _coded(ctx, row, cells, "referrer", "referrers", default=nz.UNKNOWN)
     return {
         "first_contact": date,
-        "gender": _optional(ctx, row, cells, "gender", nz.parse_gender),
+        "gender": _coded(ctx, row, cells, "gender", "genders"),
         "birth_year": birth_year,
         "age": None if birth_year is None else date.year - birth_year,
         "commune_nis": place.nis,
         "residence": place.residence,
         "basin": place.basin,
-        "income_source": _optional(ctx, row, cells, "income_source", _code("income_sources"), default=nz.UNKNOWN),
+        "income_source": _coded(ctx, row, cells, "income_source", "income_sources", default=nz.UNKNOWN),
         "referrer": referrer,
         "first_line": nz.referrer_first_line().get(referrer),
     }
@@ -407,7 +515,7 @@ def clean_users_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
 def clean_pros_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
     """One ``Professionnels`` row → a ``pros`` record."""
     date = _required_date(ctx, row, cells, "first_contact")
-    requesting = _optional(ctx, row, cells, "requesting_service", _code("requesting_services"))
+    requesting = _coded(ctx, row, cells, "requesting_service", "requesting_services")
     if requesting is None:
         if cells.get("requesting_service") is None:
             ctx.note(row, "requesting_service", None, "value_default",
@@ -452,29 +560,25 @@ def activity_counts(workers: int | None, users: int | None, pros: int | None) ->
 def clean_activities_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
     """One ``Activités`` row → an ``activities`` record."""
     date = _required_date(ctx, row, cells, "date")
-    raw_type = cells.get("activity_type")
     try:
-        activity_type = nz.match_code("activity_types", raw_type)
+        activity_type = _required_code(ctx, row, cells, "activity_type", "activity_types")
     except nz.ValueProblem as exc:
         raise _Reject("activity_type_unknown", f"{ctx.col('activity_type')} : {exc.message}") from None
     if activity_type is None:
         raise _Reject("activity_type_missing", f"{ctx.col('activity_type')} : cellule vide")
     counts = {}
     for fld, column in (("workers", "workers"), ("users_present", "users_present"), ("pros_present", "pros_present")):
-        try:
-            counts[column] = nz.parse_count(cells.get(fld), maximum=_count_max("activities", column))
-        except nz.ValueProblem as exc:
-            raise _Reject("count_invalid", f"{ctx.col(fld)} : {exc.message}") from None
+        counts[column] = _count(ctx, row, cells, fld, column)
     workers, users, pros = activity_counts(counts["workers"], counts["users_present"], counts["pros_present"])
     return {
         "date": date,
         "activity_type": activity_type,
         "axis": _activity_axis()[activity_type],
-        "place": _optional(ctx, row, cells, "place", _code("places")),
+        "place": _coded(ctx, row, cells, "place", "places"),
         "workers": workers,
         "users_present": users,
         "pros_present": pros,
-        "duration_min": _optional(ctx, row, cells, "duration", nz.parse_duration),
+        "duration_min": _duration(ctx, row, cells),
     }
 
 
@@ -509,7 +613,7 @@ def clean_census_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
         raise _Reject("date_out_of_wave",
                       f"{ctx.col('demand_date')} : {nz.show(cells.get('demand_date'))} hors des vagues du recensement")
     try:
-        outcome = nz.match_code("census_outcomes", cells.get("outcome"))
+        outcome = _required_code(ctx, row, cells, "outcome", "census_outcomes")
     except nz.ValueProblem as exc:
         raise _Reject("outcome_unknown", f"{ctx.col('outcome')} : {exc.message}") from None
     if outcome is None:
@@ -524,14 +628,14 @@ def clean_census_row(ctx: _Ctx, row: int, cells: dict[str, Any]) -> dict:
         "requester_sector": who.sector,
         "first_line": who.first_line,
         "age": _optional(ctx, row, cells, "age", nz.parse_age, ref_year=date.year),
-        "gender": _optional(ctx, row, cells, "gender", nz.parse_gender),
+        "gender": _coded(ctx, row, cells, "gender", "genders"),
         "commune_nis": place.nis,
         "residence": place.residence,
-        "public": _optional(ctx, row, cells, "public", _code("publics")),
-        "followup_requested": _optional(ctx, row, cells, "followup_requested", _code("followups")),
+        "public": _coded(ctx, row, cells, "public", "publics"),
+        "followup_requested": _coded(ctx, row, cells, "followup_requested", "followups"),
         "outcome": outcome,
-        "reorientation_reason": _optional(ctx, row, cells, "reorientation_reason", _code("reorientation_reasons")),
-        "destination_full": _optional(ctx, row, cells, "destination_full", _code("yes_no_unknown")),
+        "reorientation_reason": _coded(ctx, row, cells, "reorientation_reason", "reorientation_reasons"),
+        "destination_full": _coded(ctx, row, cells, "destination_full", "yes_no_unknown"),
         "first_appointment": _optional(ctx, row, cells, "first_appointment", nz.parse_date),
     }
 
@@ -602,7 +706,7 @@ def _cells_of(cells: tuple, header: HeaderMatch) -> dict[str, Any]:
 
 def _identification_value(sheet: Sheet, labels: tuple[str, ...]) -> Any:
     """The value next to (else below) a label cell of the Identification sheet."""
-    folded_labels = {nz.fold(x) for x in rawformat.IDENTIFICATION_FIELDS} | {"nom du service", "code"}
+    folded_labels = {nz.fold(x) for x in rawformat.IDENTIFICATION_FIELDS} | set(nz.aliases("identification"))
     grid = {(i, j): c for i, (_, cells) in enumerate(sheet.rows) for j, c in enumerate(cells)}
     for (i, j), c in sorted(grid.items()):
         if not isinstance(c, str) or nz.fold(c) not in labels:
@@ -616,26 +720,79 @@ def _identification_value(sheet: Sheet, labels: tuple[str, ...]) -> Any:
     return None
 
 
-def identify_service(wb: Workbook) -> tuple[str | None, str | None]:
+@cache
+def identification_labels(what: str) -> tuple[str, ...]:
+    """Folded labels of the Identification sheet's ``code`` or ``service`` cell, French and Dutch
+    (``Code service``, ``Dienstcode``; ``Service``, ``Naam van de dienst``), from ``aliases.csv``."""
+    return tuple(a for a, c in nz.aliases("identification").items() if c == what)
+
+
+_NAME_AND_CODE = re.compile(r"^(.*\S)\s*\(\s*([A-Za-z0-9]+)\s*\)\s*$")
+
+
+def service_of_identification(value: Any) -> str | None:
+    """Registry code of an Identification cell: a code, a name, or the template's « Nom (CODE) »."""
+    if isinstance(value, str) and (m := _NAME_AND_CODE.match(value.strip())):
+        codes = set(reference.services().query("instrument == 'prr'")["code"])
+        if m[2].upper() in codes:
+            return m[2].upper()
+    try:
+        return nz.match_service(value, "prr")
+    except nz.ValueProblem:
+        return None
+
+
+def resolve_identification(found: dict[str, tuple[Any, str]], relpath: str) -> tuple[str, str | None]:
+    """The service of an Identification sheet whose name and code cells were both read, and a
+    French warning when they name two services.
+
+    Older templates sorted the names and the codes in two separate lists, so a name and a
+    code picked side by side can disagree. Then the file name decides when it names one of
+    the two; otherwise the name wins: people recognise their service's name, while a code
+    is picked from a list of abbreviations.
+    """
+    if "code" not in found or "service" not in found or found["code"][1] == found["service"][1]:
+        return (found.get("code") or found["service"])[1], None
+    (code_value, by_code), (name_value, by_name) = found["code"], found["service"]
+    stem = Path(relpath).with_suffix("").as_posix().replace("/", " ")
+    try:
+        by_file = nz.match_service(stem, "prr")
+    except nz.ValueProblem:
+        by_file = None
+    if by_file in (by_code, by_name):
+        chosen, why = by_file, "le nom du fichier désigne ce service"
+    else:
+        chosen, why = by_name, "le nom du service prime sur le code, choisi dans une liste d'abréviations"
+    return chosen, (f"Identification : le service {nz.show(name_value)} ({by_name}) et le code "
+                    f"{nz.show(code_value)} ({by_code}) désignent deux services différents ; "
+                    f"service {chosen} retenu ({why}) : vérifier avec le service")
+
+
+def identify_service(wb: Workbook, notes: list[str] | None = None) -> tuple[str | None, str | None]:
     """Service code of a tracking workbook and a French note on how it was found.
 
-    ``Code service`` of the Identification sheet first, then ``Service`` (name
-    or alias, fuzzy), then the file name; ``(None, reason)`` if all fail.
+    ``Code service`` and ``Service`` (name or alias, fuzzy; « Nom (CODE) ») of the
+    Identification sheet, their disagreement settled by :func:`resolve_identification`
+    (the warning appended to ``notes``), then the file name; ``(None, reason)`` if all fail.
     """
     id_sheets = [s for s in wb.sheets if sheet_kind(s.name) == "identification"]
     tried: list[str] = []
     for sheet in id_sheets:
-        for labels in (("code service", "code"), ("service", "nom du service")):
-            value = _identification_value(sheet, labels)
+        found: dict[str, tuple[Any, str]] = {}
+        for what in ("code", "service"):
+            value = _identification_value(sheet, identification_labels(what))
             if value is None:
                 continue
-            try:
-                code = nz.match_service(value, "prr")
-            except nz.ValueProblem:
+            code = service_of_identification(value)
+            if code is None:
                 tried.append(nz.show(value))
                 continue
-            if code is not None:
-                return code, None
+            found[what] = (value, code)
+        if found:
+            code, mismatch = resolve_identification(found, wb.relpath)
+            if mismatch and notes is not None:
+                notes.append(mismatch)
+            return code, None
     stem = Path(wb.relpath).with_suffix("").as_posix().replace("/", " ")
     try:
         code = nz.match_service(stem, "prr")
@@ -655,18 +812,25 @@ def classify_sheet(sheet: Sheet) -> tuple[str | None, HeaderMatch | None]:
 
     Census sheets are recognised by their headers only; tracking sheets by name,
     else by headers. Returns ``("identification"|"lists"|"hidden", None)`` for
-    sheets that are not data and ``(None, None)`` when nothing fits.
+    sheets that are not data and ``(None, None)`` when nothing fits. A hidden
+    sheet (an old draft, « Activités (brouillon) ») is never data, whatever its
+    name: counting it would count its rows twice.
     """
     kind = sheet_kind(sheet.name)
     if kind in ("identification", "lists"):
         return kind, None
+    if sheet.hidden:
+        return "hidden", None
+    return classify_content(sheet, kind)
+
+
+def classify_content(sheet: Sheet, kind: str | None = None) -> tuple[str | None, HeaderMatch | None]:
+    """Table a sheet's content (and its name's ``kind``) points to, and its header; hidden or not."""
     census = find_header(sheet, rawformat.CENSUS)
     if census is not None and len(census.columns) >= min_header_matches(rawformat.CENSUS):
         return "census", census
     if kind in TRACKING_TABLES:
         return kind, find_header(sheet, SHEETS_BY_TABLE[kind], min_matches=NAMED_SHEET_MIN_MATCHES)
-    if sheet.hidden:
-        return "hidden", None
     best: tuple[float, str, HeaderMatch] | None = None
     for raw_sheet in rawformat.TRACKING_SHEETS:
         header = find_header(sheet, raw_sheet)
@@ -706,6 +870,7 @@ def _process_workbook(wb: Workbook, state: _State, seen_sha: dict[str, str],
         return
 
     parses: list[_SheetParse] = []
+    aside: list[Sheet] = []  # hidden or unrecognised sheets: their rows are read and set aside
     has_identification = False
     for sheet in wb.sheets:
         if sheet.is_empty():
@@ -714,33 +879,40 @@ def _process_workbook(wb: Workbook, state: _State, seen_sha: dict[str, str],
         if kind == "identification":
             has_identification = True
             continue
-        if kind in ("lists", "hidden"):
+        if kind == "lists":
             continue
-        if kind is None:
-            n = sum(1 for _, cells in sheet.rows if any(c is not None for c in cells))
-            state.reject("file", wb.relpath, sheet.name, None, "sheet_unrecognised",
-                         f"feuille « {sheet.name} » non reconnue ({n} lignes non vides ignorées)", None)
+        if kind in ("hidden", None):
+            aside.append(sheet)
             continue
         parses.append(parse_sheet(sheet, kind, header))
+    _set_languages(wb, parses, state)
 
     tables = {p.table for p in parses}
     instrument = "census" if "census" in tables else ("tracking" if tables or has_identification else "inconnu")
     file_row["instrument"] = instrument
-    if instrument == "inconnu":
-        file_row.update(status="unrecognised", detail="aucune feuille de suivi ni de recensement reconnue")
+    if instrument == "inconnu" or (not parses and aside):  # Identification alone stays a (blank) return
+        names = ", ".join(f"« {s.name} »" for s in aside)
+        file_row.update(status="unrecognised", detail="aucune feuille de suivi ni de recensement reconnue"
+                        + (f" (feuilles non reconnues ou masquées : {names})" if names else ""))
         state.reject("file", wb.relpath, "", None, "file_unrecognised", file_row["detail"], None)
+        _set_aside_sheets(wb, aside, None, state)
         return
 
     service: str | None = None
     service_problem: str | None = None
     if tables & set(TRACKING_TABLES) or instrument == "tracking":
-        service, how = identify_service(wb)
+        mismatches: list[str] = []
+        service, how = identify_service(wb, mismatches)
         if service is None:
             service_problem = how
         elif how:
             state.notes.append({"source_file": wb.relpath, "sheet": "", "row": None, "column": None,
                                 "value": None, "issue": "service_from_filename", "detail": how})
+        for detail in mismatches:
+            state.notes.append({"source_file": wb.relpath, "sheet": rawformat.IDENTIFICATION_SHEET, "row": None,
+                                "column": None, "value": None, "issue": "service_mismatch", "detail": detail})
     file_row["service_code"] = service
+    _set_aside_sheets(wb, aside, service if instrument == "tracking" else None, state)
     if instrument == "tracking":
         present = {p.table for p in parses}
         for table in TRACKING_TABLES:
@@ -771,6 +943,52 @@ def _process_workbook(wb: Workbook, state: _State, seen_sha: dict[str, str],
         _process_sheet(wb, parse, service, state, candidates, set_aside)
 
 
+def _set_languages(wb: Workbook, parses: list[_SheetParse], state: _State) -> None:
+    """Detect each data sheet's language (:func:`sheet_language`); note the Dutch ones.
+
+    A sheet that does not tell takes the language most of the workbook's sheets
+    tell (Identification included), French if none does.
+    """
+    told = [sheet_language(s.name, None, None, default="") for s in wb.sheets if not s.hidden]
+    for p in parses:
+        told.append(sheet_language(p.sheet, p.table, p.header, default=""))
+    votes = Counter(lang for lang in told if lang)
+    default = "nl" if votes["nl"] > votes["fr"] else "fr"
+    for p in parses:
+        p.lang = sheet_language(p.sheet, p.table, p.header, default=default)
+        if p.lang == "nl":
+            state.notes.append({"source_file": wb.relpath, "sheet": p.sheet, "row": None, "column": None,
+                                "value": None, "issue": "sheet_language",
+                                "detail": f"feuille « {p.sheet} » lue en néerlandais : en cas de doute entre les "
+                                          "deux langues, les valeurs sont comprises dans leur sens néerlandais"})
+
+
+def _set_aside_sheets(wb: Workbook, sheets: list[Sheet], service: str | None, state: _State) -> None:
+    """Count the rows of hidden and unrecognised sheets as read, and set each one aside.
+
+    A hidden sheet whose name or headers say which table it would feed counts
+    under that table (its rows below the header); any other sheet counts under
+    ``file`` with every non-blank row. Reasons: ``sheet_hidden``, ``sheet_unrecognised``.
+    """
+    for sheet in sheets:
+        table, header = classify_content(sheet, sheet_kind(sheet.name)) if sheet.hidden else (None, None)
+        if table is not None:
+            parse = parse_sheet(sheet, table, header)
+            detail = (f"feuille masquée « {sheet.name} » (brouillon ou copie) : lignes non comptées "
+                      "pour éviter un double compte ; l'afficher dans le classeur si elle doit l'être")
+            _process_sheet(wb, parse, service if table != "census" else None, state, [], ("sheet_hidden", detail))
+            continue
+        reason = "sheet_hidden" if sheet.hidden else "sheet_unrecognised"
+        detail = (f"feuille masquée « {sheet.name} », non reconnue" if sheet.hidden else
+                  f"feuille « {sheet.name} » non reconnue (ni son nom ni ses en-têtes ne correspondent "
+                  "à une feuille du classeur de suivi ou du recensement)")
+        rows = [n for n, cells in sheet.rows if any(c is not None for c in cells)]
+        key = (wb.relpath, sheet.name, "file")
+        state.raw_counts[key] = state.raw_counts.get(key, 0) + len(rows)
+        for n in rows:
+            state.reject("file", wb.relpath, sheet.name, n, reason, detail, service)
+
+
 def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state: _State,
                    candidates: list, set_aside: tuple[str, str] | None) -> None:
     key = (wb.relpath, parse.sheet, parse.table)
@@ -778,7 +996,7 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
     state.blank_rows += parse.blank
     header = parse.header
     ctx = _Ctx(wb.relpath, parse.sheet, parse.table, service if parse.table != "census" else None,
-               header.headers if header else {}, state.start, state.end, state.notes)
+               header.headers if header else {}, state.start, state.end, state.notes, parse.lang)
     row_service = service if parse.table != "census" else None
 
     def reject(row: int, reason: str, detail: str, svc: str | None = row_service) -> None:
@@ -1038,6 +1256,10 @@ class CleanResult:
                 f"{persons(len(self.tables[table]), table)} retenues, "
                 f"{persons(sel['rejected_rows'].sum(), table)} écartées"
             )
+        other = acc[acc["table"] == "file"]
+        if not other.empty:
+            lines.append(f"  – feuilles masquées ou non reconnues : {fmt_int(other['raw_rows'].sum())} lignes "
+                         "lues, toutes écartées")
         reasons = self.rejected_by_reason()
         if threshold is not None:  # person tables' reasons: see the published quality tables
             reasons = reasons[~reasons["table"].isin(PERSON_TABLES)]
@@ -1057,7 +1279,12 @@ class CleanResult:
             issue_fr = {"column_ignored": "colonnes ignorées", "sheet_missing": "feuilles absentes",
                         "service_from_filename": "services identifiés par le nom du fichier",
                         "value_default": "valeurs vides classées « Autre »",
-                        "duplicate_possible": "lignes identiques gardées (doublons possibles, à vérifier)"}
+                        "duplicate_possible": "lignes identiques gardées (doublons possibles, à vérifier)",
+                        "interpreted": "valeurs interprétées (abréviation, faute de frappe)",
+                        "approximate": "effectifs approximatifs gardés",
+                        "duration_unit": "durées sans unité lues comme des heures",
+                        "sheet_language": "feuilles lues en néerlandais",
+                        "service_mismatch": "services dont le nom et le code ne concordent pas"}
             value_issues = int(counts[[i for i in counts.index if i.startswith("value_") and i != "value_default"]].sum())
             bits = [f"{fmt_int(n)} {issue_fr[i]}" for i, n in counts.items() if i in issue_fr]
             if value_issues:
@@ -1079,7 +1306,7 @@ def _accounting(state: _State, tables: dict[str, pd.DataFrame], rejected: pd.Dat
         df = tables[table]
         for key, n in df.groupby(["source_file", "sheet"], observed=True).size().items():
             clean_counts[(key[0], key[1], table)] = int(n)
-    rej = rejected[rejected["row"].notna() & (rejected["table"] != "file")]
+    rej = rejected[rejected["row"].notna()]
     rej_counts: Counter = Counter()
     for key, n in rej.groupby(["source_file", "sheet", "table"], observed=True).size().items():
         rej_counts[tuple(key)] = int(n)

@@ -7,12 +7,35 @@ value) when the cell cannot be read. Parsers never guess silently: the caller
 the row with the value unknown, and records it either way.
 
 Vocabulary (category labels as people type them) lives in
-``data/reference/aliases.csv`` (``domain,alias,code``). A raw label is matched
-after :func:`fold` (lower case, no accents, punctuation as spaces), in this
-order: an alias or a reference label or code of the domain; a word meaning
-"unknown"; the unique label that starts with the raw text (``Activité
-communautaire``); the longest label the raw text starts with (``Autre :
-police``); finally a conservative fuzzy match (difflib ratio ≥ 0.85, unambiguous).
+``data/reference/aliases.csv`` (``domain,alias,code,lang``; ``lang`` is ``fr``,
+``nl`` or empty for both: Brussels is bilingual and Dutch returns are normal).
+A raw label is matched after :func:`fold` (lower case, no accents, punctuation
+as spaces), in this order (:func:`match_folded_how`):
+
+1. ``exact``: an alias or a reference label or code of the domain. Aliases of
+   both languages are accepted in every sheet; when the same folded text is an
+   alias of the two languages for *different* codes, the sheet's language
+   (detected from its headers and name, see :mod:`analysis.ingest.clean`) decides.
+   (Genders: ``M`` is *masculin* and *man*, H in both languages; ``V``,
+   *vrouw*, is F and means nothing in French, so there is no clash today.)
+2. a word meaning "unknown" (``NC``, ``onbekend``);
+3. ``prefix``: the unique label whose first words are the raw text (``Activité
+   communautaire``);
+4. ``head``: the longest label the raw text starts with (``Autre : police``);
+5. ``abbreviation``: each word of the raw text starts the corresponding word of
+   a label, ignoring little words (``initiative perso``, ``perm. élab.``, ``santé
+   gén.``), words of three letters or more, one code only;
+6. ``typo``: an edit distance (letters inserted, deleted, replaced or swapped)
+   of at most 1 for texts of 5 to 7 letters and 2 from 8 letters on
+   (``entourge``, ``hopitl``), and only if every label within that distance
+   has the same code;
+7. ``fuzzy``: difflib ratio ≥ 0.85 with no other code within 0.03 (long labels
+   with several slips).
+
+Steps 3 to 7 only use the labels and the aliases of the sheet's language (and
+those common to both), need at least four letters, and never pick between two
+codes: a text close to two codes raises ``ambiguous``. The cleaning keeps a
+note on every row whose value was read by steps 3 to 7 (« interprété comme »).
 """
 
 from __future__ import annotations
@@ -50,6 +73,9 @@ EXCEL_MAX_SERIAL = 2958465  # 9999-12-31
 TWO_DIGIT_YEAR_PIVOT = 50
 #: bare numbers below this are hours (``1,5`` = 90 min), from it on minutes (``90``).
 DURATION_HOURS_BELOW = 10
+#: bare whole numbers from this up to :data:`DURATION_HOURS_BELOW` are read as hours but
+#: ambiguous (``5``: five hours or five minutes?): the cleaning notes them.
+DURATION_AMBIGUOUS_FROM = 5
 MAX_DURATION_MIN = 24 * 60
 MAX_AGE = 120
 BRUSSELS_REGION = "bruxelles"
@@ -145,7 +171,10 @@ def months_between(start: str, end: str) -> list[str]:
 
 @cache
 def _aliases(ref_dir: str) -> pd.DataFrame:
-    return pd.read_csv(Path(ref_dir) / ALIASES_FILE, dtype=str, keep_default_na=False)
+    df = pd.read_csv(Path(ref_dir) / ALIASES_FILE, dtype=str, keep_default_na=False)
+    if "lang" not in df:
+        df["lang"] = ""
+    return df.fillna("")  # a row written without its trailing ``lang`` field is for both languages
 
 
 def aliases(domain: str, ref_dir: Path = REFERENCE_DIR) -> dict[str, str]:
@@ -161,6 +190,31 @@ def _domain_aliases(domain: str, ref_dir: str) -> tuple[tuple[str, str], ...]:
 
 
 @cache
+def alias_languages(domain: str, ref_dir: str = str(REFERENCE_DIR)) -> dict[str, frozenset[str]]:
+    """Folded alias → languages it is written in (``fr``, ``nl``; empty set: both)."""
+    df = _aliases(ref_dir)
+    sel = df[df["domain"] == domain]
+    out: dict[str, set[str]] = {}
+    for alias, lang in zip(sel["alias"], sel["lang"], strict=True):
+        if fold(alias):
+            out.setdefault(fold(alias), set()).update([lang] if lang else [])
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def alias_rows(domain: str, ref_dir: Path = REFERENCE_DIR) -> list[tuple[str, str, str]]:
+    """Every ``(folded alias, code, lang)`` of one domain, in file order; unlike :func:`aliases`,
+    an alias listed for two codes (a header of two sheets) keeps both."""
+    return _language_aliases(domain, str(ref_dir))
+
+
+def _language_aliases(domain: str, ref_dir: str) -> list[tuple[str, str, str]]:
+    """``(folded alias, code, lang)`` of one domain, in file order."""
+    df = _aliases(ref_dir)
+    sel = df[df["domain"] == domain]
+    return [(fold(a), c, lang) for a, c, lang in zip(sel["alias"], sel["code"], sel["lang"], strict=True) if fold(a)]
+
+
+@cache
 def unknown_words(ref_dir: str = str(REFERENCE_DIR)) -> frozenset[str]:
     """Folded words meaning "unknown" (``NC``, ``ne sait pas``, …)."""
     return frozenset(aliases("unknown", Path(ref_dir)))
@@ -168,54 +222,133 @@ def unknown_words(ref_dir: str = str(REFERENCE_DIR)) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Folded key → code for one domain (aliases, labels and codes)."""
+    """Folded key → code for one domain (aliases, labels and codes) as read in one language.
+
+    ``keys`` holds every alias (the language's own ones winning a clash);
+    ``tolerant_keys`` only the labels, codes and the aliases of that language or
+    common to both, for the tolerant steps (prefix, abbreviation, typo, fuzzy).
+    """
 
     domain: str
     keys: Mapping[str, str]
     has_unknown: bool
+    tolerant_keys: Mapping[str, str] | None = None
+    lang: str = "fr"
 
     def match(self, value: Any) -> str | None:
         """Code for a raw label, ``None`` if empty or a word for "unknown"; else raise."""
+        return self.match_how(value)[0]
+
+    def match_how(self, value: Any) -> tuple[str | None, str | None]:
+        """``(code, how)``: how the label was read (``exact``, ``prefix``, ``head``,
+        ``abbreviation``, ``typo``, ``fuzzy``, ``unknown``), ``(None, None)`` if empty; else raise."""
         if is_blank(value):
-            return None
+            return None, None
         folded = fold(value)
         if not folded:
-            return None
-        status, payload = _lookup(self.domain, folded)
+            return None, None
+        status, payload, how = _lookup(self.domain, folded, self.lang)
         if status == "ok":
-            return payload
+            return payload, how
         raise ValueProblem(status, f"{payload} {show(value)}")
 
 
 @lru_cache(maxsize=65536)
-def _lookup(domain: str, folded: str) -> tuple[str, str | None]:
-    """Cached vocabulary lookup: ``("ok", code)`` or ``(problem kind, French message)``."""
-    vocab = vocabulary(domain)
-    try:
-        code = match_folded(folded, vocab.keys)
-    except ValueProblem as exc:
-        return exc.kind, exc.message
-    if code is not None:
-        return "ok", code
+def _lookup(domain: str, folded: str, lang: str = "fr") -> tuple[str, str | None, str | None]:
+    """Cached vocabulary lookup: ``("ok", code, how)`` or ``(problem kind, French message, None)``."""
+    vocab = vocabulary(domain, lang=lang)
+    if folded in vocab.keys:
+        return "ok", vocab.keys[folded], "exact"
     if folded in unknown_words():
-        return "ok", (UNKNOWN if vocab.has_unknown else None)
-    return "unmatched", "valeur non reconnue"
+        return "ok", (UNKNOWN if vocab.has_unknown else None), "unknown"
+    try:
+        code, how = match_folded_how(folded, vocab.tolerant_keys or vocab.keys)
+    except ValueProblem as exc:
+        return exc.kind, exc.message, None
+    if code is not None:
+        return "ok", code, how
+    return "unmatched", "valeur non reconnue", None
+
+
+#: French name of each tolerant matching step, for notes (« interprété comme … (abréviation) »).
+MATCH_HOW_FR = {
+    "prefix": "début du libellé",
+    "head": "libellé suivi d'un complément",
+    "abbreviation": "abréviation",
+    "typo": "faute de frappe",
+    "fuzzy": "orthographe proche",
+}
+#: Little words skipped when comparing abbreviations (``perm. d'écoute élab.``).
+_LITTLE_WORDS = frozenset({"d", "de", "du", "des", "l", "la", "le", "les", "a", "au", "aux", "et", "en",
+                           "van", "het", "een"})
+#: Shortest abbreviated word (``perso``, ``gen``, ``elab``).
+MIN_ABBREVIATION_WORD = 3
+
+
+def max_typos(length: int) -> int:
+    """Edits tolerated in a text of ``length`` folded characters: 0 up to 4, 1 up to 7, else 2."""
+    if length <= MIN_TOLERANT_LENGTH:
+        return 0
+    return 1 if length <= 7 else 2
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (insert, delete, replace, swap two neighbours),
+    or ``limit + 1`` as soon as it is certain to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _is_abbreviation(words: list[str], key: str) -> bool:
+    target = [w for w in key.split() if w not in _LITTLE_WORDS]
+    if not words or len(words) > len(target):
+        return False
+    shortened = False
+    for w, t in zip(words, target, strict=False):
+        if not t.startswith(w):
+            return False
+        if len(w) < len(t):
+            if len(w) < MIN_ABBREVIATION_WORD:
+                return False
+            shortened = True
+    return shortened
 
 
 def match_folded(folded: str, keys: Mapping[str, str]) -> str | None:
-    """Tolerant lookup of a folded label; ``None`` if nothing fits, raise if ambiguous.
+    """Tolerant lookup of a folded label; ``None`` if nothing fits, raise if ambiguous
+    (see :func:`match_folded_how`)."""
+    return match_folded_how(folded, keys)[0]
 
-    Order: exact key; unique key starting with the text; longest key the text
-    starts with; difflib close match (ratio ≥ :data:`FUZZY_CUTOFF`, best
-    candidate ahead of any other code by :data:`FUZZY_MARGIN`).
+
+def match_folded_how(folded: str, keys: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """Tolerant lookup of a folded label: ``(code, how)``, ``(None, None)`` if nothing fits.
+
+    Order (the module docstring gives examples): ``exact`` key; ``prefix``: unique
+    key starting with the text; ``head``: longest key the text starts with;
+    ``abbreviation``; ``typo`` (:func:`max_typos` edits); ``fuzzy``: difflib
+    close match (ratio ≥ :data:`FUZZY_CUTOFF`, best candidate ahead of any other
+    code by :data:`FUZZY_MARGIN`). Raises ``ambiguous`` when a step finds two codes.
     """
     if folded in keys:
-        return keys[folded]
+        return keys[folded], "exact"
     if len(folded) < MIN_TOLERANT_LENGTH:
-        return None
+        return None, None
     longer = {c for k, c in keys.items() if k.startswith(folded + " ")}
     if len(longer) == 1:
-        return longer.pop()
+        return longer.pop(), "prefix"
     if len(longer) > 1:
         raise ValueProblem("ambiguous", f"valeur ambiguë (plusieurs catégories possibles : {', '.join(sorted(longer))})")
     heads = [k for k in keys if len(k) >= MIN_TOLERANT_LENGTH and folded.startswith(k + " ")]
@@ -223,7 +356,27 @@ def match_folded(folded: str, keys: Mapping[str, str]) -> str | None:
         top = max(len(k) for k in heads)
         codes = {keys[k] for k in heads if len(k) == top}
         if len(codes) == 1:
-            return codes.pop()
+            return codes.pop(), "head"
+    words = [w for w in folded.split() if w not in _LITTLE_WORDS]
+    abbreviated = {c for k, c in keys.items() if _is_abbreviation(words, k)}
+    if len(abbreviated) == 1:
+        return abbreviated.pop(), "abbreviation"
+    if len(abbreviated) > 1:
+        raise ValueProblem("ambiguous", "valeur ambiguë (abréviation de plusieurs catégories : "
+                                        f"{', '.join(sorted(abbreviated))})")
+    limit = max_typos(len(folded))
+    if limit:
+        close = {c for k, c in keys.items() if edit_distance(folded, k, limit) <= limit}
+        if len(close) == 1:
+            return close.pop(), "typo"
+        if len(close) > 1:
+            raise ValueProblem("ambiguous", "valeur ambiguë (faute de frappe possible pour plusieurs catégories : "
+                                            f"{', '.join(sorted(close))})")
+    code = _difflib_match(folded, keys)
+    return (code, "fuzzy") if code is not None else (None, None)
+
+
+def _difflib_match(folded: str, keys: Mapping[str, str]) -> str | None:
     # A key whose length alone bounds the ratio (2·min/sum) below the rival floor can be
     # neither the best match nor a rival: skipping it changes no result and keeps an
     # enormous cell (32 767 characters) from costing seconds per vocabulary.
@@ -242,33 +395,57 @@ def match_folded(folded: str, keys: Mapping[str, str]) -> str | None:
     return keys[best_key]
 
 
+LANGUAGES = ("fr", "nl")
+
+
 @cache
-def vocabulary(domain: str, ref_dir: str = str(REFERENCE_DIR)) -> Vocabulary:
-    """The vocabulary of a reference domain: aliases, then French labels, then codes."""
-    ref = reference.table(domain, Path(ref_dir))
-    keys: dict[str, str] = {}
-    for code in ref["code"]:
-        keys.setdefault(fold(code), code)
-    for code, label in zip(ref["code"], ref["label_fr"], strict=True):
-        keys[fold(label)] = code
-    for alias, code in aliases(domain, Path(ref_dir)).items():
-        if code not in set(ref["code"]):
-            raise ValueError(f"aliases.csv: {domain} alias {alias!r} points to unknown code {code!r}")
-        keys[alias] = code
-    return Vocabulary(domain, keys, UNKNOWN in set(ref["code"]))
+def vocabulary(domain: str, ref_dir: str = str(REFERENCE_DIR), lang: str = "fr") -> Vocabulary:
+    """The vocabulary of a reference domain read in ``lang``: codes, French labels, then aliases.
 
-
-def match_code(domain: str, value: Any) -> str | None:
-    """Code of ``value`` in a reference domain (see module docstring for the order)."""
-    return vocabulary(domain).match(value)
-
-
-def parse_gender(value: Any) -> str | None:
-    """``femme``/``F``/``V`` → F, ``homme``/``H``/``M`` → H, ``autre``/``X`` → X.
-
-    ``M`` is read as *masculin* (H), as the tracking tool's users write it.
+    Aliases of the other language come first, then those common to both, then
+    those of ``lang``, so that a text that is an alias in both languages for
+    different codes means what it means in ``lang``.
     """
-    return match_code("genders", value)
+    ref = reference.table(domain, Path(ref_dir))
+    base: dict[str, str] = {}
+    for code in ref["code"]:
+        base.setdefault(fold(code), code)
+    for code, label in zip(ref["code"], ref["label_fr"], strict=True):
+        base[fold(label)] = code
+    known = set(ref["code"])
+    rows = _language_aliases(domain, ref_dir)
+    for alias, code, _ in rows:
+        if code not in known:
+            raise ValueError(f"aliases.csv: {domain} alias {alias!r} points to unknown code {code!r}")
+    rank = {lang: 2, "": 1}
+    ordered = sorted(rows, key=lambda r: rank.get(r[2], 0))
+    keys = dict(base)
+    tolerant = dict(base)
+    for alias, code, alias_lang in ordered:
+        keys[alias] = code
+        if alias_lang in ("", lang):
+            tolerant[alias] = code
+    return Vocabulary(domain, keys, UNKNOWN in known, tolerant, lang)
+
+
+def match_code(domain: str, value: Any, lang: str = "fr") -> str | None:
+    """Code of ``value`` in a reference domain (see module docstring for the order)."""
+    return vocabulary(domain, lang=lang).match(value)
+
+
+def match_code_how(domain: str, value: Any, lang: str = "fr") -> tuple[str | None, str | None]:
+    """``(code, how)`` of ``value`` in a reference domain; ``how`` says which matching step read it."""
+    return vocabulary(domain, lang=lang).match_how(value)
+
+
+def parse_gender(value: Any, lang: str = "fr") -> str | None:
+    """``femme``/``F``/``V``/``vrouw`` → F, ``homme``/``H``/``M``/``man`` → H, ``autre``/``X`` → X.
+
+    ``M`` is read as *masculin* in French and *man* in Dutch: H either way. ``V``
+    (*vrouw*) is Dutch only (F). A clash between languages would be decided by
+    ``lang``, the sheet's language.
+    """
+    return match_code("genders", value, lang)
 
 
 def parse_yes_no(value: Any) -> str | None:
@@ -280,7 +457,7 @@ def parse_yes_no(value: Any) -> str | None:
 
 _MONTHS = {
     "janvier": 1, "janv": 1, "jan": 1, "januari": 1, "january": 1,
-    "fevrier": 2, "fevr": 2, "fev": 2, "feb": 2, "februari": 2, "february": 2,
+    "fevrier": 2, "fevr": 2, "fev": 2, "feb": 2, "febr": 2, "februari": 2, "february": 2,
     "mars": 3, "mar": 3, "maart": 3, "mrt": 3, "march": 3,
     "avril": 4, "avr": 4, "apr": 4, "april": 4,
     "mai": 5, "mei": 5, "may": 5,
@@ -292,7 +469,8 @@ _MONTHS = {
     "novembre": 11, "nov": 11, "november": 11,
     "decembre": 12, "dec": 12, "december": 12,
 }
-_WEEKDAYS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+_WEEKDAYS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+             "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"}
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _ISO = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$")
 _YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
@@ -300,7 +478,7 @@ _DMY = re.compile(rf"^(\d{{1,2}})\s*[/.\-]\s*(\d{{1,2}})\s*[/.\-]\s*(\d{{4}}|\d{
 _MY = re.compile(r"^(\d{1,2})[/.\-](\d{4})$")
 _YM = re.compile(r"^(\d{4})[/.\-](\d{1,2})$")
 _SERIAL = re.compile(r"^\d{1,7}(?:[.,]\d+)?$")
-_TEXT_DATE = re.compile(r"^(?:(\d{1,2})(?: ?er)? )?([a-z]+) (\d{4}|\d{2})$")
+_TEXT_DATE = re.compile(r"^(?:(\d{1,2})(?: ?(?:er|ste|de|e))? )?([a-z]+) (\d{4}|\d{2})$")
 
 
 def expand_year(year: int) -> int:
@@ -330,9 +508,11 @@ def parse_date(value: Any) -> dt.date | None:
 
     Accepted: date/datetime cells; Excel serial numbers (``44473`` = 2021-10-04);
     ``dd/mm/yyyy``, ``dd-mm-yy``, ``dd.mm.yyyy`` (always day first, Belgian
-    usage); ``2021-10-04``; ``4 octobre 2021``; and month-only forms (``oct.
-    2021``, ``octobre 2021``, ``10/2021``, ``2021-10``), read as the first of the
-    month. Impossible dates (``31/02/2022``) raise ``impossible``; anything else
+    usage); ``2021-10-04``; ``4 octobre 2021``, ``3 maart 2022``, ``dinsdag 5
+    oktober 2021``; and month-only forms (``oct. 2021``, ``okt. 2021``, ``mei
+    2022``, ``10/2021``, ``2021-10``), read as the first of the month; month
+    names in French, Dutch or English. A month without a year (``mei``) is not a
+    date (``invalid``): the year would be a guess. Impossible dates (``31/02/2022``) raise ``impossible``; anything else
     unreadable raises ``invalid``.
     """
     if is_blank(value):
@@ -360,7 +540,7 @@ def parse_date(value: Any) -> dt.date | None:
         return _make_date(int(m[2]), int(m[1]), 1, value)
     if m := _YM.match(s):
         return _make_date(int(m[1]), int(m[2]), 1, value)
-    words = [w for w in fold(s).split() if w not in _WEEKDAYS and w not in ("le", "du", "de")]
+    words = [w for w in fold(s).split() if w not in _WEEKDAYS and w not in ("le", "du", "de", "op", "van")]
     if m := _TEXT_DATE.match(" ".join(words)):
         month = _MONTHS.get(m[2])
         if month is not None:
@@ -371,7 +551,10 @@ def parse_date(value: Any) -> dt.date | None:
 
 # --------------------------------------------------------------------------- numbers
 
-_COUNT = re.compile(r"^(?:env(?:iron)?\.?|~|±|\+/-|\+-)?\s*(-?\s*\d+(?:[.,]\d+)?)\s*([^\d]*)$", re.IGNORECASE)
+_APPROX_BEFORE = r"(?:env(?:iron)?\.?|approx(?:\.|imativement)?|plus ou moins|ca\.?|circa|ongeveer|ong\.|~|±|\+/-|\+-)"
+_COUNT = re.compile(rf"^({_APPROX_BEFORE})?\s*(-?\s*\d+(?:[.,]\d+)?)\s*([^\d]*)$", re.IGNORECASE)
+#: Words after a number that make it approximate (``5 environ``, ``5 ?``).
+_APPROX_AFTER = re.compile(r"(?:^|\s)(?:env(?:iron)?|approx|ongeveer|ca)\b|\?", re.IGNORECASE)
 _ZERO_WORDS = {"aucun", "aucune", "neant", "zero", "personne", "nul", "nihil"}
 
 
@@ -396,9 +579,9 @@ def parse_count(value: Any, maximum: int | None = None) -> int | None:
         if not fold(s) and not any(ch.isdigit() for ch in s):
             return None
         m = _COUNT.match(s)
-        if not m or any(ch.isdigit() for ch in m[2]):
+        if not m or any(ch.isdigit() for ch in m[3]):
             raise ValueProblem("invalid", f"nombre illisible {show(value)}")
-        number = float(m[1].replace(" ", "").replace(",", "."))
+        number = float(m[2].replace(" ", "").replace(",", "."))
     else:
         raise ValueProblem("invalid", f"nombre illisible {show(value)}")
     if math.isnan(number) or math.isinf(number):
@@ -413,9 +596,20 @@ def parse_count(value: Any, maximum: int | None = None) -> int | None:
     return count
 
 
+@memo_cell
+def is_approximate_count(value: Any) -> bool:
+    """True for a head count typed as an approximation: ``±5``, ``env. 10``, ``~3``,
+    ``environ 4``, ``ca. 6``, ``ongeveer 8``, ``5 environ``, ``5 ?``. ``5 pers.`` is exact."""
+    if not isinstance(value, str):
+        return False
+    m = _COUNT.match(value.replace("\u00a0", " ").strip())
+    return bool(m) and (bool(m[1]) or bool(_APPROX_AFTER.search(m[3])))
+
+
 _HM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
-_HOURS = re.compile(r"^(\d+(?:\.\d+)?)(?:h|hr|hrs|heure|heures)(?:(\d{1,2})(?:m|mn|min|mins|minute|minutes|')?)?$")
-_MINUTES = re.compile(r"^(\d+(?:\.\d+)?)(?:m|mn|min|mins|minute|minutes|')$")
+_HOURS = re.compile(r"^(\d+(?:\.\d+)?)(?:h|hr|hrs|heure|heures|u|uur|uren)"
+                    r"(?:(\d{1,2})(?:m|mn|min|mins|minute|minutes|minuten|')?)?$")
+_MINUTES = re.compile(r"^(\d+(?:\.\d+)?)(?:m|mn|min|mins|minute|minutes|minuten|')$")
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 
 
@@ -424,14 +618,46 @@ def _bare_number_minutes(number: float) -> float:
 
 
 @memo_cell
-def parse_duration(value: Any) -> float | None:
-    """A duration in minutes: ``90``, ``"1h30"``, ``"01:30"``, ``"1,5"``, ``"2h"``, ``"45 min"``.
+def duration_ambiguity(value: Any) -> str | None:
+    """French note for a bare number whose unit is a guess (see :func:`parse_duration`), else None.
 
-    Bare numbers are ambiguous: below :data:`DURATION_HOURS_BELOW` (10) they are
-    hours (``1,5`` → 90, ``2`` → 120, ``6`` → 360), from 10 on minutes (``90``,
-    ``45``, ``15``); nobody records a 10-hour activity as ``10`` nor a 5-minute
-    one as ``5``. Time cells (``01:30``) are hours and minutes. Raises
-    ``invalid``, ``negative``, or ``absurd`` beyond 24 hours.
+    A bare whole number from :data:`DURATION_AMBIGUOUS_FROM` (5) to 9 is read as
+    hours, but could be minutes; ``1``–``4`` (one to four hours; nobody records a
+    two-minute activity), fractions below 10 (``1,5`` = 1 h 30) and numbers from
+    10 on (minutes) are not ambiguous.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        s = re.sub(r"\s+", "", value.replace("\u00a0", " ")).replace(",", ".").rstrip(".")
+        if not _NUMBER.match(s):
+            return None
+        number = float(s)
+    elif isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)):
+        number = float(value)
+    else:
+        return None
+    if number.is_integer() and DURATION_AMBIGUOUS_FROM <= number < DURATION_HOURS_BELOW:
+        n = int(number)
+        return (f"durée sans unité {show(value)} lue comme {n} heures ({n * 60} min) ; "
+                f"écrire « {n} min » s'il s'agit de minutes")
+    return None
+
+
+@memo_cell
+def parse_duration(value: Any) -> float | None:
+    """A duration in minutes: ``90``, ``"1h30"``, ``"01:30"``, ``"1,5"``, ``"2h"``, ``"45 min"``;
+    Dutch units too (``"1u30"``, ``"2 uur"``, ``"45 minuten"``).
+
+    Unit rule for a bare number (no ``h``, ``min``, ``:``), whatever the header
+    says: below :data:`DURATION_HOURS_BELOW` (10) it is hours (``1,5`` → 90,
+    ``2`` → 120, ``6`` → 360), from 10 on minutes (``90``, ``45``, ``15``);
+    nobody records a 10-hour activity as ``10``. Whole numbers from 5 to 9 are
+    the ambiguous band (five hours, or a five-minute call?): read as hours, and
+    the cleaning notes each one (:func:`duration_ambiguity`). The template's
+    header asks for the unit (« Durée (ex. 1h30, 45 min) »). Time cells
+    (``01:30``) are hours and minutes. Raises ``invalid``, ``negative``, or
+    ``absurd`` beyond 24 hours.
     """
     if is_blank(value):
         return None

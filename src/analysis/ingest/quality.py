@@ -57,7 +57,8 @@ def _counts(values: pd.Series, table: str, threshold: int) -> pd.Series:
 
 def rows_table(accounting: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
     """Rows read, kept and set aside per table, with the check that they add up."""
-    data_tables = [t for t in TABLE_ORDER if t != "file"]
+    # "file": rows of hidden or unrecognised sheets, all set aside (shown when there are some)
+    data_tables = [t for t in TABLE_ORDER if t != "file" or t in set(accounting["table"])]
     acc = accounting.groupby("table", observed=True)[["raw_rows", "clean_rows", "rejected_rows"]].sum()
     acc = acc.reindex(data_tables, fill_value=0)
     out = []
@@ -70,7 +71,8 @@ def rows_table(accounting: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THR
                                        or total_must_be_hidden(split, threshold)):
             total = SECONDARY if not is_suppressed(row["raw_rows"], threshold) else hidden_text(threshold)
         balanced = "oui" if row["raw_rows"] == row["clean_rows"] + row["rejected_rows"] else "NON"
-        out.append([_table_fr(table), total, *parts.tolist(), balanced])
+        label = "feuilles masquées ou non reconnues" if table == "file" else _table_fr(table)
+        out.append([label, total, *parts.tolist(), balanced])
     return pd.DataFrame(out, columns=["Table", "Lignes lues", "Retenues", "Mises à l'écart", "Lues = retenues + écartées"])
 
 

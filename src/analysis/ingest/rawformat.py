@@ -17,6 +17,15 @@ class RawColumn:
     field: str  # clean column it feeds (before normalisation)
     kind: str  # date | year | text | code | int | duration
     domain: str | None = None  # reference domain for drop-downs (kind == "code")
+    hint: str | None = None  # what the template adds to the header, in brackets (the unit)
+
+    @property
+    def template_header(self) -> str:
+        """The header as the blank template prints it: ``Durée (ex. 1h30, 45 min)``.
+
+        The cleaning recognises it as the canonical header followed by a complement.
+        """
+        return f"{self.header} ({self.hint})" if self.hint else self.header
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,8 @@ ACTIVITIES = RawSheet(
         RawColumn("Travailleurs mobilisés", "workers", "int"),
         RawColumn("Usagers présents", "users_present", "int"),
         RawColumn("Professionnels présents", "pros_present", "int"),
-        RawColumn("Durée", "duration", "duration"),
+        # Bare numbers are read by a rule (analysis.ingest.normalise.parse_duration); the template asks for the unit.
+        RawColumn("Durée", "duration", "duration", hint="ex. 1h30, 45 min"),
     ),
 )
 

@@ -42,9 +42,20 @@ def dropdown_values() -> dict[tuple[str, str], list[str]]:
 
 
 def service_choices() -> list[str]:
-    """Names of the PRR-funded services in the registry, for the Identification sheet."""
+    """« Nom (CODE) » of each PRR-funded service in the registry, sorted by name, for the
+    Identification sheet: the name and its code cannot be picked apart."""
+    return [f"{name} ({code})" for name, code in _services_by_name()]
+
+
+def service_codes() -> list[str]:
+    """The same services' codes, aligned with :func:`service_choices` (same order)."""
+    return [code for _, code in _services_by_name()]
+
+
+def _services_by_name() -> list[tuple[str, str]]:
     s = reference.services()
-    return sorted(s[s["instrument"] == "prr"]["name"].tolist())
+    s = s[s["instrument"] == "prr"]
+    return sorted(zip(s["name"], s["code"], strict=True), key=lambda t: (nz.fold(t[0]), t[1]))
 
 
 def _col_letter(index: int) -> str:
@@ -81,9 +92,10 @@ def write_template(path: Path) -> Path:
         list_refs[key] = ref
         return ref
 
+    # One list « Nom (CODE) », and the codes aligned with it (same order): a name and a code
+    # sorted apart once disagreed silently; the cleaning now warns when they do.
     services_ref = add_list(("Identification", "service"), "Service", service_choices())
-    codes = sorted(reference.services().query("instrument == 'prr'")["code"].tolist())
-    codes_ref = add_list(("Identification", "code"), "Code service", codes)
+    codes_ref = add_list(("Identification", "code"), "Code service", service_codes())
     for row, label in enumerate(rawformat.IDENTIFICATION_FIELDS, start=1):
         ident.cell(row, 1, label).font = bold
         ident.cell(row, 2).fill = fill
@@ -91,7 +103,9 @@ def write_template(path: Path) -> Path:
     ident.column_dimensions["B"].width = 50
     for cell, ref in (("B1", services_ref), ("B2", codes_ref)):
         dv = DataValidation(type="list", formula1=ref, allow_blank=True, showErrorMessage=True,
-                            errorStyle="warning", error="Choisir un service de la liste.")
+                            errorStyle="warning", error="Choisir un service de la liste.",
+                            showInputMessage=cell == "B2", promptTitle="Code service",
+                            prompt="Facultatif : le code figure déjà dans le service choisi au-dessus.")
         ident.add_data_validation(dv)
         dv.add(cell)
 
@@ -101,10 +115,10 @@ def write_template(path: Path) -> Path:
         ws.freeze_panes = "A2"
         for j, col in enumerate(sheet.columns, start=1):
             letter = _col_letter(j)
-            cell = ws.cell(1, j, col.header)
+            cell = ws.cell(1, j, col.template_header)
             cell.font = bold
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-            ws.column_dimensions[letter].width = max(16, min(40, len(col.header) + 4))
+            ws.column_dimensions[letter].width = max(16, min(40, len(col.template_header) + 4))
             span = f"{letter}2:{letter}{TEMPLATE_ROWS + 1}"
             if (sheet.name, col.field) in dropdowns:
                 ref = add_list((sheet.name, col.field), f"{sheet.name} – {col.header}",
