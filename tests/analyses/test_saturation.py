@@ -159,7 +159,7 @@ def test_logistic_model_recovers_known_odds_ratios_with_clustered_errors(simulat
     assert res.clusters == len(SSMS)
     assert res.n == 6000 and res.excluded_outside_brussels == 0
     assert res.references == {"public": PUBLICS[2], "followup": FOLLOWUPS[0]}  # no wave term: one wave
-    assert list(res.table.columns) == ["term", "variable", "odds_ratio", "ci_low", "ci_high", "p_value"]
+    assert list(res.table.columns) == ["term", "variable", "odds_ratio", "ci_low", "ci_high", "p_value", "df"]
 
 
 def test_model_excludes_demands_outside_brussels(simulated):
