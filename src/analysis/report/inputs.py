@@ -174,7 +174,6 @@ def build_variables(metrics: Mapping[str, object], threshold: int = DEFAULT_DISC
     ``period.start_fr`` / ``period.end_fr`` (« septembre 2021 »).
     """
     from analysis.publish.disclosure import withheld_keys
-
     from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR, unstable_keys
 
     hidden_shares = {k for k in withheld_keys(metrics, is_person_count, threshold) if "_pct" in k}
