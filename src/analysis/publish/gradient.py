@@ -275,7 +275,7 @@ def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     """Bar chart of the rate per income quintile with 95 % intervals. Returns ``(fig, alt)``."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter, fr_tick_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_tick_formatter
 
     q = g.quintiles
     hidden = q["count"].map(lambda v: is_suppressed(v, threshold))
