@@ -26,7 +26,12 @@ def test_population_labels_and_prose(analysed):
     assert publish.population_label(analysed.census) == "pour 10\u00a0000 habitant·e·s et par vague"
     prose = publish.gradient_prose(analysed)
     assert prose["gradient.users.model_fr"] in ("régression de Poisson", "régression binomiale négative")
-    assert set(prose) <= {f"{k}_fr" for k, v in gradient.gradient_metrics(analysed).items() if k.endswith(".model")}
+    assert set(prose) <= {f"{k}_fr" for k, v in gradient.gradient_metrics(analysed).items()
+                          if k.endswith((".model", ".rate_ratio_q1_q5"))}
+    m = gradient.gradient_metrics(analysed)
+    for pop in ("users", "census"):
+        text = prose[f"gradient.{pop}.rate_ratio_q1_q5_fr"]
+        assert ("trop faible" in text) == (m[f"gradient.{pop}.rate_ratio_q1_q5_stable"] is False)
 
 
 def test_indices_exact_record_puts_each_french_name_after_its_key(analysed):

@@ -46,7 +46,15 @@ def model_name_fr(g: PopulationGradient) -> str:
 def _population_prose(prefix: str, g: PopulationGradient) -> dict[str, Any]:
     if g.index is None or g.model is None:
         return {}
-    return {f"{prefix}.model_fr": model_name_fr(g)}
+    out = {f"{prefix}.model_fr": model_name_fr(g)}
+    rr = g.model.rate_ratios.set_index("quintile")
+    if 1 in rr.index:
+        q1 = rr.loc[1]
+        out[f"{prefix}.rate_ratio_q1_q5_fr"] = (
+            f"{fmt_number(q1['rate_ratio'], 2)} (IC 95 % : {fmt_interval(q1['ci_low'], q1['ci_high'], 2)})"
+            if bool(q1.get("stable", True)) else
+            f"{UNSTABLE_FR} (moins de {MIN_EVENTS_GROUP} demandes dans un des deux quintiles comparés)")
+    return out
 
 
 def gradient_prose(res: GradientResults) -> dict[str, Any]:
