@@ -233,3 +233,61 @@ def test_population_years(analysed):
     assert analysed.users.population_year == 2022
     assert analysed.census.population_year is None  # several waves: exposure summed over the waves
     assert [g.population_year for g in analysed.census_waves.values()] == [2021, 2023]
+
+
+# ---------------------------------------------------------------- phe_sii, reproduced from its reference tests
+
+# PHEindicatormethods (UKHSA), tests/testthat/testdata_SII.xlsx, records 71–90: a rate indicator by
+# deprivation decile (value, population, standard error of the log rate) and the package's expected
+# SII and RII with 95 % limits (100 000 simulations). The SII and RII must match exactly, the limits
+# within the package's own test tolerance (5 %).
+PHE_RATE_CASES = [
+    dict(value=[5.892220, 4.734504, 3.827634, 3.868138, 3.677157, 3.143626, 3.125871, 2.942568, 2.828800,
+                2.764810],
+         population=[279012, 255993, 236961, 214315, 192812, 183546, 168593, 164822, 154836, 138165],
+         se=[0.024587, 0.028652, 0.033134, 0.034657, 0.037477, 0.041553, 0.043478, 0.045325, 0.047696,
+             0.051071],
+         sii=(-3.275201, -3.586823, -2.965317), rii=(0.406001, 0.368882, 0.446248)),
+    dict(value=[4.896750, 4.567800, 4.676660, 4.356660, 3.900000, 3.800000, 3.500000, 3.200000, 3.210000,
+                2.800000],
+         population=[13837, 14519, 14940, 14599, 12311, 21675, 20065, 19750, 24713, 20112],
+         se=[0.010463, 0.011221, 0.010958, 0.011767, 0.013153, 0.013501, 0.014665, 0.016049, 0.015999,
+             0.018361],
+         sii=(-2.287679, -2.398526, -2.176188), rii=(0.535252, 0.517343, 0.553739)),
+]
+
+
+@pytest.mark.parametrize("case", PHE_RATE_CASES)
+def test_phe_sii_reproduces_the_reference_implementation(case):
+    r = gradient.phe_sii(case["value"], case["population"], case["se"], "rate", reps=100_000, seed=5)
+    assert r.sii == pytest.approx(case["sii"][0], abs=5e-6)
+    assert r.rii == pytest.approx(case["rii"][0], abs=5e-6)
+    for got, want in ((r.sii_low, case["sii"][1]), (r.sii_high, case["sii"][2]),
+                      (r.rii_low, case["rii"][1]), (r.rii_high, case["rii"][2])):
+        assert got == pytest.approx(want, rel=0.05)
+
+
+def test_cumulative_midpoints_are_phe_x_values():
+    assert gradient.cumulative_midpoints([1, 1, 2]).tolist() == pytest.approx([0.125, 0.375, 0.75])
+
+
+def test_quintile_sii_widens_with_over_dispersion_and_points_to_the_poor():
+    q = pd.DataFrame({"count": [100, 80, 60, 40, 20], "population": [1e5] * 5}, index=range(1, 6))
+    pois = gradient.quintile_sii_rii(q, 1.0, reps=20_000)
+    over = gradient.quintile_sii_rii(q, 4.0, reps=20_000)
+    assert pois.sii > 0 and pois.rii > 1  # higher rates among the poorest (Q1)
+    assert over.sii == pytest.approx(pois.sii) and over.dispersion == 4.0
+    assert (over.sii_high - over.sii_low) == pytest.approx(2 * (pois.sii_high - pois.sii_low), rel=0.1)
+    assert gradient.quintile_sii_rii(q, 0.3).dispersion == 1.0  # never narrower than Poisson
+
+
+def test_stability_rule_flags_a_rate_ratio_resting_on_one_event():
+    frame = _synthetic_frame(19, 3)
+    counts = pd.Series(50, index=frame.index)
+    counts[frame["quintile"] == 5] = 0
+    counts[(frame["quintile"] == 5).idxmax()] = 1  # one event in the richest quintile
+    m = gradient.fit_count_models(counts, frame)
+    rr = m.rate_ratios.set_index("quintile")
+    assert rr.loc[5, "ref_count"] == 1 and not rr["stable"].any()
+    big = gradient.fit_count_models(_simulate_counts(frame, 2.0, seed=4), frame)
+    assert big.rate_ratios["stable"].all()

@@ -21,6 +21,7 @@ def _users(referrers, ages, genders):
 
 def _census(first_line):
     return pd.DataFrame({"wave": pd.array(["2020_11"] * len(first_line), dtype="string"),
+                         "service_code": pd.array([f"SSM{i % 5}" for i in range(len(first_line))], dtype="string"),
                          "first_line": pd.array(first_line, dtype="boolean")})
 
 
@@ -43,7 +44,9 @@ def test_first_line_against_the_census_and_profile():
     m = R.referral_metrics(res)
     assert m["users.n"] == 4 and m["users.first_line_pct"] == pytest.approx(100 / 3)  # unknown referrer left out
     assert m["referrals.baseline_wave"] == "2020_11" and m["referrals.baseline_first_line_pct"] == 50
-    assert m["referrals.first_line_test.method"] == "fisher"
+    assert m["referrals.first_line_comparison.kind"] == "descriptive"
+    assert m["referrals.first_line_comparison.test_performed"] is False
+    assert not any("p_value" in k for k in m)  # different instruments: no test, so no p-value to quote
     assert m["users.age_mean"] == 30 and m["users.age_min"] == 10 and m["users.age_max"] == 50
     assert m["users.female_pct"] == 50 and m["users.commune_pct.21005"] == 75
     assert m["pros.n"] == 3 and m["pros.requester_n.cpas"] == 2

@@ -159,7 +159,7 @@ def test_logistic_model_recovers_known_odds_ratios_with_clustered_errors(simulat
     assert res.clusters == len(SSMS)
     assert res.n == 6000 and res.excluded_outside_brussels == 0
     assert res.references == {"public": PUBLICS[2], "followup": FOLLOWUPS[0]}  # no wave term: one wave
-    assert list(res.table.columns) == ["term", "variable", "odds_ratio", "ci_low", "ci_high", "p_value"]
+    assert list(res.table.columns) == ["term", "variable", "odds_ratio", "ci_low", "ci_high", "p_value", "df"]
 
 
 def test_model_excludes_demands_outside_brussels(simulated):
@@ -198,3 +198,76 @@ def test_empty_census_gives_only_the_availability_flag():
     res = saturation.analyse_saturation(empty, saturation.census_income(empty))
     assert res.waves == [] and res.model is None
     assert saturation.saturation_metrics(res) == {"saturation.available": False}
+
+
+# ---------------------------------------------------------------- clustering by service, censoring, stability
+
+def _two_wave_census(seed: int = 3) -> pd.DataFrame:
+    """Two waves, services with their own acceptance level; wave 2 adds two services."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for w, services in ((WAVES[0], SSMS[:8]), (WAVES[1], SSMS[:10])):
+        for s in services:
+            level = rng.uniform(0.1, 0.5)
+            for _ in range(int(rng.integers(20, 60))):
+                rows.append({"wave": w, "service_code": s, "demand_date": pd.Timestamp("2020-11-10" if w == WAVES[0]
+                                                                                      else "2022-11-10"),
+                             "outcome": ACCEPTED if rng.random() < level else REORIENTED,
+                             "reorientation_reason": CONSTRAINED})
+    return census_frame(rows)
+
+
+def test_clustered_wave_comparison_is_wider_than_the_unclustered_test():
+    census = _two_wave_census()
+    c = saturation.compare_waves_clustered(census, WAVES[0], WAVES[1], "accepted", boot_reps=1999)
+    naive = saturation.compare_waves(census, WAVES[0], WAVES[1], "accepted")
+    assert c.diff_pts == pytest.approx(naive.diff_pts)
+    assert (c.diff_high - c.diff_low) > (naive.diff_high - naive.diff_low)
+    assert c.p_unclustered == pytest.approx(naive.p_value)
+    assert c.services_from == 8 and c.services_to == 10 and c.services_common == 8
+    assert 1 < c.df < 10 and 0 <= c.p_boot <= 1 and abs(c.p_boot - c.p_value) < 0.1
+
+
+def test_paired_comparison_keeps_only_services_present_in_both_waves():
+    census = _two_wave_census()
+    p = saturation.compare_waves_clustered(census, WAVES[0], WAVES[1], "constrained", paired=True, boot_reps=199)
+    kept = census[census["service_code"].isin(SSMS[:8])]
+    assert p.n_to == int((kept["wave"] == WAVES[1]).sum()) and p.services_to == 8 and p.scope == "paired"
+
+
+def test_like_for_like_comparisons_are_in_the_metrics():
+    census = _two_wave_census()
+    res = saturation.analyse_saturation(census, saturation.census_income(census))
+    m = saturation.saturation_metrics(res)
+    for key in ("accepted", "accepted_paired", "constrained", "constrained_paired"):
+        assert m[f"saturation.compare.{key}.method"] == "CR2-BM"
+        assert m[f"saturation.compare.{key}.p_value"] > 0
+    # the headline keys are the clustered ones; the unclustered p-value is named as such
+    assert m["saturation.accepted_p_value"] == m["saturation.compare.accepted.p_value"]
+    assert "saturation.accepted_unclustered_p_value" in m
+
+
+def test_median_wait_upper_bound_not_estimable_when_most_demands_are_censored():
+    end = saturation.wave_end(WAVES[0])
+    start = pd.Timestamp("2020-11-10")
+    rows = [{"demand_date": start, "first_appointment": start + pd.Timedelta(days=d)} for d in (5, 9, 20, 31, 40)]
+    rows += [{"demand_date": start}] * 6  # never seen: censored at the wave end
+    w, _ = saturation.wait_durations(census_frame(rows))
+    med = saturation.median_waits(w, ["wave"]).iloc[0]
+    assert med["censored"] == 6 and med["censored_pct"] == pytest.approx(600 / 11)
+    assert math.isnan(med["ci_high"]) and not med["ci_high_estimable"]
+    assert (end - start).days > 40
+    m = saturation._median_metrics("x", med)
+    assert m["x.median_wait_days_high_estimable"] is False and m["x.wait_censored_n"] == 6
+
+
+def test_logistic_model_uses_cr2_and_flags_too_few_events_per_parameter(simulated):
+    income = reference.income(2021)["mean_income_per_return_eur"]
+    res = saturation.fit_constrained_model(simulated, income)
+    assert res.cov_type == "CR2-BM" and res.stable and res.events_per_parameter >= 10
+    assert (res.table["df"] < len(SSMS)).all() and (res.table["df"] > 1).all()
+    few = simulated.iloc[:150]
+    small = saturation.fit_constrained_model(few, income)
+    assert small.events_per_parameter < 10 and not small.stable
+    m = saturation.saturation_metrics(saturation.analyse_saturation(few, income))
+    assert m["saturation.model.stable"] is False

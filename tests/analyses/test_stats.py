@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.analyses import stats
+from analysis.analyses.stats import wilson_ci
 
 
 def test_wilson_textbook_values():
@@ -52,3 +53,21 @@ def test_compare_proportions_chooses_exact_test_for_small_samples():
     assert stats.compare_proportions(0, 10, 500, 1000).method == "fisher"
     big = stats.compare_proportions(0, 79, 1226, 2451)
     assert big.method == "z" and big.p_value < 0.001 and big.diff == pytest.approx(1226 / 2451)
+
+
+def test_wilson_bounds_are_exact_at_the_edges():
+    # the formula gives 3.5e-16 for k = 0 (printed as « 3,5e-16 », and a negative error bar): exact 0 now
+    assert wilson_ci(0, 18) == (0.0, pytest.approx(0.1759, abs=1e-4))
+    assert wilson_ci(0, 18)[0] == 0.0 and wilson_ci(7, 7)[1] == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_wilson_interval_contains_the_share_and_stays_in_0_1(kn):
+    k, n = kn
+    lo, hi = wilson_ci(k, n)
+    if n == 0:
+        assert math.isnan(lo) and math.isnan(hi)
+    else:
+        assert 0.0 <= lo <= k / n <= hi <= 1.0
+        assert (lo == 0.0) == (k == 0) and (hi == 1.0) == (k == n)

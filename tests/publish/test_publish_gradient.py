@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis import reference
 from analysis.analyses import gradient
 from analysis.publish import gradient as publish
 
@@ -25,7 +26,12 @@ def test_population_labels_and_prose(analysed):
     assert publish.population_label(analysed.census) == "pour 10\u00a0000 habitant·e·s et par vague"
     prose = publish.gradient_prose(analysed)
     assert prose["gradient.users.model_fr"] in ("régression de Poisson", "régression binomiale négative")
-    assert set(prose) <= {f"{k}_fr" for k, v in gradient.gradient_metrics(analysed).items() if k.endswith(".model")}
+    assert set(prose) <= {f"{k}_fr" for k, v in gradient.gradient_metrics(analysed).items()
+                          if k.endswith((".model", ".rate_ratio_q1_q5"))}
+    m = gradient.gradient_metrics(analysed)
+    for pop in ("users", "census"):
+        text = prose[f"gradient.{pop}.rate_ratio_q1_q5_fr"]
+        assert ("trop faible" in text) == (m[f"gradient.{pop}.rate_ratio_q1_q5_stable"] is False)
 
 
 def test_indices_exact_record_puts_each_french_name_after_its_key(analysed):
@@ -81,3 +87,35 @@ def test_save_outputs_writes_every_figure_and_table(analysed, tmp_path):
         assert (tmp_path / "t" / f"{name}.md").exists() and (tmp_path / "exact" / f"{name}.csv").exists()
     exact = pd.read_csv(tmp_path / "exact" / "gradient-indices.csv")
     assert "gradient.census.model_fr" in set(exact["metric"])
+
+
+def test_population_column_is_one_year_never_the_sum_of_waves(analysed):
+    # pooled census: rates use the sum of both waves' populations, readers see the period year's population
+    d = publish.display_communes(analysed.census)
+    col = "Population au 1er janvier 2022" if analysed.census.population_year else "Population"
+    city = analysed.census.communes.loc["21004"]
+    assert city["population"] > 1.9 * city["residents"]  # two waves of exposure
+    row = d[d["Commune"] == city["name_fr"]].iloc[0]
+    assert row[col] == publish.fmt_int(reference.population(2022).loc["21004"])
+
+
+def test_indices_table_leads_with_the_model_and_flags_unstable_estimates(analysed):
+    d = publish.display_indices(analysed)
+    assert list(d.columns)[3] == "RII du modèle (IC 95 %)"
+    users = d.iloc[0]
+    # users: 3 per commune outside Q1, so some quintile may hold fewer than 10 events
+    if analysed.users.quintiles["count"].min() < gradient.MIN_EVENTS_GROUP:
+        assert users["RII par quintiles (IC 95 %)"] == "effectif trop faible pour conclure"
+
+
+def test_quintile_figure_ticks_are_not_rounded_wrongly(analysed):
+    import matplotlib.pyplot as plt
+
+    fig, _ = publish.plot_quintile_rates(analysed.users)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    for tick, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=False):
+        text = label.get_text().replace("\u2212", "-").replace("\u00a0", "").replace(",", ".")
+        if text:
+            assert float(text) == pytest.approx(tick, abs=1e-9)  # 0,25 never printed « 0,2 »
+    plt.close(fig)

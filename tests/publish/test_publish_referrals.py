@@ -21,6 +21,7 @@ def _users(referrers, ages, genders):
 
 def _census(first_line):
     return pd.DataFrame({"wave": pd.array(["2020_11"] * len(first_line), dtype="string"),
+                         "service_code": pd.array([f"SSM{i % 5}" for i in range(len(first_line))], dtype="string"),
                          "first_line": pd.array(first_line, dtype="boolean")})
 
 
@@ -47,15 +48,17 @@ def test_display_hides_small_counts_and_their_shares():
 def test_comparison_read_in_french_and_merged_into_the_metrics():
     res = _results()
     prose = P.referral_prose(res)
-    assert list(prose) == ["referrals.first_line_test.sentence"]
-    sentence = prose["referrals.first_line_test.sentence"]
-    assert "première ligne" in sentence and "test exact de Fisher" in sentence and "novembre 2020" in sentence
+    assert sorted(prose) == ["referrals.first_line_comparison.sentence", "referrals.first_line_test.sentence"]
+    sentence = prose["referrals.first_line_comparison.sentence"]
+    assert "première ligne" in sentence and "novembre 2020" in sentence
+    # different instruments: side by side, never a test or a p-value
+    assert "sans test statistique" in sentence and "p\u00a0" not in sentence and "Fisher" not in sentence
     assert not set(prose) & set(R.referral_metrics(res))  # one part, no key written twice
 
 
 def test_no_comparison_without_a_census():
     res = _results(_census([]).iloc[0:0])
-    assert res.test is None and P.referral_prose(res) == {}
+    assert res.comparison is None and P.referral_prose(res) == {}
     assert "n'est pas possible" in P.comparison_sentence(res)
 
 

@@ -91,3 +91,21 @@ def test_table_caption_gets_an_id():
 def test_synthetic_notice_only_for_example_data():
     assert "callout-warning" in RI.synthetic_notice(True) and "synthétique" in RI.synthetic_notice(True)
     assert RI.synthetic_notice(False) == ""
+
+
+def test_per_level_percentages_carry_their_sign():
+    # « 49,4 des demandes » was printed without « % » for users.referrer_pct.<code>
+    assert RI.format_metric("users.referrer_pct.sante_generale", 49.367) == f"49,4{NBSP}%"
+    assert RI.format_metric("users.commune_pct.21001", 12.0) == f"12,0{NBSP}%"
+
+
+def test_unstable_and_non_estimable_values_are_printed_in_words():
+    v = RI.build_variables({"gradient.users.rate_ratio_q1_q5": 17.68, "gradient.users.rate_ratio_q1_q5_low": 2.07,
+                            "gradient.users.rate_ratio_q1_q5_stable": False,
+                            "gradient.census.rate_ratio_q1_q5": 3.52, "gradient.census.rate_ratio_q1_q5_stable": True,
+                            "saturation.2020_11.public.enfant.median_wait_days_high": None,
+                            "saturation.2020_11.public.enfant.median_wait_days_high_estimable": False})
+    assert v["gradient"]["users"]["rate_ratio_q1_q5"] == "effectif trop faible pour conclure"
+    assert v["gradient"]["users"]["rate_ratio_q1_q5_low"] == "effectif trop faible pour conclure"
+    assert v["gradient"]["census"]["rate_ratio_q1_q5"] == "3,52"
+    assert v["saturation"]["2020_11"]["public"]["enfant"]["median_wait_days_high"] == "non estimable"

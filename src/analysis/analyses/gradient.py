@@ -49,6 +49,10 @@ DEFAULT_SEED = 20220401
 DISPERSION_ALPHA = 0.05
 #: ... or when Pearson χ²/df exceeds this (the test has little power with 19 communes).
 DISPERSION_RATIO = 2.0
+#: Stability rule: a rate ratio is not a finding when either group has fewer events than this.
+MIN_EVENTS_GROUP = 10
+#: Simulation draws of the quintile SII/RII (as ``phe_sii``'s default order of magnitude).
+PHE_REPS = 100_000
 #: Label of the basin row for demands whose basin is not known (Bruxelles-Ville is split between basins).
 UNKNOWN_BASIN_FR = "indéterminé (Bruxelles-Ville)"
 
@@ -86,11 +90,14 @@ def income_quintiles(income: pd.Series, population: pd.Series, n_groups: int = N
 
 
 def commune_frame(population: pd.Series, income_per_return: pd.Series,
-                  ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+                  ref_dir: Path = REFERENCE_DIR, residents: pd.Series | None = None) -> pd.DataFrame:
     """The 19 communes (index: NIS code) with name, basin, population, income, rank, ridit and quintile.
 
-    ``rank`` is 1 for the poorest commune. ``basin`` is empty for
-    Bruxelles-Ville, split between basins.
+    ``population`` is the exposure of the rates (for a census pooled over
+    several waves, the sum of each wave's population); ``residents`` the
+    population on 1 January of one year, the figure a reader expects in a
+    "Population" column (default: ``population``). ``rank`` is 1 for the
+    poorest commune. ``basin`` is empty for Bruxelles-Ville, split between basins.
     """
     com = reference.communes(ref_dir).set_index("nis_code")
     df = pd.DataFrame({
@@ -101,6 +108,8 @@ def commune_frame(population: pd.Series, income_per_return: pd.Series,
     })
     if df[["population", "income"]].isna().any().any():
         raise ValueError("population ou revenu manquant pour une commune")
+    df["residents"] = (residents.reindex(com.index).astype(float) if residents is not None
+                       else df["population"])
     df["rank"] = df["income"].rank(method="first").astype(int)
     df["ridit"] = ridit_scores(df["income"], df["population"])
     df["quintile"] = income_quintiles(df["income"], df["population"])
@@ -160,6 +169,7 @@ def quintile_rates(counts: pd.Series, frame: pd.DataFrame, per: int = PER) -> pd
         "income_min": g["income"].min(),
         "income_max": g["income"].max(),
         "population": g["population"].sum(),
+        "residents": g["residents"].sum() if "residents" in df else g["population"].sum(),
         "count": g["count"].sum(),
     }).reindex(range(1, N_QUINTILES + 1))
     r = rates(agg["count"].fillna(0).astype(int), agg["population"], per)
@@ -275,6 +285,108 @@ def sii_rii(rate: pd.Series, population: pd.Series, income: pd.Series, counts: p
                            y0, y1, n_sim, seed)
 
 
+# ---------------------------------------------------------------- SII / RII on quantiles (phe_sii)
+
+@dataclass(frozen=True)
+class QuantileIndex:
+    """SII and RII on population-weighted quantiles, as ``PHEindicatormethods::phe_sii``.
+
+    ``sii = fitted(1) − fitted(0)`` and ``rii = fitted(1) / fitted(0)`` on the
+    cumulative-population-midpoint scale of the quantiles *in the order given*
+    (first quantile at 0). ``dispersion`` is the factor by which the variance
+    of each quantile's log rate was inflated (1: Poisson only).
+    """
+
+    sii: float
+    sii_low: float
+    sii_high: float
+    rii: float
+    rii_low: float
+    rii_high: float
+    intercept: float
+    n_quantiles: int
+    dispersion: float
+    reps: int
+    seed: int
+
+
+def cumulative_midpoints(population) -> np.ndarray:
+    """``phe_sii``'s x values: the midpoint of each quantile's cumulative population share."""
+    a = np.asarray(population, dtype=float)
+    a = a / a.sum()
+    return np.cumsum(a) - a / 2
+
+
+def phe_sii(value, population, se, value_type: str = "rate", reps: int = PHE_REPS, seed: int = DEFAULT_SEED,
+            alpha: float = 0.05) -> QuantileIndex:
+    """Slope and relative index of inequality as ``PHEindicatormethods::phe_sii`` computes them.
+
+    ``value`` per quantile in order (the first at the bottom of the scale),
+    ``population`` per quantile and ``se`` (for ``value_type="rate"``: the
+    standard error of the *log* rate, as ``phe_sii`` derives it from the
+    confidence limits; for ``"other"``: of the value). The regression is the
+    least-squares line of ``√a·y`` on ``√a`` and ``√a·x`` (``a``: population
+    share, ``x``: cumulative midpoint), i.e. population-weighted. Intervals by
+    simulation (``reps`` draws, fixed ``seed``): each value drawn from a normal
+    on its (log) scale, the line refitted, percentiles of SII and RII.
+    Returns NaN everywhere with fewer than 2 quantiles or a non-positive rate.
+    """
+    y = np.asarray(value, dtype=float)
+    pop = np.asarray(population, dtype=float)
+    sd = np.asarray(se, dtype=float)
+    k = len(y)
+    nan = QuantileIndex(*([math.nan] * 7), k, math.nan, reps, seed)
+    if k < 2 or not np.isfinite(y).all() or not (pop > 0).all() or (value_type == "rate" and (y <= 0).any()):
+        return nan
+    a = pop / pop.sum()
+    x = cumulative_midpoints(pop)
+    sa = np.sqrt(a)
+    M = np.vstack([sa, x * sa])  # 2 × k (transpose of the design)
+    solve = np.linalg.solve(M @ M.T, M)  # (M M')^{-1} M
+    coef = solve @ (sa * y)
+    intercept, slope = float(coef[0]), float(coef[1])
+    rng = np.random.default_rng(seed)
+    centre = np.log(y) if value_type == "rate" else y
+    draws = rng.normal(centre, sd, size=(reps, k))
+    if value_type == "rate":
+        draws = np.exp(draws)
+    sims = (draws * sa) @ solve.T  # reps × 2
+    q = [100 * alpha / 2, 100 * (1 - alpha / 2)]
+    sl, sh = np.percentile(sims[:, 1], q)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rii_sims = (sims[:, 0] + sims[:, 1]) / sims[:, 0]
+    rii_sims = rii_sims[np.isfinite(rii_sims) & (sims[:, 0] > 0)]
+    rl, rh = np.percentile(rii_sims, q) if len(rii_sims) else (math.nan, math.nan)
+    rii = (intercept + slope) / intercept if intercept > 0 else math.nan
+    return QuantileIndex(slope, float(sl), float(sh), rii, float(rl), float(rh), intercept, k, 1.0, reps, seed)
+
+
+def quintile_sii_rii(quintiles: pd.DataFrame, dispersion: float = 1.0, reps: int = PHE_REPS,
+                     seed: int = DEFAULT_SEED, alpha: float = 0.05) -> QuantileIndex:
+    """SII/RII on the income quintiles (``quintile_rates`` table), poorest end at 1, over-dispersion-aware.
+
+    The quintiles are passed richest first, so that a positive SII and an RII
+    above 1 mean higher rates among the poorest (``phe_sii`` with the scale
+    reversed). The standard error of each log rate is the Poisson one,
+    ``1/√count``, multiplied by ``√dispersion`` (quasi-Poisson: ``dispersion``
+    is Pearson χ²/df of the commune-level Poisson model, at least 1), so that
+    the scatter of the communes beyond Poisson noise widens the intervals. A
+    quintile without any event gets half an event (log scale needs a positive rate).
+    """
+    q = quintiles.sort_index(ascending=False)
+    count = q["count"].fillna(0).to_numpy(dtype=float)
+    pop = q["population"].to_numpy(dtype=float)
+    if len(q) < 2 or count.sum() == 0 or not (pop > 0).all():
+        return QuantileIndex(*([math.nan] * 7), len(q), math.nan, reps, seed)
+    adj = np.where(count > 0, count, 0.5)
+    rate = adj / pop * PER
+    phi = max(1.0, float(dispersion)) if np.isfinite(dispersion) else 1.0
+    se = np.sqrt(phi / adj)
+    res = phe_sii(rate, pop, se, "rate", reps, seed, alpha)
+    return QuantileIndex(res.sii, res.sii_low, res.sii_high, res.rii, res.rii_low, res.rii_high, res.intercept,
+                         res.n_quantiles, phi, reps, seed)
+
+
 # ---------------------------------------------------------------- count models
 
 @dataclass
@@ -288,9 +400,13 @@ class CountModel:
     rii_model: float  # exp(beta) on s = 1 − ridit: rate at the poorest end / richest end
     rii_model_low: float
     rii_model_high: float
-    rate_ratios: pd.DataFrame  # quintile, rate_ratio, ci_low, ci_high, p_value (reference: Q5)
+    #: quintile, rate_ratio, ci_low, ci_high, p_value (reference: Q5), count, ref_count, stable;
+    #: intervals over-dispersion-aware (negative binomial, or quasi-Poisson scale when Poisson is kept)
+    rate_ratios: pd.DataFrame
     nb_alpha: float | None = None
     converged: bool = True
+    #: quasi-Poisson scale applied to the Poisson intervals (1 for the negative binomial)
+    scale: float = 1.0
     fits: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -371,17 +487,40 @@ def _fit_count_models(counts: pd.Series, frame: pd.DataFrame, force: str | None,
         XQ[f"q{k}"] = (q == k).astype(float)
     XQ = XQ.loc[:, (XQ != 0).any()]
     qfit, qparams, qci, _ = _fit_counts(y, XQ, offset, kind)
-    pvals = qfit.pvalues
+    z = float(sps.norm.ppf(0.975))
+    scale = 1.0
+    if kind == "poisson":
+        # quasi-Poisson: widen the Poisson intervals by the over-dispersion the data show (never narrow them)
+        scale = max(1.0, disp)
+        qscale = max(1.0, float(qfit.pearson_chi2 / qfit.df_resid)) if qfit.df_resid > 0 else 1.0
+        qse = qfit.bse * math.sqrt(qscale)
+        qci = pd.DataFrame({0: qparams - z * qse, 1: qparams + z * qse})
+        pvals = pd.Series(2 * sps.norm.sf(np.abs(qparams / qse)), index=qparams.index)
+        tse = trend.bse["poorness"] * math.sqrt(scale)
+        ci = pd.DataFrame({0: params - z * tse, 1: params + z * tse})
+    else:
+        # the wider of the negative binomial and the quasi-Poisson intervals: with 19 communes the NB's
+        # dispersion parameter is itself uncertain, and a single small quintile must not look precise
+        pq = sm.GLM(y, XQ, family=sm.families.Poisson(), offset=offset).fit()
+        qscale = max(1.0, float(pq.pearson_chi2 / pq.df_resid)) if pq.df_resid > 0 else 1.0
+        qse = pq.bse * math.sqrt(qscale)
+        qci = pd.DataFrame({0: np.minimum(qci[0], pq.params - z * qse), 1: np.maximum(qci[1], pq.params + z * qse)})
+        pvals = np.maximum(qfit.pvalues, pd.Series(2 * sps.norm.sf(np.abs(pq.params / qse)), index=qse.index))
+    qcount = pd.Series(y, index=frame.index).groupby(q).sum().reindex(range(1, N_QUINTILES + 1), fill_value=0)
+    ref_count = int(qcount[N_QUINTILES])
     rr = pd.DataFrame([
         {"quintile": int(c[1:]), "rate_ratio": float(np.exp(qparams[c])), "ci_low": float(np.exp(qci.loc[c, 0])),
          "ci_high": float(np.exp(qci.loc[c, 1])), "p_value": float(pvals[c])}
         for c in XQ.columns if c != "const"
     ] + [{"quintile": N_QUINTILES, "rate_ratio": 1.0, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}])
+    rr["count"] = rr["quintile"].map(qcount).astype(int)
+    rr["ref_count"] = ref_count
+    rr["stable"] = (rr["count"] >= MIN_EVENTS_GROUP) & (ref_count >= MIN_EVENTS_GROUP)
     return CountModel(
         kind=kind, dispersion=disp, dispersion_stat=t, dispersion_p=p,
         rii_model=float(np.exp(params["poorness"])), rii_model_low=float(np.exp(ci.loc["poorness", 0])),
         rii_model_high=float(np.exp(ci.loc["poorness", 1])), rate_ratios=rr, nb_alpha=nb_alpha,
-        converged=_converged(trend) and _converged(qfit),
+        converged=_converged(trend) and _converged(qfit), scale=scale,
         fits={"poisson_trend": pois, "trend": trend, "quintiles": qfit},
     )
 
@@ -399,9 +538,11 @@ class PopulationGradient:
     communes: pd.DataFrame
     quintiles: pd.DataFrame
     basins: pd.DataFrame
-    index: InequalityIndex | None  # None when no row could be placed in a commune
+    index: InequalityIndex | None  # 19-commune SII/RII, Poisson-only intervals (kept for the record)
     model: CountModel | None  # None when no row, or when the models cannot be fitted
     overall_rate: float
+    #: SII/RII on the five population-weighted income quintiles (phe_sii), over-dispersion-aware intervals
+    quantile_index: QuantileIndex | None = None
 
 
 def analyse_population(name: str, rows: pd.DataFrame, frame: pd.DataFrame, population_year: int | None,
@@ -410,17 +551,22 @@ def analyse_population(name: str, rows: pd.DataFrame, frame: pd.DataFrame, popul
     counts = count_by_commune(rows, frame.index)
     communes = commune_rates(counts, frame)
     by_nis = communes.reindex(frame.index)
-    index = model = None
+    index = model = qindex = None
+    quintiles = quintile_rates(counts, frame)
     if counts.sum() > 0:
         index = sii_rii(by_nis["rate"], by_nis["population"], by_nis["income"], by_nis["count"], n_sim, seed)
         try:
             model = fit_count_models(counts, frame)
         except (ValueError, np.linalg.LinAlgError):  # pragma: no cover - degenerate counts
             model = None
+        # over-dispersion of the communes around the Poisson trend widens the quintile intervals
+        disp = model.dispersion if model is not None else 1.0
+        qindex = quintile_sii_rii(quintiles, disp, seed=seed)
     return PopulationGradient(
         name=name, n=int(counts.sum()), excluded=exclusions(rows), population_year=population_year,
-        communes=communes, quintiles=quintile_rates(counts, frame), basins=basin_rates(rows, frame),
+        communes=communes, quintiles=quintiles, basins=basin_rates(rows, frame),
         index=index, model=model, overall_rate=float(counts.sum() / frame["population"].sum() * PER),
+        quantile_index=qindex,
     )
 
 
@@ -454,7 +600,9 @@ def analyse_gradient(users: pd.DataFrame, census: pd.DataFrame, start: str, end:
     pooled = None
     if present:
         pops = [reference.population(wave_years[w], ref_dir) for w in present]
-        pooled_frame = commune_frame(sum(pops[1:], pops[0]), inc, ref_dir)
+        # exposure: the sum of each wave's population; shown to readers: the period year's population
+        pooled_frame = commune_frame(sum(pops[1:], pops[0]), inc, ref_dir,
+                                     residents=reference.population(year, ref_dir))
         pooled_year = wave_years[present[0]] if len(present) == 1 else None
         pooled = analyse_population("census", census, pooled_frame, pooled_year, n_sim, seed)
         for w, pop in zip(present, pops, strict=True):
@@ -470,8 +618,19 @@ def _population_metrics(prefix: str, g: PopulationGradient) -> dict[str, Any]:
     i = g.index
     if i is None:
         return m
-    m |= {f"{prefix}.sii": i.sii, f"{prefix}.sii_low": i.sii_low, f"{prefix}.sii_high": i.sii_high,
-          f"{prefix}.rii": i.rii, f"{prefix}.rii_low": i.rii_low, f"{prefix}.rii_high": i.rii_high}
+    # 19-commune indices (Poisson-only simulation intervals): for the record, not the headline
+    m |= {f"{prefix}.sii_communes": i.sii, f"{prefix}.sii_communes_low": i.sii_low,
+          f"{prefix}.sii_communes_high": i.sii_high, f"{prefix}.rii_communes": i.rii,
+          f"{prefix}.rii_communes_low": i.rii_low, f"{prefix}.rii_communes_high": i.rii_high}
+    qi = g.quantile_index
+    if qi is not None:
+        # observatory method: phe_sii on the five population-weighted quintiles, quasi-Poisson intervals
+        m |= {f"{prefix}.sii": qi.sii, f"{prefix}.sii_low": qi.sii_low, f"{prefix}.sii_high": qi.sii_high,
+              f"{prefix}.rii": qi.rii, f"{prefix}.rii_low": qi.rii_low, f"{prefix}.rii_high": qi.rii_high,
+              f"{prefix}.sii_method": "phe_sii_quintiles", f"{prefix}.sii_quantiles_n": qi.n_quantiles,
+              f"{prefix}.sii_dispersion": qi.dispersion,
+              f"{prefix}.sii_min_events": int(g.quintiles["count"].fillna(0).min()),
+              f"{prefix}.sii_stable": bool(g.quintiles["count"].fillna(0).min() >= MIN_EVENTS_GROUP)}
     mod = g.model
     if mod is None:
         return m
@@ -480,13 +639,22 @@ def _population_metrics(prefix: str, g: PopulationGradient) -> dict[str, Any]:
           f"{prefix}.dispersion_test_stat": mod.dispersion_stat, f"{prefix}.dispersion_p_value": mod.dispersion_p,
           f"{prefix}.nb_alpha": mod.nb_alpha, f"{prefix}.model_converged": mod.converged,
           f"{prefix}.rii_model": mod.rii_model,
-          f"{prefix}.rii_model_low": mod.rii_model_low, f"{prefix}.rii_model_high": mod.rii_model_high}
+          f"{prefix}.rii_model_low": mod.rii_model_low, f"{prefix}.rii_model_high": mod.rii_model_high,
+          f"{prefix}.model_scale": mod.scale,
+          # the model-based RII leads (its interval carries the over-dispersion of the communes)
+          f"{prefix}.rii_headline": mod.rii_model, f"{prefix}.rii_headline_low": mod.rii_model_low,
+          f"{prefix}.rii_headline_high": mod.rii_model_high, f"{prefix}.rii_headline_method": mod.kind}
+    interval = "wider_of_negative_binomial_and_quasi_poisson" if mod.kind == "negative_binomial" else "quasi_poisson"
     q1 = mod.rate_ratios.set_index("quintile").loc[1] if 1 in set(mod.rate_ratios["quintile"]) else None
     if q1 is not None:
         m |= {f"{prefix}.rate_ratio_q1_q5": q1["rate_ratio"], f"{prefix}.rate_ratio_q1_q5_low": q1["ci_low"],
-              f"{prefix}.rate_ratio_q1_q5_high": q1["ci_high"], f"{prefix}.rate_ratio_q1_q5_p_value": q1["p_value"]}
+              f"{prefix}.rate_ratio_q1_q5_high": q1["ci_high"], f"{prefix}.rate_ratio_q1_q5_p_value": q1["p_value"],
+              f"{prefix}.rate_ratio_q1_q5_interval": interval,
+              f"{prefix}.rate_ratio_q1_q5_min_events": int(min(q1["count"], q1["ref_count"])),
+              f"{prefix}.rate_ratio_q1_q5_stable": bool(q1["stable"])}
     for r in mod.rate_ratios.itertuples(index=False):
         m[f"{prefix}.quintile.q{r.quintile}.rate_ratio"] = r.rate_ratio
+        m[f"{prefix}.quintile.q{r.quintile}.stable"] = bool(r.stable)
     for q, r in g.quintiles.iterrows():
         m[f"{prefix}.quintile.q{q}.count"] = r["count"]
         m[f"{prefix}.quintile.q{q}.rate_per_10000"] = r["rate"]
@@ -511,6 +679,14 @@ def gradient_metrics(res: GradientResults) -> dict[str, Any]:
         "gradient.seed": res.seed,
         "gradient.model": _headline_model(res),
         "gradient.communes_n": len(res.users.communes),
+        "gradient.quantiles_n": N_QUINTILES,
+        "gradient.min_events_group": MIN_EVENTS_GROUP,
+        # no commune median income per tax return in data/reference (Statbel publishes one; only a
+        # partial set of median equivalised incomes is at hand): the mean is used and the text says so
+        "gradient.median_income_available": False,
+        # no age structure by commune in data/reference: rates are crude, not age-standardised
+        "gradient.age_structure_available": False,
+        "gradient.age_standardised": False,
     }
     m |= _population_metrics("gradient.users", res.users)
     if res.census is not None:

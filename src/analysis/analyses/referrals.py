@@ -1,11 +1,19 @@
 """Referrals ("orientations"): who sends new user demands to the PRR projects, and who they are.
 
-New user demands: referrer shares with Wilson 95 % intervals, first-line share
-(referrers marked ``first_line`` in ``referrers.csv``) compared with the first-
+New user demands: referrer shares with 95 % intervals, first-line share
+(referrers marked ``first_line`` in ``referrers.csv``) set beside the first-
 line share of the mental-health services' own new demands (saturation census,
 the latest wave starting before the end of the period, else the first), age,
 gender, commune and income source. New professional demands: requesting
 service types and region of origin.
+
+Inference: new users are clustered in the few services that recorded them, so
+the interval of a referrer share is the wider of the Wilson interval and the
+CR2 cluster-robust interval by service (:func:`share_interval`). The PRR
+tracking tool and the SSM census are different instruments (different
+questions, periods and services): their first-line shares are compared
+descriptively only, never tested (``referrals.first_line_comparison.test_performed``
+is False).
 
 Exact results only (no disclosure control); the reader-facing tables, figures,
 captions and the plain-French reading of the comparison are in
@@ -19,10 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import reference
-from analysis.analyses.stats import ProportionTest, compare_proportions, pct, wilson_ci
+from analysis.analyses.cluster import clustered_share
+from analysis.analyses.stats import pct, wilson_ci
 from analysis.config import REFERENCE_DIR
 
 #: Age bands (inclusive lower bounds) of the users table; the last band is open.
@@ -30,25 +40,49 @@ AGE_BANDS = ((0, 11, "0–11 ans"), (12, 17, "12–17 ans"), (18, 24, "18–24 a
              (45, 64, "45–64 ans"), (65, 200, "65 ans et plus"))
 
 
-def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alpha: float = 0.05) -> pd.DataFrame:
-    """Counts and shares of ``values`` over ``codes`` (missing values counted under none), with Wilson CIs.
+def share_interval(flags, groups=None, alpha: float = 0.05) -> tuple[float, float]:
+    """95 % interval (fractions) of the share of True in ``flags``.
+
+    Without ``groups``: Wilson. With ``groups`` (the service of each person):
+    the wider of the Wilson interval and the CR2 cluster-robust interval
+    (:func:`analysis.analyses.cluster.clustered_share`), so that neither the
+    clustering (few services) nor a share near 0 or 1 (where the cluster-robust
+    variance collapses) makes the interval too narrow.
+    """
+    y = np.asarray(flags, dtype=float)
+    n, k = len(y), int(y.sum())
+    lo, hi = wilson_ci(k, n, alpha)
+    if groups is None or n == 0:
+        return lo, hi
+    c = clustered_share(y, np.asarray(groups).astype(str), alpha)
+    if math.isfinite(c.ci_low) and math.isfinite(c.ci_high):
+        lo, hi = min(lo, c.ci_low), max(hi, c.ci_high)
+    return lo, hi
+
+
+def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alpha: float = 0.05,
+                groups: pd.Series | None = None) -> pd.DataFrame:
+    """Counts and shares of ``values`` over ``codes`` (missing values counted under none), with 95 % CIs.
 
     Columns: ``code, label, n, pct, ci_low, ci_high`` (percent); denominator = all rows.
+    Intervals: Wilson, or with ``groups`` (clusters, e.g. the service) :func:`share_interval`.
     """
     total = len(values)
-    counts = values.astype("string").value_counts()
+    v = values.astype("string")
+    g = None if groups is None else groups.astype(str).to_numpy()
     rows = []
     for code in codes:
-        k = int(counts.get(code, 0))
-        lo, hi = wilson_ci(k, total, alpha) if total else (math.nan, math.nan)
-        rows.append({"code": code, "label": labels.get(code, code), "n": k, "pct": pct(k, total),
+        flag = (v == code).fillna(False).to_numpy(dtype=bool)
+        lo, hi = share_interval(flag, g, alpha) if total else (math.nan, math.nan)
+        rows.append({"code": code, "label": labels.get(code, code), "n": int(flag.sum()), "pct": pct(flag.sum(), total),
                      "ci_low": 100 * lo, "ci_high": 100 * hi})
     missing = total - int(sum(r["n"] for r in rows))
     if missing:
-        lo, hi = wilson_ci(missing, total, alpha)
+        flag = ~v.isin(codes).fillna(False).to_numpy(dtype=bool)
+        lo, hi = share_interval(flag, g, alpha)
         rows.append({"code": "non_renseigne", "label": "Non renseigné", "n": missing, "pct": pct(missing, total),
                      "ci_low": 100 * lo, "ci_high": 100 * hi})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["code", "label", "n", "pct", "ci_low", "ci_high"])
 
 
 def age_bands(ages: pd.Series) -> pd.DataFrame:
@@ -72,6 +106,35 @@ def baseline_wave(census: pd.DataFrame, end: str, ref_dir: Path = REFERENCE_DIR)
     return str((before if len(before) else waves).iloc[-1 if len(before) else 0]["code"])
 
 
+@dataclass(frozen=True)
+class FirstLineComparison:
+    """First-line share of PRR new users beside that of SSM census demands: descriptive only.
+
+    The two sources are different instruments, so no test is performed and no
+    p-value exists. Each share has its own interval, clustered by service.
+    Shares and bounds are fractions.
+    """
+
+    users_k: int
+    users_n: int
+    users_services: int
+    users_share: float
+    users_low: float
+    users_high: float
+    census_wave: str
+    census_k: int
+    census_n: int
+    census_services: int
+    census_share: float
+    census_low: float
+    census_high: float
+
+    @property
+    def diff(self) -> float:
+        """``users_share − census_share`` (fraction; descriptive)."""
+        return self.users_share - self.census_share
+
+
 @dataclass
 class ReferralResults:
     start: str
@@ -84,7 +147,7 @@ class ReferralResults:
     baseline_wave: str | None
     baseline_k: int
     baseline_n: int
-    test: ProportionTest | None
+    comparison: FirstLineComparison | None
     ages: pd.Series
     age_table: pd.DataFrame
     genders: pd.DataFrame
@@ -103,15 +166,23 @@ def analyse_referrals(users: pd.DataFrame, pros: pd.DataFrame, census: pd.DataFr
     refs = reference.table("referrers", ref_dir).sort_values("order")
     first_codes = set(refs.loc[refs["first_line"].astype(str).str.lower() == "true", "code"])
     known = users["referrer"].notna() & (users["referrer"] != "inconnu")
-    fl_k = int(users.loc[known, "referrer"].isin(first_codes).sum())
+    fl_flag = users.loc[known, "referrer"].isin(first_codes).to_numpy(dtype=bool)
+    fl_k = int(fl_flag.sum())
     fl_n = int(known.sum())
     wave = baseline_wave(census, end, ref_dir)
+    comparison = None
     if wave is not None:
         w = census[(census["wave"] == wave) & census["first_line"].notna()]
-        b_k, b_n = int(w["first_line"].astype(bool).sum()), len(w)
+        b_flag = w["first_line"].astype(bool).to_numpy()
+        b_k, b_n = int(b_flag.sum()), len(w)
+        if fl_n and b_n:
+            u_lo, u_hi = share_interval(fl_flag, users.loc[known, "service_code"], 0.05)
+            c_lo, c_hi = share_interval(b_flag, w["service_code"], 0.05)
+            comparison = FirstLineComparison(
+                fl_k, fl_n, int(users.loc[known, "service_code"].nunique()), fl_k / fl_n, u_lo, u_hi,
+                wave, b_k, b_n, int(w["service_code"].nunique()), b_k / b_n, c_lo, c_hi)
     else:
         b_k = b_n = 0
-    test = compare_proportions(fl_k, fl_n, b_k, b_n) if fl_n and b_n else None
     communes = reference.communes(ref_dir).sort_values("name_fr")
     com_labels = dict(zip(communes["nis_code"], communes["name_fr"], strict=True))
     bxl = users[users["residence"] == "bruxelles"]
@@ -127,8 +198,10 @@ def analyse_referrals(users: pd.DataFrame, pros: pd.DataFrame, census: pd.DataFr
     origin = pros["origin_region"].fillna("inconnu").astype(str).value_counts()
     return ReferralResults(
         start=start, end=end, users_n=len(users), users_services=int(users["service_code"].nunique()),
-        referrers=share_table(users["referrer"], list(refs["code"]), reference.labels("referrers", ref_dir)),
-        first_line_k=fl_k, first_line_n=fl_n, baseline_wave=wave, baseline_k=b_k, baseline_n=b_n, test=test,
+        referrers=share_table(users["referrer"], list(refs["code"]), reference.labels("referrers", ref_dir),
+                              groups=users["service_code"]),
+        first_line_k=fl_k, first_line_n=fl_n, baseline_wave=wave, baseline_k=b_k, baseline_n=b_n,
+        comparison=comparison,
         ages=users["age"].astype("Float64"), age_table=age_bands(users["age"]),
         genders=share_table(users["gender"], reference.codes("genders", ref_dir), reference.labels("genders", ref_dir)),
         communes=com, residence=residence,
@@ -155,7 +228,10 @@ def referral_metrics(res: ReferralResults) -> dict[str, Any]:
         "users.second_line_pct": pct(res.first_line_n - res.first_line_k, res.first_line_n),
         "pros.n": res.pros_n, "pros.services_n": res.pros_services,
     }
-    lo, hi = wilson_ci(res.first_line_k, res.first_line_n) if res.first_line_n else (math.nan, math.nan)
+    if res.comparison is not None:
+        lo, hi = res.comparison.users_low, res.comparison.users_high
+    else:
+        lo, hi = wilson_ci(res.first_line_k, res.first_line_n) if res.first_line_n else (math.nan, math.nan)
     m["users.first_line_ci_low_pct"], m["users.first_line_ci_high_pct"] = 100 * lo, 100 * hi
     g = res.genders.set_index("code")
     m["users.female_pct"] = float(g.loc["F", "pct"]) if "F" in g.index else None
@@ -194,8 +270,14 @@ def referral_metrics(res: ReferralResults) -> dict[str, Any]:
         m["referrals.baseline_wave"] = res.baseline_wave
         m["referrals.baseline_n"] = res.baseline_n
         m["referrals.baseline_first_line_pct"] = pct(res.baseline_k, res.baseline_n)
-    if res.test is not None:
-        m["referrals.first_line_test.method"] = res.test.method
-        m["referrals.first_line_test.p_value"] = res.test.p_value
-        m["referrals.first_line_test.diff_pts"] = 100 * (res.test.p1 - res.test.p2)
+    c = res.comparison
+    if c is not None:
+        # different instruments: a descriptive comparison, deliberately without test or p-value
+        q = "referrals.first_line_comparison"
+        m |= {f"{q}.kind": "descriptive", f"{q}.test_performed": False,
+              f"{q}.users_pct": 100 * c.users_share, f"{q}.users_ci_low_pct": 100 * c.users_low,
+              f"{q}.users_ci_high_pct": 100 * c.users_high, f"{q}.users_services_n": c.users_services,
+              f"{q}.census_pct": 100 * c.census_share, f"{q}.census_ci_low_pct": 100 * c.census_low,
+              f"{q}.census_ci_high_pct": 100 * c.census_high, f"{q}.census_services_n": c.census_services,
+              f"{q}.diff_pts": 100 * c.diff}
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in m.items()}

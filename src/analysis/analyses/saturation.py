@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analysis import reference
+from analysis.analyses import cluster
 from analysis.analyses.gradient import period_year
 from analysis.analyses.stats import two_proportion_test
 from analysis.analyses.stats import wilson_ci as _wilson_ci
@@ -65,6 +66,9 @@ MIN_LEVEL_N = 30
 POOLED_LEVEL = "autres_regroupes"
 #: Income unit of the model: the odds ratio is per this many euros of mean income per return.
 INCOME_UNIT_EUR = 10_000
+#: Stability rule of the logistic model: at least this many events (of the rarer outcome) per
+#: estimated coefficient (Peduzzi et al. 1996), else the model is "not a finding".
+MIN_EVENTS_PER_PARAMETER = 10
 
 
 def check_codes(ref_dir: Path = REFERENCE_DIR) -> None:
@@ -232,6 +236,72 @@ def compare_waves(census: pd.DataFrame, wave_from: str, wave_to: str, indicator:
     )
 
 
+@dataclass(frozen=True)
+class ClusteredComparison:
+    """Difference of a share between two waves with demands clustered by service (percent units).
+
+    The estimate is the wave coefficient of a linear probability model; its
+    interval and p-value use the CR2 variance with Bell–McCaffrey degrees of
+    freedom (:mod:`analysis.analyses.cluster`); ``p_boot`` is the wild cluster
+    bootstrap p-value (Webb weights, fixed seed). ``scope``: ``"all"`` (every
+    service of each wave) or ``"paired"`` (only services present in both waves).
+    """
+
+    indicator: str
+    scope: str
+    wave_from: str
+    wave_to: str
+    k_from: int
+    n_from: int
+    k_to: int
+    n_to: int
+    services_from: int
+    services_to: int
+    services_common: int
+    pct_from: float
+    pct_to: float
+    diff_pts: float
+    diff_low: float
+    diff_high: float
+    df: float
+    p_value: float
+    p_boot: float
+    p_unclustered: float
+
+
+def compare_waves_clustered(census: pd.DataFrame, wave_from: str, wave_to: str, indicator: str = "accepted",
+                            paired: bool = False, alpha: float = 0.05, ref_dir: Path = REFERENCE_DIR,
+                            boot_reps: int = cluster.BOOT_REPS) -> ClusteredComparison:
+    """Change of an indicator between two waves, clustered by service (CR2 and wild bootstrap).
+
+    With ``paired=True`` only the services that took part in both waves are
+    kept: a change of the participating services cannot then pass for a change
+    of access. The unclustered two-proportion p-value is kept for comparison only.
+    """
+    df = add_flags(census, ref_dir)
+    df = df[df["wave"].isin([wave_from, wave_to])]
+    s_from = set(df.loc[df["wave"] == wave_from, "service_code"].dropna().astype(str))
+    s_to = set(df.loc[df["wave"] == wave_to, "service_code"].dropna().astype(str))
+    common = s_from & s_to
+    if paired:
+        df = df[df["service_code"].astype(str).isin(common)]
+    a, b = df[df["wave"] == wave_from], df[df["wave"] == wave_to]
+    k1, n1, k2, n2 = int(a[indicator].sum()), len(a), int(b[indicator].sum()), len(b)
+    y = df[indicator].astype(float).to_numpy()
+    d = (df["wave"] == wave_to).astype(float).to_numpy()
+    groups = df["service_code"].astype(str).to_numpy()
+    est = cluster.difference_of_shares(y, d, groups, alpha)
+    X = np.column_stack([np.ones(len(y)), d])
+    p_boot = cluster.wild_cluster_bootstrap(X, y, groups, 1, reps=boot_reps) if n1 and n2 else math.nan
+    return ClusteredComparison(
+        indicator, "paired" if paired else "all", wave_from, wave_to, k1, n1, k2, n2,
+        len(s_from if not paired else common), len(s_to if not paired else common), len(common),
+        100 * k1 / n1 if n1 else math.nan, 100 * k2 / n2 if n2 else math.nan,
+        100 * est.estimate, 100 * est.ci_low, 100 * est.ci_high, est.df, est.p_value, p_boot,
+        _two_proportion_p(k1, n1, k2, n2) if n1 and n2 else math.nan,
+    )
+
+
 # ---------------------------------------------------------------- logistic model
 
 @dataclass
@@ -242,7 +312,7 @@ class ModelResult:
     by :mod:`analysis.publish.saturation`.
     """
 
-    table: pd.DataFrame  # term, variable, odds_ratio, ci_low, ci_high, p_value
+    table: pd.DataFrame  # term, variable, odds_ratio, ci_low, ci_high, p_value, df (CR2, Bell–McCaffrey)
     n: int
     events: int
     clusters: int
@@ -252,6 +322,11 @@ class ModelResult:
     #: reference level of each categorical covariate (``public``, ``followup``; ``wave`` when modelled)
     references: dict[str, str] = field(default_factory=dict)
     alpha: float = 0.05
+    #: coefficients besides the intercept, events of the rarer outcome per coefficient, stability rule met
+    parameters: int = 0
+    events_per_parameter: float = math.nan
+    stable: bool = False
+    cov_type: str = "CR2-BM"
     fit: Any = field(default=None, repr=False)
 
 
@@ -306,9 +381,15 @@ def fit_constrained_model(census: pd.DataFrame, income_per_return: pd.Series, al
     level of each; levels with fewer than ``min_level_n`` demands pooled),
     first-line demand, mean income per tax return of the commune of residence
     (per 10 000 €; no commune median income is published) and, when the data
-    hold several waves, the wave (reference: the first). Standard errors are
-    clustered by service (``cov_type="cluster"``): demands to the same SSM share
-    its capacity, so they are not independent.
+    hold several waves, the wave (reference: the first). Demands to the same SSM
+    share its capacity, so they are not independent: intervals and p-values use
+    the CR2 cluster-robust variance by service with Bell–McCaffrey degrees of
+    freedom (small-cluster correction, :func:`analysis.analyses.cluster.glm_cr2`);
+    ``fit`` keeps statsmodels' CR1 clustered fit for reference.
+
+    Stability rule: with fewer than :data:`MIN_EVENTS_PER_PARAMETER` events of
+    the rarer outcome per coefficient, ``stable`` is False and the odds ratios
+    are not findings.
     """
     import statsmodels.api as sm
 
@@ -331,24 +412,31 @@ def fit_constrained_model(census: pd.DataFrame, income_per_return: pd.Series, al
     y = df["constrained"].astype(float)
     groups = pd.factorize(df["service_code"].astype(str))[0]
     fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    ci = fit.conf_int(alpha)
+    cr2 = dict(zip(X.columns, cluster.glm_cr2(fit, X.to_numpy(), groups, alpha), strict=True))
     rows = []
     for term in X.columns.drop("const"):
+        e = cr2[term]
         rows.append({
             "term": term,
             "variable": term.split("_")[0] if term not in ("first_line", "income_10k") else term,
             "odds_ratio": float(np.exp(fit.params[term])),
-            "ci_low": float(np.exp(ci.loc[term, 0])),
-            "ci_high": float(np.exp(ci.loc[term, 1])),
-            "p_value": float(fit.pvalues[term]),
+            "ci_low": float(np.exp(e.ci_low)),
+            "ci_high": float(np.exp(e.ci_high)),
+            "p_value": e.p_value,
+            "df": e.df,
         })
     table = pd.DataFrame(rows)
-    finite = np.isfinite(table[["odds_ratio", "ci_low", "ci_high"]].to_numpy(dtype=float)).all()
+    finite = np.isfinite(table[["odds_ratio"]].to_numpy(dtype=float)).all() and np.isfinite(
+        fit.bse.to_numpy(dtype=float)).all()
     if not finite or len(df) <= X.shape[1]:
         # separation or too few demands for the covariates: no estimable model
         raise ValueError("modèle non estimable : séparation ou trop peu de demandes pour les covariables")
+    params = X.shape[1] - 1
+    rarer = int(min(y.sum(), len(y) - y.sum()))
+    epv = rarer / params if params else math.nan
     return ModelResult(
         table=table, n=len(df), events=int(y.sum()), clusters=int(groups.max() + 1),
+        parameters=params, events_per_parameter=epv, stable=bool(epv >= MIN_EVENTS_PER_PARAMETER),
         excluded_outside_brussels=excluded["outside_brussels"], excluded_missing=excluded["missing"],
         income_year=income_per_return.attrs.get("income_year"),
         references=refs | ({"wave": waves[0]} if len(waves) > 1 else {}), alpha=alpha, fit=fit,
@@ -421,7 +509,10 @@ def _median_ci(days: pd.Series, event: pd.Series, alpha: float) -> tuple[float, 
             low, high = SurvfuncRight(days.to_numpy(float), event.to_numpy(int)).quantile_ci(0.5, alpha=alpha)
     except (ValueError, ZeroDivisionError, IndexError):  # pragma: no cover - degenerate curves
         return (math.nan, math.nan)
-    return (float(low) if low is not None else math.nan, float(high) if high is not None else math.nan)
+    def finite(v) -> float:
+        return float(v) if v is not None and np.isfinite(v) else math.nan
+
+    return (finite(low), finite(high))
 
 
 def survival_curves(waits: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -436,16 +527,29 @@ def survival_curves(waits: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+MEDIAN_COLUMNS = ["n", "events", "censored", "censored_pct", "median_days", "ci_low", "ci_high", "ci_high_estimable"]
+
+
 def median_waits(waits: pd.DataFrame, by: list[str], alpha: float = 0.05) -> pd.DataFrame:
-    """Median wait (days) with its interval, numbers and events, per group of ``by``."""
+    """Median wait (days) with its interval, numbers, events and censoring, per group of ``by``.
+
+    ``censored_pct``: share of demands without an observed first appointment
+    (still waiting at the wave's end). When too many are censored the curve
+    never comes back up through the interval's upper band and the upper bound
+    does not exist: ``ci_high`` is NaN and ``ci_high_estimable`` False (to be
+    printed « non estimable », never as an infinite number). A median that is
+    not reached is NaN too.
+    """
     rows = []
     for key, g in waits.groupby(by, dropna=True, observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         low, high = _median_ci(g["days"], g["event"], alpha)
-        rows.append({**dict(zip(by, key, strict=True)), "n": len(g), "events": int(g["event"].sum()),
+        events = int(g["event"].sum())
+        rows.append({**dict(zip(by, key, strict=True)), "n": len(g), "events": events,
+                     "censored": len(g) - events, "censored_pct": 100 * (len(g) - events) / len(g),
                      "median_days": km_median(kaplan_meier(g["days"], g["event"])),
-                     "ci_low": low, "ci_high": high})
-    return pd.DataFrame(rows, columns=[*by, "n", "events", "median_days", "ci_low", "ci_high"])
+                     "ci_low": low, "ci_high": high, "ci_high_estimable": bool(np.isfinite(high))})
+    return pd.DataFrame(rows, columns=[*by, *MEDIAN_COLUMNS])
 
 
 # ---------------------------------------------------------------- the whole analysis
@@ -468,6 +572,9 @@ class SaturationResults:
     medians_by_wave: pd.DataFrame
     medians_by_public: pd.DataFrame
     curves: pd.DataFrame
+    #: wave comparisons clustered by service: ``{"accepted": …, "accepted_paired": …, "constrained": …,
+    #: "constrained_paired": …}`` (empty with a single wave)
+    clustered: dict[str, ClusteredComparison] = field(default_factory=dict)
 
 
 def analyse_saturation(census: pd.DataFrame, income_per_return: pd.Series, alpha: float = 0.05,
@@ -485,6 +592,12 @@ def analyse_saturation(census: pd.DataFrame, income_per_return: pd.Series, alpha
         model = fit_constrained_model(census, income_per_return, alpha, ref_dir)
     except ValueError:
         model = None
+    clustered = {}
+    if len(waves) > 1:
+        for ind in ("accepted", "constrained"):
+            for paired in (False, True):
+                clustered[ind + ("_paired" if paired else "")] = compare_waves_clustered(
+                    census, waves[0], waves[-1], ind, paired, alpha, ref_dir)
     waits, wait_excl = wait_durations(census, ref_dir)
     by_wave_g = flagged.groupby("wave", observed=True)
     return SaturationResults(
@@ -502,6 +615,7 @@ def analyse_saturation(census: pd.DataFrame, income_per_return: pd.Series, alpha
         medians_by_wave=median_waits(waits, ["wave"], alpha),
         medians_by_public=median_waits(waits, ["wave", "public"], alpha),
         curves=survival_curves(waits, ["wave", "public"]),
+        clustered=clustered,
     )
 
 
@@ -517,6 +631,15 @@ def _ind_metrics(prefix: str, table: pd.DataFrame) -> dict[str, Any]:
         m[f"{base}_count"] = r.k
         m[f"{base}_denominator"] = r.n
     return m
+
+
+def _median_metrics(prefix: str, r) -> dict[str, Any]:
+    """Median wait, its interval (upper bound None and ``…_high_estimable`` False when it does not exist)
+    and the censoring of one group."""
+    return {f"{prefix}.median_wait_days": r["median_days"], f"{prefix}.median_wait_days_low": r["ci_low"],
+            f"{prefix}.median_wait_days_high": r["ci_high"],
+            f"{prefix}.median_wait_days_high_estimable": bool(r["ci_high_estimable"]),
+            f"{prefix}.wait_censored_n": int(r["censored"]), f"{prefix}.wait_censored_pct": r["censored_pct"]}
 
 
 def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
@@ -540,9 +663,7 @@ def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
         m[f"{p}.full_destination_all_pct"] = 100 * full / constrained if constrained else None
         med = res.medians_by_wave[res.medians_by_wave["wave"] == wave]
         if len(med):
-            m[f"{p}.median_wait_days"] = med["median_days"].iloc[0]
-            m[f"{p}.median_wait_days_low"] = med["ci_low"].iloc[0]
-            m[f"{p}.median_wait_days_high"] = med["ci_high"].iloc[0]
+            m |= _median_metrics(p, med.iloc[0])
             m[f"{p}.wait_n"] = int(med["n"].iloc[0])
             m[f"{p}.wait_events"] = int(med["events"].iloc[0])
         for col, table in (("public", res.by_public), ("followup", res.by_followup)):
@@ -551,19 +672,34 @@ def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
             for level, g in sub.groupby(src, observed=True):
                 m[f"{p}.{col}.{level}.n"] = int(g["n"].iloc[0])
                 m |= _ind_metrics(f"{p}.{col}.{level}", g)
-        for r in res.medians_by_public[res.medians_by_public["wave"] == wave].itertuples(index=False):
-            m[f"{p}.public.{r.public}.median_wait_days"] = r.median_days
+        for _, r in res.medians_by_public[res.medians_by_public["wave"] == wave].iterrows():
+            m |= _median_metrics(f"{p}.public.{r['public']}", r)
     m["saturation.wait_excluded_before_demand"] = res.wait_exclusions.get("excluded_before_demand", 0)
     c = res.comparison
     if c is not None:
+        # headline difference, interval and p-value: clustered by service (CR2, Bell–McCaffrey df); the
+        # unclustered two-proportion test and log-RR interval are kept under *_unclustered for the record
         m |= {
             "saturation.compare.wave_from": c.wave_from, "saturation.compare.wave_to": c.wave_to,
-            "saturation.accepted_diff_pts": c.diff_pts, "saturation.accepted_diff_pts_low": c.diff_low,
-            "saturation.accepted_diff_pts_high": c.diff_high,
-            "saturation.accepted_change_pct": c.change_pct, "saturation.accepted_change_pct_low": c.change_low,
-            "saturation.accepted_change_pct_high": c.change_high, "saturation.accepted_p_value": c.p_value,
-            "saturation.accepted_change_p": c.p_value,
+            "saturation.accepted_change_pct": c.change_pct,
+            "saturation.accepted_change_pct_low_unclustered": c.change_low,
+            "saturation.accepted_change_pct_high_unclustered": c.change_high,
+            "saturation.accepted_unclustered_p_value": c.p_value,
         }
+    for key, cc in res.clustered.items():
+        q = f"saturation.compare.{key}"
+        m |= {f"{q}.scope": cc.scope, f"{q}.pct_from": cc.pct_from, f"{q}.pct_to": cc.pct_to,
+              f"{q}.n_from": cc.n_from, f"{q}.n_to": cc.n_to,
+              f"{q}.services_from": cc.services_from, f"{q}.services_to": cc.services_to,
+              f"{q}.services_common": cc.services_common,
+              f"{q}.diff_pts": cc.diff_pts, f"{q}.diff_pts_low": cc.diff_low, f"{q}.diff_pts_high": cc.diff_high,
+              f"{q}.df": cc.df, f"{q}.p_value": cc.p_value, f"{q}.boot_p_value": cc.p_boot,
+              f"{q}.unclustered_p_value": cc.p_unclustered, f"{q}.method": "CR2-BM"}
+    if "accepted" in res.clustered:
+        cc = res.clustered["accepted"]
+        m |= {"saturation.accepted_diff_pts": cc.diff_pts, "saturation.accepted_diff_pts_low": cc.diff_low,
+              "saturation.accepted_diff_pts_high": cc.diff_high, "saturation.accepted_p_value": cc.p_value,
+              "saturation.accepted_change_p": cc.p_value}
     mod = res.model
     if mod is not None:
         m |= {"saturation.model.n": mod.n, "saturation.model.events": mod.events,
@@ -571,12 +707,17 @@ def saturation_metrics(res: SaturationResults) -> dict[str, Any]:
               "saturation.model.excluded_outside_brussels": mod.excluded_outside_brussels,
               "saturation.model.excluded_missing": mod.excluded_missing,
               "saturation.model.income_year": mod.income_year,
-              "saturation.model.cov_type": "cluster"}
+              "saturation.model.cov_type": mod.cov_type,
+              "saturation.model.parameters": mod.parameters,
+              "saturation.model.events_per_parameter": mod.events_per_parameter,
+              "saturation.model.min_events_per_parameter": MIN_EVENTS_PER_PARAMETER,
+              "saturation.model.stable": mod.stable}
         for r in mod.table.itertuples(index=False):
             m[f"saturation.model.or.{r.term}"] = r.odds_ratio
             m[f"saturation.model.or_low.{r.term}"] = r.ci_low
             m[f"saturation.model.or_high.{r.term}"] = r.ci_high
             m[f"saturation.model.p.{r.term}"] = r.p_value
+            m[f"saturation.model.df.{r.term}"] = r.df
     # an interval without bound (empty group) is recorded as None: the metrics file stays valid JSON
     return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in m.items()}
 

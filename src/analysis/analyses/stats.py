@@ -18,7 +18,10 @@ def wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
 
     ``n == 0`` gives ``(nan, nan)``. Preferred to the Wald interval: it stays
     inside [0, 1] and keeps its coverage for small ``n`` and for proportions
-    near 0 or 1 (e.g. 0 first-line referrals out of 79).
+    near 0 or 1 (e.g. 0 first-line referrals out of 79). The bound at the
+    edge is exact: 0 when ``k == 0`` and 1 when ``k == n`` (the formula gives
+    them only up to rounding, e.g. 3.5e-16, which would print and would make a
+    negative error bar).
     """
     if n <= 0:
         return (math.nan, math.nan)
@@ -29,7 +32,9 @@ def wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     denom = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if k == 0 else min(p, max(0.0, centre - half))
+    high = 1.0 if k == n else max(p, min(1.0, centre + half))
+    return (low, high)
 
 
 def pct(k: float, n: float) -> float:

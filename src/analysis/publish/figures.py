@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import Formatter, FuncFormatter  # noqa: E402
 
 from analysis.publish.fmt import fmt_number  # noqa: E402
 
@@ -54,6 +54,35 @@ def set_theme() -> None:
 def fr_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
     """Axis tick formatter with French decimals and thousands (``1 234,5``)."""
     return FuncFormatter(lambda x, _pos: fmt_number(x, decimals) + suffix)
+
+
+def tick_decimals(locs, max_decimals: int = 4) -> int:
+    """The fewest decimals that print every tick value exactly (0,25 needs 2: never « 0,2 » for 0,25)."""
+    import math
+
+    vals = [float(v) for v in locs if math.isfinite(float(v))]
+    for d in range(max_decimals + 1):
+        if all(abs(v - round(v, d)) < 1e-9 * max(1.0, abs(v)) for v in vals):
+            return d
+    return max_decimals
+
+
+class _FrTickFormatter(Formatter):
+    """French tick labels with as many decimals as the ticks need, the same for every tick."""
+
+    decimals: int | None = None
+
+    def format_ticks(self, values):
+        self.decimals = tick_decimals(values)
+        return [self(v, i) for i, v in enumerate(values)]
+
+    def __call__(self, x, pos=None):
+        return fmt_number(x, self.decimals if self.decimals is not None else tick_decimals([x]))
+
+
+def fr_tick_formatter(axis=None) -> Formatter:
+    """Axis tick formatter with French decimals chosen from the tick spacing (``0,25 / 0,5 / 0,75``)."""
+    return _FrTickFormatter()
 
 
 def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> dict[str, str]:

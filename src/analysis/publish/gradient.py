@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis import reference
 from analysis.analyses.gradient import (
+    MIN_EVENTS_GROUP,
     N_QUINTILES,
     PER,
     GradientResults,
@@ -25,6 +26,7 @@ from analysis.analyses.gradient import (
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
 from analysis.publish.disclosure import is_suppressed, publish_count
 from analysis.publish.fmt import fmt_eur, fmt_int, fmt_interval, fmt_number, fmt_signed
+from analysis.publish.stats_text import UNSTABLE_FR
 
 POPULATIONS_FR = {"users": "nouvelles demandes d'usager·e·s PRR", "census": "demandes aux SSM (recensement)"}
 
@@ -44,7 +46,15 @@ def model_name_fr(g: PopulationGradient) -> str:
 def _population_prose(prefix: str, g: PopulationGradient) -> dict[str, Any]:
     if g.index is None or g.model is None:
         return {}
-    return {f"{prefix}.model_fr": model_name_fr(g)}
+    out = {f"{prefix}.model_fr": model_name_fr(g)}
+    rr = g.model.rate_ratios.set_index("quintile")
+    if 1 in rr.index:
+        q1 = rr.loc[1]
+        out[f"{prefix}.rate_ratio_q1_q5_fr"] = (
+            f"{fmt_number(q1['rate_ratio'], 2)} (IC 95 % : {fmt_interval(q1['ci_low'], q1['ci_high'], 2)})"
+            if bool(q1.get("stable", True)) else
+            f"{UNSTABLE_FR} (moins de {MIN_EVENTS_GROUP} demandes dans un des deux quintiles comparés)")
+    return out
 
 
 def gradient_prose(res: GradientResults) -> dict[str, Any]:
@@ -97,11 +107,21 @@ def display_communes(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_
         "Bassin": c["basin"].fillna("indéterminé"),
         "Revenu moyen par déclaration": c["income"].map(fmt_eur),
         "Quintile de revenu": "Q" + c["quintile"].astype(str),
-        "Population": c["population"].map(fmt_int),
+        _population_header(g): _residents(c).map(fmt_int),
         "Effectif": c["count"].map(lambda v: publish_count(v, threshold)),
         f"Taux {population_label(g)} (IC 95 %)": [
             _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in c.itertuples()],
     }).reset_index(drop=True)
+
+
+def _residents(t: pd.DataFrame) -> pd.Series:
+    """Population on 1 January of one year (never the sum of several waves' exposures)."""
+    return t["residents"] if "residents" in t else t["population"]
+
+
+def _population_header(g: PopulationGradient) -> str:
+    year = g.population_year
+    return f"Population au 1er janvier {year}" if year is not None else "Population"
 
 
 def _rate_ratios(g: PopulationGradient) -> pd.DataFrame:
@@ -121,12 +141,13 @@ def display_quintiles(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE
         "Communes": q["communes"],
         "Revenu moyen par déclaration": [f"{fmt_eur(a)} à {fmt_eur(b)}" if a != b else fmt_eur(a)
                                          for a, b in zip(q["income_min"], q["income_max"], strict=True)],
-        "Population": q["population"].map(fmt_int),
+        _population_header(g): _residents(q).map(fmt_int),
         "Effectif": q["count"].map(lambda v: publish_count(v, threshold)),
         f"Taux {population_label(g)} (IC 95 %)": [
             _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in q.itertuples()],
         "Rapport de taux vs Q5 (IC 95 %)": [
             "référence" if k == N_QUINTILES else "–" if pd.isna(r.rate_ratio_rr) else
+            UNSTABLE_FR if not getattr(r, "stable_rr", True) else
             f"{fmt_number(r.rate_ratio_rr, 2)} ({fmt_interval(r.ci_low_rr, r.ci_high_rr, 2)})"
             for k, r in zip(q.index, q.itertuples(), strict=True)],
     }).reset_index(drop=True)
@@ -152,20 +173,24 @@ def display_indices(res: GradientResults) -> pd.DataFrame:
     pops += [(w, g) for w, g in res.census_waves.items()]
     waves = reference.labels("census_waves")
     for key, g in pops:
-        i, mod = g.index, g.model
-        if i is None or mod is None:
+        i, mod, qi = g.index, g.model, g.quantile_index
+        if i is None or mod is None or qi is None:
             continue
         q1 = mod.rate_ratios.set_index("quintile").loc[1]
+        sii_ok = bool(g.quintiles["count"].fillna(0).min() >= MIN_EVENTS_GROUP)
         rows.append({
             "Population": POPULATIONS_FR.get(key, f"recensement, {waves.get(key, key).split(' (')[0].lower()}"),
             "Modèle": "binomial négatif" if mod.kind == "negative_binomial" else "Poisson",
             "Surdispersion (χ²/ddl)": fmt_number(mod.dispersion, 2),
-            "Rapport de taux Q1/Q5 (IC 95 %)":
-                f"{fmt_number(q1['rate_ratio'], 2)} ({fmt_interval(q1['ci_low'], q1['ci_high'], 2)})",
-            f"SII pour {fmt_int(PER)} (IC 95 %)": f"{fmt_signed(i.sii, 1)} ({fmt_interval(i.sii_low, i.sii_high, 1)})",
-            "RII (IC 95 %)": f"{fmt_signed(i.rii, 2)} ({fmt_interval(i.rii_low, i.rii_high, 2)})",
             "RII du modèle (IC 95 %)":
                 f"{fmt_number(mod.rii_model, 2)} ({fmt_interval(mod.rii_model_low, mod.rii_model_high, 2)})",
+            f"SII par quintiles pour {fmt_int(PER)} (IC 95 %)":
+                f"{fmt_signed(qi.sii, 1)} ({fmt_interval(qi.sii_low, qi.sii_high, 1)})" if sii_ok else UNSTABLE_FR,
+            "RII par quintiles (IC 95 %)":
+                f"{fmt_signed(qi.rii, 2)} ({fmt_interval(qi.rii_low, qi.rii_high, 2)})" if sii_ok else UNSTABLE_FR,
+            "Rapport de taux Q1/Q5 (IC 95 %)":
+                f"{fmt_number(q1['rate_ratio'], 2)} ({fmt_interval(q1['ci_low'], q1['ci_high'], 2)})"
+                if bool(q1.get("stable", True)) else UNSTABLE_FR,
         })
     if not rows:
         return pd.DataFrame({"Population": ["Aucune demande localisée dans une commune bruxelloise."]})
@@ -232,8 +257,10 @@ def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
         pred = np.exp(fit.params["const"] + fit.params["poorness"] * (1 - order["ridit"].to_numpy())) * PER
         ax.plot(order["income"], pred, color=OKABE_ITO[5], lw=1.5,
                 label="modèle " + ("binomial négatif" if g.model.kind == "negative_binomial" else "de Poisson"))
+    from analysis.publish.figures import fr_tick_formatter
+
     ax.xaxis.set_major_formatter(fr_formatter(0))
-    ax.yaxis.set_major_formatter(fr_formatter(1))
+    ax.yaxis.set_major_formatter(fr_tick_formatter(ax.yaxis))
     ax.set_xlabel("Revenu moyen par déclaration de la commune (€)")
     ax.set_ylabel(f"Taux {population_label(g)}")
     ax.set_ylim(0, c["rate"].max() * 1.12 if c["rate"].max() > 0 else 1)
@@ -256,7 +283,7 @@ def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     """Bar chart of the rate per income quintile with 95 % intervals. Returns ``(fig, alt)``."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_tick_formatter
 
     q = g.quintiles
     hidden = q["count"].map(lambda v: is_suppressed(v, threshold))
@@ -270,7 +297,7 @@ def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     for i, h in enumerate(hidden):
         if h:
             ax.text(i, 0, "non publié", ha="center", va="bottom", fontsize=8, color="grey")
-    ax.yaxis.set_major_formatter(fr_formatter(1))
+    ax.yaxis.set_major_formatter(fr_tick_formatter(ax.yaxis))
     ax.set_xlabel("Quintile de revenu moyen par déclaration de la commune (population)")
     ax.set_ylabel(f"Taux {population_label(g)}")
     alt = (f"Histogramme du taux {population_label(g)} par quintile de revenu, du plus pauvre au plus aisé : "
@@ -336,9 +363,11 @@ def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
     income = (f" Revenu : revenu moyen net imposable par déclaration ({res.income_year}, Statbel) ; aucun revenu "
               "médian n'est publié pour chaque commune.")
     rule = f" Effectifs inférieurs à {threshold} masqués, ainsi que le taux correspondant."
-    wide = (" Les intervalles du SII et du RII (simulation, comme l'outil phe_sii) ne traduisent que l'aléa "
-            "de Poisson des taux communaux ; ceux des modèles tiennent aussi compte de la dispersion entre communes. "
-            "Avec 19 communes seulement, ils sont larges et les indices instables.")
+    wide = (" Le RII du modèle (régression sur le rang de revenu de la population, avec la dispersion entre "
+            "communes) est l'indice principal. SII et RII par quintiles : méthode de l'outil phe_sii "
+            "(régression pondérée par la population sur le point milieu cumulé de chaque quintile), intervalles "
+            "par simulation dont la variance est élargie de la surdispersion observée (quasi-Poisson). "
+            f"« {UNSTABLE_FR} » : moins de {MIN_EVENTS_GROUP} demandes dans un des groupes comparés.")
     pops = [("users", res.users)] + ([("census", res.census)] if res.census is not None else [])
     figures, tables = [], []
     for key, g in pops:
@@ -372,10 +401,10 @@ def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
                        "plusieurs bassins, forme une ligne « indéterminé »." + rule + note))
     tables.append(("gradient-indices", _indices_exact(res),
                    display_indices(res),
-                   "Gradient social : rapport de taux entre quintiles extrêmes, indices de pente (SII, pour "
-                   f"{fmt_int(PER)} habitant·e·s) et relatif (RII) d'inégalité, avec intervalles par simulation "
-                   f"({fmt_int(res.n_sim)} tirages) ; un SII positif signifie un taux plus élevé du côté "
-                   "pauvre." + wide + income + note))
+                   "Gradient social : indice relatif d'inégalité du modèle, indices de pente (SII, pour "
+                   f"{fmt_int(PER)} habitant·e·s) et relatif (RII) d'inégalité sur les quintiles de revenu, "
+                   "rapport de taux entre quintiles extrêmes ; un SII positif et un RII supérieur à 1 signifient "
+                   "un taux plus élevé du côté pauvre." + wide + income + note))
     for name, fig, alt, caption in figures:
         save_figure(fig, name, figures_dir, alt, caption)
     for name, exact, disp, caption in tables:

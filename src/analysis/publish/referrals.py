@@ -25,7 +25,6 @@ from analysis.publish.disclosure import (
     total_must_be_hidden,
 )
 from analysis.publish.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
-from analysis.publish.stats_text import method_fr, p_value_fr, significance_fr
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
 SOURCE = " Source : outils de suivi des projets PRR."
@@ -33,24 +32,37 @@ SOURCE = " Source : outils de suivi des projets PRR."
 
 def referral_prose(res: ReferralResults) -> dict[str, Any]:
     """The chapter's sentences for ``metrics.json`` (merged with
-    :func:`analysis.analyses.referrals.referral_metrics` into the same part)."""
-    if res.test is None:
+    :func:`analysis.analyses.referrals.referral_metrics` into the same part).
+
+    ``referrals.first_line_comparison.sentence`` is the descriptive reading;
+    ``referrals.first_line_test.sentence`` carries the same text under the key
+    older chapters use (no test is performed any more).
+    """
+    if res.comparison is None:
         return {}
-    return {"referrals.first_line_test.sentence": comparison_sentence(res)}
+    sentence = comparison_sentence(res)
+    return {"referrals.first_line_comparison.sentence": sentence, "referrals.first_line_test.sentence": sentence}
 
 
 def comparison_sentence(res: ReferralResults) -> str:
-    """Plain-French reading of the first-line comparison (percentages only: no small counts)."""
-    t = res.test
-    if t is None:
+    """Plain-French, descriptive reading of the first-line shares (percentages only: no small counts).
+
+    The PRR tracking tool and the SSM census are different instruments: the
+    sentence sets the two shares side by side with their intervals and says why
+    no test is made.
+    """
+    c = res.comparison
+    if c is None:
         return "La comparaison avec les services de santé mentale n'est pas possible sur cette période."
-    wave = res.baseline_wave or ""
-    wave_fr = fmt_month(wave.replace("_", "-")) if wave else ""
-    return (f"Parmi les nouvelles demandes d'usagers adressées aux projets PRR, {fmt_pct(100 * t.p1, 1)} "
-            f"viennent de la première ligne (la personne elle-même ou son entourage), contre "
-            f"{fmt_pct(100 * t.p2, 1)} des nouvelles demandes reçues par les services de santé mentale lors du "
-            f"recensement commencé en {wave_fr}. Selon un {method_fr(t)} ({p_value_fr(t.p_value)}), "
-            f"{significance_fr(t.p_value)}.")
+    wave_fr = fmt_month(c.census_wave.replace("_", "-")) if c.census_wave else ""
+    return (f"Parmi les nouvelles demandes d'usager·e·s adressées aux projets PRR, {fmt_pct(100 * c.users_share, 1)} "
+            f"viennent de la première ligne (la personne elle-même ou son entourage ; IC 95 % "
+            f"{fmt_pct(100 * c.users_low, 1)} à {fmt_pct(100 * c.users_high, 1)}), contre "
+            f"{fmt_pct(100 * c.census_share, 1)} des nouvelles demandes reçues par les services de santé mentale "
+            f"lors du recensement commencé en {wave_fr} (IC 95 % {fmt_pct(100 * c.census_low, 1)} à "
+            f"{fmt_pct(100 * c.census_high, 1)}). Les intervalles tiennent compte du regroupement des demandes "
+            "par service. Les deux chiffres viennent d'outils différents (questions, périodes et services "
+            "différents) : ils se lisent côte à côte, sans test statistique.")
 
 
 # --------------------------------------------------------------------------- display
@@ -80,7 +92,8 @@ def display_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRES
 # --------------------------------------------------------------------------- figures
 
 def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
-    """Horizontal bars of referrer shares with Wilson 95 % intervals; hidden cells not drawn."""
+    """Horizontal bars of referrer shares with 95 % intervals (Wilson or clustered by service, the wider);
+    hidden cells not drawn."""
     import matplotlib.pyplot as plt
 
     from analysis.publish.figures import OKABE_ITO, fr_formatter
@@ -92,7 +105,8 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     y = np.arange(len(t))
     shown = ~t["hidden"]
     ax.barh(y[shown], t.loc[shown, "pct"], color=OKABE_ITO[0])
-    err = np.vstack([t.loc[shown, "pct"] - t.loc[shown, "ci_low"], t.loc[shown, "ci_high"] - t.loc[shown, "pct"]])
+    err = np.clip(np.vstack([t.loc[shown, "pct"] - t.loc[shown, "ci_low"],
+                             t.loc[shown, "ci_high"] - t.loc[shown, "pct"]]).astype(float), 0, None)
     ax.errorbar(t.loc[shown, "pct"], y[shown], xerr=err, fmt="none", ecolor=OKABE_ITO[7], capsize=3, linewidth=1)
     for yi in y[~shown.to_numpy()]:
         ax.annotate("masqué", (0, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
@@ -118,14 +132,18 @@ def plot_first_line(res: ReferralResults):
 
     from analysis.publish.figures import OKABE_ITO, fr_formatter
 
-    groups = [("Projets PRR\n(nouvelles demandes d'usagers)", res.first_line_k, res.first_line_n),
-              ("SSM\n(recensement des nouvelles demandes)", res.baseline_k, res.baseline_n)]
+    c = res.comparison
+    groups = [("Projets PRR\n(nouvelles demandes d'usagers)", res.first_line_k, res.first_line_n,
+               (c.users_low, c.users_high) if c else None),
+              ("SSM\n(recensement des nouvelles demandes)", res.baseline_k, res.baseline_n,
+               (c.census_low, c.census_high) if c else None)]
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    for i, (_label, k, n) in enumerate(groups):
+    for i, (_label, k, n, ci) in enumerate(groups):
         if not n:
             continue
         p = 100 * k / n
-        lo, hi = wilson_ci(k, n)
+        lo, hi = ci if ci is not None else wilson_ci(k, n)
+        lo, hi = min(lo, k / n), max(hi, k / n)  # never a negative error bar
         ax.bar(i, p, color=OKABE_ITO[i], width=0.55)
         ax.errorbar(i, p, yerr=[[p - 100 * lo], [100 * hi - p]], fmt="none", ecolor=OKABE_ITO[7], capsize=4)
         ax.annotate(fmt_pct(p, 1), (i, 100 * hi), xytext=(0, 4), textcoords="offset points", ha="center")
@@ -179,10 +197,12 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
     if res.users_n:
         fig, alt = plot_referrers(res, threshold)
         figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usagers (part et "
-                     "intervalle de confiance à 95 %, Wilson)," + period + rule + SOURCE + note))
+                     "intervalle de confiance à 95 %, le plus large de Wilson et de l'intervalle tenant compte du "
+                     "regroupement par service)," + period + rule + SOURCE + note))
         fig, alt = plot_first_line(res)
         figs.append(("orientations-premiere-ligne", fig, alt, "Part des demandes venant de la première ligne : "
-                     "projets PRR et services de santé mentale (IC 95 %, Wilson)." + SOURCE
+                     "projets PRR et services de santé mentale (IC 95 %, regroupement par service pris en compte ; "
+                     "deux outils différents : comparaison descriptive, sans test)." + SOURCE
                      + " Recensement des nouvelles demandes des SSM." + note))
         fig, alt = plot_ages(res, threshold)
         figs.append(("orientations-ages", fig, alt, "Nouvelles demandes d'usagers par classe d'âge," + period
@@ -191,7 +211,8 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
         save_figure(fig, name, paths["figures"], alt, caption)
     tables = [
         ("orientations-envoyeurs", res.referrers, display_shares(res.referrers, "Envoyeur", threshold),
-         "Envoyeurs des nouvelles demandes d'usagers (IC 95 %, Wilson)," + period + rule + SOURCE + note),
+         "Envoyeurs des nouvelles demandes d'usagers (IC 95 %, le plus large de Wilson et de l'intervalle "
+         "tenant compte du regroupement par service)," + period + rule + SOURCE + note),
         ("orientations-communes", res.communes, display_shares(res.communes, "Commune", threshold, with_ci=False),
          "Commune de résidence des nouvelles demandes d'usagers," + period
          + rule + SOURCE + note),

@@ -17,6 +17,7 @@ import pandas as pd
 from analysis import reference
 from analysis.analyses.saturation import (
     INCOME_UNIT_EUR,
+    MIN_EVENTS_PER_PARAMETER,
     OUTCOME_INDICATORS,
     OUTCOME_KEYS,
     POOLED_LEVEL,
@@ -27,6 +28,7 @@ from analysis.analyses.saturation import (
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
 from analysis.publish.disclosure import is_suppressed, publish_count
 from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
+from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR
 
 #: Indicators computed for every group, with their French labels (report tables).
 INDICATORS_FR = {
@@ -149,9 +151,13 @@ def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> str:
             f"(IC{NBSP}{conf}{NBSP}% : {fmt_interval(r['ci_low'], r['ci_high'], 2)}) : {verdict}."
         )
     parts.append(
-        f"Modèle estimé sur {fmt_int(res.n)} demandes de résident·e·s bruxellois·es, erreurs types "
-        f"regroupées par service ({fmt_int(res.clusters)} services)."
+        f"Modèle estimé sur {fmt_int(res.n)} demandes de résident·e·s bruxellois·es ; les intervalles tiennent "
+        f"compte du regroupement des demandes par service ({fmt_int(res.clusters)} services, correction pour "
+        "petit nombre de services)."
     )
+    if not res.stable:
+        return (f"Modèle : {UNSTABLE_FR} (moins de {fmt_int(MIN_EVENTS_PER_PARAMETER)} réorientations contraintes "
+                f"par coefficient estimé). " + parts[-1])
     return " ".join(parts)
 
 
@@ -218,8 +224,11 @@ def display_medians(medians: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_T
             "Public": pub.get(getattr(r, "public", ""), "Tous publics") if "public" in medians else "Tous publics",
             "Demandes": publish_count(r.n, threshold),
             "Premier rendez-vous observé": publish_count(r.events, threshold),
-            "Délai médian (jours)": "–" if small or math.isnan(r.median_days) else fmt_int(r.median_days),
-            "IC 95 %": "–" if small or math.isnan(r.ci_low) or math.isnan(r.ci_high)
+            "Sans rendez-vous à la fin de la vague (censurées)": "–" if small else fmt_pct(r.censored_pct, 0),
+            "Délai médian (jours)": "–" if small else "non atteint" if math.isnan(r.median_days)
+            else fmt_int(r.median_days),
+            "IC 95 %": "–" if small or math.isnan(r.ci_low)
+            else f"{fmt_int(r.ci_low)} à {NOT_ESTIMABLE_FR}" if math.isnan(r.ci_high)
             else f"{fmt_int(r.ci_low)}–{fmt_int(r.ci_high)}",
         })
     return pd.DataFrame(rows)
@@ -293,7 +302,7 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
         ys = np.arange(len(order)) + offsets[j]
         ok = sub["pct"].notna().to_numpy()
         ax.errorbar(sub["pct"][ok], ys[ok],
-                    xerr=[(sub["pct"] - sub["ci_low"])[ok], (sub["ci_high"] - sub["pct"])[ok]],
+                    xerr=[(sub["pct"] - sub["ci_low"])[ok].clip(lower=0), (sub["ci_high"] - sub["pct"])[ok].clip(lower=0)],
                     fmt="o", color=OKABE_ITO[j], capsize=3, label=short[w])
         alt_parts.append(short[w] + " : " + ", ".join(
             f"{group_labels[g].lower()} {fmt_pct(v, 0)}" for g, v in sub["pct"].items() if not pd.isna(v)))
@@ -434,8 +443,8 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
     if res.model is not None:
         fig, alt = plot_forest(res.model, ref_dir)
         figures.append(("saturation-forest", fig, alt,
-                        "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 %, "
-                        "erreurs types regroupées par service). Revenu : revenu moyen par déclaration fiscale de la "
+                        "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 % "
+                        "tenant compte du regroupement par service, correction CR2 pour petit nombre de services). Revenu : revenu moyen par déclaration fiscale de la "
                         "commune de résidence, faute de revenu médian publié pour chaque commune ; demandes hors "
                         "Bruxelles ou sans commune exclues." + src + note))
     if not res.curves.empty:
@@ -461,28 +470,37 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
          pd.concat([display_medians(res.medians_by_wave, threshold, ref_dir),
                     display_medians(res.medians_by_public, threshold, ref_dir)], ignore_index=True),
          "Délai médian jusqu'au premier rendez-vous (Kaplan–Meier, IC 95 % de Brookmeyer–Crowley ; durées "
-         "censurées à la fin de la vague)." + rule + src + note),
+         "censurées à la fin de la vague ; borne « non estimable » quand trop de demandes restent sans "
+         "rendez-vous pour la fixer)." + rule + src + note),
     ]
     if res.model is not None:
         tables.append(("saturation-modele", model_table(res.model, ref_dir), display_model(res.model, ref_dir),
                        "Modèle logistique de la réorientation faute de disponibilité : rapports de cotes "
-                       f"(IC 95 %, erreurs types regroupées par service), {fmt_int(res.model.n)} demandes." + src + note))
-    if res.comparison is not None:
-        c = res.comparison
+                       f"(IC 95 % tenant compte du regroupement par service, correction CR2 de Bell et McCaffrey), "
+                       f"{fmt_int(res.model.n)} demandes." + src + note))
+    if res.clustered:
         short = wave_short_labels(ref_dir)
-        exact = pd.DataFrame([c.__dict__])
-        disp = pd.DataFrame([{
-            "Comparaison": f"{short.get(c.wave_to, c.wave_to)} par rapport à {short.get(c.wave_from, c.wave_from)}",
-            "Suivi proposé": f"{fmt_pct(c.pct_from)} → {fmt_pct(c.pct_to)}",
-            "Différence (points, IC 95 %)": f"{fmt_signed(c.diff_pts, 1)} ({fmt_interval(c.diff_low, c.diff_high, 1)})",
-            "Variation relative (IC 95 %)": f"{fmt_signed(c.change_pct, 0)}{NBSP}% "
-                                            f"({fmt_interval(c.change_low, c.change_high, 0, NBSP + '%')})",
-            "p": "< 0,001" if c.p_value < 0.001 else fmt_number(c.p_value, 3),
-        }])
-        tables.append(("saturation-comparaison", exact, disp,
-                       "Chance de se voir proposer un suivi : comparaison des vagues (différence : intervalle de "
-                       "Newcombe ; variation relative : intervalle du log du rapport ; test z de deux proportions)."
-                       + src + note))
+        what = {"accepted": "Suivi proposé", "constrained": "Réorientation faute de disponibilité"}
+        exact = pd.DataFrame([c.__dict__ for c in res.clustered.values()])
+        rows = []
+        for c in res.clustered.values():
+            rows.append({
+                "Indicateur": what.get(c.indicator, c.indicator),
+                "Services": (f"les {fmt_int(c.services_common)} présents aux deux vagues" if c.scope == "paired"
+                             else f"tous ({fmt_int(c.services_from)} puis {fmt_int(c.services_to)})"),
+                f"{short.get(c.wave_from, c.wave_from)} → {short.get(c.wave_to, c.wave_to)}":
+                    f"{fmt_pct(c.pct_from)} → {fmt_pct(c.pct_to)}",
+                "Différence (points, IC 95 %)": f"{fmt_signed(c.diff_pts, 1)} ({fmt_interval(c.diff_low, c.diff_high, 1)})",
+                "p (CR2)": "–" if math.isnan(c.p_value) else "< 0,001" if c.p_value < 0.001 else fmt_number(c.p_value, 3),
+                "p (bootstrap)": "–" if math.isnan(c.p_boot) else "< 0,001" if c.p_boot < 0.001
+                else fmt_number(c.p_boot, 3),
+            })
+        tables.append(("saturation-comparaison", exact, pd.DataFrame(rows),
+                       "Comparaison des vagues, à indicateur identique, en tenant compte du regroupement des demandes "
+                       "par service : différence de parts (modèle linéaire de probabilité), IC 95 % et p de la "
+                       "variance CR2 avec degrés de liberté de Bell et McCaffrey, p du bootstrap sauvage par "
+                       "service (poids de Webb) ; seconde ligne de chaque indicateur : seulement les services "
+                       "présents aux deux vagues." + src + note))
     for name, exact, disp, caption in tables:
         write_table(exact, disp, name, tables_dir, caption)
     return {"figures": [f[0] for f in figures], "tables": [t[0] for t in tables]}

@@ -90,6 +90,11 @@ def format_p(p: float) -> str:
     return f"p{NBSP}={NBSP}{fmt_number(p, 3 if p < 0.01 else 2)}"
 
 
+def _pct_group(key: str) -> bool:
+    """A percentage stored under a per-level group: ``users.referrer_pct.sante_generale``."""
+    return any(part.endswith("_pct") for part in key.lower().split(".")[:-1])
+
+
 def format_metric(key: str, value) -> str:
     """Format one metric for prose, by its key's pattern (the rules, in order).
 
@@ -116,7 +121,7 @@ def format_metric(key: str, value) -> str:
         return format_p(v)
     if leaf.endswith("_eur") or "_eur_" in leaf or leaf == "eur":
         return fmt_eur(round(v))
-    if "_pct" in leaf or leaf.endswith("pct") or leaf.startswith("pct"):
+    if "_pct" in leaf or leaf.endswith("pct") or leaf.startswith("pct") or _pct_group(key):
         return fmt_pct(v, 1)
     if leaf.endswith("year") or leaf == "seed":
         return str(int(v))
@@ -169,10 +174,16 @@ def build_variables(metrics: Mapping[str, object], threshold: int = DEFAULT_DISC
     ``period.start_fr`` / ``period.end_fr`` (« septembre 2021 »).
     """
     from analysis.publish.disclosure import withheld_keys
+    from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR, unstable_keys
 
     hidden_shares = {k for k in withheld_keys(metrics, is_person_count, threshold) if "_pct" in k}
-    flat = {k: ("valeur non publiée (effectif trop petit)" if k in hidden_shares else publish_metric(k, v, threshold))
+    unstable = unstable_keys(metrics)
+    flat = {k: ("valeur non publiée (effectif trop petit)" if k in hidden_shares
+                else UNSTABLE_FR if k in unstable else publish_metric(k, v, threshold))
             for k, v in metrics.items()}
+    for k, v in metrics.items():  # an interval bound that does not exist (e.g. too much censoring)
+        if k.endswith("_estimable") and v is False and k.removesuffix("_estimable") in flat:
+            flat[k.removesuffix("_estimable")] = NOT_ESTIMABLE_FR
     start, end = period or (metrics.get("period.start"), metrics.get("period.end"))
     if start and end:
         flat["period.start"] = str(start)
