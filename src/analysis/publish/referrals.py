@@ -115,10 +115,10 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     ax.set_yticks(y, labels)
     ax.xaxis.set_major_formatter(fr_formatter(0, " %"))
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Part des nouvelles demandes d'usagers (%, IC 95 %)")
+    ax.set_xlabel("Part des nouvelles demandes d'usager·e·s (%, IC 95 %)")
     fig.tight_layout()
     visible = t[shown].sort_values("pct", ascending=False)
-    alt = "Barres horizontales de la part de chaque envoyeur parmi les nouvelles demandes d'usagers, avec intervalles de confiance."
+    alt = "Barres horizontales de la part de chaque envoyeur parmi les nouvelles demandes d'usager·e·s, avec intervalles de confiance."
     if len(visible):
         first = visible.iloc[0]
         alt += f" Premier envoyeur : {first['label'].split(' (')[0]} ({fmt_pct(first['pct'], 1)})."
@@ -133,7 +133,7 @@ def plot_first_line(res: ReferralResults):
     from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     c = res.comparison
-    groups = [("Projets PRR\n(nouvelles demandes d'usagers)", res.first_line_k, res.first_line_n,
+    groups = [("Projets PRR\n(nouvelles demandes d'usager·e·s)", res.first_line_k, res.first_line_n,
                (c.users_low, c.users_high) if c else None),
               ("SSM\n(recensement des nouvelles demandes)", res.baseline_k, res.baseline_n,
                (c.census_low, c.census_high) if c else None)]
@@ -175,9 +175,9 @@ def plot_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
         ax.annotate("masqué" if hidden else fmt_int(h), (xi, h), xytext=(0, 3), textcoords="offset points",
                     ha="center", fontsize=8 if hidden else 9)
     ax.set_xticks(x, t["band"], rotation=20)
-    ax.set_ylabel("Nouvelles demandes d'usagers")
+    ax.set_ylabel("Nouvelles demandes d'usager·e·s")
     fig.tight_layout()
-    alt = (f"Barres du nombre de nouvelles demandes d'usagers par classe d'âge ; les classes de moins de "
+    alt = (f"Barres du nombre de nouvelles demandes d'usager·e·s par classe d'âge ; les classes de moins de "
            f"{threshold} personnes ne sont pas représentées.")
     return fig, alt
 
@@ -196,7 +196,7 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
     figs = []
     if res.users_n:
         fig, alt = plot_referrers(res, threshold)
-        figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usagers (part et "
+        figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usager·e·s (part et "
                      "intervalle de confiance à 95 %, le plus large de Wilson et de l'intervalle tenant compte du "
                      "regroupement par service)," + period + rule + SOURCE + note))
         fig, alt = plot_first_line(res)
@@ -205,22 +205,22 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
                      "deux outils différents : comparaison descriptive, sans test)." + SOURCE
                      + " Recensement des nouvelles demandes des SSM." + note))
         fig, alt = plot_ages(res, threshold)
-        figs.append(("orientations-ages", fig, alt, "Nouvelles demandes d'usagers par classe d'âge," + period
+        figs.append(("orientations-ages", fig, alt, "Nouvelles demandes d'usager·e·s par classe d'âge," + period
                      + rule + SOURCE + note))
     for name, fig, alt, caption in figs:
         save_figure(fig, name, paths["figures"], alt, caption)
     tables = [
         ("orientations-envoyeurs", res.referrers, display_shares(res.referrers, "Envoyeur", threshold),
-         "Envoyeurs des nouvelles demandes d'usagers (IC 95 %, le plus large de Wilson et de l'intervalle "
+         "Envoyeurs des nouvelles demandes d'usager·e·s (IC 95 %, le plus large de Wilson et de l'intervalle "
          "tenant compte du regroupement par service)," + period + rule + SOURCE + note),
         ("orientations-communes", res.communes, display_shares(res.communes, "Commune", threshold, with_ci=False),
-         "Commune de résidence des nouvelles demandes d'usagers," + period
+         "Commune de résidence des nouvelles demandes d'usager·e·s," + period
          + rule + SOURCE + note),
         ("orientations-revenus", res.income, display_shares(res.income, "Source de revenus", threshold,
                                                             with_ci=False),
-         "Source de revenus des nouvelles demandes d'usagers," + period + rule + SOURCE + note),
+         "Source de revenus des nouvelles demandes d'usager·e·s," + period + rule + SOURCE + note),
         ("orientations-ages", res.age_table, display_ages(res, threshold),
-         "Nouvelles demandes d'usagers par classe d'âge," + period + rule + SOURCE + note),
+         "Nouvelles demandes d'usager·e·s par classe d'âge," + period + rule + SOURCE + note),
         ("orientations-professionnels", res.requesters,
          display_shares(res.requesters, "Service demandeur", threshold, with_ci=False),
          "Nouvelles demandes de professionnel·le·s par type de service demandeur," + period + rule + SOURCE + note),
