@@ -57,6 +57,13 @@ def example(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def lab(session: nox.Session) -> None:
+    """Open the notebooks in JupyterLab, paired with their jupytext files, on the last run's outputs."""
+    _install(session)
+    session.run("python", "-m", "analysis.lab", *session.posargs)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Benchmarks at 1x, 10x and ~1 million activity rows (slow; writes benchmarks/RESULTS.md)."""
     _install(session)

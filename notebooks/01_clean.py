@@ -17,12 +17,10 @@
 # écrit les tables nettoyées (Parquet) et montre ce qui a été mis de côté, et pourquoi.
 
 # %% tags=["parameters"]
-raw = "../data/raw/example"
-start = "2021-09"
-end = "2022-04"
-out = "../data/processed/example_2021-09_2022-04"
-threshold = 5
-is_example = True
+# Opened by hand (`nox -s lab`): the parameters of the last run; a production run injects its own below.
+from analysis import config
+
+raw, start, end, out, threshold, is_example = config.notebook_defaults()
 
 # %%
 from pathlib import Path

@@ -19,14 +19,10 @@
 # `analysis.publish.activities` ; ce carnet les appelle et enregistre mesures, figures et tableaux.
 
 # %% tags=["parameters"]
+# Opened by hand (`nox -s lab`): the parameters of the last run; a production run injects its own below.
 from analysis import config
 
-raw = str(config.EXAMPLE_RAW_DIR)
-start = config.EXAMPLE_START
-end = config.EXAMPLE_END
-out = str(config.default_out(config.EXAMPLE_RAW_DIR, config.EXAMPLE_START, config.EXAMPLE_END))
-threshold = config.DEFAULT_DISCLOSURE_THRESHOLD
-is_example = True
+raw, start, end, out, threshold, is_example = config.notebook_defaults()
 
 # %%
 from pathlib import Path

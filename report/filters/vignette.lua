@@ -40,7 +40,9 @@ function Div(div)
         .. 'weight: "bold", fill: rgb("' .. INK .. '"))[') } .. head .. { pandoc.RawInline('typst', '])') }),
     })
     blocks:extend(div.content)
-    blocks:insert(pandoc.RawBlock('typst', ']'))
+    -- the box carries the vignette's id as a typst label (page numbers of the vignette index)
+    local label = div.identifier ~= '' and (' <' .. div.identifier .. '>') or ''
+    blocks:insert(pandoc.RawBlock('typst', ']' .. label))
     return blocks
   end
   if FORMAT:match('html') then

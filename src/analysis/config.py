@@ -97,3 +97,35 @@ def run_paths(out: Path) -> dict[str, Path]:
         "manifest": out / "manifest.json",
         "cache": out / ".cache",
     }
+
+
+#: Environment variable naming the run folder that notebooks opened by hand start from (``nox -s lab``).
+LAB_RUN_ENV = "PRR_RUN"
+
+
+def last_run() -> Path | None:
+    """The run folder named by ``PRR_RUN``, else the one under ``data/processed`` whose provenance is newest."""
+    import os
+
+    named = os.environ.get(LAB_RUN_ENV)
+    if named and (Path(named) / "manifest.json").exists():
+        return Path(named)
+    runs = sorted(PROCESSED_DIR.glob("*/manifest.json"), key=lambda p: p.stat().st_mtime)
+    return runs[-1].parent if runs else None
+
+
+def notebook_defaults() -> tuple[str, str, str, str, int, bool]:
+    """Parameters of a notebook opened by hand: those of the last run, else the example's.
+
+    A production run never uses them: papermill injects the run's own values after the parameters cell.
+    """
+    import json
+
+    run = last_run()
+    if run is not None:
+        p = json.loads((run / "manifest.json").read_text(encoding="utf-8")).get("parameters", {}) or {}
+        if {"raw", "start", "end", "out"} <= set(p):
+            return (str(p["raw"]), str(p["start"]), str(p["end"]), str(p["out"]),
+                    int(p.get("threshold", DEFAULT_DISCLOSURE_THRESHOLD)), bool(p.get("is_example", False)))
+    return (str(EXAMPLE_RAW_DIR), EXAMPLE_START, EXAMPLE_END,
+            str(default_out(EXAMPLE_RAW_DIR, EXAMPLE_START, EXAMPLE_END)), DEFAULT_DISCLOSURE_THRESHOLD, True)

@@ -37,7 +37,7 @@ def test_display_tables_are_french_and_formatted():
     res = _results()
     types = P.display_types(res).set_index("Type d'activité")
     row = types.iloc[list(res.by_type["code"]).index("communautaire_collectif")]
-    assert row["Activités"] == "3" and row["Participants par activité (moy. [min–max])"] == "10,0 [0–20]"
+    assert row["Activités"] == "3" and row["Participants par activité : moyenne (min. à max.)"] == "10,0 (0\u00a0à 20)"
     assert row["Part du temps de travail"] == "60,0\u00a0%"
     axes = P.display_axes(res)
     assert axes.iloc[-1]["Axe"] == "Total" and axes.iloc[-1]["Activités"] == "5"

@@ -53,12 +53,18 @@ def test_display_tables_hide_small_counts(analysed):
     assert q["Rapport de taux vs Q5 (IC 95 %)"].iloc[-1] == "référence"
 
 
-def test_map_labels_leave_out_small_counts(analysed):
+def test_map_numbers_every_commune_and_leaves_out_small_counts(analysed):
     fig, alt = publish.plot_map(analysed.users, threshold=5)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    hidden = analysed.users.communes.query("count < 5")
-    shown = analysed.users.communes.query("count >= 5")
-    assert len(texts) == len(shown) + 1  # + the credit line
+    c = analysed.users.communes
+    hidden = c.query("count < 5")
+    numbers = sorted(int(t) for t in texts if t.isdigit())
+    assert numbers == list(range(1, len(c) + 1))  # every commune numbered on the map
+    key = "\n".join(t for t in texts if ". " in t)
+    for name in c["name_fr"]:
+        assert f". {name} : " in key  # every commune named in the key
+    for name in hidden["name_fr"]:
+        assert f". {name} : non publié" in key  # no rate for a small count
     assert "grisée" in alt and len(hidden) > 0
 
 

@@ -22,7 +22,7 @@ from analysis.report.book import lookup_variable
         ("activities.total.n", 2302.0, f"2{NBSP}302"),
         ("users.services_n", 4, "4"),
         ("users.age_mean", 37.82, "37,8"),
-        ("saturation.2020_11.median_wait_days", 21.0, "21,0"),
+        ("saturation.2020_11.median_wait_days", 21.0, "21"),
         ("saturation.accepted_p_value", 0.0004, f"p{NBSP}<{NBSP}0,001"),
         ("gradient.users.dispersion_p_value", 0.0312, f"p{NBSP}={NBSP}0,03"),
         ("saturation.model.p.income", 0.0042, f"p{NBSP}={NBSP}0,004"),

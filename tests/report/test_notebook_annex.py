@@ -1,47 +1,71 @@
-"""The executed notebooks as an annex: text, code and text outputs; tables and figures named."""
+"""The executed notebooks as an annex, rendered by nbconvert as a reader sees them."""
 
 from __future__ import annotations
 
 import json
 
 from analysis.config import REPO_ROOT
-from analysis.report import inputs as RI
+from analysis.report import notebooks as NB
 
 
-def write_notebook(path, run_out):
+def write_notebook(path, run_out, figure_svg):
     cells = [
         {"cell_type": "markdown", "metadata": {}, "source": ["# 2. Activités\n", "\n", "Ce carnet…\n", "## Détail"]},
-        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "outputs": [], "source": "start = 'défaut'"},
-        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "outputs": [],
-         "source": f'# Parameters\nraw = "{REPO_ROOT}/data/raw/example"\nout = "{run_out}"\n'},
-        {"cell_type": "code", "metadata": {}, "source": "print(x)", "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": ["ligne\n"] * 50},
+        {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "outputs": [], "execution_count": 1,
+         "source": "start = 'défaut'"},
+        {"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "outputs": [], "execution_count": 2,
+         "source": f'# Parameters\nraw = "{REPO_ROOT}/data/raw/example"\nstart = "2021-09"\nend = "2022-04"\n'
+                   f'out = "{run_out}"\nthreshold = 5\nis_example = True\n'},
+        {"cell_type": "code", "metadata": {}, "source": "print(x)", "execution_count": 3, "outputs": [
+            {"output_type": "stream", "name": "stdout", "text": [f"lu : {REPO_ROOT}/data/raw/example/suivi/a.xlsx\n"]},
             {"output_type": "display_data", "data": {"text/markdown": "| a |\n|---|\n| 1 |\n\n: T {#tbl-x}",
                                                      "text/plain": "<Markdown>"}, "metadata": {}},
-            {"output_type": "display_data", "data": {"image/svg+xml": "<svg/>", "text/plain": "<SVG>"},
+            {"output_type": "display_data", "data": {"image/svg+xml": figure_svg, "text/plain": "<SVG>"},
              "metadata": {}},
+            {"output_type": "execute_result", "data": {"text/plain": f"{{'x': PosixPath('{run_out}/tables')}}"},
+             "metadata": {}, "execution_count": 3},
         ]},
     ]
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
                     encoding="utf-8")
 
 
-def test_notebook_section(tmp_path):
+def test_notebook_section_is_what_a_reader_sees(tmp_path):
+    run_out = tmp_path / "run"
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>'
+    (figures / "activites-types.svg").write_text(svg, encoding="utf-8")
+    (figures / "activites-types.json").write_text(json.dumps({"alt": "Barres des types"}), encoding="utf-8")
+    nb = run_out / "notebooks" / "02_activities.ipynb"
+    nb.parent.mkdir(parents=True)
+    write_notebook(nb, run_out, svg)
+    md = NB.notebooks_markdown(run_out, figures, tmp_path / "img", {"tbl-x", "fig-activites-types"})
+    assert "## Activités {#sec-carnet-02-activities}" in md
+    assert "**Détail**" in md and "\n## Détail" not in md  # no heading (nor id) of the book duplicated
+    assert "défaut" not in md and "# Parameters" not in md  # parameters told in words, not as code
+    assert "période de septembre 2021 à avril 2022" in md and "jeu d'exemple synthétique" in md
+    assert str(tmp_path) not in md and str(REPO_ROOT) not in md and "data/raw" not in md
+    assert "lu : a.xlsx" in md  # a file keeps its name, not the machine's folders
+    assert "| a |" in md and "Le carnet affiche le @tbl-x" in md and "{#tbl-x}" not in md  # table shown, cited
+    assert "@fig-activites-types" in md and 'fig-alt="Barres des types"' in md  # figure shown from the report
+    assert "PosixPath" not in md and "Sortie" not in md and "run" not in md.replace(str(run_out), "")
+
+
+def test_table_not_in_book_keeps_its_caption_unnumbered(tmp_path):
     run_out = tmp_path / "run"
     nb = run_out / "notebooks" / "02_activities.ipynb"
     nb.parent.mkdir(parents=True)
-    write_notebook(nb, run_out)
-    md = RI.notebooks_markdown(run_out)
-    assert "{#tbl-carnets}" in md
-    assert "## Activités {#sec-carnet-02-activities}" in md
-    assert "**Détail**" in md and "\n## Détail" not in md  # no heading (nor id) of the book duplicated
-    assert "défaut" not in md  # the defaults cell is not shown; the injected values are
-    assert 'raw = "./data/raw/example"' in md and 'out = "<run>"' in md
-    assert str(tmp_path) not in md and str(REPO_ROOT) not in md
-    assert md.count("ligne\n") == RI.MAX_OUTPUT_LINES and "10 lignes de plus" in md
-    assert "tableau affiché" in md and "figure affichée" in md
-    assert "{#tbl-x}" not in md and "<svg" not in md
+    write_notebook(nb, run_out, "<svg/>")
+    md = NB.notebooks_markdown(run_out, tmp_path, tmp_path / "img", set())
+    assert "*T*" in md and "@tbl-x" not in md
+
+
+def test_parameters_sentence():
+    s = NB.parameters_sentence('start = "2023-01"\nend = "2023-12"\nthreshold = 10\nis_example = False\n')
+    assert s == ("*Exécuté avec ces paramètres : période de janvier 2023 à décembre 2023 ; effectifs de moins de "
+                 "10 personnes non publiés ; données : classeurs des services.*")
 
 
 def test_no_notebooks(tmp_path):
-    assert "Aucun carnet" in RI.notebooks_markdown(tmp_path)
+    assert "Aucun carnet" in NB.notebooks_markdown(tmp_path, tmp_path, tmp_path)

@@ -7,6 +7,7 @@ are not persons and are not subject to disclosure control.
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from analysis import reference
 from analysis.analyses.activities import ActivityResults
 from analysis.analyses.stats import pct
 from analysis.config import REFERENCE_DIR
-from analysis.publish.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
+from analysis.publish.fmt import NBSP, fmt_int, fmt_month, fmt_number, fmt_pct
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
 SOURCE = " Source : outils de suivi des projets PRR."
@@ -38,8 +39,8 @@ def display_types(res: ActivityResults) -> pd.DataFrame:
         "Activités": [fmt_int(v) for v in t["n"]],
         "Participations": [fmt_int(v) if not math.isnan(m) else "–" for v, m in
                            zip(t["participations"], t["mean_participants"].fillna(math.nan), strict=True)],
-        "Participants par activité (moy. [min–max])": [
-            "–" if math.isnan(m) else f"{_num(m, 1)} [{_num(lo)}–{_num(hi)}]"
+        "Participants par activité : moyenne (min. à max.)": [
+            "–" if math.isnan(m) else f"{_num(m, 1)} ({_num(lo)}{NBSP}à {_num(hi)})"
             for m, lo, hi in zip(t["mean_participants"], t["min_participants"], t["max_participants"], strict=True)],
         "Services": [f"{fmt_int(v)} ({fmt_pct(p, 0)})" for v, p in zip(t["services_n"], t["services_pct"], strict=True)],
         "Part des activités": [fmt_pct(v, 1) for v in t["count_pct"].fillna(0)],
@@ -84,7 +85,8 @@ def plot_type_shares(res: ActivityResults):
     ax.barh(y + 0.2, t["count_pct"], height=0.4, color=OKABE_ITO[0], label="Part des activités")
     ax.barh(y - 0.2, t["work_pct"], height=0.4, color=OKABE_ITO[1], label="Part du temps de travail",
             hatch="//", edgecolor="white")
-    ax.set_yticks(y, [lbl if len(lbl) < 42 else lbl[:40] + "…" for lbl in t["label"]])
+    # long labels wrap on two lines (never cut: a reader must be able to read every type in full)
+    ax.set_yticks(y, [textwrap.fill(lbl, 34) for lbl in t["label"]], fontsize=8)
     ax.xaxis.set_major_formatter(fr_formatter(0, " %"))
     ax.set_xlabel("Part du total (%)")
     ax.legend(loc="lower right", frameon=True)

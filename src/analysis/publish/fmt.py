@@ -64,6 +64,10 @@ def fmt_signed(value: float, decimals: int = 1) -> str:
 
 
 def fmt_interval(low: float, high: float, decimals: int = 1, suffix: str = "") -> str:
-    """``'1,2–3,4'``, or ``'−3,1 à −0,4'`` when a bound is negative (a dash would read as a minus)."""
-    sep = " à " if (low < 0 or high < 0) else "–"
-    return f"{fmt_signed(low, decimals)}{suffix}{sep}{fmt_signed(high, decimals)}{suffix}"
+    """``'1,2 à 3,4'``, ``'−3,1 à −0,4'``: the one way the report writes an interval or a range.
+
+    « à » rather than a dash, which would read as a minus sign next to a
+    negative bound; the same style everywhere (tables, figures, sentences) is
+    checked on the printed PDF by :mod:`analysis.report.check`.
+    """
+    return f"{fmt_signed(low, decimals)}{suffix}{NBSP}à {fmt_signed(high, decimals)}{suffix}"

@@ -200,36 +200,10 @@ def display_indices(res: GradientResults) -> pd.DataFrame:
 # ---------------------------------------------------------------- figures
 
 def _label_points(ax, df: pd.DataFrame, x: str, y: str, text: str) -> None:
-    """Name each point at the first of eight positions around it that stays inside the axes and
-    overlaps neither another label nor a point (else at the first position)."""
-    from matplotlib.transforms import Bbox
+    """Name each point without overlaps (:func:`analysis.publish.labels.place_labels`)."""
+    from analysis.publish.labels import place_labels
 
-    renderer = ax.figure.canvas.get_renderer()
-    axbox = ax.get_window_extent(renderer)
-    pts = ax.transData.transform(df[[x, y]].to_numpy(dtype=float))
-    taken = [Bbox.from_extents(px - 4, py - 4, px + 4, py + 4) for px, py in pts]
-    offsets = [((5, 0), "left", "center"), ((-5, 0), "right", "center"), ((0, 5), "center", "bottom"),
-               ((0, -5), "center", "top"), ((4, 4), "left", "bottom"), ((-4, 4), "right", "bottom"),
-               ((4, -4), "left", "top"), ((-4, -4), "right", "top")]
-    order = np.argsort(-df[y].to_numpy(dtype=float), kind="stable")
-    for i in order:
-        r = df.iloc[i]
-        chosen = None
-        for off, ha, va in offsets:
-            ann = ax.annotate(r[text], (r[x], r[y]), xytext=off, textcoords="offset points", fontsize=7,
-                              ha=ha, va=va)
-            box = ann.get_window_extent(renderer)
-            inside = axbox.x0 <= box.x0 and box.x1 <= axbox.x1 and axbox.y0 <= box.y0 and box.y1 <= axbox.y1
-            if inside and not any(box.overlaps(b) for j, b in enumerate(taken) if j != i):
-                chosen = box
-                break
-            ann.remove()
-        if chosen is None:
-            off, ha, va = offsets[0]
-            ann = ax.annotate(r[text], (r[x], r[y]), xytext=off, textcoords="offset points", fontsize=7,
-                              ha=ha, va=va)
-            chosen = ann.get_window_extent(renderer)
-        taken.append(chosen)
+    place_labels(ax, df[x].to_list(), df[y].to_list(), df[text].astype(str).to_list())
 
 
 def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
@@ -314,7 +288,8 @@ def plot_map(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
     hidden = {nis for nis, v in c["count"].items() if is_suppressed(v, threshold)}
     labels = {nis: fmt_number(r, 1) for nis, r in c["rate"].items() if nis not in hidden}
     fig = plot_commune_map(c["rate"], legend_label=f"Taux {population_label(g)}", labels=labels, hidden=hidden,
-                           hidden_label=f"moins de {threshold} : non publié")
+                           hidden_label=f"moins de {threshold} : non publié",
+                           names={nis: str(n) for nis, n in c["name_fr"].items()})
     top = c[~c.index.isin(hidden)].sort_values("rate", ascending=False)
     alt = (f"Carte des 19 communes bruxelloises colorées selon le taux {population_label(g)}. "
            + (f"Taux le plus élevé : {top['name_fr'].iloc[0]} ({fmt_number(top['rate'].iloc[0], 1)}) ; "

@@ -21,7 +21,7 @@ import pandas as pd
 from analysis.config import REFERENCE_DIR
 
 GEOJSON_PATH = REFERENCE_DIR / "communes.geojson"
-CREDIT = "Limites communales : bmesuere/belgium-topojson (d'après GADM)"
+CREDIT = "Limites communales : GADM (version belgium-topojson)"
 #: Fill of communes whose value is not published (too few persons).
 HIDDEN_COLOUR = "#d9d9d9"
 
@@ -114,6 +114,7 @@ def plot_commune_map(
     credit: str = CREDIT,
     geojson: Path = GEOJSON_PATH,
     decimals: int = 1,
+    names: Mapping[str, str] | None = None,
     ax=None,
 ):
     """Draw the communes filled by ``values`` (indexed by NIS code) and return the figure.
@@ -123,6 +124,10 @@ def plot_commune_map(
     with no value (disclosure control), and so are communes with no value.
     The colour scale is sequential and colour-blind safe (``cividis``); the
     credit line for the boundaries is written under the map.
+
+    With ``names`` (NIS code → commune name), each commune is numbered in
+    alphabetical order and a key under the map gives « number name : label »,
+    so that a reader can find every commune, even the smallest, by name.
     """
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize
@@ -138,10 +143,12 @@ def plot_commune_map(
     norm = Normalize(vmin=min(0.0, vmin) if vmin >= 0 else vmin, vmax=vmax)
     colormap = plt.get_cmap(cmap)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(6.5, 6.2))
+        fig, ax = plt.subplots(figsize=(6.5, 8.0 if names else 6.2))
     else:
         fig = ax.figure
     any_hidden = False
+    order = sorted((n for n in shapes if names and n in names), key=lambda n: names[n])
+    number = {nis: k for k, nis in enumerate(order, start=1)}
     for nis, polys in sorted(shapes.items()):
         value = values.get(nis, math.nan)
         is_hidden = nis in hidden or pd.isna(value)
@@ -149,12 +156,13 @@ def plot_commune_map(
         face = HIDDEN_COLOUR if is_hidden else colormap(norm(value))
         ax.add_patch(PathPatch(_path(polys), facecolor=face, edgecolor="white", linewidth=0.8,
                                hatch="///" if is_hidden else None, gid=f"commune-{nis}"))
-        if labels and nis in labels and labels[nis]:
+        text = str(number[nis]) if names and nis in number else (labels or {}).get(nis, "")
+        if text:
             x, y = label_point(polys)
             rgba = face if isinstance(face, tuple) else (0.85, 0.85, 0.85, 1)
             light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
-            ax.text(x, y, labels[nis], ha="center", va="center", fontsize=7,
-                    color="black" if light else "white")
+            ax.text(x, y, text, ha="center", va="center", fontsize=8 if names else 7,
+                    fontweight="bold" if names else "normal", color="black" if light else "white")
     allpts = np.vstack([ring for polys in shapes.values() for poly in polys for ring in poly])
     (x0, y0), (x1, y1) = allpts.min(axis=0), allpts.max(axis=0)
     pad = 0.01
@@ -168,6 +176,17 @@ def plot_commune_map(
     if any_hidden:
         ax.legend(handles=[Patch(facecolor=HIDDEN_COLOUR, hatch="///", edgecolor="white", label=hidden_label)],
                   loc="lower left", frameon=False, fontsize=8)
+    if names:
+        entries = [f"{number[n]}. {names[n]}" + (f" : {labels[n]}" if labels and labels.get(n) else
+                                                 " : non publié" if n in hidden or pd.isna(values.get(n, math.nan))
+                                                 else "") for n in order]
+        ncol = 3
+        rows = math.ceil(len(entries) / ncol)
+        for c in range(ncol):
+            # columns spread over the whole figure width (the colour bar narrows the map's axes)
+            ax.annotate("\n".join(entries[c * rows:(c + 1) * rows]), xy=(0.03 + 0.33 * c, 0),
+                        xycoords=("figure fraction", "axes fraction"), xytext=(0, -30), textcoords="offset points",
+                        fontsize=7.5, ha="left", va="top", linespacing=1.5)
     ax.annotate(credit, xy=(0, 0), xycoords="axes fraction", xytext=(0, -14), textcoords="offset points",
                 fontsize=7, color="#555555", ha="left", va="top")
     return fig

@@ -24,10 +24,18 @@ from analysis.publish.disclosure import (
     suppression_mask,
     total_must_be_hidden,
 )
-from analysis.publish.fmt import fmt_int, fmt_month, fmt_number, fmt_pct
+from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_month, fmt_pct
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
 SOURCE = " Source : outils de suivi des projets PRR."
+
+
+def _hidden_mark(count, threshold: int) -> str:
+    """What a figure shows for a withheld count: « < 5 » (too small) or « n.p. » (withheld so it cannot be
+    recovered), the marks of the tables and captions."""
+    from analysis.publish.disclosure import SECONDARY, hidden_text, is_suppressed
+
+    return hidden_text(threshold) if is_suppressed(count, threshold) else SECONDARY
 
 
 def referral_prose(res: ReferralResults) -> dict[str, Any]:
@@ -75,7 +83,7 @@ def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DIS
     cols = {label: list(t["label"]), "Effectif": list(publish_counts(t["n"], threshold))}
     cols["Part"] = [publish_share(p, bool(h)) for p, h in zip(t["pct"], mask, strict=True)]
     if with_ci:
-        cols["IC 95 %"] = ["–" if h or math.isnan(lo) else f"{fmt_number(lo, 1)} – {fmt_number(hi, 1)} %"
+        cols["IC 95 %"] = ["–" if h or math.isnan(lo) else f"{fmt_interval(lo, hi, 1)}{NBSP}%"
                            for lo, hi, h in zip(t["ci_low"], t["ci_high"], mask, strict=True)]
     out = pd.DataFrame(cols)
     total = int(t["n"].sum())
@@ -109,7 +117,7 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
                              t.loc[shown, "ci_high"] - t.loc[shown, "pct"]]).astype(float), 0, None)
     ax.errorbar(t.loc[shown, "pct"], y[shown], xerr=err, fmt="none", ecolor=OKABE_ITO[7], capsize=3, linewidth=1)
     for yi in y[~shown.to_numpy()]:
-        ax.annotate("masqué", (0, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
+        ax.annotate(_hidden_mark(t.loc[yi, "n"], threshold), (0, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
                     color="#555555")
     labels = [lbl.split(" (")[0] for lbl in t["label"]]
     ax.set_yticks(y, labels)
@@ -172,7 +180,7 @@ def plot_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
     heights = np.where(mask, 0, t["n"])
     ax.bar(x, heights, color=OKABE_ITO[2])
     for xi, (h, hidden) in enumerate(zip(heights, mask, strict=True)):
-        ax.annotate("masqué" if hidden else fmt_int(h), (xi, h), xytext=(0, 3), textcoords="offset points",
+        ax.annotate(_hidden_mark(t["n"].iloc[xi], threshold) if hidden else fmt_int(h), (xi, h), xytext=(0, 3), textcoords="offset points",
                     ha="center", fontsize=8 if hidden else 9)
     ax.set_xticks(x, t["band"], rotation=20)
     ax.set_ylabel("Nouvelles demandes d'usager·e·s")

@@ -92,35 +92,101 @@ def recompute(budget: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: Sections of the sheet's point 8 (the four measures) and point 11 (budget impact by year).
+MEASURE_SECTIONS = ("mobilite", "lieu_de_liens_unite", "lieux_de_liens", "spad", "coordination")
+IMPACT_SECTIONS = ("impact_2020", "impact_2021")
+
+
+def _eur(v) -> str:
+    return "–" if pd.isna(v) else fmt_eur(round(float(v)))
+
+
+def _gap(d) -> str:
+    """``conforme`` when the printed amount follows from its parts, else the signed gap; blank when not recomputable."""
+    if pd.isna(d):
+        return ""
+    if abs(d) < 0.5:
+        return "conforme"
+    return ("+" if d > 0 else "−") + fmt_eur(abs(round(float(d))))
+
+
 def display_budget(df: pd.DataFrame) -> pd.DataFrame:
-    """Reader-facing table: printed and recomputed amounts side by side, gaps flagged."""
-    def eur(v) -> str:
-        return "–" if pd.isna(v) else fmt_eur(round(float(v)))
-
-    def gap(d) -> str:
-        if pd.isna(d) or abs(d) < 0.5:
-            return "" if pd.isna(d) else "conforme"
-        return ("+" if d > 0 else "−") + fmt_eur(abs(round(float(d))))
-
+    """Reader-facing table of the measures (point 8): printed and recomputed amounts side by side, gaps flagged."""
     return pd.DataFrame({
-        "Section": [SECTIONS_FR.get(s, s) for s in df["section"]],
-        "Poste": df["label_fr"],
+        "Mesure": [SECTIONS_FR.get(s, s) for s in df["section"]],
+        "Poste": [lab + (f" (calcul imprimé : {fmt_number(m, 0)} × {_eur(u)})"
+                         if pd.notna(m) and pd.notna(f) and pd.notna(u) and float(m) != float(f) else "")
+                  for lab, m, f, u in zip(df["label_fr"], df["printed_multiplier"], df["fte"], df["unit_eur"],
+                                          strict=True)],
         "ETP": ["" if pd.isna(v) else fmt_number(v, 1 if float(v) % 1 else 0) for v in df["fte"]],
-        "Coût unitaire": [eur(v) for v in df["unit_eur"]],
-        "Imprimé": [eur(v) for v in df["printed_eur"]],
-        "Recalculé": [eur(v) for v in df["recomputed_eur"]],
-        "Écart": [gap(d) for d in df["diff_eur"]],
+        "Coût unitaire": [_eur(v) for v in df["unit_eur"]],
+        "Imprimé": [_eur(v) for v in df["printed_eur"]],
+        "Recalculé": [_eur(v) for v in df["recomputed_eur"]],
+        "Écart": [_gap(d) for d in df["diff_eur"]],
     })
 
 
+def display_impact(df: pd.DataFrame) -> pd.DataFrame:
+    """Reader-facing table of the budget impact (point 11), printed and recomputed totals side by side."""
+    return pd.DataFrame({
+        "Année": [str(int(y)) if pd.notna(y) else "" for y in df["year"]],
+        "Poste": df["label_fr"].str.replace("Total imprimé", "Total", regex=False),
+        "Imprimé": [_eur(v) for v in df["printed_eur"]],
+        "Recalculé": [_eur(v) for v in df["recomputed_eur"]],
+        "Écart": [_gap(d) for d in df["diff_eur"]],
+    })
+
+
+def _with_widths(markdown: str, widths: tuple[int, ...]) -> str:
+    """Set a pipe table's relative column widths (pandoc reads them from the dashes of the separator line)."""
+    lines = markdown.split("\n")
+    cols = lines[1].strip("|").split("|")
+    lines[1] = "|" + "|".join((":" if c.startswith(":") else "") + "-" * w + (":" if c.endswith(":") else "")
+                              for c, w in zip(cols, widths, strict=True)) + "|"
+    return "\n".join(lines)
+
+
+def _n_gaps(df: pd.DataFrame) -> int:
+    return int((df["diff_eur"].abs() >= 0.5).sum())
+
+
 def budget_markdown(ref_dir: Path = REFERENCE_DIR) -> str:
+    """Table A.2: the amounts of the four measures (point 8 of the sheet)."""
     from analysis.publish.tables import markdown_table
 
     df = recompute(load_budget(ref_dir))
-    n_gaps = int((df["diff_eur"].abs() >= 0.5).sum())
-    caption = (f"Fiche SOSA_18 : montants imprimés et recalculés à partir de leurs composantes "
-               f"({n_gaps} écarts). Source : rapport PRR 2022, annexe SOSA_18.")
-    return markdown_table(display_budget(df), caption, "sosa18-budget")
+    df = df[df["section"].isin(MEASURE_SECTIONS)]
+    caption = (f"Fiche SOSA_18, point 8 : montants imprimés et recalculés à partir de leurs composantes "
+               f"({_n_gaps(df)} écarts). Recalculé : effectif × coût unitaire, ou somme des lignes qui "
+               "composent un total. Source : fiche SOSA_18.")
+    return _with_widths(markdown_table(display_budget(df), caption, "sosa18-budget"), (16, 30, 6, 13, 13, 13, 11))
+
+
+def impact_markdown(ref_dir: Path = REFERENCE_DIR) -> str:
+    """Table A.3: the budget impact for 2020 and 2021 (point 11 of the sheet)."""
+    from analysis.publish.tables import markdown_table
+
+    df = recompute(load_budget(ref_dir))
+    df = df[df["section"].isin(IMPACT_SECTIONS)]
+    caption = (f"Fiche SOSA_18, point 11 : impact budgétaire par année et par entité, montants imprimés et "
+               f"recalculés comme somme de leurs lignes ({_n_gaps(df)} écarts). Source : fiche SOSA_18.")
+    return _with_widths(markdown_table(display_impact(df), caption, "sosa18-impact"), (8, 44, 16, 16, 16))
+
+
+def load_form(ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
+    """The sheet's fields (``sosa18_form.csv``): number, field, content summarised in our words, source."""
+    return pd.read_csv(Path(ref_dir) / "sosa18_form.csv", dtype=str).fillna("")
+
+
+def form_markdown(ref_dir: Path = REFERENCE_DIR) -> str:
+    """Table A.1: every field of the SOSA_18 sheet, in the sheet's order."""
+    from analysis.publish.tables import markdown_table
+
+    f = load_form(ref_dir)
+    disp = pd.DataFrame({"Point": f["number"], "Rubrique": f["field_fr"], "Contenu": f["content_fr"]})
+    md = markdown_table(disp, "Fiche mesure SOSA_18 du plan bruxellois de relance et de redéploiement, rubrique "
+                                "par rubrique (contenu résumé). Source : fiche SOSA_18.", "sosa18-fiche")
+    return _with_widths(md, (6, 24, 70))
 
 
 def services_markdown(ref_dir: Path = REFERENCE_DIR) -> str:

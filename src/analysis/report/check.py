@@ -34,16 +34,20 @@ from analysis.errors import InputError
 
 #: Wording that only makes sense to the authors: notes to self, placeholders, machinery.
 INTERNAL_WORDING: dict[str, str] = {
-    r"à vérifier": "note interne « à vérifier »",
+    r"\bà (?:vérifier|confirmer|compléter|préciser)\b(?!\s+(?:que|qu['’]|si|l['’]|la|le|les|leur|leurs|comment|où))":
+        "note interne « à vérifier »",
     r"reconstitu[ée]": "note interne « reconstitué »",
     r"\bTODO\b|\bFIXME\b|\bXXX\b": "marque de travail (TODO/FIXME)",
     r"\bprovisoire\b": "mention « provisoire »",
     r"manifest\.json|\bmanifeste du run\b": "fichier interne (manifest.json)",
     r"\bSortie\s*:": "sortie de carnet nommée au lieu d'être montrée (« Sortie : »)",
     r"\bruns?\b": "jargon interne « run »",
-    r"\bpapermill\b|\bipynb\b": "jargon interne des carnets",
+    r"\bipynb\b": "jargon interne des carnets",
     r"\blorem ipsum\b": "texte de remplissage",
-    r"(?<![\w/])(?:/|\./|<run>/)?[\w.-]+/[\w./-]*\.(?:csv|json|parquet|ipynb|py|xlsx|yml|yaml|qmd|typ|md)\b":
+    # files of the machinery (a workbook a service sent may be named in the data-quality annex)
+    r"(?<![\w/])(?:\./|<run>/)?(?:[\w.-]+/)*[\w.-]+\.(?:parquet|ipynb|py|qmd|typ|ya?ml)\b":
+        "fichier interne",
+    r"(?<![\w/])(?:\./|<run>/)?(?:data|src|report|notebooks|tests|processed|clean|exact|tables|figures)/[\w./-]+":
         "chemin de fichier",
     r"(?:/work/|/home/|/tmp/|[A-Z]:\\\\)\S+": "chemin absolu",
     r"\bdata/(?:raw|processed|reference)\b": "chemin de dossier interne",
@@ -180,8 +184,12 @@ def check_page_box(pages: list[Page], tolerance: float = 0.5) -> list[Problem]:
     return out
 
 
-def check_overlaps(pages: list[Page], min_overlap: float = 0.35) -> list[Problem]:
-    """Two lines whose boxes cross by more than ``min_overlap`` of the smaller line's height."""
+def check_overlaps(pages: list[Page], min_overlap: float = 0.6) -> list[Problem]:
+    """Two lines whose boxes cross by more than ``min_overlap`` of the smaller line's height.
+
+    Boxes of text inside figures are loose (font ascent to descent): two lines of a
+    wrapped label share about half their height, text printed over text much more.
+    """
     out = []
     for p in pages:
         lines = sorted(p.lines, key=lambda ln: ln.y0)
@@ -191,10 +199,23 @@ def check_overlaps(pages: list[Page], min_overlap: float = 0.35) -> list[Problem
                     break
                 dy = min(a.y1, b.y1) - max(a.y0, b.y0)
                 dx = min(a.x1, b.x1) - max(a.x0, b.x0)
-                h = min(a.y1 - a.y0, b.y1 - b.y0)
-                if dx > 1.0 and h > 0 and dy > min_overlap * h:
+                if dx <= 1.0 or dy <= 0:
+                    continue
+                if _vertical(a) or _vertical(b):
+                    # rotated text (an axis title): boxes are loose, compare areas
+                    area = min((a.x1 - a.x0) * (a.y1 - a.y0), (b.x1 - b.x0) * (b.y1 - b.y0))
+                    crossed = area > 0 and dx * dy > min_overlap * area
+                else:
+                    h = min(a.y1 - a.y0, b.y1 - b.y0)
+                    crossed = h > 0 and dy > min_overlap * h
+                if crossed:
                     out.append(Problem(p.number, "lignes superposées", f"« {a.text[:40]} » / « {b.text[:40]} »"))
     return out
+
+
+def _vertical(line: Line) -> bool:
+    """A line of rotated text: much taller than wide for its length."""
+    return len(line.text) >= 4 and (line.y1 - line.y0) > 2 * (line.x1 - line.x0)
 
 
 def _chapter_ends(pages: list[Page], headings: list[Heading]) -> set[int]:

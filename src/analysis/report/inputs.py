@@ -103,7 +103,8 @@ def format_metric(key: str, value) -> str:
     - euros (``*_eur``) → ``1 526 000 €``;
     - percentages (``*_pct*``, ``*pct``) → ``55,7 %`` (1 decimal);
     - years (``*year``) and ``seed`` → ``2021`` (no thousands separator);
-    - means and medians → 1 decimal, ``37,8``;
+    - means and medians → 1 decimal, ``37,8``; a whole median or number of days
+      without decimals (``38 jours``, not ``38,0 jours``);
     - ratios (rate/odds ratios, RII, SII, dispersion) → 2 decimals;
     - other rates and percentage points → 1 decimal;
     - counts (``.n``, ``_n``, ``participations``, ``*_count``…) → ``10 292``;
@@ -125,6 +126,8 @@ def format_metric(key: str, value) -> str:
         return fmt_pct(v, 1)
     if leaf.endswith("year") or leaf == "seed":
         return str(int(v))
+    if ("median" in leaf or "days" in leaf) and v.is_integer():
+        return fmt_int(round(v))
     if "mean" in leaf or "median" in leaf:
         return fmt_number(v, 1)
     if leaf.startswith("sii"):  # a difference of rates per 10 000 inhabitants
@@ -312,12 +315,13 @@ def codebook_markdown() -> str:
 
     cb = schema.codebook()
     parts = ["Chaque table nettoyée est décrite ci-dessous : nom de la variable, type, description, valeurs "
-             "admises et caractère obligatoire. Les listes de codes sont celles des tables de référence "
-             "(`data/reference/`).\n"]
+             "admises et caractère obligatoire. Les listes de codes sont celles des tables de référence du "
+             "projet.\n"]
     for table, g in cb.groupby("table", sort=False):
         rows = [[f"`{r.variable}`", _DTYPES_FR.get(r.type, r.type), r.description, r.valeurs, r.obligatoire]
                 for r in g.itertuples(index=False)]
         parts.append(f"## Table `{table}` {{#sec-codebook-{_ident(table)}}}\n")
+        parts.append(f"Le @tbl-codebook-{_ident(table)} décrit ses {fmt_int(len(rows))} variables.\n")
         parts.append(markdown_table(["Variable", "Type", "Description", "Valeurs admises", "Obligatoire"], rows,
                                     f"Variables de la table `{table}`", f"tbl-codebook-{_ident(table)}"))
     return "\n".join(parts)
@@ -328,155 +332,109 @@ _KV = re.compile(r'(\w[\w-]*)="([^"]*)"')
 _INCLUDE = re.compile(r"\{\{<\s*include\s+(\S+)\s*>\}\}")
 
 
+def _chapter_order(report_dir: Path) -> list[Path]:
+    """The book's chapters in reading order (``_quarto.yml``), else sorted by name."""
+    cfg_path = report_dir / "_quarto.yml"
+    if cfg_path.exists():
+        book = (yaml.safe_load(cfg_path.read_text(encoding="utf-8")) or {}).get("book", {}) or {}
+        entries = [e if isinstance(e, str) else e.get("href", "") for e in book.get("chapters", []) or []
+                   if isinstance(e, (str, dict))]
+        paths = [report_dir / e for e in entries if e and (report_dir / e).exists()]
+        if paths:
+            return paths
+    return sorted(report_dir.glob("chapters/*.qmd"))
+
+
 def vignettes_markdown(report_dir: Path) -> str:
-    """Annex: index of the clinical vignettes (title, service, theme, chapter that shows it)."""
+    """Annex: index of the clinical vignettes in reading order (title, service, theme, where to read it).
+
+    « Où la lire » cites the chapter (a cross-reference) and, in the PDF, the
+    page (typst resolves ``<vig-…>``, the id of the vignette's box).
+    """
     report_dir = Path(report_dir)
-    where: dict[str, str] = {}
-    for qmd in sorted(report_dir.glob("chapters/*.qmd")):
+    where: dict[str, tuple[int, int, str]] = {}
+    for k, qmd in enumerate(_chapter_order(report_dir)):
         text = qmd.read_text(encoding="utf-8")
         sec = re.search(r"^#\s.*\{#(sec-[\w-]+)", text, re.M)
-        for inc in _INCLUDE.findall(text):
+        for j, inc in enumerate(_INCLUDE.findall(text)):
             target = (qmd.parent / inc.strip("\"'")).resolve()
             if sec:
-                where.setdefault(target.name, f"@{sec.group(1)}")
+                where.setdefault(target.name, (k, j, sec.group(1)))
     rows = []
     for path in sorted((report_dir / "vignettes").glob("*.qmd")):
         m = _VIGNETTE.search(path.read_text(encoding="utf-8"))
         if not m:
             continue
         kv = dict(_KV.findall(m["attrs"]))
-        rows.append([kv.get("title", path.stem), kv.get("service", ""), kv.get("theme", ""),
-                     where.get(path.name, "non reprise")])
+        ident = re.search(r"#([\w-]+)", m["attrs"])
+        pos = where.get(path.name)
+        if pos is None:
+            cell = "non reprise"
+        else:
+            cell = f"@{pos[2]}"
+            if ident:
+                vid = ident.group(1)
+                cell += f"`, p.~#context link(<{vid}>, numbering(\"1\", ..counter(page).at(<{vid}>)))`{{=typst}}"
+        rows.append(((pos or (10**6, 0, ""))[:2], [kv.get("title", path.stem), kv.get("service", ""),
+                                                   kv.get("theme", ""), cell]))
     if not rows:
         return "Aucune vignette clinique dans cette édition.\n"
-    rows.sort(key=lambda r: (r[3] == "non reprise", r[3], r[0]))
+    rows.sort(key=lambda r: (r[0], r[1][0]))
     return ("Les vignettes cliniques résument des situations rapportées par les équipes ; prénoms et initiales "
-            "sont d'emprunt.\n\n"
-            + markdown_table(["Vignette", "Service", "Thème", "Chapitre"], rows,
-                             "Vignettes cliniques du rapport", "tbl-vignettes"))
+            "sont d'emprunt. Le @tbl-vignettes les reprend dans l'ordre de lecture, avec le chapitre"
+            " où lire chacune.\n\n"
+            + markdown_table(["Vignette", "Service", "Thème", "Où la lire"], [r[1] for r in rows],
+                             "Vignettes cliniques du rapport, dans l'ordre de lecture", "tbl-vignettes"))
+
+
+def _files_read(run_out: Path) -> tuple[int, int] | None:
+    """(workbooks read, workbooks kept) from the cleaning's file table, when present."""
+    import pandas as pd
+
+    path = run_paths(run_out)["clean"] / "files.parquet"
+    if not path.exists():
+        return None
+    files = pd.read_parquet(path)
+    return len(files), int((files["status"] == "used").sum())
 
 
 def provenance_markdown(run_out: Path, variables: dict) -> str:
-    """Annex: parameters, commit, inputs and software of the run (from ``manifest.json``)."""
+    """Annex: parameters, code version, inputs and software of this edition (from the run's provenance record)."""
     path = run_paths(run_out)["manifest"]
     if not path.exists():
-        return ("Le manifeste du run (`manifest.json`) est absent : la provenance de cette édition n'est pas "
-                "documentée.\n")
+        return "La provenance de cette édition n'a pas été enregistrée.\n"
     man = json.loads(path.read_text(encoding="utf-8"))
     params = man.get("parameters", {})
     period = variables.get("period", {})
+    n_inputs = len(man.get("inputs", {}) or {})
+    read = _files_read(run_out)
+    inputs = f"{fmt_int(n_inputs)} fichiers"
+    if read:
+        inputs += (f" ; {fmt_int(read[0])} classeurs lus, dont {fmt_int(read[1])} retenus (les autres fichiers "
+                   "sont détaillés au @tbl-qualite-fichiers)")
     rows = [
         ["Période", f"{period.get('start_fr', params.get('start', ''))} – {period.get('end_fr', params.get('end', ''))}"],
         ["Données", "jeu d'exemple synthétique" if params.get("is_example") else "données des services"],
         ["Seuil de publication des effectifs", str(params.get("threshold", ""))],
-        ["Version du code (commit)", f"`{man.get('commit') or 'inconnue'}`"
-         + (" (modifications non validées)" if man.get("commit_dirty") else "")],
+        ["Version du code", f"`{(man.get('commit') or 'inconnue')[:12]}`"
+         + (" (avec modifications non enregistrées)" if man.get("commit_dirty") else "")],
         ["Python", str(man.get("python", ""))],
-        ["Fichiers d'entrée", fmt_int(len(man.get("inputs", {}) or {}))],
+        ["Dossier des données reçues", inputs],
         ["Tables de référence", fmt_int(len(man.get("reference", {}) or {}))],
     ]
-    text = ("Chaque run enregistre dans `manifest.json` ce dont ses résultats dépendent. Relancer la même "
-            "commande sur les mêmes fichiers, avec le même code, redonne les mêmes chiffres.\n\n"
+    text = ("Chaque production du rapport enregistre ce dont ses résultats dépendent : paramètres, version du "
+            "code, empreinte de chaque fichier reçu et de chaque table de référence, versions des logiciels "
+            "(@tbl-provenance et @tbl-provenance-paquets). Relancer la même commande sur les mêmes fichiers, "
+            "avec le même code, redonne les mêmes chiffres.\n\n"
             + markdown_table(["Élément", "Valeur"], rows, "Provenance de cette édition", "tbl-provenance"))
     packages = man.get("packages", {}) or {}
     keep = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "seaborn", "pypandoc-binary", "typst",
-            "papermill", "prr-report")
+            "papermill", "nbconvert", "prr-report")
     pk = [[f"`{k}`", v] for k, v in sorted(packages.items()) if k in keep]
     if pk:
         text += "\n" + markdown_table(["Paquet", "Version"], pk, "Versions des principaux paquets",
                                       "tbl-provenance-paquets")
     return text
-
-
-#: What an executed notebook's rich outputs become in the annex (they are the report's own
-#: tables and figures, shown where the chapters cite them).
-RICH_OUTPUT_FR = {"text/markdown": "tableau affiché (repris dans le rapport)",
-                  "image/svg+xml": "figure affichée (reprise dans le rapport)",
-                  "image/png": "figure affichée (reprise dans le rapport)"}
-#: Longest text output shown, in lines.
-MAX_OUTPUT_LINES = 40
-
-
-def _relative_paths(text: str, run_out: Path) -> str:
-    """Absolute paths of this machine made relative (to the run folder, else the repository)."""
-    from analysis.config import REPO_ROOT
-
-    for root, shown in ((Path(run_out).resolve(), "<run>"), (REPO_ROOT.resolve(), ".")):
-        text = text.replace(str(root) + "/", shown + "/").replace(str(root), shown)
-    return text
-
-
-def _fence(text: str, lang: str = "") -> str:
-    ticks = "```"
-    while ticks in text:
-        ticks += "`"
-    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}\n"
-
-
-def _output_markdown(output: dict, run_out: Path) -> str:
-    kind = output.get("output_type")
-    if kind == "stream":
-        text = "".join(output.get("text", ""))
-    elif kind == "error":
-        text = f"{output.get('ename')}: {output.get('evalue')}"
-    else:
-        data = output.get("data", {})
-        rich = next((RICH_OUTPUT_FR[m] for m in RICH_OUTPUT_FR if m in data), None)
-        if rich:
-            return f"*Sortie : {rich}.*\n"
-        text = "".join(data.get("text/plain", ""))
-    lines = _relative_paths(text, run_out).rstrip().splitlines()
-    if not lines:
-        return ""
-    if len(lines) > MAX_OUTPUT_LINES:
-        lines = lines[:MAX_OUTPUT_LINES] + [f"… ({len(lines) - MAX_OUTPUT_LINES} lignes de plus dans le carnet)"]
-    return _fence("\n".join(lines), "text")
-
-
-def notebook_markdown(path: Path, run_out: Path) -> str:
-    """One executed notebook as a section of the annex: its text, code and text outputs.
-
-    Markdown cells become plain paragraphs (their headings in bold, so that no
-    heading or identifier of the book is duplicated); rich outputs (tables,
-    figures) are named, not repeated; paths are shown relative.
-    """
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = nb.get("cells", [])
-    title = Path(path).stem
-    parts: list[str] = []
-    for cell in cells:
-        source = "".join(cell.get("source", ""))
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell.get("cell_type") == "markdown":
-            lines = source.strip().splitlines()
-            if lines and lines[0].startswith("# ") and title == Path(path).stem:
-                title = re.sub(r"^\d+\.\s*", "", lines[0][2:].strip())  # the annex numbers its sections
-                lines = lines[1:]
-            text = "\n".join(f"**{ln.lstrip('#').strip()}**" if ln.startswith("#") else ln for ln in lines)
-            if text.strip():
-                parts.append(_relative_paths(text.strip(), run_out) + "\n")
-        elif cell.get("cell_type") == "code":
-            if "parameters" in tags:
-                continue  # the defaults; the values used are in the injected cell
-            label = "Paramètres de cette exécution :" if "injected-parameters" in tags else ""
-            if label:
-                parts.append(label + "\n")
-            parts.append(_fence(_relative_paths(source, run_out), "python"))
-            parts += [md for md in (_output_markdown(o, run_out) for o in cell.get("outputs", [])) if md]
-    ident = "sec-carnet-" + _ident(Path(path).stem)
-    return f"## {_md_escape(title)} {{#{ident}}}\n\n*Carnet exécuté `{Path(path).name}`.*\n\n" + "\n".join(parts)
-
-
-def notebooks_markdown(run_out: Path) -> str:
-    """Annex: the notebooks executed for this run (copies in ``<run>/notebooks``), then each one in full."""
-    nb_dir = run_paths(run_out)["notebooks"]
-    paths = sorted(nb_dir.glob("*.ipynb")) if nb_dir.is_dir() else []
-    if not paths:
-        return "Aucun carnet exécuté n'accompagne ce run.\n"
-    rows = [[f"`{p.name}`", f"`notebooks/{p.stem}.py`"] for p in paths]
-    text = markdown_table(["Carnet exécuté (dans le dossier du run)", "Source"], rows,
-                          "Carnets exécutés pour cette édition", "tbl-carnets")
-    return text + "\n" + "\n".join(notebook_markdown(p, run_out) for p in paths)
 
 
 def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR) -> str:
@@ -487,7 +445,7 @@ def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR)
     rows = [[r.label, r.printed, "–" if r.computed is None else format_metric(r.metric or "", r.computed),
              r.status, r.note] for r in df.itertuples(index=False)]
     return ("Chaque chiffre imprimé dans le rapport de 2022 est comparé à la valeur recalculée par la chaîne de "
-            "traitement, arrondie à la précision imprimée.\n\n"
+            "traitement, arrondie à la précision imprimée (@tbl-audit).\n\n"
             + markdown_table(["Chiffre", "Imprimé (2022)", "Recalculé", "Statut", "Note"], rows,
                              "Chiffres publiés en 2022 et valeurs recalculées", "tbl-audit"))
 
@@ -511,6 +469,7 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
     """
     from analysis.errors import InputError
     from analysis.publish.chronology import make_chronology_figure
+    from analysis.report.notebooks import IMAGES_DIR, notebooks_markdown, shown_in_book
 
     run_out, report_dir = Path(run_out), Path(report_dir)
     paths = run_paths(run_out)
@@ -530,10 +489,12 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
     (gen / "figures").mkdir(parents=True)
     copy_figures(paths["figures"], gen / "figures")
     tables = copy_tables(paths["tables"], gen / "tables")
-    from analysis.publish.sosa18 import budget_markdown, services_markdown
+    from analysis.publish.sosa18 import budget_markdown, form_markdown, impact_markdown, services_markdown
 
     (gen / "tables" / "services.md").write_text(services_markdown(ref_dir), encoding="utf-8")
     (gen / "tables" / "sosa18_budget.md").write_text(budget_markdown(ref_dir), encoding="utf-8")
+    (gen / "tables" / "sosa18_impact.md").write_text(impact_markdown(ref_dir), encoding="utf-8")
+    (gen / "tables" / "sosa18_fiche.md").write_text(form_markdown(ref_dir), encoding="utf-8")
     info = make_chronology_figure(gen / "figures", ref_dir)
     (gen / "figures" / "chronologie.md").write_text(
         figure_snippet("chronologie", info["caption"], info["alt"]), encoding="utf-8")
@@ -546,7 +507,8 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
         "audit": lambda: audit_markdown(metrics, ref_dir),
         "codebook": codebook_markdown,
         "provenance": lambda: provenance_markdown(run_out, variables),
-        "notebooks": lambda: notebooks_markdown(run_out),
+        "notebooks": lambda: notebooks_markdown(run_out, gen / "figures", report_dir / IMAGES_DIR,
+                                                shown_in_book(report_dir)),
         "vignettes": lambda: vignettes_markdown(report_dir),
     }
     for name in ANNEX_DOCS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from analysis.errors import RenderError
@@ -77,6 +78,9 @@ def build_typst(chapters: list[Chapter], book: Book) -> str:
     targets: set[str] = set()
     each(blocks, lambda el: targets.add(el["c"][2][0][1:])
          if el["t"] == "Link" and el["c"][2][0].startswith("#") else None)
+    # labels that raw typst refers to (`<vig-…>` in the vignette index's page numbers)
+    each(blocks, lambda el: targets.update(re.findall(r"<([\w-]+)>", el["c"][1]))
+         if el["t"] in ("RawInline", "RawBlock") and el["c"][0] == "typst" else None)
 
     def drop_unused_ids(el: dict) -> None:
         t = el["t"]
