@@ -34,7 +34,7 @@ from analysis.errors import InputError
 
 #: Wording that only makes sense to the authors: notes to self, placeholders, machinery.
 INTERNAL_WORDING: dict[str, str] = {
-    r"\bà (?:vérifier|confirmer|compléter|préciser)\b(?!\s+(?:que|qu['’]|si|l['’]|la|le|les|leur|leurs|comment|où))":
+    r"\bà (?:vérifier|confirmer|compléter|préciser)\b(?!\s+(?:que|qu['’]|si|l['’]|la|le|les|leur|leurs|comment|où|auprès|avec|par))":
         "note interne « à vérifier »",
     r"reconstitu[ée]": "note interne « reconstitué »",
     r"\bTODO\b|\bFIXME\b|\bXXX\b": "marque de travail (TODO/FIXME)",
