@@ -52,6 +52,18 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
+def _svg_digest(svg: str) -> str:
+    """Digest of an SVG as IPython displays it (its ``<svg>`` element re-serialised), so that a figure file and
+    the notebook's display of it compare equal."""
+    from xml.dom import minidom
+
+    try:
+        found = minidom.parseString(svg.strip().encode("utf-8")).getElementsByTagName("svg")
+    except Exception:  # not well-formed: compare the raw text
+        return _digest(svg)
+    return _digest(found[0].toxml() if found else svg)
+
+
 def parameters_sentence(source: str) -> str:
     """The injected parameters of a notebook, as one French sentence."""
     values: dict[str, object] = {}
@@ -129,12 +141,12 @@ class ReaderView(Preprocessor):
         data = out.get("data", {})
         if "image/svg+xml" in data:
             svg = "".join(data["image/svg+xml"])
-            name = self.figures.get(_digest(svg))
-            if name and self.cited.get(f"fig-{name}"):
+            name = self.figures.get(_svg_digest(svg))
+            if name:
                 alt = self.alts.get(name, "").replace('"', "'")
-                md = (f"La figure ci-dessous est la @fig-{name}, telle que le carnet l'affiche.\n\n"
-                      f"![](/_generated/figures/{name}){{fig-alt=\"{alt}\"}}\n")
-                return _markdown_output(md)
+                lead = (f"La figure ci-dessous est la @fig-{name}, telle que le carnet l'affiche.\n\n"
+                        if self.cited.get(f"fig-{name}") else "")
+                return _markdown_output(f"{lead}![](/_generated/figures/{name}){{fig-alt=\"{alt}\"}}\n")
             return out
         if "text/markdown" in data:
             md = "".join(data["text/markdown"])
@@ -169,7 +181,7 @@ def _report_figures(figures_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     digests, alts = {}, {}
     if figures_dir.is_dir():
         for svg in sorted(figures_dir.glob("*.svg")):
-            digests[_digest(svg.read_text(encoding="utf-8"))] = svg.stem
+            digests[_svg_digest(svg.read_text(encoding="utf-8"))] = svg.stem
             sidecar = svg.with_suffix(".json")
             if sidecar.exists():
                 alts[svg.stem] = json.loads(sidecar.read_text(encoding="utf-8")).get("alt", "")
@@ -209,6 +221,8 @@ def notebook_markdown(path: Path, figures_dir: Path, images_dir: Path, cited: se
         target = Path(images_dir) / Path(name).name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data if isinstance(data, bytes) else str(data).encode("utf-8"))
+    # an image nbconvert extracted (not a figure of the report): alternative text instead of its MIME type
+    body = re.sub(r"!\[(?:svg|png|jpeg)\]\(([^)]+)\)", r'![](\1){fig-alt="Figure affichée par le carnet"}', body)
     title = resources.get("notebook_title") or stem
     ident = "sec-carnet-" + re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")
     return f"## {title} {{#{ident}}}\n\n{body.strip()}\n"
