@@ -361,19 +361,26 @@ def _has_variable(variables: dict, key: str) -> bool:
 
 def section_gaps(body: str, flags: Mapping[str, bool], needs: list[str], variables: dict,
                  gen: Path) -> list[str]:
-    """Why a section cannot be shown for this run (empty when it can): needed data, values, figures, tables."""
+    """Why a section cannot be shown for this run (empty when it can), in French.
+
+    First the data it needs (``needs`` flags); when those are there, the values
+    (``{{< var >}}``) and generated figures or tables it uses that this run does
+    not have (a statistic that cannot be computed on so few rows).
+    """
     gaps = [DATA_FR.get(n, n) if "." not in n else "pas de données pour cette vague du recensement"
             for n in needs if not flags.get(n, False)]
+    if gaps:
+        return list(dict.fromkeys(gaps))
     missing = [m["key"] for m in _VAR_KEY.finditer(body) if not _has_variable(variables, m["key"])]
-    if missing:
-        gaps.append("certaines valeurs ne peuvent pas être calculées sur les données de cette période ("
-                    + ", ".join(dict.fromkeys(missing)) + ")")
     for inc in _INCLUDE.findall(body):
         ref = inc.strip("\"'")
         parts = ref.split("_generated/", 1)
         if len(parts) == 2 and not parts[1].startswith(SECTIONS_DIR + "/") and not (gen / parts[1]).is_file():
-            gaps.append(f"pas de « {Path(parts[1]).stem} » pour cette période")
-    return gaps
+            missing.append(parts[1])
+    if missing:
+        return ["les données de la période sont trop peu nombreuses pour calculer les valeurs, figures ou "
+                "tableaux de cette partie"]
+    return []
 
 
 def _first_heading(body: str) -> str | None:
