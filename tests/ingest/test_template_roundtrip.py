@@ -106,3 +106,35 @@ def test_filled_template_round_trips(blank, users, pros, acts):
                 row.pros_present, row.duration_min) == (d, codes["activity_types"][ty], codes["places"][p],
                                                          w, up, pp, float(m))
     assert [r for r in result.tables["accounting"]["rejected_rows"] if r] == []
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(users=st.lists(st.tuples(dates, _pick(("Usagers", "gender")), st.integers(1930, 2008),
+                                st.integers(0, N_BRUSSELS - 1), _pick(("Usagers", "income_source")),
+                                st.sampled_from([0, 1, 2, 3])), min_size=1, max_size=12),
+       pros=st.integers(0, 3))
+def test_small_filled_template_goes_through_referrals_analysis_and_publication(blank, users, pros):
+    """A template filled with a handful of users (often one referrer only: 0 % or 100 % shares) is
+    analysed and published — tables, figures, sentences — without error (Wilson bounds, error bars)."""
+    from analysis.analyses import referrals
+    from analysis.publish import referrals as publish
+    from analysis.publish.figures import set_theme
+
+    set_theme()
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "raw"
+        raw.mkdir()
+        wb = openpyxl.load_workbook(blank)
+        wb["Identification"]["B1"] = "SSM Le Norois"
+        _fill(wb["Usagers"], [[d, VALUES[("Usagers", "gender")][g], y, VALUES[("Usagers", "commune")][c],
+                               VALUES[("Usagers", "income_source")][i], VALUES[("Usagers", "referrer")][r]]
+                              for d, g, y, c, i, r in users])
+        _fill(wb["Professionnels"], [[dt.date(2023, 2, 1), VALUES[("Professionnels", "requesting_service")][0],
+                                      VALUES[("Professionnels", "origin")][0]]] * pros)
+        wb.save(raw / "outil.xlsx")
+        t = run_cleaning(raw, START, END).tables
+        res = referrals.analyse_referrals(t["users"], t["pros"], t["census"], START, END)
+        metrics = referrals.referral_metrics(res) | publish.referral_prose(res)
+        written = publish.save_outputs(res, Path(tmp) / "out", 5, False)
+    assert metrics["users.n"] == len(users)
+    assert written

@@ -136,7 +136,7 @@ def participation_by_month(submissions: pd.DataFrame, funded: list[str], months:
     funded_n = [len(expected.get(m, [])) for m in months]
     return pd.DataFrame({"month": months, "services_n": pd.array(counts, dtype="int64"),
                          "funded_n": pd.array(funded_n, dtype="int64"),
-                         "rate_pct": [pct(c, n) for c, n in zip(counts, funded_n)]})
+                         "rate_pct": [pct(c, n) for c, n in zip(counts, funded_n, strict=True)]})
 
 
 def work_time_pct(act: pd.DataFrame, activity_type: str = "temps_reseau") -> float:
