@@ -117,3 +117,20 @@ def test_a_run_tells_what_happened_without_kernel_noise(tmp_path):
     assert "Exécuté : rien" in again.stdout and "Bilan du nettoyage" in again.stdout
     params = RunParams(raw=raw, start=mh.START, end=mh.END, out=tmp_path / "run")
     assert pipeline.run_account(params)[0].startswith("Bilan du nettoyage")
+
+
+EXAMPLE_TRACKING = sorted((Path(__file__).parents[1] / "data" / "raw" / "example" / "suivi").iterdir())
+
+
+@pytest.mark.parametrize("path", EXAMPLE_TRACKING, ids=[p.name for p in EXAMPLE_TRACKING])
+def test_check_works_on_every_example_workbook(path, capsys):
+    """``prr check`` on each example file, messy ones included: an account in French, never a traceback."""
+    from analysis.config import EXAMPLE_END, EXAMPLE_START
+
+    code = cli.main(["check", "--start", EXAMPLE_START, "--end", EXAMPLE_END, str(path)])
+    out, err = capsys.readouterr()
+    assert code in (0, cli.EXIT_CHECK_FAILED), err
+    assert "Traceback" not in out + err and "prr : erreur" not in err
+    assert out.startswith("Vérification de 1 fichier(s), période 2021-09 → 2022-04 :")
+    assert path.name in out
+    assert ("rien ne serait mis de côté" in out) == (code == 0)

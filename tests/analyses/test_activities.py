@@ -66,6 +66,30 @@ def test_participation_rate_by_month():
     assert p["services_n"].tolist() == [2, 1] and p["rate_pct"].tolist() == [50.0, 25.0]
 
 
+def test_participation_expects_each_service_only_in_its_funded_months(tmp_path, monkeypatch):
+    """A service funded from 2023-03 is not expected (nor counted) in 2023-01 and 2023-02."""
+    from analysis import reference
+
+    override = tmp_path / "services.csv"
+    override.write_text("code,funded_from,funded_to\nCGE,2023-01,2023-06\nREZ,2023-03,2023-06\n"
+                        "MER,2023-01,2023-02\n", encoding="utf-8")
+    monkeypatch.setenv(reference.SERVICES_OVERRIDE_ENV, str(override))
+    months = ["2023-01", "2023-02", "2023-03", "2023-04"]
+    registry = reference.funded_services("2023-01", "2023-04")
+    registry = registry[registry["code"].isin(["CGE", "REZ", "MER"])]
+    expected = A.funded_by_month(registry, months)
+    assert expected == {"2023-01": ["CGE", "MER"], "2023-02": ["CGE", "MER"], "2023-03": ["CGE", "REZ"],
+                        "2023-04": ["CGE", "REZ"]}
+    sub = pd.DataFrame({"service_code": ["CGE", "REZ", "REZ", "MER"], "month": ["2023-01", "2023-01", "2023-03",
+                                                                               "2023-04"],
+                        "returned_activities": pd.array([True, True, True, True], dtype="boolean")})
+    p = A.participation_by_month(sub, registry["code"].tolist(), months, expected)
+    # REZ in January and MER in April returned rows outside their funded months: not counted
+    assert p["services_n"].tolist() == [1, 0, 1, 0]
+    assert p["funded_n"].tolist() == [2, 2, 2, 2]
+    assert p["rate_pct"].tolist() == [50.0, 0.0, 50.0, 0.0]
+
+
 @pytest.fixture(scope="module")
 def example_metrics():
     from analysis.analyses import referrals

@@ -28,11 +28,25 @@ def test_wilson_empty_and_invalid():
         stats.wilson_ci(5, 3)
 
 
-@given(st.integers(1, 500).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+@given(st.integers(1, 10**6).flatmap(lambda n: st.tuples(st.sampled_from([0, n, n // 2, 1 % (n + 1)]) | st.integers(0, n),
+                                                          st.just(n))))
 def test_wilson_contains_the_estimate(kn):
+    """Exactly, not up to a rounding error: a 0 % share's lower bound is 0, never -1e-17 (error bars)."""
     k, n = kn
     lo, hi = stats.wilson_ci(k, n)
-    assert 0 <= lo <= k / n + 1e-12 and k / n - 1e-12 <= hi <= 1
+    assert 0 <= lo <= k / n <= hi <= 1
+    assert (lo == 0) == (k == 0) and (hi == 1) == (k == n)
+
+
+@given(st.lists(st.tuples(st.floats(0, 100), st.floats(-1e-9, 100), st.floats(0, 100 + 1e-9)) | st.just((0.0, float("nan"), 5.0)),
+                max_size=8))
+@settings(deadline=None)
+def test_error_bars_are_never_negative(triples):
+    from analysis.publish.figures import error_extents
+
+    v, lo, hi = zip(*triples, strict=True) if triples else ((), (), ())
+    err = error_extents(list(v), list(lo), list(hi))
+    assert err.shape == (2, len(triples)) and (err >= 0).all()
 
 
 def test_two_proportion_test_by_hand():

@@ -37,6 +37,11 @@ METRICS = {
     "gradient.users.n": 71,
     "gradient.users.rate_ratio_q1_q5": 2.3456,
     "sosa18.total_eur": 1526000,
+    # every source has rows (the data flags of analysis.report.inputs.data_flags): all sections shown
+    "rows.activities": 2302,
+    "rows.users": 79,
+    "rows.pros": 124,
+    "rows.census": 5300,
 }
 
 

@@ -113,13 +113,30 @@ def monthly_by_axis(act: pd.DataFrame, months: list[str], ref_dir: Path = REFERE
     return table.reindex(index=months, columns=axes, fill_value=0).fillna(0).astype(int)
 
 
-def participation_by_month(submissions: pd.DataFrame, funded: list[str], months: list[str]) -> pd.DataFrame:
-    """Funded services that returned activity rows, per month: ``month, services_n, funded_n, rate_pct``."""
-    sub = submissions[submissions["service_code"].isin(funded) & submissions["returned_activities"].fillna(False)]
-    counts = sub.groupby("month")["service_code"].nunique().reindex(months, fill_value=0)
-    n = len(funded)
-    return pd.DataFrame({"month": months, "services_n": counts.to_numpy().astype(int), "funded_n": n,
-                         "rate_pct": [pct(c, n) for c in counts]})
+def funded_by_month(services: pd.DataFrame, months: list[str]) -> dict[str, list[str]]:
+    """The services expected in each month: those whose funded months (``funded_from`` → ``funded_to``,
+    an empty bound is open) include it, from the registry (with the raw folder's override)."""
+    frm = services["funded_from"].fillna("").astype(str).replace("", "0000-00")
+    to = services["funded_to"].fillna("").astype(str).replace("", "9999-12")
+    return {m: services.loc[(frm <= m) & (to >= m), "code"].astype(str).tolist() for m in months}
+
+
+def participation_by_month(submissions: pd.DataFrame, funded: list[str], months: list[str],
+                           expected: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """Expected services that returned activity rows, per month: ``month, services_n, funded_n, rate_pct``.
+
+    ``expected`` gives each month's expected services (:func:`funded_by_month`): a
+    service counts only in its own funded months, as expected and as participating.
+    Without it, every service of ``funded`` is expected in every month.
+    """
+    expected = expected if expected is not None else {m: list(funded) for m in months}
+    sub = submissions[submissions["returned_activities"].fillna(False).astype(bool)]
+    returned = {str(m): set(g.astype(str)) for m, g in sub.groupby(sub["month"].astype(str))["service_code"]}
+    counts = [len(returned.get(m, set()) & set(expected.get(m, []))) for m in months]
+    funded_n = [len(expected.get(m, [])) for m in months]
+    return pd.DataFrame({"month": months, "services_n": pd.array(counts, dtype="int64"),
+                         "funded_n": pd.array(funded_n, dtype="int64"),
+                         "rate_pct": [pct(c, n) for c, n in zip(counts, funded_n, strict=True)]})
 
 
 def work_time_pct(act: pd.DataFrame, activity_type: str = "temps_reseau") -> float:
@@ -146,13 +163,14 @@ def analyse_activities(act: pd.DataFrame, submissions: pd.DataFrame, start: str,
                        ref_dir: Path = REFERENCE_DIR) -> ActivityResults:
     """Every activity statistic of the period."""
     months = months_between(start, end)
-    funded = reference.funded_services(start, end, ref_dir)["code"].tolist()
+    registry = reference.funded_services(start, end, ref_dir)
+    funded = registry["code"].tolist()
     by_type = type_table(act, len(funded), ref_dir)
     return ActivityResults(
         start=start, end=end, months=months, funded=funded, by_type=by_type,
         by_axis=axis_table(act, by_type, len(funded), ref_dir),
         monthly=monthly_by_axis(act, months, ref_dir),
-        participation=participation_by_month(submissions, funded, months),
+        participation=participation_by_month(submissions, funded, months, funded_by_month(registry, months)),
         network_work_pct=work_time_pct(act),
     )
 

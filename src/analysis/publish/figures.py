@@ -51,6 +51,21 @@ def set_theme() -> None:
     )
 
 
+def error_extents(value, low, high):
+    """Error-bar lengths ``[value - low, high - value]`` for matplotlib, never negative.
+
+    An interval computed apart from its point estimate (a Wilson bound of a 0 % or
+    100 % share, an odds ratio's bounds) can fall a rounding error on the wrong side
+    of it; matplotlib refuses negative ``xerr``/``yerr``, and a missing bound draws no bar.
+    """
+    import numpy as np
+
+    v, lo, hi = (np.asarray(x, dtype=float) for x in (value, low, high))
+    below = np.nan_to_num(np.clip(v - lo, 0.0, None), nan=0.0)
+    above = np.nan_to_num(np.clip(hi - v, 0.0, None), nan=0.0)
+    return np.vstack([np.atleast_1d(below), np.atleast_1d(above)])
+
+
 def fr_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
     """Axis tick formatter with French decimals and thousands (``1 234,5``)."""
     return FuncFormatter(lambda x, _pos: fmt_number(x, decimals) + suffix)

@@ -257,7 +257,7 @@ def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     """Bar chart of the rate per income quintile with 95 % intervals. Returns ``(fig, alt)``."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_tick_formatter
+    from analysis.publish.figures import OKABE_ITO, error_extents, fr_tick_formatter
 
     q = g.quintiles
     hidden = q["count"].map(lambda v: is_suppressed(v, threshold))
@@ -266,7 +266,7 @@ def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     names = [f"Q{k}" + ("\n(plus pauvres)" if k == 1 else "\n(plus aisés)" if k == N_QUINTILES else "")
              for k in q.index]
     ax.bar(names, vals, color=OKABE_ITO[0],
-           yerr=[(q["rate"] - q["ci_low"]).where(~hidden, 0), (q["ci_high"] - q["rate"]).where(~hidden, 0)],
+           yerr=error_extents(q["rate"].where(~hidden, 0), q["ci_low"].where(~hidden, 0), q["ci_high"].where(~hidden, 0)),
            capsize=4)
     for i, h in enumerate(hidden):
         if h:

@@ -323,12 +323,12 @@ def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    from analysis.publish.figures import OKABE_ITO
+    from analysis.publish.figures import OKABE_ITO, error_extents
 
     t = model_table(res, ref_dir).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.42 * len(t)))
     ys = np.arange(len(t))
-    ax.errorbar(t["odds_ratio"], ys, xerr=[t["odds_ratio"] - t["ci_low"], t["ci_high"] - t["odds_ratio"]],
+    ax.errorbar(t["odds_ratio"], ys, xerr=error_extents(t["odds_ratio"], t["ci_low"], t["ci_high"]),
                 fmt="s", color=OKABE_ITO[0], capsize=3)
     ax.axvline(1, color="grey", lw=1, ls="--")
     ax.set_xscale("log")

@@ -13,6 +13,12 @@ from a run. :func:`prepare_report_inputs` writes
   ``#fig-<name>``; and the chronology figure of chapter 3;
 - ``report/_generated/tables/``: the run's reader-facing tables (``*.md``),
   whose caption is given the id ``#tbl-<name>`` so that chapters can cite them;
+- ``report/_generated/sections/``: the data-dependent sections of the chapters
+  (:func:`write_sections`): each authored section ``report/sections/<name>.qmd``
+  becomes ``<name>.md``, either as written when the run has its data, or a French
+  « pas de données pour cette période » note, so that any period and any subset
+  of sources (tracking workbooks, census) renders; ``data-notice.md`` lists the
+  sources without data for the period;
 - ``report/_generated/synthetic-notice.md`` and the annex documents
   (``audit.md``, ``codebook.md``, ``provenance.md``,
   ``notebooks.md``, ``vignettes.md``): taken from the run's ``tables/`` when an
@@ -277,6 +283,184 @@ def copy_tables(src: Path, dest: Path) -> list[str]:
     return names
 
 
+# --------------------------------------------------------------------------- data-dependent sections
+
+SECTIONS_DIR = "sections"
+
+#: What each data flag means, for the « no data » notes (a missing source, in French).
+DATA_FR = {
+    "tracking": "aucun classeur de suivi",
+    "activities": "aucune activité encodée dans les classeurs de suivi",
+    "users": "aucune nouvelle demande d'usager·e encodée dans les classeurs de suivi",
+    "pros": "aucune demande de professionnel·le encodée dans les classeurs de suivi",
+    "census": "aucun recensement des nouvelles demandes adressées aux SSM",
+}
+#: The sources listed in the report's data notice (in this order).
+SOURCES_FR = {
+    "activities": "les activités des projets (classeurs de suivi, feuille des activités)",
+    "users": "les nouvelles demandes d'usager·e·s (classeurs de suivi)",
+    "pros": "les demandes de professionnel·le·s (classeurs de suivi)",
+    "census": "le recensement des nouvelles demandes adressées aux SSM",
+}
+NO_DATA_TITLE = "Pas de données pour cette période"
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and value > 0
+
+
+def data_flags(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR) -> dict[str, bool]:
+    """Which data the run has: ``activities``, ``users``, ``pros``, ``tracking``, ``census``, ``census.<wave>``.
+
+    Read from the run's row counts (``rows.<table>``) and, per census wave, from
+    ``saturation.<wave>.n``. A section of the report lists the flags it needs.
+    """
+    from analysis import reference
+
+    flags = {name: _positive(metrics.get(f"rows.{name}")) for name in ("activities", "users", "pros", "census")}
+    flags["tracking"] = flags["activities"] or flags["users"] or flags["pros"]
+    for wave in reference.codes("census_waves", ref_dir):
+        flags[f"census.{wave}"] = flags["census"] and _positive(metrics.get(f"saturation.{wave}.n"))
+    return flags
+
+
+def census_waves_fr(flags: Mapping[str, bool], ref_dir: Path = REFERENCE_DIR) -> str:
+    """« la vague 1 (novembre 2020 – février 2021) et la vague 2 (…) du recensement », or that there is none."""
+    from analysis import reference
+
+    ref = reference.table("census_waves", ref_dir)
+    labels = [str(r.label_fr) for r in ref.itertuples() if flags.get(f"census.{r.code}")]
+    if not labels:
+        return "aucune vague du recensement : il n'a pas de données pour cette période"
+    labels = ["la " + lab[0].lower() + lab[1:] for lab in labels]
+    joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " et " + labels[-1]
+    return joined + " du recensement"
+
+
+_FRONT = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n", re.S)
+_VAR_KEY = re.compile(r"\{\{<\s*var\s+(?P<key>[^\s>]+)\s*>\}\}")
+
+
+def read_section(path: Path) -> tuple[dict, str]:
+    """An authored section: its front matter (``needs``, ``nodata``, ``else``) and its Markdown body."""
+    text = Path(path).read_text(encoding="utf-8")
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    front = yaml.safe_load(m["yaml"]) or {}
+    if not isinstance(front, dict):
+        raise ValueError(f"{path}: front matter is not a mapping")
+    return front, text[m.end():].lstrip("\n")
+
+
+def _has_variable(variables: dict, key: str) -> bool:
+    node = variables
+    for part in key.strip("\"'").split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return not isinstance(node, (dict, list))
+
+
+def section_gaps(body: str, flags: Mapping[str, bool], needs: list[str], variables: dict,
+                 gen: Path) -> list[str]:
+    """Why a section cannot be shown for this run (empty when it can), in French.
+
+    First the data it needs (``needs`` flags); when those are there, the values
+    (``{{< var >}}``) and generated figures or tables it uses that this run does
+    not have (a statistic that cannot be computed on so few rows).
+    """
+    gaps = [DATA_FR.get(n, n) if "." not in n else "pas de données pour cette vague du recensement"
+            for n in needs if not flags.get(n, False)]
+    if gaps:
+        return list(dict.fromkeys(gaps))
+    missing = [m["key"] for m in _VAR_KEY.finditer(body) if not _has_variable(variables, m["key"])]
+    for inc in _INCLUDE.findall(body):
+        ref = inc.strip("\"'")
+        parts = ref.split("_generated/", 1)
+        if len(parts) == 2 and not parts[1].startswith(SECTIONS_DIR + "/") and not (gen / parts[1]).is_file():
+            missing.append(parts[1])
+    if missing:
+        return ["les données de la période sont trop peu nombreuses pour calculer les valeurs, figures ou "
+                "tableaux de cette partie"]
+    return []
+
+
+def _first_heading(body: str) -> str | None:
+    for line in body.splitlines():
+        if line.strip():
+            return line if line.startswith("#") else None
+    return None
+
+
+def no_data_markdown(body: str, front: Mapping[str, object], gaps: list[str]) -> str:
+    """The « no data » version of a section: its heading (kept for the table of contents) and a note.
+
+    ``nodata: ""`` in the front matter means the section simply disappears (a
+    sentence or paragraph that only makes sense with its data).
+    """
+    text = front.get("nodata")
+    if text is not None and not str(text).strip():
+        return ""
+    if text is None:
+        text = "Cette partie ne peut pas être établie pour cette période : " + " ; ".join(dict.fromkeys(gaps)) + "."
+    heading = _first_heading(body)
+    note = (f'::: {{.callout-note title="{NO_DATA_TITLE}"}}\n'
+            + " ".join(str(text).split()) + "\n:::\n")
+    return (heading + "\n\n" if heading else "") + note
+
+
+def write_sections(report_dir: Path, gen: Path, variables: dict, flags: Mapping[str, bool]) -> dict[str, bool]:
+    """Write ``_generated/sections/<name>.md`` for every ``report/sections/<name>.qmd``; returns name → shown.
+
+    A section is shown as written when every data flag in its ``needs`` holds and
+    every ``{{< var >}}`` and generated figure/table it uses exists for this run;
+    otherwise its ``else`` section is used, or its « no data » note
+    (:func:`no_data_markdown`). Chapters include the generated file, so both
+    renderers (Quarto and the fallback) only ever see existing variables and
+    files, and a cross-reference appears only next to its figure or table.
+    """
+    src = Path(report_dir) / SECTIONS_DIR
+    out = gen / SECTIONS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    sections = {p.stem: read_section(p) for p in sorted(src.glob("*.qmd"))} if src.is_dir() else {}
+    shown: dict[str, bool] = {}
+
+    def render(name: str, seen: tuple[str, ...] = ()) -> str:
+        if name not in sections:
+            raise ValueError(f"section « {name} » introuvable dans {src}")
+        if name in seen:
+            raise ValueError(f"sections en boucle : {' → '.join((*seen, name))}")
+        front, body = sections[name]
+        needs = [str(n) for n in (front.get("needs") or [])]
+        gaps = section_gaps(body, flags, needs, variables, gen)
+        if not gaps:
+            return body
+        if front.get("else"):
+            return render(str(front["else"]), (*seen, name))
+        return no_data_markdown(body, front, gaps)
+
+    for name, (front, body) in sections.items():
+        needs = [str(n) for n in (front.get("needs") or [])]
+        shown[name] = not section_gaps(body, flags, needs, variables, gen)
+        (out / f"{name}.md").write_text(render(name), encoding="utf-8")
+    return shown
+
+
+def data_notice(flags: Mapping[str, bool], period_fr: tuple[str, str] | None) -> str:
+    """A note at the start of the report listing the sources without data for the period (empty when none)."""
+    missing = [text for key, text in SOURCES_FR.items() if not flags.get(key, False)]
+    if not missing:
+        return ""
+    when = f" (de {period_fr[0]} à {period_fr[1]})" if period_fr else ""
+    items = "\n".join(f"- {m} ;" for m in missing)
+    items = items[:-1] + "."
+    return (f'::: {{.callout-important title="Données absentes pour cette période"}}\n'
+            f"Pour cette période{when}, les données ne comprennent pas :\n\n{items}\n\n"
+            "Les parties des chapitres qui en dépendent le disent à leur place (« "
+            f"{NO_DATA_TITLE.lower()} ») au lieu de montrer des chiffres.\n:::\n")
+
+
 # --------------------------------------------------------------------------- generated documents
 
 
@@ -501,7 +685,13 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
     (gen / "synthetic-notice.md").write_text(synthetic_notice(is_example), encoding="utf-8")
 
     variables = build_variables(metrics, threshold, is_example, period)
+    flags = data_flags(metrics, ref_dir)
+    variables.setdefault("sources", {})["census_waves_fr"] = census_waves_fr(flags, ref_dir)
     write_variables(variables, report_dir / "_variables.yml")
+    write_sections(report_dir, gen, variables, flags)
+    per = variables.get("period", {})
+    (gen / "data-notice.md").write_text(
+        data_notice(flags, (per["start_fr"], per["end_fr"]) if "start_fr" in per else None), encoding="utf-8")
 
     builders = {
         "audit": lambda: audit_markdown(metrics, ref_dir),
