@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -71,8 +72,8 @@ def xlsx_value(text: str) -> tuple[str | float | int, str | None]:
     sign = -1 if m["sign"] else 1
     number: int | float = sign * (float(f"{digits}.{dec}") if dec else int(digits))
     fmt = ("#,##0" if grouped else "0") + ("." + "0" * len(dec) if dec else "")
-    if m["pct"]:
-        return sign * float(f"{digits}.{dec or 0}") / 100, fmt + "%"
+    if m["pct"]:  # the published digits, shifted: 21,1 % → 0.211 exactly as written
+        return sign * float(Decimal(f"{digits}.{dec or 0}").scaleb(-2)), fmt + "%"
     return number, fmt
 
 
