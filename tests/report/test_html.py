@@ -60,3 +60,46 @@ def test_search_index(rendered):
     assert js.startswith("window.PRR_SEARCH_INDEX = ")
     assert (out / "site_libs" / "prr" / "search.js").exists()
     assert 'src="../search-index.js"' in (out / "chapters" / "09-saturation.html").read_text(encoding="utf-8")
+
+
+def test_contents_toggles_are_buttons_beside_links(rendered):
+    """No link inside a toggle (axe-core's nested-interactive): a button beside each chapter's link."""
+    book, _ = rendered
+    page = (book / "_book" / "chapters" / "07-activites.html").read_text(encoding="utf-8")
+    sidebar = page.split('<nav id="sidebar"', 1)[1].split("</nav>", 1)[0]
+    assert "<summary" not in sidebar and "<details" not in sidebar
+    buttons = re.findall(r"<button [^>]*>.*?</button>", sidebar)
+    assert buttons and all("<a " not in b for b in buttons)
+    for b in buttons:
+        target = re.search(r'aria-controls="([^"]+)"', b).group(1)
+        assert f'<ul id="{target}">' in sidebar
+        assert re.search(r'<span class="visually-hidden">Sections de « .+ »</span>', b)
+    assert 'aria-expanded="true"' in sidebar and 'aria-current="page"' in sidebar
+
+
+def test_tables_scroll_in_labelled_regions_with_downloads(rendered):
+    book, _ = rendered
+    out = book / "_book"
+    n = 0
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert html.count("<table") == html.count('class="table-scroll')
+        for m in re.finditer(r'<div class="table-scroll key-[12]" tabindex="0" role="region" '
+                             r'aria-labelledby="([^"]+)">', html):
+            assert f'id="{m.group(1)}"' in html
+            n += 1
+        for href in re.findall(r'<a href="([^"]+)" download', html):
+            assert (page.parent / href).resolve().is_file(), (page, href)
+    assert n >= 10
+    ch7 = (out / "chapters" / "07-activites.html").read_text(encoding="utf-8")
+    assert 'href="../_generated/tables/activites-types.csv" download' in ch7
+    assert 'href="../_generated/tables/activites-types.xlsx" download' in ch7
+    assert 'href="../_generated/figures/activites-types.png" download' in ch7
+    assert '<span class="visually-hidden"> (tableau 7.1)</span>' in ch7
+
+
+def test_vignette_headings_never_skip_a_level(rendered):
+    book, _ = rendered
+    for page in (book / "_book").rglob("*.html"):
+        levels = [int(x) for x in re.findall(r"<h([1-6])[ >]", page.read_text(encoding="utf-8"))]
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), page.name

@@ -7,14 +7,34 @@
 
   var root = document.documentElement.getAttribute("data-root") || "./";
 
-  /* menu toggle (small screens) */
+  /* menu toggle (small screens): Escape closes the drawer and gives focus back to the button */
   var toggle = document.querySelector(".nav-toggle");
   if (toggle) {
-    toggle.addEventListener("click", function () {
-      var open = document.body.classList.toggle("nav-open");
+    var setOpen = function (open) {
+      document.body.classList.toggle("nav-open", open);
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    };
+    toggle.addEventListener("click", function () {
+      setOpen(!document.body.classList.contains("nav-open"));
+    });
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && document.body.classList.contains("nav-open")) {
+        setOpen(false);
+        toggle.focus();
+      }
     });
   }
+
+  /* sections of a chapter in the contents: the button beside the chapter's link shows or hides them */
+  Array.prototype.forEach.call(document.querySelectorAll(".toc-toggle"), function (button) {
+    button.addEventListener("click", function () {
+      var item = button.closest("li");
+      var open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      item.classList.toggle("open", open);
+      item.classList.toggle("closed", !open);
+    });
+  });
 
   var input = document.getElementById("search-input");
   var box = document.getElementById("search-results");

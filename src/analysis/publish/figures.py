@@ -2,8 +2,9 @@
 
 Palette: Okabe & Ito (2008), distinguishable with the common colour-vision
 deficiencies. Figures are written as SVG (web) and PDF (print) with fixed
-metadata and SVG ids so that two runs give identical files; the alt text and
-caption go to a JSON sidecar the report reads.
+metadata and SVG ids so that two runs give identical files, and as PNG (a
+bitmap readers can download and paste); the alt text and caption go to a JSON
+sidecar the report reads.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ OKABE_ITO = [
     "#000000",  # black
 ]
 
-FORMATS = ("svg", "pdf")
+FORMATS = ("svg", "pdf", "png")
+#: Resolution of the PNG export (the SVG and PDF are vector).
+PNG_DPI = 200
 
 
 def set_theme() -> None:
@@ -101,7 +104,7 @@ def fr_tick_formatter(axis=None) -> Formatter:
 
 
 def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> dict[str, str]:
-    """Save ``fig`` as ``<name>.svg`` and ``<name>.pdf`` plus ``<name>.json`` (alt, caption).
+    """Save ``fig`` as ``<name>.svg``, ``<name>.pdf`` and ``<name>.png`` plus ``<name>.json`` (alt, caption).
 
     Returns the sidecar's content. Metadata that would change between runs
     (creation date, software version) is blanked.
@@ -109,9 +112,14 @@ def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> di
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     for ext in FORMATS:
-        meta = {"Date": None} if ext == "svg" else {"CreationDate": None, "ModDate": None}
-        meta["Creator"] = None if ext == "svg" else "prr-report"
-        fig.savefig(figures_dir / f"{name}.{ext}", format=ext, metadata=meta)
+        extra = {}
+        if ext == "svg":
+            meta = {"Date": None, "Creator": None}
+        elif ext == "pdf":
+            meta = {"CreationDate": None, "ModDate": None, "Creator": "prr-report"}
+        else:
+            meta, extra = {"Software": None}, {"dpi": PNG_DPI}
+        fig.savefig(figures_dir / f"{name}.{ext}", format=ext, metadata=meta, **extra)
     info = {"name": name, "alt": alt, "caption": caption}
     (figures_dir / f"{name}.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"

@@ -1,10 +1,18 @@
-"""Reader-facing tables: a pandoc pipe table (``<name>.md``) and a CSV (``<name>.csv``) of the
-same published values, in the run's ``tables/`` folder. Exact values, when kept, go to the
-run's ``exact/`` folder, which the report never reads."""
+"""Reader-facing tables: a pandoc pipe table (``<name>.md``), a CSV (``<name>.csv``) and a workbook
+(``<name>.xlsx``) of the same published values, in the run's ``tables/`` folder. Exact values,
+when kept, go to the run's ``exact/`` folder, which the report never reads.
+
+The workbook holds the CSV's cells: a cell that reads as a French number (``1 913``, ``5,4``,
+``10,0 %``) becomes that number, with a display format that shows the same digits; every other
+cell (``n.p.``, ``< 5``, ``1,0 [0–4]``, labels) stays text. Nothing is recomputed.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -40,7 +48,80 @@ def write_table(display: pd.DataFrame, name: str, tables_dir: Path, caption: str
     tables_dir.mkdir(parents=True, exist_ok=True)
     (tables_dir / f"{name}.md").write_text(markdown_table(display, caption, name), encoding="utf-8")
     display.to_csv(tables_dir / f"{name}.csv", index=False, lineterminator="\n")
+    xlsx_from_csv(tables_dir / f"{name}.csv", tables_dir / f"{name}.xlsx", caption)
     return tables_dir / f"{name}.md"
+
+
+_SPACES = "[ \u00a0\u202f]"
+_FR_NUMBER = re.compile(rf"(?P<sign>[−-])?(?P<int>0|[1-9]\d{{0,2}}(?:{_SPACES}\d{{3}})+|[1-9]\d*)"
+                        rf"(?:,(?P<dec>\d+))?(?P<pct>{_SPACES}?%)?")
+
+
+def xlsx_value(text: str) -> tuple[str | float | int, str | None]:
+    """A published cell as a workbook value: (number, Excel display format) or (text, None).
+
+    ``1 913`` → (1913, ``#,##0``); ``2021`` → (2021, ``0``); ``5,4`` → (5.4, ``0.0``);
+    ``10,0 %`` → (0.1, ``0.0%``); anything else is kept as text.
+    """
+    m = _FR_NUMBER.fullmatch(text.strip())
+    if not m:
+        return text, None
+    digits = re.sub(_SPACES, "", m["int"])
+    grouped = digits != m["int"]
+    dec = m["dec"] or ""
+    sign = -1 if m["sign"] else 1
+    number: int | float = sign * (float(f"{digits}.{dec}") if dec else int(digits))
+    fmt = ("#,##0" if grouped else "0") + ("." + "0" * len(dec) if dec else "")
+    if m["pct"]:  # the published digits, shifted: 21,1 % → 0.211 exactly as written
+        return sign * float(Decimal(f"{digits}.{dec or 0}").scaleb(-2)), fmt + "%"
+    return number, fmt
+
+
+def write_xlsx(header: list[str], rows: list[list[str]], path: Path, title: str = "") -> Path:
+    """A one-sheet workbook of published cells (see :func:`xlsx_value`); identical bytes for identical cells.
+
+    ``title`` (the table's caption) goes above the table, which starts on the third row.
+    """
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": dt.datetime(2000, 1, 1), "author": "prr-report", "title": title})
+    ws = wb.add_worksheet("Tableau")
+    bold = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    formats: dict[str, object] = {}
+    first = 0
+    if title:
+        ws.write_string(0, 0, " ".join(str(title).split()), wb.add_format({"italic": True}))
+        first = 2
+    widths = [len(str(h)) for h in header]
+    for j, h in enumerate(header):
+        ws.write_string(first, j, str(h), bold)
+    for i, row in enumerate(rows, start=first + 1):
+        for j, cell in enumerate(row):
+            value, fmt = xlsx_value("" if cell is None else str(cell))
+            if fmt is None:
+                ws.write_string(i, j, str(value))
+            else:
+                if fmt not in formats:
+                    formats[fmt] = wb.add_format({"num_format": fmt})
+                ws.write_number(i, j, value, formats[fmt])
+            if j < len(widths):
+                widths[j] = max(widths[j], len(str(cell)))
+    for j, w in enumerate(widths):
+        ws.set_column(j, j, min(60, max(8, w + 2)))
+    ws.freeze_panes(first + 1, 1)
+    wb.close()
+    return path
+
+
+def xlsx_from_csv(csv_path: Path, xlsx_path: Path, title: str = "") -> Path:
+    """The workbook of a published CSV (same cells, same order)."""
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = (rows[0], rows[1:]) if rows else ([], [])
+    return write_xlsx(header, body, xlsx_path, title)
 
 
 def write_exact(exact: pd.DataFrame, name: str, out: Path) -> Path:

@@ -5,15 +5,28 @@ captioned tables as ``div.table-figure``); ``#id`` links point at the page that
 holds the id. The CSS and the search script come from ``assets/fallback``; the
 search index is written as ``search.json`` and ``search-index.js`` (the same
 data, loadable from ``file://``).
+
+Accessibility (checked with axe-core by ``tests/report/test_site_a11y.py``):
+the sidebar's chapters open and close with a ``button`` beside the chapter link
+(no link inside a toggle); every table scrolls sideways inside a focusable,
+labelled region whose key column stays in view (``th`` row headers); heading
+levels never jump (a vignette's ``####`` under a ``##`` becomes ``<h3>``).
+
+Downloads: beside each captioned table, its published CSV and XLSX (the run's
+``tables/<name>.csv`` and ``.xlsx`` as copied by ``report.inputs``; a table the
+report itself generates is written out cell for cell, its XLSX by
+``publish.tables``); beside each figure, its SVG and PNG.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import posixpath
 import re
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html import escape
@@ -34,6 +47,7 @@ from analysis.report.pandoc_ast import (
     SPACE,
     Div,
     Plain,
+    RawBlock,
     Span,
     Str,
     _api_version,
@@ -43,6 +57,7 @@ from analysis.report.pandoc_ast import (
     map_blocks,
     run_pandoc,
     stringify,
+    walk,
 )
 
 
@@ -62,17 +77,23 @@ def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> li
         each(ch.blocks, grab)
 
     images: dict[str, Path] = {}
+    files: dict[str, Callable[[Path], None]] = {}  # project path → writes the file there
     for ch in chapters:
-        def on_image(el: dict, ref: ImageRef, alt: str, _page: str = ch.page) -> dict:
+        refs: dict[str, ImageRef] = {}
+
+        def on_image(el: dict, ref: ImageRef, alt: str, _page: str = ch.page, _refs=refs) -> dict:
             images[ref.project_path] = ref.source
             el["c"][2][0] = _relurl(ref.project_path, _page)
+            _refs[el["c"][2][0]] = ref
             el["c"][1] = [Str(alt)]
             return el
 
         _fix_images(ch, book, "html", on_image)
         _html_headers(ch)
+        _html_heading_order(ch)
         _html_links(ch, ids)
-        _html_tables(ch)
+        _html_figures(ch, refs, images)
+        _html_tables(ch, book, files)
 
     filters = _lua_filters(book)
 
@@ -96,6 +117,11 @@ def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> li
         dest = out / project_path
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, dest)
+    for project_path, write in sorted(files.items()):
+        dest = out / project_path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        write(dest)
+        written.append(dest)
     written += _write_site_assets(book)
     written += _write_search_index(chapters, book)
     return written
@@ -123,23 +149,195 @@ def _html_headers(ch: Chapter) -> None:
     each(ch.blocks, fn)
 
 
-def _html_tables(ch: Chapter) -> None:
-    """A captioned table becomes a ``div.table-figure`` holding the caption then the table (as Quarto).
+def _html_heading_order(ch: Chapter) -> None:
+    """No heading level skipped: a heading deeper than the one before plus one is raised to it.
 
-    A ``<caption>`` is as narrow as its table; outside, the caption takes the
-    text's width and the table can scroll sideways on small screens.
+    A vignette is written with ``####`` so that it sits under a ``###`` section;
+    included under a ``##`` section it would jump a level (``h2`` → ``h4``),
+    which screen-reader users navigating by headings take for a missing part.
+    Only the HTML changes; the headings stay unnumbered.
     """
+    last = [1]
+
+    def fn(el: dict) -> None:
+        if el["t"] == "Header":
+            el["c"][0] = min(el["c"][0], last[0] + 1)
+            last[0] = el["c"][0]
+
+    each(ch.blocks, fn)
+
+
+_LABEL = re.compile(r"^(Tableau|Figure)[\s\u00a0\u202f]+([A-Z]?[\d.]*\d|[A-Z])\b")
+
+
+def _label(caption_inlines: list) -> str:
+    """« tableau 7.1 » / « figure 9.2 » from a numbered caption, else « tableau » / « figure »."""
+    m = _LABEL.match(stringify(caption_inlines))
+    return f"{m[1].lower()} {m[2]}" if m else ""
+
+
+def _downloads_html(links: list[tuple[str, str, str]], label: str) -> str:
+    """``<p class="downloads">`` with one link per (href, format, MIME type); the link names the object."""
+    what = f" ({escape(label)})" if label else ""
+    items = " ".join(f'<a href="{escape(href)}" download type="{mime}">{fmt}'
+                     f'<span class="visually-hidden">{what}</span></a>' for href, fmt, mime in links)
+    return f'<p class="downloads"><span class="downloads-label">Télécharger</span> {items}</p>'
+
+
+def _html_figures(ch: Chapter, refs: dict[str, ImageRef], images: dict[str, Path]) -> None:
+    """Under each figure, links to its SVG and PNG (the published files, copied with the image)."""
 
     def fn(b: dict) -> list | None:
-        if b["t"] != "Table" or not b["c"][1][1]:
+        if b["t"] != "Figure":
             return None
+        found: list[str] = []
+        each(b["c"][2], lambda el: found.append(el["c"][2][0]) if el["t"] == "Image" else None)
+        ref = refs.get(found[0]) if found else None
+        if ref is None:
+            return None
+        links = []
+        for ext, fmt, mime in ((".svg", "SVG", "image/svg+xml"), (".png", "PNG", "image/png")):
+            source = ref.source.with_suffix(ext)
+            if source.is_file():
+                project_path = posixpath.splitext(ref.project_path)[0] + ext
+                images[project_path] = source
+                links.append((_relurl(project_path, ch.page), fmt, mime))
+        if not links:
+            return None
+        return [b, RawBlock("html", _downloads_html(links, _label(b["c"][1][1])))]
+
+    ch.blocks = map_blocks(ch.blocks, fn)
+
+
+def _cell_text(blocks: list) -> str:
+    """A cell's text as printed (no-break spaces kept)."""
+    parts: list[str] = []
+
+    def fn(el: dict) -> None:
+        if el["t"] == "Str":
+            parts.append(el["c"])
+        elif el["t"] in ("Space", "SoftBreak", "LineBreak"):
+            parts.append(" ")
+        elif el["t"] in ("Code", "Math"):
+            parts.append(el["c"][1])
+
+    each(blocks, fn)
+    return re.sub(r"[ \t\r\n]+", " ", "".join(parts)).strip()
+
+
+def table_cells(table: dict) -> tuple[list[str], list[list[str]]]:
+    """Header and body rows of a pandoc table, as text."""
+    head_rows = table["c"][3][1]
+    header = [_cell_text(cell[4]) for cell in head_rows[-1][1]] if head_rows else []
+    rows = [[_cell_text(cell[4]) for cell in row[1]]
+            for body in table["c"][4] for row in body[2] + body[3]]
+    return header, rows
+
+
+def _key_columns(header: list[str], rows: list[list[str]]) -> int:
+    """How many first columns name a row (kept in view when the table scrolls sideways).
+
+    One, unless the first column is a short grouping label that repeats (« Axe 1 »)
+    and the second tells the rows apart: then two.
+    """
+    if len(header) < 3 or not rows:
+        return 1
+    first = [r[0] for r in rows if r]
+    pairs = [tuple(r[:2]) for r in rows if len(r) > 1]
+    short = sorted(map(len, first))[len(first) // 2] <= 8 and max(map(len, first)) <= 24
+    if len(set(first)) < len(first) and short and len(set(pairs)) == len(pairs):
+        return 2
+    return 1
+
+
+def _table_files(name: str, header: list[str], rows: list[list[str]], caption: str, book: Book,
+                 files: dict[str, Callable[[Path], None]]) -> list[str]:
+    """The CSV and XLSX a table offers; registers their writers; returns their project paths.
+
+    A published table of the run (``_generated/tables/<name>.csv`` beside its
+    ``.md``) is offered as published: its CSV copied byte for byte, its XLSX copied
+    or, for a run that wrote none, made from that CSV by ``publish.tables``. A table
+    the report generates (annexes, reference tables) is written out as shown.
+    """
+    from analysis.publish.tables import write_xlsx, xlsx_from_csv
+
+    published = {re.sub(r"[^a-z0-9]+", "-", p.stem.lower()).strip("-"): p
+                 for p in sorted((book.root / "_generated" / "tables").glob("*.csv"))}
+    src_csv = published.get(name)
+    base = f"_generated/tables/{src_csv.stem if src_csv else name}"
+    src_xlsx = book.root / f"{base}.xlsx"
+    if src_csv is not None:
+        files[f"{base}.csv"] = lambda dest: shutil.copyfile(src_csv, dest)
+        if src_xlsx.is_file():
+            files[f"{base}.xlsx"] = lambda dest: shutil.copyfile(src_xlsx, dest)
+        else:
+            files[f"{base}.xlsx"] = lambda dest: xlsx_from_csv(src_csv, dest, caption)
+    else:
+        def write_csv(dest: Path) -> None:
+            with open(dest, "w", encoding="utf-8", newline="") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(header)
+                w.writerows(rows)
+
+        files[f"{base}.csv"] = write_csv
+        files[f"{base}.xlsx"] = lambda dest: write_xlsx(header, rows, dest, caption)
+    return [f"{base}.csv", f"{base}.xlsx"]
+
+
+_NUMBER_RANGE = re.compile(r"\d[–\-−]\d|^[(\[].*\d.*[)\]]$")
+
+
+def _keep_numbers_whole(el: dict) -> dict | None:
+    """A cell's interval or bracketed figure (« (2,07–150,83) ») in ``span.nobr``: lines break around it."""
+    if el["t"] == "Str" and _NUMBER_RANGE.search(el["c"]):
+        return Span(attr("", ["nobr"]), [el])
+    return None
+
+
+def _html_tables(ch: Chapter, book: Book, files: dict[str, Callable[[Path], None]]) -> None:
+    """Every table scrolls sideways in a focusable region named by its caption, key column(s) in view.
+
+    A captioned table becomes a ``div.table-figure`` holding the caption, the
+    table and its downloads (CSV, XLSX), as Quarto's ``div`` does. A ``<caption>``
+    is as narrow as its table; outside, the caption takes the text's width. The
+    first column(s) that name a row become row headers (``th``), which the CSS keeps
+    in view while the other columns scroll (``div.table-scroll.key-1`` or ``key-2``).
+    Columns take the width of their content (pandoc's relative widths are dropped).
+    """
+    count = [0]
+
+    def fn(b: dict) -> list | None:
+        if b["t"] != "Table":
+            return None
+        count[0] += 1
         ident = b["c"][0][0]
         caption = b["c"][1][1]
+        header, rows = table_cells(b)
+        keys = _key_columns(header, rows)
+        # Widths that pandoc derives from a pipe table's dashes would squeeze the columns to equal
+        # shares of the page; the browser sizes them to their content instead.
+        b["c"][2] = [[spec[0], {"t": "ColWidthDefault"}] for spec in b["c"][2]]
+        b["c"][4] = walk(b["c"][4], _keep_numbers_whole)
+        for body in b["c"][4]:
+            body[1] = keys
+        scroll_cls = ["table-scroll", f"key-{keys}"]
+        if not caption:
+            label = f"Tableau ({len(header)} colonnes, défilement horizontal)" if header else "Tableau"
+            return [Div(attr("", scroll_cls, [["tabindex", "0"], ["role", "region"], ["aria-label", label]]), [b])]
         b["c"][0][0] = ""
         b["c"][1] = [None, []]
         inlines = [x for blk in caption for x in (blk["c"] if blk["t"] in ("Plain", "Para") else [])]
-        return [Div(attr(ident, ["table-figure"]), [Div(attr("", ["table-caption"]), [Plain(inlines)]),
-                                                    Div(attr("", ["table-scroll"]), [b])])]
+        cap_id = f"{ident or f'tableau-{count[0]}'}-caption"
+        blocks = [Div(attr(cap_id, ["table-caption"]), [Plain(inlines)]),
+                  Div(attr("", scroll_cls, [["tabindex", "0"], ["role", "region"], ["aria-labelledby", cap_id]]), [b])]
+        if ident.startswith("tbl-"):
+            caption_text = stringify(inlines)
+            paths = _table_files(ident.removeprefix("tbl-"), header, rows, caption_text, book, files)
+            links = [(_relurl(p, ch.page), fmt, mime) for p, fmt, mime in
+                     zip(paths, ("CSV", "XLSX"), ("text/csv",
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), strict=True)]
+            blocks.append(RawBlock("html", _downloads_html(links, _label(inlines))))
+        return [Div(attr(ident, ["table-figure"]), blocks)]
 
     ch.blocks = map_blocks(ch.blocks, fn)
 
@@ -201,6 +399,13 @@ def _chapter_link_html(ch: Chapter, page: str) -> str:
 
 
 def _sidebar_html(book: Book, chapters: list[Chapter], current: int, toc: list[list[TocEntry]]) -> str:
+    """The contents: one entry per chapter; a button beside the chapter's link shows its sections.
+
+    The button is a sibling of the link (a link inside a toggle such as
+    ``<summary>`` is a control inside a control, which assistive technologies
+    announce badly). Without JavaScript every list of sections is shown and the
+    buttons are hidden (``html.no-js``).
+    """
     page = chapters[current].page
     items = []
     in_appendix = False
@@ -208,7 +413,6 @@ def _sidebar_html(book: Book, chapters: list[Chapter], current: int, toc: list[l
         if ch.spec.appendix and not in_appendix:
             in_appendix = True
             items.append(f'<li class="toc-part">{escape(APPENDICES_TITLE)}</li>')
-        cls = ' class="active"' if k == current else ""
         aria = ' aria-current="page"' if k == current else ""
         link = _chapter_link_html(ch, page).replace("<a ", f"<a{aria} ", 1)
         subs = []
@@ -218,11 +422,20 @@ def _sidebar_html(book: Book, chapters: list[Chapter], current: int, toc: list[l
             num = f'<span class="header-section-number">{escape(e.number)}</span> ' if e.number else ""
             href = escape(_relurl(ch.page, page) + "#" + e.ident) if k != current else "#" + escape(e.ident)
             subs.append(f'<li class="toc-l{e.level}"><a href="{href}">{num}{escape(e.title)}</a></li>')
+        cls = ["active"] if k == current else []
         if subs:
-            opened = " open" if k == current else ""
-            items.append(f'<li{cls}><details{opened}><summary>{link}</summary><ul>{"".join(subs)}</ul></details></li>')
+            opened = k == current
+            cls.append("open" if opened else "closed")
+            sub_id = f"toc-sections-{k}"
+            name = (f"{ch.number} " if ch.number else "") + ch.title_text
+            button = (f'<button class="toc-toggle" type="button" aria-expanded="{"true" if opened else "false"}" '
+                      f'aria-controls="{sub_id}"><span class="visually-hidden">Sections de « {escape(name)} »'
+                      '</span></button>')
+            items.append(f'<li class="{" ".join(cls)}"><div class="toc-row">{button}{link}</div>'
+                         f'<ul id="{sub_id}">{"".join(subs)}</ul></li>')
         else:
-            items.append(f'<li{cls}><div class="toc-leaf">{link}</div></li>')
+            attr_cls = f' class="{" ".join(cls)}"' if cls else ""
+            items.append(f'<li{attr_cls}><div class="toc-row toc-leaf">{link}</div></li>')
     return '<ul class="toc">' + "\n".join(items) + "</ul>"
 
 
@@ -256,10 +469,11 @@ def _page_html(book: Book, chapters: list[Chapter], k: int, body: str, toc: list
         pdf = (f'<a class="pdf-link" href="{escape(root + book.output_file)}.pdf" '
                'title="Télécharger le rapport en PDF">PDF</a>')
     return f"""<!DOCTYPE html>
-<html lang="{escape(book.lang)}" data-root="{escape(root)}">
+<html lang="{escape(book.lang)}" class="no-js" data-root="{escape(root)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<script>document.documentElement.className = "js";</script>
 <meta name="generator" content="prr-report (pandoc + typst)">
 <title>{escape(title)}</title>
 {css}</head>

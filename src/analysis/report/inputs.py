@@ -12,7 +12,8 @@ from a run. :func:`prepare_report_inputs` writes
   snippet ``<name>.md`` that a chapter includes to show it as a numbered figure
   ``#fig-<name>``; and the chronology figure of chapter 3;
 - ``report/_generated/tables/``: the run's reader-facing tables (``*.md``),
-  whose caption is given the id ``#tbl-<name>`` so that chapters can cite them;
+  whose caption is given the id ``#tbl-<name>`` so that chapters can cite them,
+  with their published ``*.csv`` and ``*.xlsx`` (the web book's downloads);
 - ``report/_generated/sections/``: the data-dependent sections of the chapters
   (:func:`write_sections`): each authored section ``report/sections/<name>.qmd``
   becomes ``<name>.md``, either as written when the run has its data, or a French
@@ -43,6 +44,8 @@ from analysis.publish.disclosure import publish_count_prose
 from analysis.publish.fmt import NBSP, fmt_eur, fmt_int, fmt_month, fmt_number, fmt_pct
 
 FIGURE_FILES = (".svg", ".pdf", ".png", ".json")
+#: Published files of a table that the web book offers for download (from the run's ``tables/``).
+TABLE_DOWNLOADS = (".csv", ".xlsx")
 ANNEX_DOCS = ("audit", "codebook", "provenance", "notebooks", "vignettes")
 
 #: Leaf names (last key segment) of counts, besides ``n`` and ``*_n``.
@@ -272,13 +275,20 @@ def copy_figures(src: Path, dest: Path) -> list[str]:
 
 
 def copy_tables(src: Path, dest: Path) -> list[str]:
-    """Copy a run's reader-facing tables (``*.md``), giving each caption an id; returns the names."""
+    """Copy a run's reader-facing tables (``*.md``), giving each caption an id; returns the names.
+
+    The same tables' published CSV and XLSX files, when the run wrote them, are
+    copied beside them: the web book offers them for download.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     names = []
     if not src.is_dir():
         return names
     for path in sorted(src.glob("*.md")):
         (dest / path.name).write_text(add_table_id(path.read_text(encoding="utf-8"), path.stem), encoding="utf-8")
+        for ext in TABLE_DOWNLOADS:
+            if path.with_suffix(ext).is_file():
+                shutil.copyfile(path.with_suffix(ext), dest / (path.stem + ext))
         names.append(path.stem)
     return names
 
