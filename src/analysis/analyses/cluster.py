@@ -236,7 +236,11 @@ def clustered_share(y, groups, alpha: float = 0.05) -> ClusteredEstimate:
         res = _nan_estimate(len(y), res.clusters, estimate=float(y.mean()))
     lo = min(1.0, max(0.0, res.ci_low)) if math.isfinite(res.ci_low) else math.nan
     hi = min(1.0, max(0.0, res.ci_high)) if math.isfinite(res.ci_high) else math.nan
-    return ClusteredEstimate(res.estimate, res.se, res.df, lo, hi, res.p_value, res.clusters, res.n, res.method)
+    # the intercept-only least-squares fit is the mean: take it exactly (no 1 + 4e-16 from the solver)
+    est = float(y.mean()) if len(y) else res.estimate
+    if math.isfinite(lo):
+        lo, hi = min(lo, est), max(hi, est)
+    return ClusteredEstimate(est, res.se, res.df, lo, hi, res.p_value, res.clusters, res.n, res.method)
 
 
 def difference_of_shares(y, group, clusters, alpha: float = 0.05) -> ClusteredEstimate:
