@@ -20,6 +20,7 @@
 
 # %% tags=["parameters"]
 # Opened by hand (`nox -s lab`): the parameters of the last run; a production run injects its own below.
+# reads: users, pros, census  (the clean tables this notebook reads; the pipeline reruns it when one of them changes)
 from analysis import config
 
 raw, start, end, out, threshold, is_example = config.notebook_defaults()

@@ -114,8 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(p)
     p.add_argument("--engine", choices=("auto", "quarto", "fallback"), default="auto",
                    help="moteur de rendu (défaut : Quarto s'il est installé, sinon pandoc + typst)")
+    p.add_argument("--format", choices=tuple(FORMATS), default="html+pdf", dest="formats",
+                   help="formats à produire (défaut : html+pdf)")
     p.add_argument("--watch", action="store_true",
-                   help="boucle d'aperçu : refaire le rendu à chaque modification des sources du rapport (Ctrl-C)")
+                   help="boucle d'aperçu : le HTML est refait à chaque enregistrement d'un chapitre et servi sur "
+                        "127.0.0.1 (la page ouverte se recharge seule), le PDF suit en arrière-plan (Ctrl-C)")
+    p.add_argument("--port", type=int, default=8765, metavar="N",
+                   help="port local de l'aperçu --watch (défaut : 8765, un port libre s'il est pris)")
 
     p = sub.add_parser("build", help="run + render (sans argument : l'exemple et sa période)")
     _run_options(p)
@@ -157,28 +162,103 @@ def pipeline_step_failed() -> type[Exception]:
     return StepFailed
 
 
-def watch(pipeline, params: RunParams, engine: str, interval: float = 1.0, rounds: int | None = None) -> int:
+#: What ``--format`` asks of a render.
+FORMATS = {"html+pdf": ("html", "pdf"), "html": ("html",), "pdf": ("pdf",)}
+
+
+def _signature(pipeline, params: RunParams) -> tuple:
+    """Size and modification time of every file a render reads (report sources, run outputs):
+    cheap enough to poll a few times a second."""
+    from analysis.cache import files_under
+    from analysis.config import run_paths
+
+    paths = run_paths(params.out)
+    report = pipeline.REPORT_DIR
+    files = [p for p in files_under(report) if p.relative_to(report).parts[0] not in ("_book", "_generated")
+             and p.name != "_variables.yml"]
+    for name in ("figures", "tables", "notebooks"):
+        files += files_under(paths[name])
+    files += [paths["metrics"], paths["manifest"]]
+    sig = []
+    for p in files:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        sig.append((str(p), st.st_size, st.st_mtime_ns))
+    return tuple(sig)
+
+
+def _pdf_command(params: RunParams, engine: str) -> list[str]:
+    return [sys.executable, "-m", "analysis.cli", "render", "--format", "pdf", "--engine", engine,
+            "--raw", str(params.raw), "--start", params.start, "--end", params.end, "--out", str(params.out),
+            "--threshold", str(params.threshold)]
+
+
+def watch(pipeline, params: RunParams, engine: str, interval: float = 0.2, rounds: int | None = None,
+          serve: bool = False, port: int = 0, pdf: bool = False) -> int:
     """Authors' preview loop: re-render whenever the report's sources (or the run) change.
 
-    Nothing is executed but the render; an error in a chapter is printed in one
-    line and the loop waits for the next edit. ``rounds`` bounds the loop (tests).
+    Nothing is executed but the render. The HTML comes first, and only what changed
+    is redone and rewritten (the other pages keep their bytes); with ``pdf``, the PDF
+    follows in a background process after each change (``prr render --format pdf``).
+    With ``serve``, the book is served on 127.0.0.1 and an open page reloads itself
+    when its file changes. An error in a chapter is printed in one line and the loop
+    waits for the next edit. ``rounds`` bounds the loop (tests).
     """
+    import subprocess
+
     from analysis.errors import PrrError
 
     print("Aperçu : le rapport est refait à chaque enregistrement d'un chapitre (Ctrl-C pour arrêter).", flush=True)
-    print(f"Ouvrir : {pipeline.REPORT_DIR / '_book' / 'index.html'}", flush=True)
+    server = None
+    if serve:
+        from analysis.report.serve import start_server
+
+        server, url = start_server(pipeline.REPORT_DIR / "_book", port)
+        print(f"Ouvrir : {url} (la page se recharge seule ; servie sur cette machine seulement)", flush=True)
+    else:
+        print(f"Ouvrir : {pipeline.REPORT_DIR / '_book' / 'index.html'}", flush=True)
+    if pdf:
+        print("Le PDF suit en arrière-plan après chaque modification.", flush=True)
+    pdf_proc: subprocess.Popen | None = None
+    pdf_pending = False
+    last = None
     n = 0
-    while rounds is None or n < rounds:
-        n += 1
-        try:
-            log = pipeline.BuildLog(quiet=True)
-            pipeline.render(params, log=log, engine=engine)
-            if log.ran:
-                print(f"{time.strftime('%H:%M:%S')} rendu refait en {log.seconds['render']:.1f} s", flush=True)
-        except PrrError as exc:
-            print(f"{time.strftime('%H:%M:%S')} prr : erreur : {exc}", file=sys.stderr, flush=True)
-        if rounds is None or n < rounds:
-            time.sleep(interval)
+    try:
+        while rounds is None or n < rounds:
+            n += 1
+            sig = _signature(pipeline, params)
+            if sig != last:
+                last = sig
+                try:
+                    log = pipeline.BuildLog(quiet=True)
+                    pipeline.render(params, log=log, engine=engine, formats=("html",), pdf_link=True)
+                    if log.ran:
+                        changed = [p.name for p in getattr(log.render, "changed", []) if p.suffix == ".html"]
+                        pages = f" ; pages réécrites : {', '.join(changed)}" if changed else " ; aucune page changée"
+                        print(f"{time.strftime('%H:%M:%S')} rendu refait en {log.seconds['render']:.1f} s{pages}",
+                              flush=True)
+                        pdf_pending = pdf
+                except PrrError as exc:
+                    print(f"{time.strftime('%H:%M:%S')} prr : erreur : {exc}", file=sys.stderr, flush=True)
+            if pdf_proc is not None and pdf_proc.poll() is not None:
+                out = (pdf_proc.stdout.read() if pdf_proc.stdout else "") or ""
+                errors = [ln for ln in out.splitlines() if ln.startswith("prr : erreur")]
+                print(f"{time.strftime('%H:%M:%S')} " + (errors[0] if errors else "PDF à jour"), flush=True)
+                pdf_proc = None
+            if pdf_pending and pdf_proc is None:
+                pdf_pending = False
+                pdf_proc = subprocess.Popen(_pdf_command(params, engine), stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, text=True)
+            if rounds is None or n < rounds:
+                time.sleep(interval)
+    finally:
+        if pdf_proc is not None and pdf_proc.poll() is None:
+            pdf_proc.terminate()
+            pdf_proc.wait()
+        if server is not None:
+            server.shutdown()
     return 0
 
 
@@ -211,13 +291,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.command in ("run", "build"):
                 pipeline.run(params, force=args.force, log=log, parallel=not args.serial)
             if args.command == "render" and args.watch:
-                return watch(pipeline, params, args.engine)
+                return watch(pipeline, params, args.engine, serve=True, port=args.port,
+                             pdf="pdf" in FORMATS[args.formats])
             if args.command in ("run", "build"):
                 account = pipeline.run_account(params)
                 if account:
                     print("\n".join(account))
             if args.command in ("render", "build"):
-                pipeline.render(params, force=args.force, log=log, engine=args.engine)
+                pipeline.render(params, force=args.force, log=log, engine=args.engine,
+                                formats=FORMATS[getattr(args, "formats", "html+pdf")])
             print(log.summary())
             print(f"Terminé en {time.perf_counter() - t0:.1f} s ; sorties : {params.out}")
     except pipeline_step_failed() as exc:

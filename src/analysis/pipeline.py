@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -46,9 +47,24 @@ class NotebookStep:
     name: str  # also the metrics part name
     notebook: str  # file name under notebooks/
     inputs: str  # "raw" or "clean"
+    #: the clean tables the notebook reads (its ``# reads:`` line); ``None``: every table
+    reads: tuple[str, ...] | None = None
 
 
 CLEAN_STEP = NotebookStep("clean", "01_clean.py", "raw")
+
+_READS_LINE = re.compile(r"^#\s*reads\s*:\s*(?P<tables>\w+(?:\s*,\s*\w+)*)", re.M)
+
+
+def notebook_reads(path: Path) -> tuple[str, ...] | None:
+    """The clean tables a notebook declares it reads, from a ``# reads: users, census`` line.
+
+    A notebook without such a line depends on every clean table (the safe default).
+    """
+    m = _READS_LINE.search(Path(path).read_text(encoding="utf-8"))
+    if m is None:
+        return None
+    return tuple(sorted({t.strip() for t in m["tables"].split(",") if t.strip()}))
 
 
 def analysis_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[NotebookStep, ...]:
@@ -61,7 +77,7 @@ def analysis_steps(notebooks_dir: Path = NOTEBOOKS_DIR) -> tuple[NotebookStep, .
     for path in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.py")):
         if path.name == CLEAN_STEP.notebook:
             continue
-        steps.append(NotebookStep(path.stem.split("_", 1)[1], path.name, "clean"))
+        steps.append(NotebookStep(path.stem.split("_", 1)[1], path.name, "clean", notebook_reads(path)))
     return tuple(steps)
 
 
@@ -73,6 +89,7 @@ class BuildLog:
     skipped: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     quiet: bool = False
+    render: object = None  # the last RenderResult, if a render ran
 
     def say(self, text: str) -> None:
         if not self.quiet:
@@ -105,6 +122,65 @@ def raw_input_hashes(raw: Path) -> dict[str, str]:
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--Application.log_level=CRITICAL"]
 
 
+def table_digests(clean_dir: Path, cache_dir: Path) -> dict[str, str]:
+    """Content digest of every clean table: its data, without :data:`PROVENANCE_COLUMNS`.
+
+    Two clean tables with the same rows and values have the same digest, whatever
+    the parquet bytes or the hash of the workbook they came from. Digests are
+    remembered in ``<out>/.cache/clean-digests.json`` next to the parquet file's own
+    SHA-256, so that pandas is only imported when a table actually changed.
+    """
+    clean_dir, cache_dir = Path(clean_dir), Path(cache_dir)
+    memo_path = cache_dir / "clean-digests.json"
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    out, fresh = {}, {}
+    for path in cache.files_under(clean_dir, ("*.parquet",)):
+        name = path.relative_to(clean_dir).as_posix().removesuffix(".parquet")
+        file_sha = cache.sha256_file(path)
+        known = memo.get(name)
+        if isinstance(known, dict) and known.get("file") == file_sha and known.get("content"):
+            digest = known["content"]
+        else:
+            from analysis.ingest.schema import PROVENANCE_COLUMNS
+
+            digest = _content_digest(path, PROVENANCE_COLUMNS.get(name, ()))
+        out[name] = digest
+        fresh[name] = {"file": file_sha, "content": digest}
+    if fresh != memo:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache.write_atomic(memo_path, json.dumps(fresh, indent=1, sort_keys=True) + "\n")
+    return out
+
+
+def _content_digest(path: Path, drop: tuple[str, ...]) -> str:
+    """SHA-256 of a parquet table's column names, types and values (row order kept), ``drop`` left out.
+
+    Analyses never see the dropped columns (:data:`analysis.ingest.schema.PROVENANCE_COLUMNS`).
+    """
+    import hashlib
+
+    import pandas as pd
+
+    df = pd.read_parquet(path)
+    df = df.drop(columns=[c for c in drop if c in df.columns])
+    h = hashlib.sha256()
+    h.update(json.dumps([[c, str(t)] for c, t in df.dtypes.items()]).encode())
+    h.update(str(len(df)).encode())
+    if len(df.columns) and len(df):
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _settings_hashes(raw: Path) -> dict[str, str]:
+    """The researcher's settings files in the raw folder (``services.csv`` is read by every step)."""
+    from analysis.ingest.inputs import list_raw
+
+    return {name: cache.sha256_file(p) for name, p in sorted(list_raw(raw).settings.items())}
+
+
 def _step_key(step: NotebookStep, params: RunParams) -> str:
     nb_path = NOTEBOOKS_DIR / step.notebook
     source = nb_path.read_text(encoding="utf-8")
@@ -112,7 +188,16 @@ def _step_key(step: NotebookStep, params: RunParams) -> str:
     if step.inputs == "raw":
         inputs = raw_input_hashes(params.raw)
     else:
-        inputs = cache.hash_files(cache.files_under(paths["clean"], ("*.parquet",)), root=paths["clean"])
+        digests = table_digests(paths["clean"], paths["cache"])
+        wanted = digests.keys() if step.reads is None else step.reads
+        unknown = sorted(set(wanted) - digests.keys())
+        if unknown:
+            from analysis.errors import InputError
+
+            raise InputError(f"le carnet {step.notebook} déclare lire la table nettoyée « {unknown[0]} », "
+                             f"qui n'existe pas (tables : {', '.join(sorted(digests))})")
+        inputs = {"tables": {t: digests.get(t) for t in sorted(wanted)},
+                  "settings": _settings_hashes(Path(params.raw))}
     parts = {
         "notebook": cache.sha256_file(nb_path),
         "params": params.notebook_parameters(),
@@ -134,11 +219,12 @@ def _step_outputs(step: NotebookStep, params: RunParams) -> list[Path]:
     return outputs
 
 
-def execute_notebook(notebook: str, out_ipynb: str, parameters: dict) -> float:
+def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict | None = None) -> float:
     """Execute one jupytext notebook with papermill; return its wall time in seconds.
 
-    Runs in a worker process. Timing metadata papermill adds is removed so that
-    executed notebooks are identical between runs with identical inputs.
+    Runs in a worker process; ``env`` is set for the kernel it starts. Timing
+    metadata papermill adds is removed and cell ids are numbered so that executed
+    notebooks are identical between runs with identical inputs.
     """
     import jupytext
     import nbformat
@@ -146,11 +232,15 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict) -> float:
 
     t0 = time.perf_counter()
     nb = jupytext.read(notebook)
+    for k, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{k:03d}"
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     out = Path(out_ipynb)
     out.parent.mkdir(parents=True, exist_ok=True)
     src_ipynb = out.with_suffix(".input.ipynb")
     nbformat.write(nb, src_ipynb)
+    before = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
     try:
         papermill.execute_notebook(
             str(src_ipynb),
@@ -165,6 +255,11 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict) -> float:
         raise StepFailed(Path(notebook).name, exc.ename, str(exc.evalue), str(out)) from None
     finally:
         src_ipynb.unlink(missing_ok=True)
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     executed = nbformat.read(out, as_version=4)
     executed.metadata.pop("papermill", None)
     for cell in executed.cells:
@@ -189,7 +284,8 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
         return
     parameters = params.notebook_parameters()
     jobs = [
-        (str(NOTEBOOKS_DIR / s.notebook), str(paths["notebooks"] / s.notebook.replace(".py", ".ipynb")), parameters)
+        (str(NOTEBOOKS_DIR / s.notebook), str(paths["notebooks"] / s.notebook.replace(".py", ".ipynb")), parameters,
+         _step_env(s))
         for s, _ in todo
     ]
     for s, _ in todo:
@@ -211,6 +307,16 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
         log.ran.append(step.name)
         log.seconds[step.name] = seconds
         log.say(f"  ✓ {step.name} : {seconds:.1f} s")
+
+
+def _step_env(step: NotebookStep) -> dict:
+    """An analysis kernel sees only the clean tables its notebook declares
+    (:data:`analysis.ingest.schema.READS_ENV`)."""
+    if step.inputs != "clean" or step.reads is None:
+        return {}
+    from analysis.ingest.schema import READS_ENV
+
+    return {READS_ENV: ",".join(step.reads)}
 
 
 def _worker_ignores_sigint() -> None:
@@ -329,8 +435,27 @@ def write_manifest(params: RunParams) -> Path:
     return path
 
 
+def _manifest_digest(path: Path) -> str | None:
+    """What the report shows of ``manifest.json`` (the provenance annex): everything but the
+    creation time and the input files' hashes (their names are kept), which change when a
+    workbook is re-saved with the same values."""
+    if not path.is_file():
+        return None
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    man.pop("created", None)
+    man["inputs"] = sorted(man.get("inputs") or {})
+    return cache.step_key(man)
+
+
 def render_key(params: RunParams) -> str:
-    """Hash of everything the rendered report depends on."""
+    """Hash of everything the rendered report depends on.
+
+    The clean tables are not part of it: the report reads the run's metrics, figures,
+    tables, executed notebooks and manifest, never the clean tables themselves.
+    """
     paths = run_paths(params.out)
     sources = [p for p in cache.files_under(REPORT_DIR) if not str(p.relative_to(REPORT_DIR)).startswith(("_book", "_generated", "_variables.yml"))]
     parts = {
@@ -339,7 +464,7 @@ def render_key(params: RunParams) -> str:
         "figures": cache.hash_files(cache.files_under(paths["figures"]), root=paths["figures"]),
         "tables": cache.hash_files(cache.files_under(paths["tables"]), root=paths["tables"]),
         "notebooks": cache.hash_files(cache.files_under(paths["notebooks"]), root=paths["notebooks"]),
-        "clean": cache.hash_files(cache.files_under(paths["clean"]), root=paths["clean"]),
+        "manifest": _manifest_digest(paths["manifest"]),
         "reference": cache.hash_files(cache.files_under(REFERENCE_DIR), root=REFERENCE_DIR),
         "code": cache.hash_files(cache.module_closure("import analysis.report.render, analysis.report.inputs"), root=cache.PACKAGE_DIR),
         "params": params.notebook_parameters(),
@@ -347,8 +472,59 @@ def render_key(params: RunParams) -> str:
     return cache.step_key(parts)
 
 
-def render(params: RunParams, force: bool = False, log: BuildLog | None = None, engine: str = "auto") -> BuildLog:
-    """Generate the report inputs from the run folder and render HTML and PDF."""
+def inputs_key(params: RunParams) -> str:
+    """Hash of what the report inputs (``_variables.yml``, ``_generated/``) are made from.
+
+    The run's outputs, the reference tables, the code that writes them, the parameters, and
+    the one thing they read from the report's sources: the index of vignettes (which chapter
+    includes which vignette), hashed as the text of that annex. Editing a chapter's prose
+    leaves this key unchanged: the inputs (and their matplotlib figures) are not regenerated.
+    """
+    from analysis.report.inputs import vignettes_markdown
+
+    paths = run_paths(params.out)
+    parts = {
+        "metrics": cache.sha256_file(paths["metrics"]),
+        "figures": cache.hash_files(cache.files_under(paths["figures"]), root=paths["figures"]),
+        "tables": cache.hash_files(cache.files_under(paths["tables"]), root=paths["tables"]),
+        "notebooks": cache.hash_files(cache.files_under(paths["notebooks"]), root=paths["notebooks"]),
+        "manifest": _manifest_digest(paths["manifest"]),
+        "reference": cache.hash_files(cache.files_under(REFERENCE_DIR), root=REFERENCE_DIR),
+        "code": cache.hash_files(cache.module_closure("import analysis.report.inputs"), root=cache.PACKAGE_DIR),
+        "vignettes": vignettes_markdown(REPORT_DIR),
+        "params": params.notebook_parameters(),
+    }
+    return cache.step_key(parts)
+
+
+def _generated_files() -> list[Path]:
+    return [*cache.files_under(REPORT_DIR / "_generated"), REPORT_DIR / "_variables.yml"]
+
+
+def prepare_inputs(params: RunParams, store: cache.StepCache, force: bool = False) -> bool:
+    """Write the report inputs unless they are already those of this run; True when written."""
+    from analysis.report.inputs import prepare_report_inputs
+
+    key = inputs_key(params)
+    if not force and store.is_fresh("report-inputs", key) and (REPORT_DIR / "_variables.yml").is_file():
+        return False
+    prepare_report_inputs(params.out, REPORT_DIR, threshold=params.threshold, is_example=params.is_example)
+    store.record("report-inputs", key, _generated_files())
+    return True
+
+
+RENDER_FORMATS = ("html", "pdf")
+
+
+def render(params: RunParams, force: bool = False, log: BuildLog | None = None, engine: str = "auto",
+           formats: tuple[str, ...] = RENDER_FORMATS, pdf_link: bool | None = None) -> BuildLog:
+    """Generate the report inputs from the run folder and render the book (HTML and PDF by default).
+
+    Each format is skipped when it was last rendered from the same inputs (``render_key``);
+    otherwise the report inputs are regenerated only if the run changed (``inputs_key``),
+    and the fallback renderer redoes only what changed (see ``analysis.report.render``).
+    ``--force`` also empties the renderer's cache (``report/.prr-cache``).
+    """
     log = log or BuildLog()
     paths = run_paths(params.out)
     if not paths["metrics"].exists():
@@ -358,23 +534,37 @@ def render(params: RunParams, force: bool = False, log: BuildLog | None = None, 
     store = cache.StepCache(paths["cache"])
     key = render_key(params)
     book = REPORT_DIR / "_book"
-    stamp = book / ".prr-render-key"
-    # the book folder is shared by every run: it is fresh only if it was rendered from this run's key
-    if not force and store.is_fresh("render", key) and stamp.exists() and stamp.read_text() == key:
+
+    def stamp(fmt: str) -> Path:
+        return book / f".prr-render-key-{fmt}"
+
+    # the book folder is shared by every run: a format is fresh only if it was rendered from this run's key
+    todo = tuple(f for f in formats if force or not (
+        store.is_fresh(f"render-{f}", key) and stamp(f).is_file() and stamp(f).read_text() == key))
+    if not todo:
         log.skipped.append("render")
         log.say("  · rapport : inchangé, sauté")
         return log
     from analysis.report import render as render_mod
-    from analysis.report.inputs import prepare_report_inputs
 
     t0 = time.perf_counter()
-    log.say("  ▶ rapport : génération des entrées et rendu")
-    prepare_report_inputs(params.out, REPORT_DIR, threshold=params.threshold, is_example=params.is_example)
-    result = render_mod.render(REPORT_DIR, engine=engine)
-    stamp.write_text(key)
-    outputs = [p for p in cache.files_under(book) if p.suffix in (".html", ".pdf")]
-    store.record("render", key, outputs)
+    if force:
+        import shutil
+
+        shutil.rmtree(REPORT_DIR / render_mod.CACHE_DIRNAME, ignore_errors=True)
+    log.say(f"  ▶ rapport : rendu {' + '.join(x.upper() for x in todo)}")
+    if prepare_inputs(params, store, force):
+        log.say("    entrées du rapport régénérées depuis le run")
+    result = render_mod.render(REPORT_DIR, formats=todo, engine=engine, pdf_link=pdf_link, quiet=log.quiet)
+    for f in todo:
+        stamp(f).write_text(key)
+        outputs = [p for p in cache.files_under(book) if (p.suffix == ".pdf") == (f == "pdf")
+                   and p.suffix in (".html", ".pdf")]
+        store.record(f"render-{f}", key, outputs)
     log.ran.append("render")
     log.seconds["render"] = time.perf_counter() - t0
-    log.say(f"  ✓ rapport : {log.seconds['render']:.1f} s ({getattr(result, 'engine', '')})")
+    log.render = result
+    changed = len(getattr(result, "changed", []))
+    log.say(f"  ✓ rapport : {log.seconds['render']:.1f} s ({getattr(result, 'engine', '')}, "
+            f"{changed} fichier{'s' if changed > 1 else ''} réécrit{'s' if changed > 1 else ''})")
     return log

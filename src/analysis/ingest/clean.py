@@ -87,6 +87,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -1430,13 +1431,23 @@ def _raise_if_nothing_usable(result: CleanResult, n_files: int) -> None:
 
 
 def load_clean(clean_dir: Path) -> dict[str, pd.DataFrame]:
-    """Read the clean tables written by :meth:`CleanResult.write`, with the schema's dtypes."""
+    """Read the clean tables written by :meth:`CleanResult.write`, with the schema's dtypes.
+
+    In an analysis kernel started by the pipeline (:data:`schema.READS_ENV` set), only the
+    tables the notebook declares are read, without their provenance columns: the step's
+    cache key is made of exactly those, so its results cannot depend on anything else.
+    """
     clean_dir = Path(clean_dir)
+    declared = os.environ.get(schema.READS_ENV)
+    names = TABLE_NAMES if declared is None else tuple(t for t in TABLE_NAMES if t in declared.split(","))
     out = {}
-    for name in TABLE_NAMES:
+    for name in names:
         path = clean_dir / f"{name}.parquet"
         if not path.exists():
             raise InputError(f"table nettoyée manquante : {path} (relancer le nettoyage)")
         df = pd.read_parquet(path)
-        out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name]})[schema.columns(name)]
+        cols = schema.columns(name)
+        if declared is not None:
+            cols = [c for c in cols if c not in schema.PROVENANCE_COLUMNS.get(name, ())]
+        out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name] if c.name in cols})[cols]
     return out

@@ -16,6 +16,14 @@ from analysis import reference
 
 #: The clean tables that hold data rows (the others describe files and submissions).
 DATA_TABLES = ("users", "pros", "activities", "census")
+#: Columns that record where rows came from and change when a workbook is re-saved with the same
+#: values (the file's hash). The pipeline leaves them out of a table's content key and the
+#: analyses never see them (so their results cannot depend on them); they stay in the parquet
+#: files for the quality annex, the run summary and ``prr check``.
+PROVENANCE_COLUMNS: dict[str, tuple[str, ...]] = {"files": ("sha256",)}
+#: Environment variable the pipeline sets for an analysis kernel: the clean tables its notebook
+#: declares in its ``# reads: …`` line (comma-separated); ``load_clean`` loads only those.
+READS_ENV = "PRR_CLEAN_READS"
 #: French names of the data tables (and of the file level) in messages and the quality annex.
 TABLES_FR = {
     "users": "usagers", "pros": "professionnels", "activities": "activités", "census": "recensement",

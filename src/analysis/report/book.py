@@ -72,9 +72,13 @@ class Book:
         return self.variables.get("synthetic") is True
 
 
+#: libyaml's safe loader when PyYAML was built with it (ten times faster on ``_variables.yml``).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", ligne {mark.line + 1}" if mark else ""

@@ -7,10 +7,15 @@ is a :class:`~analysis.errors.RenderError` with pandoc's first message line.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import os
 import re
 import subprocess
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from analysis.errors import RenderError
 
@@ -20,20 +25,95 @@ NBSP = "\u00a0"
 # --------------------------------------------------------------------------- running pandoc
 
 
+@functools.cache
 def _pandoc_bin() -> str:
     import pypandoc
 
     return pypandoc.get_pandoc_path()
 
 
+#: Folder of the content-addressed cache of pandoc's results (``None``: no cache). The renderer
+#: points it at ``report/.prr-cache/pandoc`` (see :func:`use_cache`).
+CACHE_DIR: Path | None = None
+#: Most results kept in the cache; the least recently used are removed beyond that.
+CACHE_MAX_ENTRIES = 600
+_FILE_ARGS = ("--lua-filter", "--bibliography", "--csl")
+
+
+def use_cache(folder: Path | None) -> None:
+    """Cache pandoc's results under ``folder`` (``None`` turns the cache off)."""
+    global CACHE_DIR
+    CACHE_DIR = Path(folder) if folder else None
+
+
+def _cache_key(args: list[str], text: str) -> str:
+    """Hash of pandoc's binary, the arguments, the files they name (filters) and the input text.
+
+    Bibliography and CSL files passed in the document's metadata are in ``text`` by name
+    only: their content is added when the text names them (``--citeproc``).
+    """
+    h = hashlib.sha256()
+    binary = Path(_pandoc_bin())
+    st = binary.stat()
+    h.update(f"{binary}|{st.st_size}|{st.st_mtime_ns}\0".encode())
+    files = [args[k + 1] for k, a in enumerate(args[:-1]) if a in _FILE_ARGS]
+    if "--citeproc" in args:
+        files += [json.loads(f'"{m}"') for m in re.findall(r'"c":\s*"([^"]+\.(?:bib|csl))"', text)]
+    for a in args:
+        h.update(a.encode() + b"\0")
+    for f in files:
+        p = Path(f)
+        h.update(p.read_bytes() if p.is_file() else b"missing:" + f.encode())
+        h.update(b"\0")
+    h.update(text.encode("utf-8"))
+    return h.hexdigest()
+
+
 def run_pandoc(args: list[str], text: str) -> tuple[str, str]:
-    """Run pandoc on ``text``; returns (stdout, stderr); a failure is a :class:`RenderError`."""
+    """Run pandoc on ``text``; returns (stdout, stderr); a failure is a :class:`RenderError`.
+
+    With a cache folder (:func:`use_cache`), a result already computed for the same
+    pandoc, arguments, named files and text is read back instead: re-rendering after
+    editing one chapter runs pandoc only for what changed.
+    """
+    path = None
+    if CACHE_DIR is not None:
+        path = CACHE_DIR / _cache_key(args, text)[:40]
+        try:
+            out, err = json.loads(path.read_text(encoding="utf-8"))
+            os.utime(path)  # recently used
+            return out, err
+        except (OSError, ValueError):
+            pass
     proc = subprocess.run([_pandoc_bin(), *args], input=text.encode("utf-8"), capture_output=True)
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         first = next((line for line in err.splitlines() if line.strip()), "erreur inconnue")
         raise RenderError(f"pandoc a échoué : {first}")
-    return proc.stdout.decode("utf-8"), err
+    out = proc.stdout.decode("utf-8")
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps([out, err]), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:  # a cache that cannot be written only costs time
+            pass
+    return out, err
+
+
+def prune_cache(keep: int = CACHE_MAX_ENTRIES) -> None:
+    """Remove the least recently used results beyond ``keep``."""
+    if CACHE_DIR is None or not CACHE_DIR.is_dir():
+        return
+    entries = []
+    for p in CACHE_DIR.iterdir():
+        try:
+            entries.append((p.stat().st_mtime_ns, p))
+        except OSError:
+            continue
+    for _, p in sorted(entries, reverse=True)[keep:]:
+        p.unlink(missing_ok=True)
 
 
 _API_VERSION: list | None = None
@@ -89,33 +169,42 @@ def RawInline(fmt: str, text: str) -> dict:
 
 def walk(node, fn: Callable[[dict], dict | None]):
     """Apply ``fn`` to every element, top-down; a non-None result replaces the element (not descended)."""
-    if isinstance(node, list):
-        return [walk(x, fn) for x in node]
-    if isinstance(node, dict):
+    t = type(node)
+    if t is list:
+        return [x if type(x) is str else walk(x, fn) for x in node]
+    if t is dict:
         if "t" in node:
             new = fn(node)
             if new is not None:
                 return new
-            if "c" in node:
-                node["c"] = walk(node["c"], fn)
+            c = node.get("c")
+            if c is not None and type(c) is not str:
+                node["c"] = walk(c, fn)
             return node
         return {k: walk(v, fn) for k, v in node.items()}
     return node
 
 
 def each(node, fn: Callable[[dict], None]) -> None:
-    """Call ``fn`` on every element (read-only traversal)."""
-    if isinstance(node, list):
-        for x in node:
-            each(x, fn)
-    elif isinstance(node, dict):
-        if "t" in node:
-            fn(node)
-            if "c" in node:
-                each(node["c"], fn)
-        else:
-            for v in node.values():
-                each(v, fn)
+    """Call ``fn`` on every element (read-only traversal), in document order (pre-order).
+
+    Iterative (a stack, no recursion): this runs over the whole book several times per render.
+    """
+    stack = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        x = pop()
+        t = type(x)
+        if t is dict:
+            if "t" in x:
+                fn(x)
+                c = x.get("c")
+                if c is not None and type(c) is not str:
+                    push(c)
+            else:
+                extend(reversed(list(x.values())))
+        elif t is list:
+            extend(reversed(x))
 
 
 def map_blocks(blocks: list, fn: Callable[[dict], list | None]) -> list:

@@ -25,18 +25,22 @@ and PDF.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import os
 import shutil
 import subprocess
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from analysis.config import REPORT_DIR
 from analysis.errors import RenderError
-from analysis.report.book import Book, load_book, parse_chapters
+from analysis.report import pandoc_ast
+from analysis.report.book import Book, Chapter, load_book, parse_chapters
 from analysis.report.html import write_html
-from analysis.report.pdf import write_pdf
+from analysis.report.pdf import build_typst, write_pdf
 from analysis.report.xref import apply_citeproc, number_book, resolve_crossrefs
 
 QUARTO_MESSAGE = "Rendu via Quarto"
@@ -51,6 +55,8 @@ class RenderResult:
     message: str
     outputs: list[Path] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: the outputs actually (re)written; the others were already identical
+    changed: list[Path] = field(default_factory=list)
 
     @property
     def html_index(self) -> Path | None:
@@ -65,7 +71,7 @@ class RenderResult:
 
 
 def render(report_dir: Path = REPORT_DIR, formats: Iterable[str] = ("html", "pdf"),
-           engine: str = "auto") -> RenderResult:
+           engine: str = "auto", pdf_link: bool | None = None, quiet: bool = False) -> RenderResult:
     """Render the book in ``report_dir`` to ``<output-dir>/`` (HTML web book and PDF).
 
     ``engine``: ``auto`` uses Quarto when ``quarto`` is on the PATH, else the
@@ -79,10 +85,12 @@ def render(report_dir: Path = REPORT_DIR, formats: Iterable[str] = ("html", "pdf
     if engine == "quarto" and not quarto:
         raise RenderError("Quarto n'est pas installé : utilisez --engine fallback (pandoc + typst)")
     if quarto and engine in ("auto", "quarto"):
-        print(QUARTO_MESSAGE, flush=True)
+        if not quiet:
+            print(QUARTO_MESSAGE, flush=True)
         return _render_quarto(quarto, report_dir, fmts)
-    print(FALLBACK_MESSAGE, flush=True)
-    return render_fallback(report_dir, fmts)
+    if not quiet:
+        print(FALLBACK_MESSAGE, flush=True)
+    return render_fallback(report_dir, fmts, pdf_link)
 
 
 def _normalise_formats(formats: Iterable[str]) -> tuple[str, ...]:
@@ -115,40 +123,127 @@ def _render_quarto(quarto: str, report_dir: Path, fmts: tuple[str, ...]) -> Rend
 
 # --------------------------------------------------------------------------- fallback: driver
 
+#: Hidden folder of the book holding what makes re-renders incremental: pandoc's results
+#: (content-addressed, see :func:`analysis.report.pandoc_ast.run_pandoc`), the staging
+#: folders and the hash of the last PDF's typst source. Deleting it only costs time.
+CACHE_DIRNAME = ".prr-cache"
 
-def render_fallback(report_dir: Path = REPORT_DIR, formats: Iterable[str] = ("html", "pdf")) -> RenderResult:
-    """Render the book with pandoc + typst (the Quarto features the book uses, nothing else)."""
+
+def render_fallback(report_dir: Path = REPORT_DIR, formats: Iterable[str] = ("html", "pdf"),
+                    pdf_link: bool | None = None) -> RenderResult:
+    """Render the book with pandoc + typst (the Quarto features the book uses, nothing else).
+
+    Incremental: pandoc runs only on what changed since a previous render (a chapter's
+    expanded text — its includes and variables —, a chapter's final tree once numbered
+    and cross-referenced, the citations), and a page is written only when its bytes
+    changed; the PDF is recompiled only when its typst source changed. ``pdf_link``
+    (default: when the PDF is rendered too) adds the PDF link to the pages.
+    """
     fmts = _normalise_formats(formats)
     t0 = time.perf_counter()
     book = load_book(report_dir)
-    chapters = parse_chapters(book)
-    labels = number_book(chapters, book)
-    resolve_crossrefs(chapters, labels, book)
-    apply_citeproc(chapters, book)
-    seconds = {"prepare": time.perf_counter() - t0}
-    _clean_output(book, fmts)
-    outputs: list[Path] = []
-    if "html" in fmts:
-        t1 = time.perf_counter()
-        outputs += write_html(copy.deepcopy(chapters), book, with_pdf="pdf" in fmts)
-        seconds["html"] = time.perf_counter() - t1
-    if "pdf" in fmts:
-        t1 = time.perf_counter()
-        outputs.append(write_pdf(copy.deepcopy(chapters), book))
-        seconds["pdf"] = time.perf_counter() - t1
+    cache_dir = book.root / CACHE_DIRNAME
+    pandoc_ast.use_cache(cache_dir / "pandoc")
+    try:
+        chapters = parse_chapters(book)
+        labels = number_book(chapters, book)
+        resolve_crossrefs(chapters, labels, book)
+        apply_citeproc(chapters, book)
+        seconds = {"prepare": time.perf_counter() - t0}
+        outputs: list[Path] = []
+        changed: list[Path] = []
+        if "html" in fmts:
+            t1 = time.perf_counter()
+            staging = _staging(cache_dir / "staging-html")
+            written = write_html(_copy(chapters) if "pdf" in fmts else chapters, replace(book, output_dir=staging),
+                                 with_pdf="pdf" in fmts if pdf_link is None else pdf_link)
+            out, new = _publish(staging, written, book.output_dir, keep=lambda p: p.suffix == ".pdf")
+            outputs += out
+            changed += new
+            seconds["html"] = time.perf_counter() - t1
+        if "pdf" in fmts:
+            t1 = time.perf_counter()
+            pdf, new = _render_pdf(chapters, book, cache_dir)
+            outputs.append(pdf)
+            changed += new
+            seconds["pdf"] = time.perf_counter() - t1
+        pandoc_ast.prune_cache()
+    finally:
+        pandoc_ast.use_cache(None)
     seconds["total"] = time.perf_counter() - t0
-    return RenderResult("fallback", FALLBACK_MESSAGE, sorted(outputs), seconds)
+    return RenderResult("fallback", FALLBACK_MESSAGE, sorted(outputs), seconds, sorted(changed))
 
 
-def _clean_output(book: Book, fmts: tuple[str, ...]) -> None:
-    """Remove what the formats being rendered wrote last time (stale pages, old PDF)."""
-    out = book.output_dir
-    if not out.exists():
-        return
-    if set(fmts) == {"html", "pdf"}:
-        shutil.rmtree(out)
-        return
-    for p in sorted(out.iterdir()):
-        is_pdf = p.is_file() and p.suffix == ".pdf"
-        if ("pdf" in fmts and is_pdf) or ("html" in fmts and not is_pdf):
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
+def _copy(chapters: list[Chapter]) -> list[Chapter]:
+    """A deep copy of the chapters (each output format rewrites its trees); JSON is faster than deepcopy."""
+    out = []
+    for ch in chapters:
+        c = copy.copy(ch)
+        c.blocks = json.loads(json.dumps(ch.blocks))
+        out.append(c)
+    return out
+
+
+def _staging(folder: Path) -> Path:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _publish(staging: Path, written: list[Path], out: Path, keep) -> tuple[list[Path], list[Path]]:
+    """Move what was rendered into ``staging`` to ``out``, replacing only files whose bytes changed.
+
+    A file is replaced atomically (never seen half-written by a browser). Files of ``out``
+    the render did not produce are removed, except hidden ones and those ``keep`` accepts
+    (the other format's). Returns (every output, the files actually written).
+    """
+    staged = sorted({Path(p) for p in written} | {p for p in staging.rglob("*") if p.is_file()})
+    outputs, changed = [], []
+    for src in staged:
+        rel = src.relative_to(staging)
+        dest = out / rel
+        outputs.append(dest)
+        if dest.is_file() and _same_bytes(src, dest):
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dest)
+        changed.append(dest)
+    produced = {p.relative_to(out) for p in outputs}
+    if out.is_dir():
+        for p in sorted(out.rglob("*"), reverse=True):
+            rel = p.relative_to(out)
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            if p.is_file() and rel not in produced and not keep(p):
+                p.unlink()
+            elif p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+    shutil.rmtree(staging, ignore_errors=True)
+    return outputs, changed
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    return a.read_bytes() == b.read_bytes()
+
+
+def _render_pdf(chapters: list[Chapter], book: Book, cache_dir: Path) -> tuple[Path, list[Path]]:
+    """The PDF, recompiled only when its typst source changed since the last compile."""
+    source = build_typst(_copy(chapters), book)  # build_typst and write_pdf both rewrite the trees
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    stamp = cache_dir / "pdf-source.sha256"
+    pdf = book.output_dir / f"{book.output_file}.pdf"
+    if pdf.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == digest:
+        return pdf, []
+    staging = _staging(cache_dir / "staging-pdf")
+    built = write_pdf(_copy(chapters), replace(book, output_dir=staging))
+    book.output_dir.mkdir(parents=True, exist_ok=True)
+    for old in book.output_dir.glob("*.pdf"):
+        if old.name != pdf.name:
+            old.unlink()
+    os.replace(built, pdf)
+    shutil.rmtree(staging, ignore_errors=True)
+    stamp.write_text(digest, encoding="utf-8")
+    return pdf, [pdf]

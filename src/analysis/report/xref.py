@@ -253,7 +253,26 @@ def apply_citeproc(chapters: list[Chapter], book: Book) -> None:
         return
     if book.bibliography is None or not book.bibliography.exists():
         raise RenderError(f"bibliographie introuvable « {book.bibliography} » (_quarto.yml : bibliography)")
-    blocks = [Div(attr(f"prr-chapter-{i}", ["prr-chapter"]), ch.blocks) for i, ch in enumerate(chapters)]
+    # citeproc sees only the citations, in book order, and the bibliography's place: what it
+    # prints does not depend on the text around them, and the result is cached by pandoc_ast
+    # until a citation changes (editing a sentence does not run citeproc again)
+    cites: list[dict] = []
+    refs: list[dict] = []
+    touched: set[int] = set()  # chapters with a citation or the bibliography
+
+    for i, ch in enumerate(chapters):
+        def grab(el: dict, _i: int = i) -> dict | None:
+            if el["t"] == "Cite":
+                cites.append(el)
+            elif el["t"] == "Div" and el["c"][0][0] == "refs":
+                refs.append(el)
+            else:
+                return None
+            touched.add(_i)
+            return el
+
+        walk(ch.blocks, grab)
+    blocks = [Plain([c]) for c in cites] + refs
     meta = {
         "lang": {"t": "MetaString", "c": "fr-FR"},
         "link-citations": {"t": "MetaBool", "c": True},
@@ -273,9 +292,20 @@ def apply_citeproc(chapters: list[Chapter], book: Book) -> None:
         raise RenderError(f"référence bibliographique inconnue « @{key} » ({where}) :"
                           f" absente de {_rel(book.bibliography, book.root)}")
     result = json.loads(out)["blocks"]
-    for ch, div in zip(chapters, result, strict=True):
-        ch.blocks = walk(div["c"][1], _rendered_cite)
-        _french_punctuation_in_refs(ch.blocks)
+    done = iter([b["c"][0] for b in result[: len(cites)]] + result[len(cites):])
+
+    def put(el: dict) -> dict | None:
+        if el["t"] == "Cite":
+            return _rendered_cite(next(done))
+        if el["t"] == "Div" and el["c"][0][0] == "refs":
+            div = next(done)
+            _french_punctuation_in_refs([div])
+            return div
+        return None
+
+    for i, ch in enumerate(chapters):
+        if i in touched:
+            ch.blocks = walk(ch.blocks, put)
 
 
 def _rendered_cite(el: dict) -> dict | None:
