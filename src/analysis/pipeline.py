@@ -262,7 +262,8 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
                 os.environ[k] = v
     executed = nbformat.read(out, as_version=4)
     executed.metadata.pop("papermill", None)
-    for cell in executed.cells:
+    for k, cell in enumerate(executed.cells):
+        cell["id"] = f"cell-{k:03d}"  # papermill gives its injected cell a random id
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
     nbformat.write(executed, out)
