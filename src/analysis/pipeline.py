@@ -477,11 +477,13 @@ def inputs_key(params: RunParams) -> str:
     """Hash of what the report inputs (``_variables.yml``, ``_generated/``) are made from.
 
     The run's outputs, the reference tables, the code that writes them, the parameters, and
-    the one thing they read from the report's sources: the index of vignettes (which chapter
-    includes which vignette), hashed as the text of that annex. Editing a chapter's prose
+    what they read from the report's sources: the index of vignettes (which chapter includes
+    which vignette), hashed as the text of that annex, and which generated tables and figures
+    the chapters include (the notebooks annex names them). Editing a chapter's prose
     leaves this key unchanged: the inputs (and their matplotlib figures) are not regenerated.
     """
     from analysis.report.inputs import vignettes_markdown
+    from analysis.report.notebooks import shown_in_book
 
     paths = run_paths(params.out)
     parts = {
@@ -491,8 +493,10 @@ def inputs_key(params: RunParams) -> str:
         "notebooks": cache.hash_files(cache.files_under(paths["notebooks"]), root=paths["notebooks"]),
         "manifest": _manifest_digest(paths["manifest"]),
         "reference": cache.hash_files(cache.files_under(REFERENCE_DIR), root=REFERENCE_DIR),
-        "code": cache.hash_files(cache.module_closure("import analysis.report.inputs"), root=cache.PACKAGE_DIR),
+        "code": cache.hash_files(cache.module_closure("import analysis.report.inputs, analysis.report.notebooks"),
+                                 root=cache.PACKAGE_DIR),
         "vignettes": vignettes_markdown(REPORT_DIR),
+        "shown": sorted(shown_in_book(REPORT_DIR)),
         "params": params.notebook_parameters(),
     }
     return cache.step_key(parts)
