@@ -292,13 +292,14 @@ def apply_citeproc(chapters: list[Chapter], book: Book) -> None:
         raise RenderError(f"référence bibliographique inconnue « @{key} » ({where}) :"
                           f" absente de {_rel(book.bibliography, book.root)}")
     result = json.loads(out)["blocks"]
-    done = iter([b["c"][0] for b in result[: len(cites)]] + result[len(cites):])
+    done_cites = iter([b["c"][0] for b in result[: len(cites)]])
+    done_refs = iter(result[len(cites):])  # the bibliography may come before later citations
 
     def put(el: dict) -> dict | None:
         if el["t"] == "Cite":
-            return _rendered_cite(next(done))
+            return _rendered_cite(next(done_cites))
         if el["t"] == "Div" and el["c"][0][0] == "refs":
-            div = next(done)
+            div = next(done_refs)
             _french_punctuation_in_refs([div])
             return div
         return None
