@@ -1580,7 +1580,7 @@ def _clean_sheet_rows(wb: Workbook, parse: _SheetParse, ctx: _Ctx, row_service: 
             seen_rows[raw_key] = row
         record.update(source_file=wb.relpath, sheet=parse.sheet, row=row)
         if parse.table != "census":
-            record["service_code"] = service
+            record["service_code"] = row_service
         record["month"] = month
         records.append(record)
         svcs.append(svc)
