@@ -91,6 +91,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -386,6 +387,14 @@ class _SheetParse:
     blank: int
     formulas: dict[int, dict[int, str]] = field(default_factory=dict)  # row → column → formula without value
     lang: str = "fr"  # fr or nl, see :func:`sheet_language`
+    _fields: Any = None
+
+    @property
+    def fields(self) -> _SheetFields:
+        """The recognised fields' columns (read once, for the fingerprint and the cleaning)."""
+        if self._fields is None:
+            self._fields = _SheetFields(self.data_rows, self.header)
+        return self._fields
 
 
 @dataclass
@@ -691,7 +700,7 @@ def parse_sheet(sheet: Sheet, table: str, header: HeaderMatch | None) -> _SheetP
         formulas[n][col] = what
 
     def filled(n: int, cells: tuple) -> bool:
-        return n in formulas or any(c is not None for c in cells)
+        return cells.count(None) != len(cells) or n in formulas
 
     data = [(n, cells) for n, cells in rows if filled(n, cells)]
     last_data = data[-1][0] if data else 0
@@ -846,17 +855,23 @@ def classify_content(sheet: Sheet, kind: str | None = None) -> tuple[str | None,
 
 
 def _fingerprint(parses: list[_SheetParse]) -> str:
+    """A digest of a workbook's data cells: every data row of every sheet, as text, in the
+    recognised fields (sorted by name) or, without a header, in every cell. Read column-wise
+    (:class:`_SheetFields`, also used to clean the sheet): each distinct value's text once."""
     h = hashlib.sha256()
     for p in sorted(parses, key=lambda p: (p.table, p.sheet)):
-        fields = sorted(p.header.columns) if p.header else []
         h.update(p.table.encode())
-        for _, cells in p.data_rows:
-            if p.header:
-                values = _cells_of(cells, p.header)
-                h.update("\x1f".join(cell_text(values[f]) for f in fields).encode())
-            else:
-                h.update("\x1f".join(cell_text(c) for c in cells).encode())
-            h.update(b"\x1e")
+        if not p.data_rows:
+            continue
+        if p.header:
+            texts = []
+            for fld in sorted(p.header.columns):
+                col = p.fields[fld]
+                texts.append(_objects([cell_text(u) for u in col.uniq])[col.codes])
+            lines = ["\x1f".join(t) for t in zip(*texts, strict=True)] if texts else [""] * len(p.data_rows)
+        else:
+            lines = ["\x1f".join(cell_text(c) for c in cells) for _, cells in p.data_rows]
+        h.update(("\x1e".join(lines) + "\x1e").encode())
     return h.hexdigest()
 
 
@@ -1182,6 +1197,8 @@ class _SheetFields:
 
     def __init__(self, data: list[tuple[int, tuple]], header: HeaderMatch):
         self.data, self.header = data, header
+        self.cells = [cells for _, cells in data]
+        self.width = min(map(len, self.cells), default=0)
         self._cols: dict[str, _Column] = {}
 
     def __getitem__(self, fld: str) -> _Column:
@@ -1189,8 +1206,10 @@ class _SheetFields:
             col = self.header.columns.get(fld)
             if col is None:
                 values = [None] * len(self.data)
+            elif col < self.width:
+                values = list(map(itemgetter(col), self.cells))
             else:
-                values = [cells[col] if col < len(cells) else None for _, cells in self.data]
+                values = [cells[col] if col < len(cells) else None for cells in self.cells]
             self._cols[fld] = _Column(values)
         return self._cols[fld]
 
@@ -1273,9 +1292,11 @@ def _count_of(ctx: _Ctx, fld: str, column: str):
 
 
 def _ns(dates: np.ndarray) -> np.ndarray:
-    """Dates (``datetime.date`` or None) → ``datetime64[ns]`` (NaT for None)."""
-    return np.array([np.datetime64("NaT") if d is None else np.datetime64(d, "D") for d in dates],
+    """Dates (``datetime.date`` or None) → ``datetime64[ns]`` (NaT for None), each distinct date once."""
+    codes, uniq = pd.factorize(np.asarray(dates, dtype=object))
+    days = np.array([np.datetime64(d, "D") for d in uniq] + [np.datetime64("NaT")],
                     dtype="datetime64[D]").astype("datetime64[ns]")
+    return days[codes]  # code -1 (None) takes the NaT at the end
 
 
 def _clean_sheet_columns(wb: Workbook, parse: _SheetParse, ctx: _Ctx, row_service: str | None,
@@ -1292,7 +1313,7 @@ def _clean_sheet_columns(wb: Workbook, parse: _SheetParse, ctx: _Ctx, row_servic
         return None
     rows = np.fromiter((r for r, _ in data), dtype=np.int64, count=n)
     steps = _SheetSteps(ctx, rows, row_service)
-    fields = _SheetFields(data, header)
+    fields = parse.fields
     date_field = DATE_FIELD[table]
     dcol = fields[date_field]
     date_one = _date_of(ctx, date_field)
@@ -1887,7 +1908,8 @@ def _accounting(state: _State, tables: dict[str, pd.DataFrame], rejected: pd.Dat
 def _submissions(tables: dict[str, pd.DataFrame], files: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
     funded = reference.funded_services(start, end)
     months = nz.months_between(start, end)
-    returned = {t: set(zip(tables[t]["service_code"], tables[t]["month"], strict=True)) for t in TRACKING_TABLES}
+    returned = {t: set(tables[t][["service_code", "month"]].drop_duplicates().itertuples(index=False, name=None))
+                for t in TRACKING_TABLES}
     used = files[(files["status"] == "used") & (files["instrument"] == "tracking") & files["service_code"].notna()]
     files_of = used.groupby("service_code")["source_file"].agg(lambda s: "; ".join(sorted(s))).to_dict()
     records = []
@@ -1919,18 +1941,20 @@ def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
     listing = inputs.list_raw(raw_dir)
     replacements = resubmissions.read_replacements(resubmissions.replacements_path(raw_dir))
     with registry.active(raw_dir) as override:
-        workbooks = [read_file(p, raw_dir) for p in listing.inputs]
+        # one workbook in memory at a time: each is read when its turn comes, in path order
+        entries: list[tuple[str, Any]] = [(Path(p).relative_to(raw_dir).as_posix(), p) for p in listing.inputs]
         for rel, why in listing.unreadable:
-            workbooks.append(Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
-                                      reason="unreadable", detail=why))
+            entries.append((rel, Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
+                                          reason="unreadable", detail=why)))
         for rel, why in listing.set_aside:
-            workbooks.append(Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
-                                      reason="link", detail=why))
-        workbooks.sort(key=lambda wb: wb.relpath)
+            entries.append((rel, Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
+                                          reason="link", detail=why)))
+        entries.sort(key=lambda e: e[0])
+        workbooks = (e if isinstance(e, Workbook) else read_file(e, raw_dir) for _, e in entries)
         settings = [(listing.rel(p), _SETTINGS_FR[name]) for name, p in sorted(listing.settings.items())]
         result = clean_workbooks(workbooks, listing.ignored, start, end, raw_dir, replacements, override)
         result.settings_files = settings
-        _raise_if_nothing_usable(result, len(workbooks))
+        _raise_if_nothing_usable(result, len(entries))
     return result
 
 
@@ -1950,6 +1974,7 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     candidates: list = []
     for wb in workbooks:
         _process_workbook(wb, state, seen_sha, seen_content, candidates)
+        wb = None  # noqa: PLW2901 - let the workbook go before the next one is read
     decisions, warnings = _resolve_resubmissions(candidates, state, raw_dir, replacements or [])
 
     tables = {t: frame_of_chunks(state.tables[t], t) for t in DATA_TABLES}
