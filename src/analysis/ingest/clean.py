@@ -92,9 +92,11 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from analysis import reference
@@ -386,13 +388,21 @@ class _SheetParse:
     blank: int
     formulas: dict[int, dict[int, str]] = field(default_factory=dict)  # row → column → formula without value
     lang: str = "fr"  # fr or nl, see :func:`sheet_language`
+    _fields: Any = None
+
+    @property
+    def fields(self) -> _SheetFields:
+        """The recognised fields' columns (read once, for the fingerprint and the cleaning)."""
+        if self._fields is None:
+            self._fields = _SheetFields(self.data_rows, self.header)
+        return self._fields
 
 
 @dataclass
 class _State:
     start: str
     end: str
-    tables: dict[str, list[dict]] = field(default_factory=lambda: {t: [] for t in DATA_TABLES})
+    tables: dict[str, list[_Chunk]] = field(default_factory=lambda: {t: [] for t in DATA_TABLES})
     rejected: list[dict] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
@@ -691,7 +701,7 @@ def parse_sheet(sheet: Sheet, table: str, header: HeaderMatch | None) -> _SheetP
         formulas[n][col] = what
 
     def filled(n: int, cells: tuple) -> bool:
-        return n in formulas or any(c is not None for c in cells)
+        return cells.count(None) != len(cells) or n in formulas
 
     data = [(n, cells) for n, cells in rows if filled(n, cells)]
     last_data = data[-1][0] if data else 0
@@ -846,17 +856,23 @@ def classify_content(sheet: Sheet, kind: str | None = None) -> tuple[str | None,
 
 
 def _fingerprint(parses: list[_SheetParse]) -> str:
+    """A digest of a workbook's data cells: every data row of every sheet, as text, in the
+    recognised fields (sorted by name) or, without a header, in every cell. Read column-wise
+    (:class:`_SheetFields`, also used to clean the sheet): each distinct value's text once."""
     h = hashlib.sha256()
     for p in sorted(parses, key=lambda p: (p.table, p.sheet)):
-        fields = sorted(p.header.columns) if p.header else []
         h.update(p.table.encode())
-        for _, cells in p.data_rows:
-            if p.header:
-                values = _cells_of(cells, p.header)
-                h.update("\x1f".join(cell_text(values[f]) for f in fields).encode())
-            else:
-                h.update("\x1f".join(cell_text(c) for c in cells).encode())
-            h.update(b"\x1e")
+        if not p.data_rows:
+            continue
+        if p.header:
+            texts = []
+            for fld in sorted(p.header.columns):
+                col = p.fields[fld]
+                texts.append(_objects([cell_text(u) for u in col.uniq])[col.codes])
+            lines = ["\x1f".join(t) for t in zip(*texts, strict=True)] if texts else [""] * len(p.data_rows)
+        else:
+            lines = ["\x1f".join(cell_text(c) for c in cells) for _, cells in p.data_rows]
+        h.update(("\x1e".join(lines) + "\x1e").encode())
     return h.hexdigest()
 
 
@@ -1026,6 +1042,518 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
             reject(row, "column_missing", f"colonne obligatoire absente : {names}")
         return
 
+    cleaner = _clean_sheet_rows if ROW_BY_ROW else _clean_sheet_columns
+    chunk = cleaner(wb, parse, ctx, row_service, state)
+    if chunk is not None:
+        candidates.append(chunk)
+
+
+
+# --------------------------------------------------------------------------- column-wise cleaning
+
+#: Clean with the row cleaners one row at a time (the reference, for tests) instead of column-wise.
+ROW_BY_ROW = False
+_NUMERIC_TYPES = frozenset({bool, int, float})
+
+
+@dataclass
+class _Chunk:
+    """The rows of one sheet that passed normalisation, column-wise, waiting for rule 9."""
+
+    table: str
+    source: str
+    sheet: str
+    svc: Any  # per row: the service for the resubmission rule (None: not concerned)
+    columns: dict[str, Any]  # schema column → per-row values (list or array)
+
+    def __len__(self) -> int:
+        return len(self.columns["row"])
+
+
+class _Column:
+    """One field of a sheet: the code of each row's raw cell among the column's distinct values.
+
+    Values that are equal across Python types (``1``, ``1.0``, ``True``) are kept apart when
+    they occur together, since the parsers read them differently (as :func:`readers.memo_cell`).
+    """
+
+    def __init__(self, values: list):
+        self.values = values
+        if len(set(map(type, values)) & _NUMERIC_TYPES) > 1:
+            keys = list(zip(map(type, values), values, strict=True))
+            uniq = list(dict.fromkeys(keys))
+            pos = {k: i for i, k in enumerate(uniq)}
+            self.uniq = [v for _, v in uniq]
+        else:
+            keys = values
+            uniq = list(dict.fromkeys(keys))
+            pos = {k: i for i, k in enumerate(uniq)}
+            self.uniq = uniq
+        self.codes = np.fromiter(map(pos.__getitem__, keys), dtype=np.int64, count=len(keys))
+        self.is_none = self.per(lambda u: u is None, bool)[self.codes]
+
+    def per(self, fn, dtype=object, where: np.ndarray | None = None) -> np.ndarray:
+        """``fn`` of each distinct value (only those of the rows ``where``, if given)."""
+        out = np.empty(len(self.uniq), dtype=dtype)
+        needed = range(len(self.uniq)) if where is None else np.unique(self.codes[where]).tolist()
+        for i in needed:
+            out[i] = fn(self.uniq[i])
+        return out
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+class _SheetSteps:
+    """Rows of a sheet still alive, why the others were set aside, and the notes, step by step.
+
+    Each step reads one field for every row still alive, as the row cleaners do in order: a
+    row set aside at a step gets no note from the later steps, and keeps those of earlier ones.
+    """
+
+    def __init__(self, ctx: _Ctx, rows: np.ndarray, row_service: str | None):
+        self.ctx, self.rows = ctx, rows
+        self.alive = np.ones(len(rows), dtype=bool)
+        self.why = np.empty(len(rows), dtype=object)  # (reason, detail) of each row set aside
+        self.svc = np.full(len(rows), row_service, dtype=object)
+
+    def reject(self, mask: np.ndarray, why: np.ndarray) -> None:
+        """Set aside the alive rows of ``mask`` with their ``(reason, detail)`` of ``why``."""
+        mask = mask & self.alive
+        self.why[mask] = why[mask]
+        self.alive &= ~mask
+
+    def reject_per(self, col: _Column, why_of: np.ndarray) -> None:
+        """Set aside the alive rows whose distinct value has a ``(reason, detail)`` in ``why_of``."""
+        bad = np.array([w is not None for w in why_of], dtype=bool)
+        self.reject(bad[col.codes], why_of[col.codes])
+
+    def note_per(self, fld: str, col: _Column, note_of: np.ndarray, codes: np.ndarray | None = None) -> None:
+        """Note ``(issue, detail)`` of ``note_of`` on every alive row whose distinct value has one."""
+        codes = col.codes if codes is None else codes
+        has = np.array([n is not None for n in note_of], dtype=bool)
+        idx = np.flatnonzero(has[codes] & self.alive)
+        if not len(idx):
+            return
+        ctx = self.ctx
+        column = ctx.headers.get(fld, fld)
+        for i in idx.tolist():
+            value, issue, detail = note_of[codes[i]]
+            ctx.notes.append({"source_file": ctx.source_file, "sheet": ctx.sheet, "row": int(self.rows[i]),
+                              "column": column, "value": value, "issue": issue, "detail": detail})
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else cell_text(value)
+
+
+def _optional_of(ctx: _Ctx, fld: str, parser, default=None, **kw):
+    """Per distinct value: ``(value, note)`` as :func:`_optional` reads it."""
+    def one(value):
+        try:
+            out = parser(value, **kw)
+        except nz.ValueProblem as exc:
+            shown_default = nz.UNKNOWN if isinstance(default, (nz.Place, nz.Requester)) else default
+            shown = f" : gardé comme « {shown_default} »" if shown_default is not None else " : laissé vide"
+            return default, (_text(value), f"value_{exc.kind}", f"{ctx.col(fld)} : {exc.message}{shown}")
+        return (default if out is None else out), None
+    return one
+
+
+def _coded_of(ctx: _Ctx, fld: str, domain: str, default=None):
+    """Per distinct value: ``(code, note)`` as :func:`_coded` reads it."""
+    def one(value):
+        try:
+            code, how = nz.match_code_how(domain, value, ctx.lang)
+        except nz.ValueProblem as exc:
+            shown = f" : gardé comme « {default} »" if default is not None else " : laissé vide"
+            return default, (_text(value), f"value_{exc.kind}", f"{ctx.col(fld)} : {exc.message}{shown}")
+        return (default if code is None else code), _interpreted_note(ctx, fld, value, domain, code, how)
+    return one
+
+
+def _interpreted_note(ctx: _Ctx, fld: str, value: Any, domain: str, code: str | None, how: str | None):
+    if code is None or how not in nz.MATCH_HOW_FR:
+        return None
+    label = _labels(domain).get(code, code)
+    return (_text(value), "interpreted",
+            f"{ctx.col(fld)} : {nz.show(value)} interprété comme « {label} » ({nz.MATCH_HOW_FR[how]})")
+
+
+def _split(pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per distinct ``(value, note)`` → the values and the notes, as two object arrays."""
+    values, notes = np.empty(len(pairs), dtype=object), np.empty(len(pairs), dtype=object)
+    for i, p in enumerate(pairs):
+        if p is not None:
+            values[i], notes[i] = p
+    return values, notes
+
+
+class _SheetFields:
+    """The recognised fields of a sheet as :class:`_Column` objects, built on first use."""
+
+    def __init__(self, data: list[tuple[int, tuple]], header: HeaderMatch):
+        self.data, self.header = data, header
+        self.cells = [cells for _, cells in data]
+        self.width = min(map(len, self.cells), default=0)
+        self._cols: dict[str, _Column] = {}
+
+    def __getitem__(self, fld: str) -> _Column:
+        if fld not in self._cols:
+            col = self.header.columns.get(fld)
+            if col is None:
+                values = [None] * len(self.data)
+            elif col < self.width:
+                values = list(map(itemgetter(col), self.cells))
+            else:
+                values = [cells[col] if col < len(cells) else None for cells in self.cells]
+            self._cols[fld] = _Column(values)
+        return self._cols[fld]
+
+
+def _field_step(steps: _SheetSteps, fields: _SheetFields, fld: str, one) -> np.ndarray:
+    """Read ``fld`` with ``one`` (per distinct value → ``(value, note)``) for the alive rows,
+    note what it notes, and return each row's value."""
+    col = fields[fld]
+    values, notes = _split(col.per(one, where=steps.alive))
+    steps.note_per(fld, col, notes)
+    return values[col.codes]
+
+
+def _year_step(steps: _SheetSteps, fields: _SheetFields, fld: str, years: np.ndarray, one) -> np.ndarray:
+    """As :func:`_field_step` for a field read against each row's year (``one(value, year)``)."""
+    col = fields[fld]
+    alive = steps.alive
+    pair = np.where(alive, col.codes * 10000 + years, -1)
+    codes, uniq = pd.factorize(pair)
+    values, notes = np.empty(len(uniq), dtype=object), np.empty(len(uniq), dtype=object)
+    for i, key in enumerate(uniq.tolist()):
+        if key >= 0:
+            values[i], notes[i] = one(col.uniq[key // 10000], key % 10000)
+    steps.note_per(fld, col, notes, codes)
+    return values[codes]
+
+
+def _date_of(ctx: _Ctx, fld: str):
+    """Per distinct value: ``(date, None)`` or ``(None, (reason, detail))`` as :func:`_required_date`."""
+    def one(value):
+        try:
+            date = nz.parse_date(value)
+        except nz.ValueProblem as exc:
+            return None, ("date_invalid", f"{ctx.col(fld)} : {exc.message}")
+        if date is None:
+            return None, ("date_missing", f"{ctx.col(fld)} : cellule vide")
+        return date, None
+    return one
+
+
+def _required_code_of(ctx: _Ctx, fld: str, domain: str, unknown: str, missing: str):
+    """Per distinct value: ``(code, note, reject)`` of a required coded cell."""
+    def one(value):
+        try:
+            code, how = nz.match_code_how(domain, value, ctx.lang)
+        except nz.ValueProblem as exc:
+            return None, None, (unknown, f"{ctx.col(fld)} : {exc.message}")
+        if code is None:
+            return None, None, (missing, f"{ctx.col(fld)} : cellule vide")
+        return code, _interpreted_note(ctx, fld, value, domain, code, how), None
+    return one
+
+
+def _triple_step(steps: _SheetSteps, fields: _SheetFields, fld: str, one) -> np.ndarray:
+    """A field that may set its row aside: ``one`` gives ``(value, note, reject)`` per distinct
+    value; the note is written for the rows that stay."""
+    col = fields[fld]
+    out = col.per(one, where=steps.alive)
+    values, notes, whys = (np.empty(len(out), dtype=object) for _ in range(3))
+    for i, t in enumerate(out):
+        if t is not None:
+            values[i], notes[i], whys[i] = t
+    steps.reject_per(col, whys)
+    steps.note_per(fld, col, notes)
+    return values[col.codes]
+
+
+def _count_of(ctx: _Ctx, fld: str, column: str):
+    def one(value):
+        try:
+            count = nz.parse_count(value, maximum=_count_max("activities", column))
+        except nz.ValueProblem as exc:
+            return None, None, ("count_invalid", f"{ctx.col(fld)} : {exc.message}")
+        note = None
+        if count is not None and nz.is_approximate_count(value):
+            note = (_text(value), "approximate",
+                    f"{ctx.col(fld)} : valeur approximative {nz.show(value)}, gardée comme {count}")
+        return count, note, None
+    return one
+
+
+def _ns(dates: np.ndarray) -> np.ndarray:
+    """Dates (``datetime.date`` or None) → ``datetime64[ns]`` (NaT for None), each distinct date once."""
+    codes, uniq = pd.factorize(np.asarray(dates, dtype=object))
+    days = np.array([np.datetime64(d, "D") for d in uniq] + [np.datetime64("NaT")],
+                    dtype="datetime64[D]").astype("datetime64[ns]")
+    return days[codes]  # code -1 (None) takes the NaT at the end
+
+
+def _clean_sheet_columns(wb: Workbook, parse: _SheetParse, ctx: _Ctx, row_service: str | None,
+                         state: _State) -> _Chunk | None:
+    """Clean the data rows of a sheet column by column: each distinct raw value of a column is
+    read once, and what the row cleaners (:data:`ROW_CLEANERS`) decide for each row (kept or set
+    aside with its reason, notes) is applied to every row holding it.
+
+    Same rules, same order, same outcome as :func:`_clean_sheet_rows`, which reads row by row.
+    """
+    header, table, data = parse.header, parse.table, parse.data_rows
+    n = len(data)
+    if not n:
+        return None
+    rows = np.fromiter((r for r, _ in data), dtype=np.int64, count=n)
+    steps = _SheetSteps(ctx, rows, row_service)
+    fields = parse.fields
+    date_field = DATE_FIELD[table]
+    dcol = fields[date_field]
+    date_one = _date_of(ctx, date_field)
+    date_out = dcol.per(date_one)
+    readable = np.array([d is not None and d[0] is not None for d in date_out], dtype=bool)[dcol.codes]
+
+    # total rows, formulas without value, rows without data (in that order, as the row loop)
+    dated = np.flatnonzero(~dcol.is_none)
+    last_dated = int(rows[dated[-1]]) if len(dated) else 0
+    why = np.empty(n, dtype=object)
+    total = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(~readable).tolist():
+        row, cells = data[i]
+        if is_total_row(cells, dcol.values[i], row > last_dated):
+            total[i], why[i] = True, ("total_row", "ligne de total : " + _content(cells))
+    steps.reject(total, why)
+    header_of_col = {col: ctx.col(fld) for fld, col in header.columns.items()}
+    if parse.formulas:
+        formula = np.zeros(n, dtype=bool)
+        where = {r: i for i, r in enumerate(rows.tolist()) if r in parse.formulas}
+        for row, i in where.items():
+            formulas = parse.formulas[row]
+            if bad := [(col, what) for col, what in sorted(formulas.items()) if col in header_of_col]:
+                formula[i], why[i] = True, ("formula_without_value", "; ".join(
+                    f"{header_of_col[col]} : {what} (cellule {column_letters(col)}{row})" for col, what in bad)
+                    + " ; ouvrir le classeur dans Excel ou LibreOffice et l'enregistrer pour calculer les formules")
+        steps.reject(formula, why)
+    empty = np.ones(n, dtype=bool)
+    for fld in header.columns:
+        empty &= fields[fld].is_none
+    for i in np.flatnonzero(empty & steps.alive).tolist():
+        row, cells = data[i]
+        formulas = parse.formulas.get(row, {})
+        why[i] = ("no_data", "aucune valeur dans les colonnes reconnues ; contenu : " + _content(cells)
+                  + "".join(f" ; {column_letters(col)}{row} : {what}" for col, what in sorted(formulas.items())))
+    steps.reject(empty, why)
+
+    out: dict[str, Any] = {}
+    if table == "census":
+        scol = fields["service"]
+        if ctx.service is None:
+            def service_one(value):
+                try:
+                    code = nz.match_service(value)
+                except nz.ValueProblem as exc:
+                    return None, None, ("service_unknown", f"{ctx.col('service')} : {exc.message}")
+                if code is None:
+                    return None, None, ("service_unknown", f"{ctx.col('service')} : cellule vide")
+                return code, None, None
+        else:
+            def service_one(value):
+                if value is None:
+                    return ctx.service, None, None
+                try:
+                    code = nz.match_service(value)
+                except nz.ValueProblem as exc:
+                    return None, None, ("service_unknown", f"{ctx.col('service')} : {exc.message}")
+                if code is None:
+                    return None, None, ("service_unknown", f"{ctx.col('service')} : cellule vide")
+                return code, None, None
+        # rows set aside by the cleaner name the service they give (the checks above: none)
+        census_svc = (scol.per(lambda v: ctx.service) if ctx.service
+                      else scol.per(_safe_service, where=steps.alive))[scol.codes]
+        steps.svc = np.where(steps.alive, census_svc, steps.svc)
+        service = _triple_step(steps, fields, "service", service_one)
+
+    date_vals, date_why = _split(date_out)
+    steps.reject_per(dcol, date_why)
+    dates = date_vals[dcol.codes]
+    months_of = dcol.per(lambda d: None, where=None)
+    for i, d in enumerate(date_vals):
+        months_of[i] = None if d is None else nz.month_of(d)
+    months = months_of[dcol.codes]
+    years_of = np.array([0 if d is None else d.year for d in date_vals], dtype=np.int64)
+    years = years_of[dcol.codes]
+
+    if table == "users":
+        birth = _year_step(steps, fields, "birth_year", years,
+                           lambda v, y: _optional_of(ctx, "birth_year", nz.parse_birth_year, ref_year=y)(v))
+        place = _field_step(steps, fields, "commune", _optional_of(ctx, "commune", nz.parse_commune,
+                                                                   default=nz.UNKNOWN_PLACE))
+        referrer = _field_step(steps, fields, "referrer", _coded_of(ctx, "referrer", "referrers", nz.UNKNOWN))
+        out["gender"] = _field_step(steps, fields, "gender", _coded_of(ctx, "gender", "genders"))
+        out["income_source"] = _field_step(steps, fields, "income_source",
+                                           _coded_of(ctx, "income_source", "income_sources", nz.UNKNOWN))
+        out["first_contact"] = dates
+        out["birth_year"] = birth
+        out["age"] = np.array([None if b is None else y - b for b, y in zip(birth.tolist(), years.tolist(),
+                                                                              strict=True)], dtype=object)
+        _places(out, place, "commune_nis", "residence", "basin")
+        out["referrer"] = referrer
+        first_line = nz.referrer_first_line()
+        out["first_line"] = np.array([first_line.get(r) for r in referrer.tolist()], dtype=object)
+    elif table == "pros":
+        requesting = _field_step(steps, fields, "requesting_service",
+                                 _coded_of(ctx, "requesting_service", "requesting_services"))
+        rcol = fields["requesting_service"]
+        default = np.array([r is None for r in requesting.tolist()], dtype=bool)
+        blank = default & rcol.is_none
+        note = (None, "value_default", f"{ctx.col('requesting_service')} : vide, classé « Autre »")
+        steps.note_per("requesting_service", rcol, _objects([note, None]), np.where(blank, 0, 1))
+        requesting[default] = "autre"
+        place = _field_step(steps, fields, "origin", _optional_of(ctx, "origin", nz.parse_commune,
+                                                                  default=nz.UNKNOWN_PLACE))
+        out["first_contact"] = dates
+        out["requesting_service"] = requesting
+        out["origin_region"] = np.array([p.region if p is not None else None for p in place.tolist()], dtype=object)
+        out["origin_commune_nis"] = np.array([p.nis if p is not None else None for p in place.tolist()],
+                                             dtype=object)
+    elif table == "activities":
+        atype = _triple_step(steps, fields, "activity_type", _required_code_of(
+            ctx, "activity_type", "activity_types", "activity_type_unknown", "activity_type_missing"))
+        counts = {c: _triple_step(steps, fields, c, _count_of(ctx, c, c))
+                  for c in ("workers", "users_present", "pros_present")}
+        users, pros = counts["users_present"], counts["pros_present"]
+        u_none = np.array([u is None for u in users.tolist()], dtype=bool)
+        p_none = np.array([p is None for p in pros.tolist()], dtype=bool)
+        users = users.copy()
+        pros = pros.copy()
+        users[u_none & ~p_none] = 0
+        pros[p_none & ~u_none] = 0
+        out["place"] = _field_step(steps, fields, "place", _coded_of(ctx, "place", "places"))
+        duration = _field_step(steps, fields, "duration", _optional_of(ctx, "duration", nz.parse_duration))
+        dur_col = fields["duration"]
+
+        def unit(value):
+            try:
+                minutes = nz.parse_duration(value)
+            except nz.ValueProblem:
+                return None
+            if minutes is not None and (why := nz.duration_ambiguity(value)):
+                return _text(value), "duration_unit", f"{ctx.col('duration')} : {why}"
+            return None
+        steps.note_per("duration", dur_col, dur_col.per(unit, where=steps.alive))
+        axis = _activity_axis()
+        out["date"] = dates
+        out["activity_type"] = atype
+        out["axis"] = np.array([axis.get(a) for a in atype.tolist()], dtype=object)
+        out["workers"] = counts["workers"]
+        out["users_present"] = users
+        out["pros_present"] = pros
+        out["duration_min"] = duration
+    else:  # census
+        def wave_one(d):
+            return None if d is None else census_wave(nz.month_of(d))
+        waves_of = np.array([wave_one(d) for d in date_vals], dtype=object)
+        waves = waves_of[dcol.codes]
+        no_wave = np.array([w is None for w in waves.tolist()], dtype=bool)
+        wave_why = dcol.per(lambda v: ("date_out_of_wave", f"{ctx.col('demand_date')} : {nz.show(v)} "
+                                       "hors des vagues du recensement"), where=no_wave & steps.alive)
+        steps.reject(no_wave, wave_why[dcol.codes])
+        outcome = _triple_step(steps, fields, "outcome", _required_code_of(
+            ctx, "outcome", "census_outcomes", "outcome_unknown", "outcome_missing"))
+        who = _field_step(steps, fields, "requester", _optional_of(
+            ctx, "requester", nz.parse_requester, default=nz.Requester(None, None, None)))
+        place = _field_step(steps, fields, "commune", _optional_of(ctx, "commune", nz.parse_commune,
+                                                                   default=nz.UNKNOWN_PLACE))
+        out["age"] = _year_step(steps, fields, "age", years,
+                                lambda v, y: _optional_of(ctx, "age", nz.parse_age, ref_year=y)(v))
+        for fld, domain in (("gender", "genders"), ("public", "publics"), ("followup_requested", "followups")):
+            out[fld] = _field_step(steps, fields, fld, _coded_of(ctx, fld, domain))
+        out["outcome"] = outcome
+        for fld, domain in (("reorientation_reason", "reorientation_reasons"),
+                            ("destination_full", "yes_no_unknown")):
+            out[fld] = _field_step(steps, fields, fld, _coded_of(ctx, fld, domain))
+        out["first_appointment"] = _field_step(steps, fields, "first_appointment",
+                                               _optional_of(ctx, "first_appointment", nz.parse_date))
+        out["wave"] = waves
+        out["service_code"] = service
+        out["demand_date"] = dates
+        out["requester"] = np.array([None if w is None else w.requester for w in who.tolist()], dtype=object)
+        out["requester_sector"] = np.array([None if w is None else w.sector for w in who.tolist()], dtype=object)
+        out["first_line"] = np.array([None if w is None else w.first_line for w in who.tolist()], dtype=object)
+        _places(out, place, "commune_nis", "residence", None)
+
+    if table != "census":
+        start, end = state.start, state.end
+        outside = np.array([m is not None and not (start <= m <= end) for m in months_of], dtype=bool)
+        period_why = dcol.per(lambda v: ("date_out_of_period", f"{ctx.col(date_field)} : {nz.show(v)} "
+                                         f"hors de la période {start} → {end}"),
+                              where=outside[dcol.codes] & steps.alive)
+        steps.reject(outside[dcol.codes], period_why[dcol.codes])
+
+    # rule 8: a row identical to an earlier kept row of the sheet is kept and noted
+    keep = np.flatnonzero(steps.alive)
+    if len(keep):
+        key = np.zeros(len(keep), dtype=np.int64)
+        for fld in sorted(header.columns):
+            col = fields[fld]
+            text_codes, _ = pd.factorize(np.array([cell_text(u) for u in col.uniq], dtype=object))
+            key, _ = pd.factorize(key * (int(text_codes.max()) + 1) + text_codes[col.codes[keep]])
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        first_of = first[inverse]
+        for j in np.flatnonzero(first_of != np.arange(len(keep))).tolist():
+            state.possible_duplicates += 1
+            ctx.note(int(rows[keep[j]]), None, None, "duplicate_possible",
+                     f"ligne identique à la ligne {int(rows[keep[first_of[j]]])} de la même feuille : gardée "
+                     "(doublon possible, à vérifier)")
+
+    for i in np.flatnonzero(~steps.alive).tolist():
+        reason, detail = steps.why[i]
+        state.reject(table, wb.relpath, parse.sheet, int(rows[i]), reason, detail, steps.svc[i])
+    if not len(keep):
+        return None
+    cols = {name: values[keep] for name, values in out.items()}
+    for name in ("date", "first_contact", "demand_date", "first_appointment"):
+        if name in cols:
+            cols[name] = _ns(cols[name])
+    cols["source_file"] = np.full(len(keep), wb.relpath, dtype=object)
+    cols["sheet"] = np.full(len(keep), parse.sheet, dtype=object)
+    cols["row"] = rows[keep]
+    cols["month"] = months[keep]
+    if table != "census":
+        cols["service_code"] = np.full(len(keep), row_service, dtype=object)
+        svc = cols["service_code"]
+    else:
+        svc = cols["service_code"]
+    return _Chunk(table, wb.relpath, parse.sheet, svc, cols)
+
+
+def _places(out: dict, place: np.ndarray, nis: str, residence: str, basin: str | None) -> None:
+    places = place.tolist()
+    out[nis] = np.array([None if p is None else p.nis for p in places], dtype=object)
+    out[residence] = np.array([None if p is None else p.residence for p in places], dtype=object)
+    if basin:
+        out[basin] = np.array([None if p is None else p.basin for p in places], dtype=object)
+
+
+def _clean_sheet_rows(wb: Workbook, parse: _SheetParse, ctx: _Ctx, row_service: str | None,
+                      state: _State) -> _Chunk | None:
+    """Reference implementation of :func:`_clean_sheet_columns`, one row at a time with the row
+    cleaners (:data:`ROW_CLEANERS`); slower, kept to check the column-wise one (tests)."""
+    header = parse.header
+    records: list[dict] = []
+    svcs: list[str | None] = []
+
+    def reject(row: int, reason: str, detail: str, svc: str | None = row_service) -> None:
+        state.reject(parse.table, wb.relpath, parse.sheet, row, reason, detail, svc)
+
     date_col = header.columns[DATE_FIELD[parse.table]]
     dated = [n for n, cells in parse.data_rows if date_col < len(cells) and cells[date_col] is not None]
     last_dated = dated[-1] if dated else 0
@@ -1074,10 +1602,14 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
             seen_rows[raw_key] = row
         record.update(source_file=wb.relpath, sheet=parse.sheet, row=row)
         if parse.table != "census":
-            record["service_code"] = service
+            record["service_code"] = row_service
         record["month"] = month
-        candidates.append((parse.table, wb.relpath, svc, _Candidate(parse.table, record, raw_key, month), row))
-
+        records.append(record)
+        svcs.append(svc)
+    if not records:
+        return None
+    names = schema.columns(parse.table)
+    return _Chunk(parse.table, wb.relpath, parse.sheet, svcs, {c: [r.get(c) for r in records] for c in names})
 
 def _content(cells: tuple) -> str:
     """The filled cells of a row, for a detail (long cells cut)."""
@@ -1091,23 +1623,46 @@ def _safe_service(value: Any) -> str | None:
         return None
 
 
-def _resolve_resubmissions(candidates: list, state: _State, raw_dir: Path | None,
+def _resolve_resubmissions(chunks: list[_Chunk], state: _State, raw_dir: Path | None,
                            replacements: list[resubmissions.Replacement]) -> tuple[list, list[str]]:
     """Keep one file where files of one service overlap (module docstring, rule 9)."""
-    tracking = [(i, c) for i, c in enumerate(candidates) if c[0] in TRACKING_TABLES and c[2] is not None]
-    rows = [(svc, table, cand.month, source) for _, (table, source, svc, cand, _) in tracking]
-    all_files = [f["source_file"] for f in state.files]
-    set_aside, decisions, warnings = resubmissions.resolve(rows, raw_dir, replacements, all_files)
-    drop = {tracking[k][0]: v for k, v in set_aside.items()}
-    for i, (table, source, svc, cand, row) in enumerate(candidates):
-        if i in drop:
-            winner, dec = drop[i]
-            state.reject(table, source, cand.values["sheet"], row, "duplicate_month",
-                         f"mois {cand.month} aussi envoyé par le service dans « {winner} », fichier retenu "
-                         f"pour les mois communs ({resubmissions.RULES_FR[dec.rule]})", svc)
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for ch in chunks:
+        if ch.table not in TRACKING_TABLES:
             continue
-        state.tables[table].append(cand.values)
+        for (svc, month), n in Counter(zip(ch.svc, ch.columns["month"], strict=True)).items():
+            if svc is not None:
+                counts[(svc, ch.table, month, ch.source)] = counts.get((svc, ch.table, month, ch.source), 0) + n
+    all_files = [f["source_file"] for f in state.files]
+    winners, by_pair, warnings = resubmissions.resolve_counts(counts, raw_dir, replacements, all_files)
+    for ch in chunks:
+        if not winners or ch.table not in TRACKING_TABLES:
+            state.tables[ch.table].append(ch)
+            continue
+        lost = {(svc, month): w for (svc, table, month), w in winners.items()
+                if table == ch.table and w != ch.source}
+        drop = np.array([(s, m) in lost for s, m in zip(ch.svc, ch.columns["month"], strict=True)], dtype=bool)
+        if not drop.any():
+            state.tables[ch.table].append(ch)
+            continue
+        for i in np.flatnonzero(drop).tolist():
+            svc, month = ch.svc[i], ch.columns["month"][i]
+            winner = lost[(svc, month)]
+            dec = by_pair[(winner, ch.source)]
+            dec.rows_set_aside += 1
+            state.reject(ch.table, ch.source, ch.sheet, int(ch.columns["row"][i]), "duplicate_month",
+                         f"mois {month} aussi envoyé par le service dans « {winner} », fichier retenu "
+                         f"pour les mois communs ({resubmissions.RULES_FR[dec.rule]})", svc)
+        keep = np.flatnonzero(~drop)
+        if len(keep):
+            state.tables[ch.table].append(_Chunk(ch.table, ch.source, ch.sheet, _pick(ch.svc, keep),
+                                                 {c: _pick(v, keep) for c, v in ch.columns.items()}))
+    decisions = sorted(by_pair.values(), key=lambda d: (d.service_code, d.retained, d.replaced))
     return decisions, warnings
+
+
+def _pick(values, index: np.ndarray):
+    return values[index] if isinstance(values, np.ndarray) else [values[i] for i in index.tolist()]
 
 
 # --------------------------------------------------------------------------- frames
@@ -1129,6 +1684,38 @@ def to_frame(records: list[dict], table: str) -> pd.DataFrame:
             series = pd.Series(pd.array(values, dtype="Float64"))
         else:
             series = pd.Series(values, dtype=c.dtype)
+        data[c.name] = series
+    return pd.DataFrame(data, columns=[c.name for c in cols])
+
+
+def frame_of_chunks(chunks: list[_Chunk], table: str) -> pd.DataFrame:
+    """Chunks of clean rows → a frame with exactly the schema's columns and dtypes (as :func:`to_frame`)."""
+    cols = schema.TABLES[table]
+    if not chunks:
+        return to_frame([], table)
+    data = {}
+    for c in cols:
+        parts = []
+        for ch in chunks:
+            values = ch.columns[c.name]
+            if c.dtype.startswith("datetime64") and not (isinstance(values, np.ndarray) and values.dtype.kind == "M"):
+                values = _ns(_objects(list(values)))
+            elif not isinstance(values, np.ndarray):
+                values = _objects(list(values))
+            parts.append(values)
+        values = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        if c.dtype.startswith("datetime64"):
+            series = pd.Series(values.astype(c.dtype))
+        elif c.dtype == "boolean":
+            series = pd.Series(pd.array(values.astype(object), dtype="boolean"))
+        elif c.dtype == "int64":
+            series = pd.Series(values.astype(np.int64))
+        elif c.dtype == "Int64":
+            series = pd.Series(pd.array(values.astype(object), dtype="Int64"))
+        elif c.dtype == "Float64":
+            series = pd.Series(pd.array(values.astype(object), dtype="Float64"))
+        else:
+            series = pd.Series(values.astype(object), dtype=c.dtype)
         data[c.name] = series
     return pd.DataFrame(data, columns=[c.name for c in cols])
 
@@ -1322,7 +1909,8 @@ def _accounting(state: _State, tables: dict[str, pd.DataFrame], rejected: pd.Dat
 def _submissions(tables: dict[str, pd.DataFrame], files: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
     funded = reference.funded_services(start, end)
     months = nz.months_between(start, end)
-    returned = {t: set(zip(tables[t]["service_code"], tables[t]["month"], strict=True)) for t in TRACKING_TABLES}
+    returned = {t: set(tables[t][["service_code", "month"]].drop_duplicates().itertuples(index=False, name=None))
+                for t in TRACKING_TABLES}
     used = files[(files["status"] == "used") & (files["instrument"] == "tracking") & files["service_code"].notna()]
     files_of = used.groupby("service_code")["source_file"].agg(lambda s: "; ".join(sorted(s))).to_dict()
     records = []
@@ -1354,18 +1942,20 @@ def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
     listing = inputs.list_raw(raw_dir)
     replacements = resubmissions.read_replacements(resubmissions.replacements_path(raw_dir))
     with registry.active(raw_dir) as override:
-        workbooks = [read_file(p, raw_dir) for p in listing.inputs]
+        # one workbook in memory at a time: each is read when its turn comes, in path order
+        entries: list[tuple[str, Any]] = [(Path(p).relative_to(raw_dir).as_posix(), p) for p in listing.inputs]
         for rel, why in listing.unreadable:
-            workbooks.append(Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
-                                      reason="unreadable", detail=why))
+            entries.append((rel, Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
+                                          reason="unreadable", detail=why)))
         for rel, why in listing.set_aside:
-            workbooks.append(Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
-                                      reason="link", detail=why))
-        workbooks.sort(key=lambda wb: wb.relpath)
+            entries.append((rel, Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
+                                          reason="link", detail=why)))
+        entries.sort(key=lambda e: e[0])
+        workbooks = (e if isinstance(e, Workbook) else read_file(e, raw_dir) for _, e in entries)
         settings = [(listing.rel(p), _SETTINGS_FR[name]) for name, p in sorted(listing.settings.items())]
         result = clean_workbooks(workbooks, listing.ignored, start, end, raw_dir, replacements, override)
         result.settings_files = settings
-        _raise_if_nothing_usable(result, len(workbooks))
+        _raise_if_nothing_usable(result, len(entries))
     return result
 
 
@@ -1385,9 +1975,10 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     candidates: list = []
     for wb in workbooks:
         _process_workbook(wb, state, seen_sha, seen_content, candidates)
+        wb = None  # noqa: PLW2901 - let the workbook go before the next one is read
     decisions, warnings = _resolve_resubmissions(candidates, state, raw_dir, replacements or [])
 
-    tables = {t: to_frame(state.tables[t], t) for t in DATA_TABLES}
+    tables = {t: frame_of_chunks(state.tables[t], t) for t in DATA_TABLES}
     files = to_frame(state.files, "files")
     rejected = to_frame(state.rejected, "rejected")
     tables["submissions"] = _submissions(tables, files, start, end) if with_submissions \

@@ -150,6 +150,12 @@ def _clean_cell(value: Any) -> Cell:
     return value
 
 
+def _clean_row(row) -> tuple[Cell, ...]:
+    """A row of cells with blank text (empty or only spaces) as ``None``: :func:`_clean_cell`
+    of every cell, in one comprehension (this runs once per cell of the raw folder)."""
+    return tuple([c if (c.__class__ is not str or c.strip()) else None for c in row])
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
     for encoding in CSV_ENCODINGS:
@@ -178,7 +184,7 @@ def read_csv_text(text: str, name: str) -> Sheet:
     """Parse delimited text into one sheet; row numbers are record numbers (1-based)."""
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = [(i, tuple(_clean_cell(c) for c in record)) for i, record in enumerate(reader, start=1)]
+    rows = [(i, _clean_row(record)) for i, record in enumerate(reader, start=1)]
     return Sheet(name, rows)
 
 
@@ -222,9 +228,14 @@ def _read_calamine(data: bytes) -> tuple[list[Sheet], int]:
             if meta.typ not in (SheetTypeEnum.WorkSheet,):
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
-            values = [[_clean_cell(c) for c in row] for row in sheet.to_python(skip_empty_area=False)]
-            merged += fill_merged(values, getattr(sheet, "merged_cell_ranges", None))
-            rows = [(i, tuple(row)) for i, row in enumerate(values, start=1)]
+            values = sheet.to_python(skip_empty_area=False)
+            ranges = getattr(sheet, "merged_cell_ranges", None)
+            if ranges:
+                values = [list(_clean_row(row)) for row in values]
+                merged += fill_merged(values, ranges)
+                rows = list(enumerate(map(tuple, values), start=1))
+            else:
+                rows = list(enumerate(map(_clean_row, values), start=1))
             sheets.append(Sheet(meta.name, rows, hidden=meta.visible != SheetVisibleEnum.Visible,
                                 formula_cells=formulas.get(meta.name, {})))
     return sheets, merged

@@ -86,7 +86,7 @@ def registry_warnings(tables: dict[str, pd.DataFrame], start: str, end: str,
                    "dans un fichier services.csv du dossier brut")
     months: dict[str, set[str]] = {}
     for t in ("users", "pros", "activities"):
-        df = tables[t]
+        df = tables[t][["service_code", "month"]].drop_duplicates()
         for code, month in zip(df["service_code"], df["month"], strict=True):
             if isinstance(code, str):
                 months.setdefault(code, set()).add(month)

@@ -281,6 +281,28 @@ def resolve(rows: list[tuple[str, str, str, str]], raw_dir: Path | None,
     in order. Returns the index of each row to set aside → (retained file,
     decision), the decisions, and French warnings about the replacements file.
     """
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for row in rows:
+        counts[row] = counts.get(row, 0) + 1
+    winners, decisions, warnings = resolve_counts(counts, raw_dir, replacements, all_files)
+    set_aside: dict[int, tuple[str, Decision]] = {}
+    for i, (svc, table, month, source) in enumerate(rows):
+        winner = winners.get((svc, table, month))
+        if winner is not None and winner != source:
+            dec = decisions[(winner, source)]
+            dec.rows_set_aside += 1
+            set_aside[i] = (winner, dec)
+    ordered = sorted(decisions.values(), key=lambda d: (d.service_code, d.retained, d.replaced))
+    return set_aside, ordered, warnings
+
+
+def resolve_counts(counts: dict[tuple[str, str, str, str], int], raw_dir: Path | None,
+                   replacements: list[Replacement], all_files: list[str]
+                   ) -> tuple[dict[tuple[str, str, str], str], dict[tuple[str, str], Decision], list[str]]:
+    """The core of :func:`resolve` on row counts: ``(service, table, month, file)`` → number of
+    candidate rows, in the order the rows come. Returns the retained file of each overlapping
+    ``(service, table, month)``, the decisions by ``(retained, replaced)`` (``rows_set_aside``
+    left for the caller to count) and the French warnings."""
     warnings: list[str] = []
     rep_pairs: dict[tuple[str, str], Replacement] = {}
     for rep in replacements:
@@ -297,8 +319,8 @@ def resolve(rows: list[tuple[str, str, str, str]], raw_dir: Path | None,
         rep_pairs[(kept, gone)] = rep
 
     files_at: dict[tuple[str, str, str], Counter] = defaultdict(Counter)
-    for svc, table, month, source in rows:
-        files_at[(svc, table, month)][source] += 1
+    for (svc, table, month, source), n in counts.items():
+        files_at[(svc, table, month)][source] += n
     overlap_rows: Counter = Counter()
     involved: set[str] = set()
     for per_file in files_at.values():
@@ -328,13 +350,4 @@ def resolve(rows: list[tuple[str, str, str, str]], raw_dir: Path | None,
                 rule, detail = "default", "ordre incohérent entre plusieurs fichiers : " + detail
             dec = decisions.setdefault((winner, f), Decision(key[0], winner, f, rule, detail))
             dec.months.add(key[2])
-
-    set_aside: dict[int, tuple[str, Decision]] = {}
-    for i, (svc, table, month, source) in enumerate(rows):
-        winner = winners.get((svc, table, month))
-        if winner is not None and winner != source:
-            dec = decisions[(winner, source)]
-            dec.rows_set_aside += 1
-            set_aside[i] = (winner, dec)
-    ordered = sorted(decisions.values(), key=lambda d: (d.service_code, d.retained, d.replaced))
-    return set_aside, ordered, warnings
+    return winners, decisions, warnings
