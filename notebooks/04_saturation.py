@@ -43,7 +43,8 @@ census = load_clean(paths["clean"])["census"]
 
 # %%
 results = saturation.analyse_saturation(census, saturation.census_income(census))
-metrics.write_part(Path(out), "saturation", saturation.saturation_metrics(results) | publish.saturation_prose(results))
+metrics.write_part(Path(out), "saturation",
+                   saturation.saturation_metrics(results) | publish.saturation_prose(results, threshold=threshold))
 written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
 written
 
@@ -61,3 +62,10 @@ display(Markdown((paths["tables"] / "saturation-vagues.md").read_text(encoding="
 
 # %%
 print(publish.model_sentence(results.model) if results.model is not None else "Modèle non estimable sur ces données.")
+
+# %% [markdown]
+# ## Comparaison des vagues et délais
+
+# %%
+print(publish.comparison_sentence(results))
+print(publish.wait_sentence(results, threshold))

@@ -224,3 +224,27 @@ def test_a_changed_workbook_reruns_cleaning_and_what_depends_on_it(tmp_path):
     assert set(log.skipped) == ANALYSES - {"activities"}
     forced = pipeline.run(params, force=True, log=pipeline.BuildLog(quiet=True))
     assert set(forced.ran) == {"clean"} | ANALYSES
+
+
+def test_statistical_chapters_of_the_example_keep_the_wording_rules(builds):
+    """On real numbers the sentences built in code obey the wording rules too, and the PRR users'
+    Q1/Q5 ratio (one user in Q5) is printed as « effectif trop faible pour conclure », never as a number."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "report"))
+    from wording_rules import STAT_CHAPTERS, violations
+
+    params, book = builds["a"]
+    metrics = json.loads(run_paths(params.out)["metrics"].read_text())
+    found = {}
+    for stem in STAT_CHAPTERS:
+        html = (book / "chapters" / f"{stem}.html").read_text(encoding="utf-8")
+        text = re.sub(r"<[^>]+>", " ", html[html.index("<main"):html.index("</main>")]).replace("\u2019", "'")
+        found[stem] = violations(text)
+        if stem == "10-gradient":
+            gradient_text = re.sub(r"[\u00a0\u202f]", " ", text)
+    assert not any(found.values()), found
+    assert metrics["gradient.users.rate_ratio_q1_q5_stable"] is False
+    rr = f"{metrics['gradient.users.rate_ratio_q1_q5']:.2f}".replace(".", ",")
+    assert rr not in gradient_text
+    assert "effectif trop faible pour conclure" in gradient_text

@@ -26,8 +26,9 @@ def test_population_labels_and_prose(analysed):
     assert publish.population_label(analysed.census) == "pour 10\u00a0000 habitant·e·s et par vague"
     prose = publish.gradient_prose(analysed)
     assert prose["gradient.users.model_fr"] in ("régression de Poisson", "régression binomiale négative")
-    assert set(prose) <= {f"{k}_fr" for k, v in gradient.gradient_metrics(analysed).items()
-                          if k.endswith((".model", ".rate_ratio_q1_q5"))}
+    readings = {f"{k}_fr" for k, v in gradient.gradient_metrics(analysed).items()
+                if k.endswith((".model", ".rate_ratio_q1_q5", ".rii_headline"))}
+    assert set(prose) - readings == {k for k in prose if k.endswith(".pattern_fr")}
     m = gradient.gradient_metrics(analysed)
     for pop in ("users", "census"):
         text = prose[f"gradient.{pop}.rate_ratio_q1_q5_fr"]
@@ -125,3 +126,32 @@ def test_quintile_figure_ticks_are_not_rounded_wrongly(analysed):
         if text:
             assert float(text) == pytest.approx(tick, abs=1e-9)  # 0,25 never printed « 0,2 »
     plt.close(fig)
+
+
+def test_rii_and_pattern_readings_say_what_the_interval_allows(analysed):
+    """The model RII is read from its interval (never « confirme »), the quintile shape from the rates."""
+    prose = publish.gradient_prose(analysed)
+    for pop, g in (("users", analysed.users), ("census", analysed.census)):
+        text = prose[f"gradient.{pop}.rii_headline_fr"]
+        m = g.model
+        if m.rii_model_low > 1:
+            assert "au-dessus de 1" in text and "association" not in text
+        elif m.rii_model_high < 1:
+            assert "au-dessous de 1" in text
+        else:
+            assert "ne permettent pas de conclure" in text
+        assert "confirm" not in text and "besoin" not in text
+        rates = g.quintiles.sort_index()["rate"].tolist()
+        steady = all(a >= b for a, b in zip(rates[:-1], rates[1:], strict=True))
+        assert ("diminue à chaque quintile" in prose[f"gradient.{pop}.pattern_fr"]) == steady
+
+
+def test_pattern_names_the_highest_quintile_when_not_steady(analysed):
+    import copy
+
+    g = copy.copy(analysed.users)
+    q = g.quintiles.copy()
+    q["rate"] = [3.0, 2.0, 1.0, 4.0, 0.5]
+    g.quintiles = q
+    text = publish.quintile_pattern(g)
+    assert text.startswith("le taux ne diminue pas régulièrement") and text.endswith("Q4")

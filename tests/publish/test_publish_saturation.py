@@ -36,7 +36,12 @@ def test_model_sentence_and_labels(analysed):
     t = publish.model_table(res)
     assert list(t.columns[:4]) == ["term", "variable", "label_fr", "reference_fr"]
     assert t.set_index("term").loc["first_line", "reference_fr"] == "professionnel·le"
-    assert publish.saturation_prose(analysed) == {"saturation.model.sentence": sentence}
+    prose = publish.saturation_prose(analysed)
+    assert prose["saturation.model.sentence"] == sentence
+    assert "raison indiquée par le service" in sentence
+    # one wave only: the comparison says so, the wait sentence gives the median with its interval
+    assert prose["saturation.compare.sentence"].startswith("Une seule vague")
+    assert "Délai médian" in prose["saturation.wait.sentence"] and "IC" in prose["saturation.wait.sentence"]
 
 
 def test_display_table_hides_small_counts():
@@ -89,3 +94,46 @@ def test_tables_written_exact_csv_and_published_markdown(tmp_path):
     assert "| 2 |" not in md
 
 
+
+
+@pytest.fixture(scope="module")
+def two_waves(simulated):
+    from census_rows import WAVES
+
+    second = simulate_census(3000, seed=12, beta=BETA)
+    second["wave"] = pd.array([WAVES[1]] * len(second), dtype=simulated["wave"].dtype)
+    for col in ("demand_date", "first_appointment"):
+        second[col] = second[col] + pd.DateOffset(years=2)
+    census = pd.concat([simulated, second], ignore_index=True)
+    return saturation.analyse_saturation(census, reference.income(2021)["mean_income_per_return_eur"])
+
+
+def test_wave_comparison_is_like_for_like_and_never_confirms(two_waves):
+    """Same indicator in both waves, the clustered interval, and « compatible » / « probable » wording."""
+    text = publish.comparison_sentence(two_waves)
+    assert text.count("À définition identique") == 2
+    assert "suivi est proposé" in text and "faute de place (raison indiquée par le service)" in text
+    for ind in ("accepted", "constrained"):
+        c = two_waves.clustered[ind]
+        assert f"{c.pct_from:.1f}".replace(".", ",") in text and f"{c.pct_to:.1f}".replace(".", ",") in text
+        reading = publish._diff_reading(c.diff_low, c.diff_high, c.p_value, c.p_boot)
+        assert reading in text.replace("L'intervalle", "l'intervalle")
+        assert ("compatibles avec une absence de changement" in reading) == (c.diff_low <= 0 <= c.diff_high)
+    assert "confirm" not in text and "significati" not in text
+
+
+def test_wait_sentence_gives_interval_censoring_and_a_cautious_comparison(two_waves):
+    text = publish.wait_sentence(two_waves)
+    med = two_waves.medians_by_wave
+    assert text.count("encore sans rendez-vous à la fin de la vague") == len(med)
+    lows, highs = med["ci_low"].tolist(), med["ci_high"].tolist()
+    if max(lows) <= min(highs):
+        assert "ne permettent pas de dire que l'attente a changé" in text
+    else:
+        assert "ne tiennent pas compte du regroupement" in text
+
+
+def test_wait_sentence_applies_the_stability_rule():
+    t = saturation.analyse_saturation(small_census(), reference.income(2021)["mean_income_per_return_eur"])
+    text = publish.wait_sentence(t)
+    assert "effectif trop faible pour conclure" in text and "jours" not in text

@@ -25,7 +25,7 @@ from analysis.analyses.gradient import (
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
 from analysis.publish.disclosure import is_suppressed, publish_count
-from analysis.publish.fmt import fmt_eur, fmt_int, fmt_interval, fmt_number, fmt_signed
+from analysis.publish.fmt import NBSP, fmt_eur, fmt_int, fmt_interval, fmt_number, fmt_signed
 from analysis.publish.stats_text import UNSTABLE_FR
 
 POPULATIONS_FR = {"users": "nouvelles demandes d'usager·e·s PRR", "census": "demandes aux SSM (recensement)"}
@@ -54,7 +54,40 @@ def _population_prose(prefix: str, g: PopulationGradient) -> dict[str, Any]:
             f"{fmt_number(q1['rate_ratio'], 2)} (IC 95 % : {fmt_interval(q1['ci_low'], q1['ci_high'], 2)})"
             if bool(q1.get("stable", True)) else
             f"{UNSTABLE_FR} (moins de {MIN_EVENTS_GROUP} demandes dans un des deux quintiles comparés)")
+    out[f"{prefix}.rii_headline_fr"] = rii_reading(g)
+    out[f"{prefix}.pattern_fr"] = quintile_pattern(g)
     return out
+
+
+def rii_reading(g: PopulationGradient) -> str:
+    """The model's relative index of inequality with its interval and what the interval allows one to say.
+
+    Worded as an association between communes (« compatible avec » / « ne permet pas de conclure »):
+    the rates are crude demands registered by participating services, not needs of persons.
+    """
+    m = g.model
+    value = (f"{fmt_number(m.rii_model, 2)} (IC{NBSP}95{NBSP}% : "
+             f"{fmt_interval(m.rii_model_low, m.rii_model_high, 2)})")
+    if math.isnan(m.rii_model_low) or math.isnan(m.rii_model_high):
+        return value + " ; intervalle non calculable : aucune conclusion n'est possible"
+    if m.rii_model_low > 1:
+        return value + " ; l'intervalle est tout entier au-dessus de 1 : le taux de demandes enregistrées est plus élevé du côté des communes pauvres"
+    if m.rii_model_high < 1:
+        return value + " ; l'intervalle est tout entier au-dessous de 1 : le taux de demandes enregistrées est plus élevé du côté des communes aisées"
+    return value + " ; l'intervalle comprend 1 : ces données ne permettent pas de conclure à un gradient"
+
+
+def quintile_pattern(g: PopulationGradient) -> str:
+    """Whether the rate falls steadily from the poorest to the richest quintile, in French (no counts)."""
+    q = g.quintiles.sort_index()
+    rates = q["rate"].to_numpy(dtype=float)
+    if len(rates) < 2 or np.isnan(rates).any():
+        return "la forme du gradient entre quintiles ne peut pas être décrite sur ces données"
+    top = int(q.index[int(np.argmax(rates))])
+    if all(a >= b for a, b in zip(rates[:-1], rates[1:], strict=False)):
+        return "le taux diminue à chaque quintile, du plus pauvre au plus aisé"
+    return (f"le taux ne diminue pas régulièrement du quintile le plus pauvre au plus aisé : le plus élevé est "
+            f"observé dans le quintile Q{top}")
 
 
 def gradient_prose(res: GradientResults) -> dict[str, Any]:
@@ -76,6 +109,8 @@ def _indices_exact(res: GradientResults) -> pd.DataFrame:
         rows.append((key, value))
         if f"{key}_fr" in prose:
             rows.append((f"{key}_fr", prose[f"{key}_fr"]))
+    placed = {k for k, _ in rows}
+    rows += [(k, v) for k, v in prose.items() if k not in placed]  # readings of no single metric (pattern_fr)
     return pd.DataFrame(rows, columns=["metric", "value"])
 
 

@@ -130,7 +130,8 @@ def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> str:
                else f"plus faible de {fmt_pct(100 * (1 - ratio), 0)}")
         clear = r["p_value"] < alpha
         parts.append(
-            f"À caractéristiques égales ({covariates_fr(res)}), la cote de réorientation faute de place est "
+            f"À caractéristiques égales ({covariates_fr(res)}), la cote de réorientation faute de place (raison "
+            f"indiquée par le service) est "
             f"{how} pour {_group_phrase(r['variable'], r['label_fr'])} que pour "
             f"{_reference_phrase(r['variable'], r['reference_fr'])} (rapport de cotes {_fmt_or(ratio)} ; "
             f"IC{NBSP}{conf}{NBSP}% : {fmt_interval(r['ci_low'], r['ci_high'], 2)})"
@@ -140,9 +141,11 @@ def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> str:
     if not inc.empty:
         r = inc.iloc[0]
         if r["ci_low"] > 1:
-            verdict = "les demandes venant de communes plus aisées sont plus souvent réorientées faute de place"
+            verdict = ("dans ce modèle, les demandes venant de communes plus aisées sont plus souvent réorientées "
+                       "faute de place (association entre communes, pas une propriété des personnes)")
         elif r["ci_high"] < 1:
-            verdict = "les demandes venant de communes plus pauvres sont plus souvent réorientées faute de place"
+            verdict = ("dans ce modèle, les demandes venant de communes plus pauvres sont plus souvent réorientées "
+                       "faute de place (association entre communes, pas une propriété des personnes)")
         else:
             verdict = "aucune association nette avec le revenu de la commune ne se dégage"
         parts.append(
@@ -161,12 +164,107 @@ def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> str:
     return " ".join(parts)
 
 
-def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR) -> dict[str, Any]:
+#: What the wave-comparison indicators are called in the comparison sentence.
+COMPARED_FR = {"accepted": "la part des demandes auxquelles un suivi est proposé",
+               "constrained": "la part des demandes réorientées faute de place (raison indiquée par le service)"}
+
+
+def _diff_reading(low: float, high: float, p_value: float, p_boot: float, alpha: float = 0.05) -> str:
+    """Plain-French reading of a clustered difference: « compatible avec » / « non démontré », never « confirme »."""
+    if math.isnan(low) or math.isnan(high):
+        return "l'intervalle n'a pas pu être calculé : aucune conclusion n'est possible"
+    if low > 0 or high < 0:
+        both = not math.isnan(p_boot) and p_boot < alpha
+        way = "hausse" if low > 0 else "baisse"
+        return (f"l'intervalle ne comprend pas zéro, ce qui rend une {way} probable, à condition que les services "
+                "participants et leur façon de noter l'issue soient comparables d'une vague à l'autre" + (
+                    "" if both else " ; le bootstrap par service est moins net : écart fragile"))
+    return "l'intervalle comprend zéro : les données restent compatibles avec une absence de changement"
+
+
+def _points(diff: float) -> str:
+    """``+7,6 points`` / ``−3,1 points``."""
+    return ("+" if diff > 0 else "") + f"{fmt_signed(diff, 1)} points"
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR) -> str:
+    """Like-for-like reading of the wave comparisons (same indicator, same definition in both waves).
+
+    Uses the comparisons clustered by service (CR2 interval, wild bootstrap
+    p-value) over all services, and says what the services present in both
+    waves give. Percentages and differences only (no person counts).
+    """
+    short = wave_short_labels(ref_dir)
+    parts = []
+    for ind in ("accepted", "constrained"):
+        c = res.clustered.get(ind)
+        if c is None:
+            continue
+        w0, w1 = short.get(c.wave_from, c.wave_from), short.get(c.wave_to, c.wave_to)
+        text = (f"À définition identique, {COMPARED_FR[ind]} passe de {fmt_pct(c.pct_from)} ({w0.lower()}) à "
+                f"{fmt_pct(c.pct_to)} ({w1.lower()}), soit {_points(c.diff_pts)} "
+                f"(IC{NBSP}95{NBSP}% : {fmt_interval(c.diff_low, c.diff_high, 1)}, regroupement des demandes par "
+                f"service pris en compte). {_upper_first(_diff_reading(c.diff_low, c.diff_high, c.p_value, c.p_boot))}")
+        paired = res.clustered.get(f"{ind}_paired")
+        if paired is not None and paired.services_common < max(c.services_from, c.services_to):
+            text += (f" ; sur les {fmt_int(paired.services_common)} services présents aux deux vagues, l'écart vaut "
+                     f"{_points(paired.diff_pts)} ({fmt_interval(paired.diff_low, paired.diff_high, 1)})")
+        parts.append(text + ".")
+    if not parts:
+        return "Une seule vague du recensement figure dans les données : aucune comparaison entre vagues n'est possible."
+    return " ".join(parts)
+
+
+def wait_sentence(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                  ref_dir: Path = REFERENCE_DIR) -> str:
+    """The median waits of every wave with their interval and share still waiting (censored), and what
+    a comparison of them can say. Waves with fewer than ``threshold`` demands, or fewer than
+    :data:`MIN_EVENTS_PER_PARAMETER` observed appointments, get the stability verdict instead of a number."""
+    short = wave_short_labels(ref_dir)
+    parts, intervals = [], []
+    for r in res.medians_by_wave.itertuples(index=False):
+        w = short.get(r.wave, r.wave).lower()
+        if is_suppressed(r.n, threshold) or r.events < MIN_EVENTS_PER_PARAMETER:
+            parts.append(f"{w} : {UNSTABLE_FR}")
+            continue
+        censored = 100 * (r.n - r.events) / r.n if r.n else math.nan
+        if math.isnan(r.median_days):
+            med = "médiane non atteinte (plus de la moitié des demandes encore sans rendez-vous)"
+        else:
+            high = NOT_ESTIMABLE_FR if math.isnan(r.ci_high) else fmt_int(r.ci_high)
+            low = NOT_ESTIMABLE_FR if math.isnan(r.ci_low) else fmt_int(r.ci_low)
+            med = f"{fmt_int(r.median_days)} jours (IC{NBSP}95{NBSP}% : {low} à {high})"
+            intervals.append((r.ci_low, r.ci_high))
+        parts.append(f"{w} : {med}, {fmt_pct(censored, 0)} des demandes encore sans rendez-vous à la fin de la vague")
+    if not parts:
+        return "Aucun délai de premier rendez-vous n'est disponible dans les données."
+    text = "Délai médian jusqu'au premier rendez-vous, " + " ; ".join(parts) + "."
+    if len(intervals) >= 2:
+        lows, highs = [a for a, _ in intervals], [b for _, b in intervals]
+        overlap = not any(math.isnan(v) for v in lows + highs) and max(lows) <= min(highs)
+        text += (" Les intervalles se recouvrent : ces données ne permettent pas de dire que l'attente a changé "
+                 "d'une vague à l'autre." if overlap else
+                 " Les intervalles ne se recouvrent pas, mais ils ne tiennent pas compte du regroupement des "
+                 "demandes par service : l'écart demande à être vérifié sur un autre recensement.")
+    return text
+
+
+def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
+                     threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, Any]:
     """The French sentences of the saturation metrics (merged with
     :func:`analysis.analyses.saturation.saturation_metrics` in the same metrics part)."""
-    if not res.waves or res.model is None:
+    if not res.waves:
         return {}
-    return {"saturation.model.sentence": model_sentence(res.model, ref_dir)}
+    return {
+        "saturation.model.sentence": model_sentence(res.model, ref_dir) if res.model is not None
+        else "Le modèle n'a pas pu être estimé sur ces données.",
+        "saturation.compare.sentence": comparison_sentence(res, ref_dir),
+        "saturation.wait.sentence": wait_sentence(res, threshold, ref_dir),
+    }
 
 
 # ---------------------------------------------------------------- display tables
