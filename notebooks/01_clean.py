@@ -20,7 +20,13 @@
 # Opened by hand (`nox -s lab`): the parameters of the last run; a production run injects its own below.
 from analysis import config
 
-raw, start, end, out, threshold, is_example = config.notebook_defaults()
+_last = config.notebook_defaults()
+raw = _last[0]
+start = _last[1]
+end = _last[2]
+out = _last[3]
+threshold = _last[4]
+is_example = _last[5]
 
 # %%
 from pathlib import Path

@@ -322,7 +322,9 @@ def _html_tables(ch: Chapter, book: Book, files: dict[str, Callable[[Path], None
             body[1] = keys
         scroll_cls = ["table-scroll", f"key-{keys}"]
         if not caption:
-            label = f"Tableau ({len(header)} colonnes, défilement horizontal)" if header else "Tableau"
+            # numbered on the page: two landmarks never share a name (axe-core « landmark-unique »)
+            label = (f"Tableau {count[0]} de la page ({len(header)} colonnes, défilement horizontal)"
+                     if header else f"Tableau {count[0]} de la page")
             return [Div(attr("", scroll_cls, [["tabindex", "0"], ["role", "region"], ["aria-label", label]]), [b])]
         b["c"][0][0] = ""
         b["c"][1] = [None, []]
