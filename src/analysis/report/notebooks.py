@@ -191,9 +191,12 @@ def _report_figures(figures_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
 def shown_in_book(report_dir: Path) -> set[str]:
     """Identifiers of the generated tables and figures that the book's sources include (``tbl-x``, ``fig-x``)."""
     out: set[str] = set()
-    for qmd in Path(report_dir).rglob("*.qmd"):
-        if "_book" in qmd.parts or "_generated" in qmd.parts:
-            continue
+    # the authored sections (report/sections/) are shown only when the run has their data: read the
+    # generated copies (report/_generated/sections/), which hold the section or its « no data » note
+    sources = [q for q in Path(report_dir).rglob("*.qmd")
+               if not {"_book", "_generated", "sections"} & set(q.relative_to(report_dir).parts)]
+    sources += sorted((Path(report_dir) / "_generated" / "sections").glob("*.md"))
+    for qmd in sources:
         for kind, name in re.findall(r"_generated/(tables|figures)/([\w-]+)\.md", qmd.read_text(encoding="utf-8")):
             out.add(("tbl-" if kind == "tables" else "fig-") + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
     return out
