@@ -496,7 +496,7 @@ def inputs_key(params: RunParams) -> str:
         "code": cache.hash_files(cache.module_closure("import analysis.report.inputs, analysis.report.notebooks"),
                                  root=cache.PACKAGE_DIR),
         "vignettes": vignettes_markdown(REPORT_DIR),
-        "shown": sorted(shown_in_book(REPORT_DIR)),
+        "shown": sorted(shown_in_book(REPORT_DIR, generated=False)),
         "params": params.notebook_parameters(),
     }
     return cache.step_key(parts)

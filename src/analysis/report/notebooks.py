@@ -188,14 +188,18 @@ def _report_figures(figures_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
     return digests, alts
 
 
-def shown_in_book(report_dir: Path) -> set[str]:
-    """Identifiers of the generated tables and figures that the book's sources include (``tbl-x``, ``fig-x``)."""
+def shown_in_book(report_dir: Path, generated: bool = True) -> set[str]:
+    """Identifiers of the generated tables and figures that the book's sources include (``tbl-x``, ``fig-x``).
+
+    ``generated``: the authored sections (report/sections/) are shown only when the run has their data,
+    so read their generated copies (report/_generated/sections/: the section or its « no data » note);
+    ``False`` reads the authored sections themselves (a cache key that does not depend on the last render).
+    """
     out: set[str] = set()
-    # the authored sections (report/sections/) are shown only when the run has their data: read the
-    # generated copies (report/_generated/sections/), which hold the section or its « no data » note
-    sources = [q for q in Path(report_dir).rglob("*.qmd")
-               if not {"_book", "_generated", "sections"} & set(q.relative_to(report_dir).parts)]
-    sources += sorted((Path(report_dir) / "_generated" / "sections").glob("*.md"))
+    skip = {"_book", "_generated", "sections"} if generated else {"_book", "_generated"}
+    sources = [q for q in Path(report_dir).rglob("*.qmd") if not skip & set(q.relative_to(report_dir).parts)]
+    if generated:
+        sources += sorted((Path(report_dir) / "_generated" / "sections").glob("*.md"))
     for qmd in sources:
         for kind, name in re.findall(r"_generated/(tables|figures)/([\w-]+)\.md", qmd.read_text(encoding="utf-8")):
             out.add(("tbl-" if kind == "tables" else "fig-") + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"))
