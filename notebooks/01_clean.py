@@ -33,7 +33,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
-from analysis import metrics
+from analysis import cache, metrics
 from analysis.config import run_paths
 from analysis.ingest import quality
 from analysis.ingest.clean import run_cleaning
@@ -41,7 +41,7 @@ from analysis.ingest.clean import run_cleaning
 # %%
 paths = run_paths(Path(out))
 result = run_cleaning(Path(raw), start, end)
-result.write(paths["clean"])
+result.write(paths["clean"], digests_memo=paths["cache"] / cache.DIGESTS_MEMO)
 metrics.write_part(Path(out), "clean", result.metrics())
 written = quality.save_quality_tables(result.tables, result.ignored_files, paths["tables"], threshold, is_example,
                                       notes=result.notes, decisions=result.decisions)

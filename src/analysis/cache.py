@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: Content digests of the clean tables, in a run's ``.cache`` folder (:func:`remember_digests`).
+DIGESTS_MEMO = "clean-digests.json"
 
 
 def sha256_file(path: Path) -> str:
@@ -39,6 +41,35 @@ def hash_files(paths: Iterable[Path], root: Path | None = None) -> dict[str, str
         key = str(p.relative_to(root)) if root else str(p)
         out[key] = sha256_file(p)
     return out
+
+
+def frame_digest(df, drop: Iterable[str] = ()) -> str:
+    """SHA-256 of a table's column names, types and values (row order kept), ``drop`` left out.
+
+    ``df`` is a pandas frame (pandas is only imported by the caller): the pipeline's content
+    digest of a clean table (:func:`analysis.pipeline.table_digests`).
+    """
+    import pandas as pd
+
+    df = df.drop(columns=[c for c in drop if c in df.columns])
+    h = hashlib.sha256()
+    h.update(json.dumps([[c, str(t)] for c, t in df.dtypes.items()]).encode())
+    h.update(str(len(df)).encode())
+    if len(df.columns) and len(df):
+        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def remember_digests(folder: Path, memo_path: Path, digests: dict[str, str]) -> None:
+    """Store content digests of ``<folder>/<name>.parquet`` files next to the files' SHA-256.
+
+    Written by the step that wrote the tables (it holds them in memory), so that the pipeline
+    reads the digests instead of loading every table again (:func:`analysis.pipeline.table_digests`).
+    """
+    memo = {name: {"file": sha256_file(Path(folder) / f"{name}.parquet"), "content": d}
+            for name, d in sorted(digests.items())}
+    Path(memo_path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(Path(memo_path), json.dumps(memo, indent=1, sort_keys=True) + "\n")
 
 
 def files_under(folder: Path, patterns: Iterable[str] = ("*",)) -> list[Path]:

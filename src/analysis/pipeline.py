@@ -131,7 +131,7 @@ def table_digests(clean_dir: Path, cache_dir: Path) -> dict[str, str]:
     SHA-256, so that pandas is only imported when a table actually changed.
     """
     clean_dir, cache_dir = Path(clean_dir), Path(cache_dir)
-    memo_path = cache_dir / "clean-digests.json"
+    memo_path = cache_dir / cache.DIGESTS_MEMO
     try:
         memo = json.loads(memo_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -160,18 +160,9 @@ def _content_digest(path: Path, drop: tuple[str, ...]) -> str:
 
     Analyses never see the dropped columns (:data:`analysis.ingest.schema.PROVENANCE_COLUMNS`).
     """
-    import hashlib
-
     import pandas as pd
 
-    df = pd.read_parquet(path)
-    df = df.drop(columns=[c for c in drop if c in df.columns])
-    h = hashlib.sha256()
-    h.update(json.dumps([[c, str(t)] for c, t in df.dtypes.items()]).encode())
-    h.update(str(len(df)).encode())
-    if len(df.columns) and len(df):
-        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-    return h.hexdigest()
+    return cache.frame_digest(pd.read_parquet(path), drop)
 
 
 def _settings_hashes(raw: Path) -> dict[str, str]:

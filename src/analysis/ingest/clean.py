@@ -1763,21 +1763,31 @@ class CleanResult:
     #: Settings files of the raw folder that were applied: (relative path, French role).
     settings_files: list[tuple[str, str]] = field(default_factory=list)
 
-    def write(self, out_dir: Path) -> list[Path]:
+    def write(self, out_dir: Path, digests_memo: Path | None = None) -> list[Path]:
         """Write ``<out_dir>/<table>.parquet`` for every table (+ ``notes.parquet`` and the
-        end-of-run account ``run-summary.json``, see :mod:`analysis.ingest.runsummary`)."""
+        end-of-run account ``run-summary.json``, see :mod:`analysis.ingest.runsummary`).
+
+        With ``digests_memo`` (the run's ``.cache/clean-digests.json``), the content digest of
+        every table written is stored there too (:func:`analysis.cache.remember_digests`): the
+        pipeline then keys the analyses on them without loading the tables again.
+        """
+        from analysis import cache
         from analysis.ingest.runsummary import write_run_summary
 
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
-        for name in TABLE_NAMES:
+        digests = {}
+        frames = [(name, sort_table(self.tables[name], name)) for name in TABLE_NAMES] + [("notes", self.notes)]
+        for name, df in frames:
             path = out_dir / f"{name}.parquet"
-            sort_table(self.tables[name], name).to_parquet(path, index=False)
+            df.to_parquet(path, index=False)
             paths.append(path)
-        notes_path = out_dir / "notes.parquet"
-        self.notes.to_parquet(notes_path, index=False)
-        paths.append(notes_path)
+            if digests_memo is not None:
+                digests[name] = cache.frame_digest(df, schema.PROVENANCE_COLUMNS.get(name, ()))
+        del frames
+        if digests_memo is not None:
+            cache.remember_digests(out_dir, digests_memo, digests)
         paths.append(write_run_summary(self, out_dir))
         return paths
 
