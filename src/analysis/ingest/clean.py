@@ -98,6 +98,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis import reference
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
@@ -1961,12 +1962,35 @@ def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
             entries.append((rel, Workbook(rel, "", Path(rel).suffix.lower().lstrip("."), status="unreadable",
                                           reason="link", detail=why)))
         entries.sort(key=lambda e: e[0])
-        workbooks = (e if isinstance(e, Workbook) else read_file(e, raw_dir) for _, e in entries)
+        workbooks = _read_ahead([e for _, e in entries], raw_dir)
         settings = [(listing.rel(p), _SETTINGS_FR[name]) for name, p in sorted(listing.settings.items())]
         result = clean_workbooks(workbooks, listing.ignored, start, end, raw_dir, replacements, override)
         result.settings_files = settings
         _raise_if_nothing_usable(result, len(entries))
     return result
+
+
+def _read_ahead(entries: list, raw_dir: Path):
+    """The workbooks of ``entries`` in order, each read while the previous one is cleaned.
+
+    python-calamine and zlib release the GIL while they parse, so reading the next file in a
+    thread overlaps the cleaning of the current one on a second core. At most two workbooks
+    are in memory: the one being cleaned and the one being read.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def load(entry):
+        return entry if isinstance(entry, Workbook) else read_file(entry, raw_dir)
+
+    if not entries:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prr-read") as pool:
+        pending = pool.submit(load, entries[0])
+        for k in range(len(entries)):
+            wb = pending.result()
+            pending = pool.submit(load, entries[k + 1]) if k + 1 < len(entries) else None
+            yield wb
+            del wb  # the consumer has let it go too: only the next workbook stays in memory
 
 
 _SETTINGS_FR = {
@@ -2051,4 +2075,8 @@ def load_clean(clean_dir: Path) -> dict[str, pd.DataFrame]:
         if declared is not None:
             cols = [c for c in cols if c not in schema.PROVENANCE_COLUMNS.get(name, ())]
         out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name] if c.name in cols})[cols]
+        del df
+        # the arrow buffers of the parquet read (kept by the allocator, ~100 MiB at 1 M rows) go back
+        # to the system: an analysis kernel holds the tables, not their copies
+        pa.default_memory_pool().release_unused()
     return out
