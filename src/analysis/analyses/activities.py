@@ -56,7 +56,8 @@ def type_table(act: pd.DataFrame, services_total: int, ref_dir: Path = REFERENCE
     """
     types = reference.table("activity_types", ref_dir).sort_values("order")
     part = participations(act, ref_dir)
-    frame = act.assign(_p=part, _w=work_minutes(act))
+    # only the columns read below (a copy of the whole table doubled the kernel's memory at 1 M rows)
+    frame = act[["activity_type", "service_code", "duration_min"]].assign(_p=part, _w=work_minutes(act))
     rows = []
     total_n = len(frame)
     total_w = float(frame["_w"].sum(skipna=True)) if total_n else 0.0
@@ -89,8 +90,9 @@ def axis_table(act: pd.DataFrame, by_type: pd.DataFrame, services_total: int,
     rows = []
     for a in axes.itertuples(index=False):
         sel = by_type[by_type["axis"] == a.code]
-        g = act[act["axis"] == a.code]
-        p = part[act["axis"] == a.code].dropna()
+        on_axis = act["axis"] == a.code
+        g = act.loc[on_axis, ["service_code"]]
+        p = part[on_axis].dropna()
         rows.append({"code": a.code, "label": a.short_fr, "n": int(sel["n"].sum()),
                      "participations": int(sel["participations"].sum()),
                      "mean_participants": float(p.mean()) if len(p) else math.nan,
