@@ -701,12 +701,12 @@ def parse_sheet(sheet: Sheet, table: str, header: HeaderMatch | None) -> _SheetP
     for (n, col), what in sheet.formula_cells.items():
         formulas[n][col] = what
 
-    def filled(n: int, cells: tuple) -> bool:
-        return cells.count(None) != len(cells) or n in formulas
-
-    data = [(n, cells) for n, cells in rows if filled(n, cells)]
+    # a row is filled when one of its cells is not None or holds a formula without a value
+    # (written inline: this runs once per row of the raw folder)
+    data = [(n, cells) for n, cells in rows if cells.count(None) != len(cells) or n in formulas]
     last_data = data[-1][0] if data else 0
-    blank = sum(1 for n, cells in rows if n < last_data and not filled(n, cells))
+    blank = sum(1 for n, cells in rows if n < last_data and cells.count(None) == len(cells)
+                and n not in formulas)
     first = rows[0][0] if rows else 0
     return _SheetParse(sheet.name, table, header, data, blank,
                        {n: cols for n, cols in formulas.items() if n >= first})
@@ -866,14 +866,16 @@ def _fingerprint(parses: list[_SheetParse]) -> str:
         if not p.data_rows:
             continue
         if p.header:
-            texts = []
+            # column after column (one C-level join per column, no Python loop over rows): the same
+            # rows give the same digest, as row after row would (the row count is hashed first)
+            h.update(f"{len(p.data_rows)}\x1d".encode())
             for fld in sorted(p.header.columns):
                 col = p.fields[fld]
-                texts.append(_objects([cell_text(u) for u in col.uniq])[col.codes])
-            lines = ["\x1f".join(t) for t in zip(*texts, strict=True)] if texts else [""] * len(p.data_rows)
+                texts = _objects([cell_text(u) for u in col.uniq])[col.codes].tolist()
+                h.update(("\x1f".join(texts) + "\x1e").encode())
         else:
             lines = ["\x1f".join(cell_text(c) for c in cells) for _, cells in p.data_rows]
-        h.update(("\x1e".join(lines) + "\x1e").encode())
+            h.update(("\x1e".join(lines) + "\x1e").encode())
     return h.hexdigest()
 
 
