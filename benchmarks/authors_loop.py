@@ -183,8 +183,9 @@ def write_results(res: dict) -> None:
     ]
     path = HERE / "RESULTS.md"
     text = path.read_text(encoding="utf-8")
-    text = text.split("\n## Authors' loop\n")[0].rstrip("\n") + "\n"
-    path.write_text(text + "\n".join(lines), encoding="utf-8")
+    head, _, rest = text.partition("\n## Authors' loop\n")
+    tail = rest[rest.index("\n## "):] if "\n## " in rest else ""  # the sections after this one stay
+    path.write_text(head.rstrip("\n") + "\n" + "\n".join(lines) + tail, encoding="utf-8")
     print("\n".join(lines))
 
 

@@ -10,7 +10,8 @@ whole process tree (kernels included, see :func:`run.measure`):
   without the kernel), with this checkout and, given ``--old-src``, with an older ``src``;
 - ``prr run --force`` (clean notebook + the four analyses), unless ``--no-run``.
 
-Prints one Markdown table (best of the repeats, all runs listed) to paste in RESULTS.md.
+Prints one Markdown table (best of the repeats, all runs listed); with ``--write``, also puts it
+in RESULTS.md (section « Against the physical floor », replaced on each run).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def main() -> None:
     parser.add_argument("--old-src", type=Path, help="an older checkout's src/ to compare the cleaning with")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--no-run", action="store_true")
+    parser.add_argument("--write", action="store_true", help="write the section of benchmarks/RESULTS.md")
     args = parser.parse_args()
     py = sys.executable
     env_new = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -56,18 +58,66 @@ def main() -> None:
                 m["steps"] = step_times(m["output"])
                 results.setdefault(name, []).append(m)
                 print(f"{name}: {m['wall']:.1f} s, peak {m['peak_mib']:.0f} MiB {m['steps']}", flush=True)
+    load = os.getloadavg()
     best = {k: min(v, key=lambda m: m["wall"]) for k, v in results.items()}
     floor = best["floor"]["steps"].get("read", 0) + best["floor"]["steps"].get("normalise", 0)
-    print("\n| measure | best wall s | all walls s | peak MiB (process tree) | / physical floor |")
-    print("|---|---:|---:|---:|---:|")
+    lines = ["| measure | best wall s | all walls s | peak MiB (process tree) | / physical floor |",
+             "|---|---:|---:|---:|---:|"]
     for name, runs in results.items():
         wall = best[name]["wall"] if name != "floor" else floor
         walls = ", ".join(f"{m['wall']:.1f}" for m in runs)
-        print(f"| {name} | {wall:.1f} | {walls} | {best[name]['peak_mib']:.0f} | {wall / floor:.2f} |")
+        lines.append(f"| {name} | {wall:.1f} | {walls} | {best[name]['peak_mib']:.0f} | {wall / floor:.2f} |")
+    lines.append("")
     if "prr run" in best:
-        print(f"\nclean step inside `prr run`: {best['prr run']['steps'].get('clean', float('nan')):.1f} s")
-    print(f"physical floor = read {best['floor']['steps'].get('read', 0):.1f} s + "
-          f"normalise {best['floor']['steps'].get('normalise', 0):.1f} s (inside a {best['floor']['wall']:.1f} s process)")
+        lines.append(f"Clean step inside `prr run`: {best['prr run']['steps'].get('clean', float('nan')):.1f} s; "
+                     "analyses: " + ", ".join(f"{k} {v:.1f} s" for k, v in best["prr run"]["steps"].items()
+                                              if k != "clean") + " (two at a time).")
+    lines.append(f"Physical floor = read {best['floor']['steps'].get('read', 0):.1f} s + "
+                 f"normalise {best['floor']['steps'].get('normalise', 0):.1f} s (inside a "
+                 f"{best['floor']['wall']:.1f} s process). Load average at the end: "
+                 + " / ".join(f"{x:.1f}" for x in load) + ".")
+    print("\n" + "\n".join(lines))
+    if args.write:
+        write_section(args, lines)
+
+
+SECTION = "## Against the physical floor (1 M rows)"
+
+
+def write_section(args, table: list[str]) -> None:
+    """Replace (or add before « Authors' loop ») this script's section of RESULTS.md."""
+    section = [
+        SECTION, "",
+        f"Command: `python benchmarks/clean_floor.py --raw <raw_1M> --repeat {args.repeat}` (called by "
+        "`benchmarks/run.py`). The measures are interleaved (floor, cleaning, `prr run`, then again) and "
+        "the best of the repeats is kept: other jobs share the 2 cores, so the ratios within one run are the "
+        "figures to read, not the absolute times. Peak memory: resident memory summed over the process tree "
+        "(kernels included), sampled every 0.1 s.",
+        "",
+        "What the physical floor includes (`benchmarks/floor_physical.py`): python-calamine opening every "
+        "workbook and turning every cell into a Python value (`to_python`), plus, for every data sheet, "
+        "its header found and each recognised column's distinct values normalised once with the parsers of "
+        "`analysis.ingest.normalise`, spread back over the rows with numpy; no rule, note, table or file.",
+        "The old floor (`benchmarks/floor.py`, first table) is the whole pipeline's functions in one process.",
+        "",
+        *table, "",
+    ]
+    path = HERE / "RESULTS.md"
+    text = path.read_text(encoding="utf-8")
+    for old in (SECTION, "## Cleaning against the physical floor (speed-clean)"):
+        if f"\n{old}\n" in text:
+            head, rest = text.split(f"\n{old}\n", 1)
+            tail = rest[rest.index("\n## "):] if "\n## " in rest else ""
+            text = head.rstrip("\n") + "\n\n" + "\n".join(section) + tail
+            break
+    else:
+        marker = "\n## Authors' loop\n"
+        if marker in text:
+            head, tail = text.split(marker, 1)
+            text = head.rstrip("\n") + "\n\n" + "\n".join(section) + marker + tail
+        else:
+            text = text.rstrip("\n") + "\n\n" + "\n".join(section)
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

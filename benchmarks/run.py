@@ -8,7 +8,13 @@ the whole process tree (kernels included):
 - ``prr run --force`` (ingest + the four analysis notebooks), with step times;
 - ``benchmarks/floor.py``: the same functions in one plain Python process (the floor);
 - ``prr render --force`` (report);
-- reading every workbook with python-calamine and with openpyxl.
+- reading every workbook with python-calamine and with openpyxl;
+
+then, at 1 M rows, ``benchmarks/clean_floor.py`` (the physical floor against the cleaning and
+``prr run``, interleaved) and, on the example, ``benchmarks/authors_loop.py``: each rewrites its own
+section of RESULTS.md. ``--sizes 10M`` (not by default: about 10 million activity rows, a long
+generation) runs ``prr run`` once at that size, without the old floor, for its time and peak memory.
+``--data DIR`` puts the generated folders elsewhere (e.g. in /tmp, deleted afterwards).
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ import psutil
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "_data"
-SIZES = {"1x": 1.0, "10x": 10.0, "1M": 300.0}
+SIZES = {"1x": 1.0, "10x": 10.0, "1M": 300.0, "10M": 3000.0}
+DEFAULT_SIZES = ("1x", "10x", "1M")
+#: Sizes measured once, without the old floor (``floor.py`` holds every row several times).
+BIG = ("10M",)
 START, END = "2021-09", "2022-04"
 REPEAT = 2
 
@@ -68,12 +77,18 @@ def count_rows(out: Path) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
+    parser.add_argument("--sizes", nargs="*", default=list(DEFAULT_SIZES), choices=list(SIZES))
+    parser.add_argument("--data", type=Path, default=DATA, help="where the generated folders go")
+    parser.add_argument("--no-floor", action="store_true", help="skip clean_floor.py")
+    parser.add_argument("--no-loop", action="store_true", help="skip authors_loop.py")
     args = parser.parse_args()
     prr = [sys.executable, "-m", "analysis.cli"]
     results = []
     for name in args.sizes:
-        raw, out = DATA / f"raw_{name}", DATA / f"run_{name}"
+        raw, out = args.data / f"raw_{name}", args.data / f"run_{name}"
+        if name in BIG:
+            results.append(big_run(prr, name, raw, out))
+            continue
         t0 = time.perf_counter()
         if not raw.is_dir() or not any(raw.iterdir()):
             subprocess.run([*prr, "example", "--out", str(raw), "--scale", str(SIZES[name])], check=True, cwd=ROOT)
@@ -99,9 +114,28 @@ def main() -> None:
         )
         print(f"{name}: run {run['wall']:.1f} s, floor {floor['wall']:.1f} s, render {rend['wall']:.1f} s", flush=True)
     write_results(results)
+    here = [sys.executable]
+    if "1M" in args.sizes and not args.no_floor:
+        subprocess.run([*here, str(HERE / "clean_floor.py"), "--raw", str(args.data / "raw_1M"), "--write"],
+                       check=True, cwd=ROOT)
+    if not args.no_loop:
+        subprocess.run([*here, str(HERE / "authors_loop.py")], check=True, cwd=ROOT)
 
 
-def write_results(results: list[dict]) -> None:
+def big_run(prr: list[str], name: str, raw: Path, out: Path) -> dict:
+    """One ``prr run --force`` at a size too big for the old floor: wall time and peak memory."""
+    if not raw.is_dir() or not any(raw.iterdir()):
+        subprocess.run([*prr, "example", "--out", str(raw), "--scale", str(SIZES[name])], check=True, cwd=ROOT)
+    run = measure([*prr, "run", "--force", "--raw", str(raw), "--out", str(out), "--start", START, "--end", END])
+    run["all_walls"] = [run["wall"]]
+    print(f"{name}: run {run['wall']:.1f} s, peak {run['peak_mib']:.0f} MiB", flush=True)
+    return {"name": name, "scale": SIZES[name], "run": run, "floor": None, "steps": step_times(run["output"]),
+            "rows": count_rows(out), "load": os.getloadavg()}
+
+
+def write_results(all_results: list[dict]) -> None:
+    results = [r for r in all_results if r["floor"] is not None]
+    big = [r for r in all_results if r["floor"] is None]
     mem = psutil.virtual_memory().total / 2**30
     cpu = platform.processor() or platform.machine()
     lines = [
@@ -142,7 +176,7 @@ def write_results(results: list[dict]) -> None:
     for r in results:
         skipped = "every step skipped" if "Exécuté : rien" in r["noop"]["output"] else "SOMETHING RAN"
         lines.append(f"- {r['name']}: {r['noop']['wall']:.2f} s ({skipped})")
-    lines += linearity(results) + targets(results)
+    lines += big_section(big) + linearity(results) + targets(results, big)
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -166,7 +200,22 @@ def linearity(results: list[dict]) -> list[str]:
     return lines
 
 
-def targets(results: list[dict]) -> list[str]:
+def big_section(big: list[dict]) -> list[str]:
+    if not big:
+        return []
+    lines = ["", "## 10 million activity rows", "",
+             "`python benchmarks/run.py --sizes 10M` (once: `prr example --scale 3000`, then `prr run --force`).", "",
+             "| size | activity rows | demands | clean step s | `prr run` wall s | peak MiB (process tree) | load average |",
+             "|---|---:|---:|---:|---:|---:|---|"]
+    for r in big:
+        rows = r["rows"]
+        lines.append(f"| {r['name']} | {rows['activities']:,} | {rows['users'] + rows['pros'] + rows['census']:,} | "
+                     f"{r['steps'].get('clean', float('nan')):.1f} | {r['run']['wall']:.1f} | {r['run']['peak_mib']:.0f} | "
+                     + " / ".join(f"{x:.1f}" for x in r["load"]) + " |")
+    return lines
+
+
+def targets(results: list[dict], big_runs: list[dict] | None = None) -> list[str]:
     big = next((r for r in results if r["name"] == "1M"), None)
     if big is None:
         return []
@@ -179,7 +228,12 @@ def targets(results: list[dict]) -> list[str]:
         ("notebook pipeline against the floor at that size", "≤ 1.3×", f"{ratio:.2f}×", ratio <= 1.3),
         ("second build with nothing changed", "< 2 s", f"{max(r['noop']['wall'] for r in results):.2f} s",
          all(r["noop"]["wall"] < 2 for r in results)),
+        ("peak memory of the process tree at 1 M rows (issue 16)", "< 1.5 GiB",
+         f"{big['run']['peak_mib'] / 1024:.2f} GiB", big["run"]["peak_mib"] < 1.5 * 1024),
     ]
+    for r in big_runs or []:
+        checks.append((f"peak memory of the process tree at {r['name']} rows (issue 16)", "< 4 GiB",
+                       f"{r['run']['peak_mib'] / 1024:.2f} GiB", r["run"]["peak_mib"] < 4 * 1024))
     lines = ["", "## Targets", "", "| target | goal | measured | met |", "|---|---|---:|---|"]
     lines += [f"| {what} | {goal} | {got} | {'yes' if ok else 'NO'} |" for what, goal, got, ok in checks]
     return lines
