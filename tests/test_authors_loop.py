@@ -227,3 +227,25 @@ def test_incremental_render_equals_a_fresh_render(example_run, tmp_path):
     b = {p.relative_to(books[1] / "_book"): p.read_bytes() for p in (books[1] / "_book").rglob("*")
          if p.is_file()}
     assert a.keys() == b.keys() and all(a[k] == b[k] for k in a)
+
+
+def test_clean_step_digests_are_those_of_the_written_tables(tmp_path: Path):
+    """The clean step stores each table's content digest while it holds the table; the pipeline
+    trusts them (no table loaded again): they must be the digests of the parquet files as read back."""
+    import json
+
+    from analysis import cache
+    from analysis.config import EXAMPLE_END, EXAMPLE_RAW_DIR, EXAMPLE_START
+    from analysis.ingest.clean import run_cleaning
+    from analysis.ingest.schema import PROVENANCE_COLUMNS
+
+    clean, memo = tmp_path / "clean", tmp_path / ".cache" / cache.DIGESTS_MEMO
+    run_cleaning(EXAMPLE_RAW_DIR, EXAMPLE_START, EXAMPLE_END).write(clean, digests_memo=memo)
+    stored = json.loads(memo.read_text(encoding="utf-8"))
+    assert set(stored) == {p.stem for p in clean.glob("*.parquet")}
+    for name, entry in stored.items():
+        path = clean / f"{name}.parquet"
+        assert entry["file"] == cache.sha256_file(path)
+        assert entry["content"] == pipeline._content_digest(path, PROVENANCE_COLUMNS.get(name, ())), name
+    # the pipeline reads them as they are (same file hashes): its digests are the stored ones
+    assert pipeline.table_digests(clean, memo.parent) == {n: e["content"] for n, e in stored.items()}

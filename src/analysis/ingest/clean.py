@@ -1781,14 +1781,14 @@ class CleanResult:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
         digests = {}
-        frames = [(name, sort_table(self.tables[name], name)) for name in TABLE_NAMES] + [("notes", self.notes)]
-        for name, df in frames:
+        for name in (*TABLE_NAMES, "notes"):
+            df = self.notes if name == "notes" else sort_table(self.tables[name], name)  # one copy at a time
             path = out_dir / f"{name}.parquet"
             df.to_parquet(path, index=False)
             paths.append(path)
             if digests_memo is not None:
                 digests[name] = cache.frame_digest(df, schema.PROVENANCE_COLUMNS.get(name, ()))
-        del frames
+            del df
         if digests_memo is not None:
             cache.remember_digests(out_dir, digests_memo, digests)
         paths.append(write_run_summary(self, out_dir))
@@ -2014,7 +2014,8 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
         wb = None  # noqa: PLW2901 - let the workbook go before the next one is read
     decisions, warnings = _resolve_resubmissions(candidates, state, raw_dir, replacements or [])
 
-    tables = {t: frame_of_chunks(state.tables[t], t) for t in DATA_TABLES}
+    # each table's chunks are let go as soon as its frame is built (one copy of the rows at a time)
+    tables = {t: frame_of_chunks(state.tables.pop(t, []), t) for t in DATA_TABLES}
     files = to_frame(state.files, "files")
     rejected = to_frame(state.rejected, "rejected")
     tables["submissions"] = _submissions(tables, files, start, end) if with_submissions \
@@ -2022,7 +2023,9 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     tables["rejected"] = rejected
     tables["files"] = files
     tables["accounting"] = _accounting(state, tables, rejected)
-    tables = {t: sort_table(tables[t], t) for t in TABLE_NAMES}
+    for t in TABLE_NAMES:
+        tables[t] = sort_table(tables[t], t)  # the unsorted frame goes before the next table is sorted
+    tables = {t: tables[t] for t in TABLE_NAMES}
     for name, df in tables.items():
         schema.validate(df, name)
     acc = tables["accounting"]
