@@ -290,9 +290,11 @@ def _table_files(name: str, header: list[str], rows: list[list[str]], caption: s
 
 @cache
 def _xlsx_code() -> str:
+    import xlsxwriter
+
     from analysis.publish import tables
 
-    return hashlib.sha256(Path(tables.__file__).read_bytes()).hexdigest()
+    return hashlib.sha256(Path(tables.__file__).read_bytes() + xlsxwriter.__version__.encode()).hexdigest()
 
 
 def _kept(book: Book, parts: list, write: Callable[[Path], None]) -> Callable[[Path], None]:
