@@ -177,7 +177,11 @@ def write_results(all_results: list[dict]) -> None:
         skipped = "every step skipped" if "Exécuté : rien" in r["noop"]["output"] else "SOMETHING RAN"
         lines.append(f"- {r['name']}: {r['noop']['wall']:.2f} s ({skipped})")
     lines += big_section(big) + linearity(results) + targets(results, big)
-    (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = HERE / "RESULTS.md"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    # the sections other scripts write (and notes written by hand) from « Authors' loop » on stay
+    kept = old[old.index("\n## Authors' loop\n"):] if "\n## Authors' loop\n" in old else ""
+    path.write_text("\n".join(lines) + "\n" + kept, encoding="utf-8")
 
 
 def linearity(results: list[dict]) -> list[str]:
