@@ -8,16 +8,11 @@ census-only and a combined folder of the new period.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections import Counter
 
 import pandas as pd
 import pytest
 
-from analysis.config import REPORT_DIR
 from analysis.example.new_period import CASES, VALUE_COLUMNS, canonical, write_new_period
 from analysis.ingest.clean import run_cleaning
 
@@ -179,24 +174,17 @@ def test_files_have_the_expected_status(cleaned):
 
 # --------------------------------------------------------------------------- end to end
 
-VARIANTS = {"tracking": {"with_tracking": True, "with_census": False},
-            "census": {"with_tracking": False, "with_census": True},
-            "both": {"with_tracking": True, "with_census": True}}
+# The build itself is the session fixture ``new_period_build`` (tests/conftest.py), shared with the
+# publication check of the rendered book (tests/report/test_publication.py).
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", list(VARIANTS))
-def test_prr_build_renders_the_new_period(tmp_path, variant):
-    raw = tmp_path / "raw"
-    write_new_period(raw, seed=1, start=START, end=END, **VARIANTS[variant])
-    book = REPORT_DIR / "_book"
-    t0 = time.time()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([p for p in sys.path if p])}
-    res = subprocess.run([sys.executable, "-m", "analysis.cli", "build", "--raw", str(raw), "--start", START,
-                          "--end", END, "--out", str(tmp_path / "out"), "--engine", "fallback", "--force"],
-                         capture_output=True, text=True, env=env, timeout=1800)
+@pytest.mark.parametrize("variant", ["tracking", "census", "both"])
+def test_prr_build_renders_the_new_period(new_period_build, variant):
+    built = new_period_build(variant)
+    res = built["result"]
     assert res.returncode == 0, f"prr build failed ({res.returncode}):\n{res.stderr[-3000:]}"
+    assert built["fresh"], "index.html or prr-rapport.pdf not produced by this build"
     for name in ("index.html", "prr-rapport.pdf"):
-        path = book / name
-        assert path.exists() and path.stat().st_mtime >= t0, f"{name} not produced by this build"
-    assert (tmp_path / "out" / "metrics.json").exists()
+        assert (built["book"] / name).exists()
+    assert (built["out"] / "metrics.json").exists()

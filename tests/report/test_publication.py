@@ -79,3 +79,14 @@ def test_rendered_edition_is_fit_to_print(tmp_path, period):
     pdf = _render(params.out, tmp_path)
     problems = check.check_publication(pdf)
     assert problems == [], "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("variant", ["tracking", "census", "both"])
+def test_new_period_edition_is_fit_to_print(new_period_build, variant):
+    """The same check on the book ``prr build`` made from a new period written by the independent
+    generator (``analysis.example.new_period``): tracking only, census only, and both. The build is
+    shared with tests/test_new_period_truth.py (session fixture)."""
+    built = new_period_build(variant)
+    assert built["result"].returncode == 0, built["result"].stderr[-3000:]
+    problems = check.check_publication(built["book"] / "prr-rapport.pdf")
+    assert problems == [], "\n".join(map(str, problems))

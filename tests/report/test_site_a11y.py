@@ -243,3 +243,18 @@ def test_every_table_and_figure_offers_its_published_files(example_build):
                     assert f.read_bytes() == (run_figures / f.name).read_bytes(), f.name
             assert (page.parent / hrefs[1]).resolve().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert n_tables >= 25 and n_from_run >= 12 and n_figures >= 12, (n_tables, n_from_run, n_figures)
+
+
+def test_axe_finds_no_violation_on_a_new_period(new_period_build, driver, axe):
+    """The book built from a generated new period (tracking and census), at both widths."""
+    built = new_period_build("both")
+    assert built["result"].returncode == 0, built["result"].stderr[-3000:]
+    book = built["book"]
+    failures = {}
+    for width in WIDTHS:
+        set_viewport(driver, width)
+        for page in html_pages(book):
+            violations = run_axe(driver, page.resolve().as_uri(), axe)
+            if violations:
+                failures[f"{page.relative_to(book).as_posix()} à {width} px"] = describe(violations)
+    assert not failures, "axe-core:\n" + "\n".join(f"{p}:\n{d}" for p, d in failures.items())

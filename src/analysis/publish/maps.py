@@ -139,7 +139,9 @@ def plot_commune_map(
     shown = values.drop(index=[n for n in hidden if n in values.index]).dropna()
     vmin, vmax = (float(shown.min()), float(shown.max())) if len(shown) else (0.0, 1.0)
     if vmin == vmax:
-        vmin, vmax = vmin - 0.5, vmax + 0.5
+        # one value only (e.g. every published rate is 0): a scale from 0 (never below 0 for a
+        # non-negative quantity such as a rate) up to that value, or up to 1
+        vmin, vmax = (0.0, vmax if vmax > 0 else 1.0) if vmin >= 0 else (vmin - 0.5, vmax + 0.5)
     norm = Normalize(vmin=min(0.0, vmin) if vmin >= 0 else vmin, vmax=vmax)
     colormap = plt.get_cmap(cmap)
     if ax is None:

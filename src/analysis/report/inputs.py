@@ -341,7 +341,7 @@ def census_waves_fr(flags: Mapping[str, bool], ref_dir: Path = REFERENCE_DIR) ->
     ref = reference.table("census_waves", ref_dir)
     labels = [str(r.label_fr) for r in ref.itertuples() if flags.get(f"census.{r.code}")]
     if not labels:
-        return "aucune vague du recensement : il n'a pas de données pour cette période"
+        return "aucune, car aucune vague du recensement ne couvre cette période"
     labels = ["la " + lab[0].lower() + lab[1:] for lab in labels]
     joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " et " + labels[-1]
     return joined + " du recensement"
@@ -633,8 +633,18 @@ def provenance_markdown(run_out: Path, variables: dict) -> str:
 
 def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR) -> str:
     """Annex: each figure printed in 2022 next to the recomputed value (:func:`analysis.analyses.audit.build_audit`)."""
-    from analysis.analyses.audit import build_audit
+    from analysis.analyses.audit import build_audit, load_published
 
+    published = load_published(ref_dir)
+    printed = (str(published.get("period.start", "")), str(published.get("period.end", "")))
+    run = (str(metrics.get("period.start") or ""), str(metrics.get("period.end") or ""))
+    if all(run) and run != printed:
+        # another period: a figure-by-figure comparison with 2022 would only list differences
+        return (f"Les chiffres imprimés dans le rapport de 2022 portent sur le suivi de {fmt_month(printed[0])} "
+                f"à {fmt_month(printed[1])}. Cette édition couvre une autre période, de {fmt_month(run[0])} à "
+                f"{fmt_month(run[1])} : ses valeurs ne sont pas comparables à celles de 2022 et le tableau de "
+                "contrôle n'est pas reproduit ici. Il l'est dans toute édition calculée sur la période du rapport "
+                "de 2022.\n")
     df = build_audit(dict(metrics), ref_dir)
     rows = [[r.label, r.printed, "–" if r.computed is None else format_metric(r.metric or "", r.computed),
              r.status, r.note] for r in df.itertuples(index=False)]
