@@ -57,3 +57,16 @@ def test_map_fills_labels_hidden_and_credit():
     c_low = patches[f"commune-{nis[1]}"].get_facecolor()
     c_high = patches[f"commune-{nis[18]}"].get_facecolor()
     assert sum(c_high[:3]) > sum(c_low[:3])
+
+
+def test_a_single_published_value_gives_a_scale_from_zero():
+    """Every commune hidden but three rates of 0 (a census-only new period): no negative rate on the bar."""
+    import matplotlib.pyplot as plt
+
+    nis = reference.communes()["nis_code"].tolist()
+    values = pd.Series(0.0, index=nis)
+    fig = maps.plot_commune_map(values, "Taux", hidden=set(nis[3:]))
+    bar = fig.axes[-1]
+    low, high = sorted(bar.get_ylim())
+    assert low == 0.0 and high > 0.0
+    plt.close(fig)

@@ -109,3 +109,12 @@ def test_unstable_and_non_estimable_values_are_printed_in_words():
     assert v["gradient"]["users"]["rate_ratio_q1_q5_low"] == "effectif trop faible pour conclure"
     assert v["gradient"]["census"]["rate_ratio_q1_q5"] == "3,52"
     assert v["saturation"]["2020_11"]["public"]["enfant"]["median_wait_days_high"] == "non estimable"
+
+
+def test_audit_annex_of_another_period_explains_instead_of_listing_differences():
+    from analysis.report.inputs import audit_markdown
+
+    text = audit_markdown({"period.start": "2023-01", "period.end": "2023-06"})
+    assert "tbl-audit" not in text and "janvier 2023 à juin 2023" in text and "septembre 2021" in text
+    same = audit_markdown({"period.start": "2021-09", "period.end": "2022-04"})
+    assert "tbl-audit" in same
