@@ -68,3 +68,19 @@ def test_commune_map_texts_do_not_overlap(analysed):
     fig, _ = publish.plot_map(analysed.census)
     assert overlapping_texts(fig) == []
     plt.close(fig)
+
+
+def test_participation_overall_label_clears_the_bars():
+    """The « Ensemble » rate sits outside the plot: it once covered the label of a full bar (new period)."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.publish.activities import plot_participation
+
+    p = pd.DataFrame({"month": [f"2023-0{k}" for k in range(1, 7)], "services_n": [7, 7, 8, 6, 7, 8],
+                      "funded_n": [8] * 6})
+    p["rate_pct"] = 100 * p["services_n"] / p["funded_n"]
+    res = type("Res", (), {"participation": p, "funded": list(range(8))})()
+    fig, _ = plot_participation(res)
+    assert overlapping_texts(fig) == []
+    plt.close(fig)

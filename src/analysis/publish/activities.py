@@ -142,8 +142,10 @@ def plot_participation(res: ActivityResults):
     overall = pct(int(p["services_n"].sum()), int(p["funded_n"].sum()))
     if not math.isnan(overall):
         ax.axhline(overall, color=OKABE_ITO[7], linestyle="--", linewidth=1)
-        ax.annotate(f"Ensemble : {fmt_pct(overall, 1)}", (len(p) - 0.5, overall), xytext=(0, 4),
-                    textcoords="offset points", ha="right", fontsize=9)
+        # outside the plot, right of the axis, where no bar or bar label can be under it
+        ax.annotate(f"Ensemble\n{fmt_pct(overall, 1)}", (1.0, overall), xycoords=ax.get_yaxis_transform(),
+                    xytext=(4, 0), textcoords="offset points", ha="left", va="center", fontsize=9,
+                    annotation_clip=False)
     for xi, (k, v) in enumerate(zip(p["services_n"], p["rate_pct"].fillna(0), strict=True)):
         ax.annotate(fmt_int(k), (xi, v), xytext=(0, -14), textcoords="offset points", ha="center",
                     color="white", fontsize=9)
