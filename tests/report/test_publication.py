@@ -45,6 +45,9 @@ Part : 28,1 % (26,4 à 29,9) ; autre : 30,0 % (28,2–31,8).
 Une ligne.
 #pagebreak()
 #lorem(300)
+#v(1fr)
+Tableau 1.1 : une légende dont le tableau est passé à la page suivante.
+#v(1cm)
 #pagebreak()
 = Chapitre suivant
 #lorem(400)
@@ -60,7 +63,7 @@ def test_checker_finds_every_kind_of_fault(tmp_path):
     typst.compile(str(src), output=str(pdf))
     rules = {p.rule for p in check.check_publication(pdf)}
     assert {"texte hors de la page", "lignes superposées", "page presque vide", "titre seul en bas de page",
-            "note interne", "balisage brut", "figure ou tableau jamais cité",
+            "légende de tableau seule en bas de page", "note interne", "balisage brut", "figure ou tableau jamais cité",
             "intervalles écrits de plusieurs façons"} <= rules
 
 

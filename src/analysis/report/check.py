@@ -7,7 +7,7 @@ lists what would embarrass the edition in print:
 
 - text outside the page box, and lines of text printed over each other;
 - pages less than a fifth full, except the last page of a chapter (or part);
-- a heading left alone at the bottom of a page;
+- a heading, or a table's caption, left alone at the bottom of a page;
 - internal notes or placeholders left for authors (« à vérifier », « TODO »,
   ``manifest.json``, « Sortie : », file paths…);
 - raw markup or escapes (``{\\```, ``**``, ``{{<``, unresolved ``@fig-…``);
@@ -264,6 +264,26 @@ def check_orphan_headings(pages: list[Page], headings: list[Heading], min_lines_
     return out
 
 
+def check_orphan_table_captions(pages: list[Page], bottom_margin: float = 60.0) -> list[Problem]:
+    """A table's caption (printed above the table) that ends its page: the table starts overleaf."""
+    out = []
+    for p in pages:
+        body = sorted(_body(p, bottom_margin), key=lambda ln: ln.y0)
+        for i, ln in enumerate(body):
+            if not re.match(r"Tableau\s+[A-Z0-9]+\.\d+\s*:", ln.text):
+                continue
+            # the caption's own wrapped lines follow at the line spacing (boxes about touch); the
+            # table comes after a wider gap (the figure's gap plus the cells' inset)
+            end, height = ln.y1, ln.y1 - ln.y0
+            rest = body[i + 1:]
+            while rest and rest[0].y0 - end < 0.35 * height:
+                end = rest[0].y1
+                rest = rest[1:]
+            if not rest:
+                out.append(Problem(p.number, "légende de tableau seule en bas de page", ln.text[:60]))
+    return out
+
+
 def _search(rules: dict[str, str], rule: str, pages: list[Page]) -> list[Problem]:
     out = []
     for p in pages:
@@ -331,5 +351,5 @@ def check_publication(pdf: Path, min_fill: float = 0.2, extra_wording: dict[str,
     pages = read_pages(pdf)
     headings = read_headings(pdf)
     return (check_page_box(pages) + check_overlaps(pages) + check_fill(pages, headings, min_fill)
-            + check_orphan_headings(pages, headings) + check_wording(pages, extra_wording)
+            + check_orphan_headings(pages, headings) + check_orphan_table_captions(pages) + check_wording(pages, extra_wording)
             + check_markup(pages) + check_captions(pages) + check_intervals(pages))
