@@ -38,8 +38,10 @@ from analysis.publish.disclosure import hidden_text  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
 import clean_tables as ct  # noqa: E402
 
-FAST = settings(max_examples=40, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=HEALTH)
+#: The slow variants (``-m slow``) draw more examples of larger tables (up to 3 000 rows each).
+SLOW = settings(max_examples=60, deadline=None, suppress_health_check=HEALTH)
 THRESHOLDS = st.sampled_from([1, 5, 10])
 #: A number as printed for a French reader: no ASCII decimal point between digits, no comma grouping.
 EN_NUMBER = re.compile(r"\d\.\d")
@@ -119,6 +121,17 @@ def run_activities(t: dict, out: Path):
 @FAST
 @given(ct.plans())
 def test_activities_end_to_end(plan):
+    check_activities(plan)
+
+
+@pytest.mark.slow
+@SLOW
+@given(ct.plans(large=3000))
+def test_activities_end_to_end_large(plan):
+    check_activities(plan)
+
+
+def check_activities(plan):
     t = ct.tables(plan)
     with tempfile.TemporaryDirectory() as d:
         res, metrics, written = run_activities(t, Path(d))
@@ -132,7 +145,7 @@ def test_activities_end_to_end(plan):
     assert res.monthly.to_numpy().sum() == n
     if n:
         assert math.isclose(res.by_type["count_pct"].sum(), 100.0)
-    assert ((res.participation["services_n"] <= res.participation["funded_n"])).all()
+    assert (res.participation["services_n"] <= res.participation["funded_n"]).all()
     rate = res.participation["rate_pct"].dropna()
     assert ((rate >= 0) & (rate <= 100)).all()
     assert all(v is None or not (isinstance(v, float) and math.isnan(v)) for v in metrics.values())
@@ -152,6 +165,17 @@ def run_referrals(t: dict, out: Path, threshold: int):
 @FAST
 @given(ct.plans(), THRESHOLDS)
 def test_referrals_end_to_end(plan, threshold):
+    check_referrals(plan, threshold)
+
+
+@pytest.mark.slow
+@SLOW
+@given(ct.plans(large=3000), THRESHOLDS)
+def test_referrals_end_to_end_large(plan, threshold):
+    check_referrals(plan, threshold)
+
+
+def check_referrals(plan, threshold):
     t = ct.tables(plan)
     with tempfile.TemporaryDirectory() as d:
         res, metrics, written, sentence = run_referrals(t, Path(d), threshold)
@@ -194,9 +218,20 @@ def run_saturation(census: pd.DataFrame, out: Path, threshold: int):
     return res, metrics, written, texts
 
 
-@FAST
+@settings(FAST, max_examples=15)
 @given(ct.plans(), THRESHOLDS)
 def test_saturation_end_to_end(plan, threshold):
+    check_saturation(plan, threshold)
+
+
+@pytest.mark.slow
+@SLOW
+@given(ct.plans(large=3000), THRESHOLDS)
+def test_saturation_end_to_end_large(plan, threshold):
+    check_saturation(plan, threshold)
+
+
+def check_saturation(plan, threshold):
     t = ct.tables(plan)
     census = t["census"]
     with tempfile.TemporaryDirectory() as d:
@@ -231,9 +266,20 @@ def run_gradient(t: dict, out: Path, threshold: int):
     return res, metrics, written
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(FAST, max_examples=5)
 @given(ct.plans(), THRESHOLDS)
 def test_gradient_end_to_end(plan, threshold):
+    check_gradient(plan, threshold)
+
+
+@pytest.mark.slow
+@settings(SLOW, max_examples=30)
+@given(ct.plans(large=3000), THRESHOLDS)
+def test_gradient_end_to_end_large(plan, threshold):
+    check_gradient(plan, threshold)
+
+
+def check_gradient(plan, threshold):
     t = ct.tables(plan)
     with tempfile.TemporaryDirectory() as d:
         res, metrics, written = run_gradient(t, Path(d), threshold)

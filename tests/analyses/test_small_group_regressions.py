@@ -21,3 +21,29 @@ def test_constrained_model_with_one_service_is_not_estimable_instead_of_dividing
     with pytest.raises(ValueError, match="non estimable"):
         saturation.fit_constrained_model(census, saturation.census_income(census))
     assert saturation.analyse_saturation(census, saturation.census_income(census)).model is None
+
+
+def test_first_line_figure_with_a_bound_equal_to_the_share_draws_no_negative_error_bar():
+    # 100 * 5 / 6 (the bar) exceeds 100 * (5 / 6) (a bound equal to the share) by 1.4e-14:
+    # matplotlib refused the "negative" yerr. The bar and its bounds now go through error_extents.
+    import dataclasses
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis.analyses import referrals
+    from analysis.ingest import schema
+    from analysis.publish import referrals as pub_ref
+
+    users = schema.empty_frame("users")
+    res = referrals.analyse_referrals(users, schema.empty_frame("pros"), schema.empty_frame("census"),
+                                      "2021-09", "2022-04")
+    res = dataclasses.replace(res, first_line_k=5, first_line_n=6, baseline_k=5, baseline_n=6,
+                              comparison=referrals.FirstLineComparison(
+                                  5, 6, 2, 5 / 6, 5 / 6, 5 / 6, "2020_11", 5, 6, 2, 5 / 6, 5 / 6, 5 / 6))
+    fig, alt = pub_ref.plot_first_line(res)
+    plt.close(fig)
+    assert isinstance(alt, str) and not pd.isna(alt)

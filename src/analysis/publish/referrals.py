@@ -138,7 +138,7 @@ def plot_first_line(res: ReferralResults):
     """Two bars: first-line share among PRR users and among SSM census demands, with CIs."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, error_extents, fr_formatter
 
     c = res.comparison
     groups = [("Projets PRR\n(nouvelles demandes d'usager·e·s)", res.first_line_k, res.first_line_n,
@@ -153,7 +153,8 @@ def plot_first_line(res: ReferralResults):
         lo, hi = ci if ci is not None else wilson_ci(k, n)
         lo, hi = min(lo, k / n), max(hi, k / n)  # never a negative error bar
         ax.bar(i, p, color=OKABE_ITO[i], width=0.55)
-        ax.errorbar(i, p, yerr=[[p - 100 * lo], [100 * hi - p]], fmt="none", ecolor=OKABE_ITO[7], capsize=4)
+        # 100 * k / n and 100 * (k / n) can differ in the last bit: error_extents never goes negative
+        ax.errorbar(i, p, yerr=error_extents(p, 100 * lo, 100 * hi), fmt="none", ecolor=OKABE_ITO[7], capsize=4)
         ax.annotate(fmt_pct(p, 1), (i, 100 * hi), xytext=(0, 4), textcoords="offset points", ha="center")
     ax.set_xticks([0, 1], [g[0] for g in groups])
     ax.yaxis.set_major_formatter(fr_formatter(0, " %"))
