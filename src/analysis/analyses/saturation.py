@@ -42,7 +42,7 @@ from scipy import stats as sps
 from analysis import reference
 from analysis.analyses import cluster
 from analysis.analyses.gradient import period_year
-from analysis.analyses.stats import two_proportion_test
+from analysis.analyses.stats import pct, two_proportion_test
 from analysis.analyses.stats import wilson_ci as _wilson_ci
 from analysis.config import REFERENCE_DIR
 
@@ -193,7 +193,11 @@ class WaveComparison:
 
 
 def newcombe_diff_ci(k1: int, n1: int, k2: int, n2: int, alpha: float = 0.05) -> tuple[float, float, float]:
-    """Difference ``p2 - p1`` with Newcombe's hybrid score interval (method 10, 1998), proportions."""
+    """Difference ``p2 - p1`` with Newcombe's hybrid score interval (method 10, 1998), proportions.
+
+    NaN (not computable) when a sample is empty."""
+    if min(n1, n2) <= 0:
+        return (math.nan, math.nan, math.nan)
     p1, p2 = k1 / n1, k2 / n2
     l1, u1 = wilson_ci(k1, n1, alpha)
     l2, u2 = wilson_ci(k2, n2, alpha)
@@ -230,7 +234,7 @@ def compare_waves(census: pd.DataFrame, wave_from: str, wave_to: str, indicator:
     d, dl, dh = newcombe_diff_ci(k1, n1, k2, n2, alpha)
     rr, rl, rh = relative_change_ci(k1, n1, k2, n2, alpha)
     return WaveComparison(
-        indicator, wave_from, wave_to, k1, n1, k2, n2, 100 * k1 / n1, 100 * k2 / n2,
+        indicator, wave_from, wave_to, k1, n1, k2, n2, pct(k1, n1), pct(k2, n2),
         100 * d, 100 * dl, 100 * dh, 100 * (rr - 1), 100 * (rl - 1), 100 * (rh - 1),
         _two_proportion_p(k1, n1, k2, n2),
     )

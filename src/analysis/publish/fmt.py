@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 NBSP = "\u00a0"
+
+
+def _missing(value) -> bool:
+    """None, NaN or pandas' ``NA`` (a nullable column's missing value, printed « <NA> » otherwise)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def fmt_number(value: float | int | None, decimals: int = 0) -> str:
     """Format a number the French way: ``1234.5 -> '1 234,5'``; missing -> ``'–'``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", NBSP).replace(".", ",")
@@ -26,14 +33,14 @@ def fmt_int(value: float | int | None) -> str:
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:
     """Format a percentage given in percent units: ``55.696 -> '55,7 %'``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     return f"{fmt_number(value, decimals)}{NBSP}%"
 
 
 def fmt_eur(value: float | int | None) -> str:
     """Format an amount in euros: ``1526000 -> '1 526 000 €'``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return "–"
     return f"{fmt_int(value)}{NBSP}€"
 
