@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures"))
 import clean_tables as ct  # noqa: E402
 
 HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
-FAST = settings(max_examples=30, deadline=None, suppress_health_check=HEALTH)
+FAST = settings(max_examples=20, deadline=None, suppress_health_check=HEALTH)
 #: The slow variants (``-m slow``) draw more examples of larger tables (up to 3 000 rows each).
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=HEALTH)
 THRESHOLDS = st.sampled_from([1, 5, 10])
@@ -51,6 +51,28 @@ EN_NUMBER = re.compile(r"\d\.\d")
 def _close_figures():
     yield
     plt.close("all")
+
+
+def _draw_only(fig, name: str, figures_dir: Path, alt: str, caption: str) -> dict[str, str]:
+    """Stand-in for ``save_figure`` in the fast tests: render the figure once (Agg) and mark it written.
+
+    Writing SVG, PDF and PNG for every example costs seconds; the slow variants use the real one."""
+    assert alt.strip() and caption.strip()
+    _french([alt, caption])
+    fig.canvas.draw()
+    figures_dir = Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    (figures_dir / f"{name}.svg").write_text("", encoding="utf-8")
+    plt.close(fig)
+    return {"name": name, "alt": alt, "caption": caption}
+
+
+def _figures(fast: bool):
+    """Patch ``save_figure`` with :func:`_draw_only` when ``fast``."""
+    from contextlib import nullcontext
+    from unittest import mock
+
+    return mock.patch("analysis.publish.figures.save_figure", _draw_only) if fast else nullcontext()
 
 
 def _check_interval(table: pd.DataFrame, point: str, low: str, high: str, top: float = 100.0) -> None:
@@ -121,7 +143,7 @@ def run_activities(t: dict, out: Path):
 @FAST
 @given(ct.plans())
 def test_activities_end_to_end(plan):
-    check_activities(plan)
+    check_activities(plan, fast=True)
 
 
 @pytest.mark.slow
@@ -131,9 +153,9 @@ def test_activities_end_to_end_large(plan):
     check_activities(plan)
 
 
-def check_activities(plan):
+def check_activities(plan, fast: bool = False):
     t = ct.tables(plan)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, _figures(fast):
         res, metrics, written = run_activities(t, Path(d))
         paths = run_paths(Path(d))
         for name in written["figures"]:
@@ -165,7 +187,7 @@ def run_referrals(t: dict, out: Path, threshold: int):
 @FAST
 @given(ct.plans(), THRESHOLDS)
 def test_referrals_end_to_end(plan, threshold):
-    check_referrals(plan, threshold)
+    check_referrals(plan, threshold, fast=True)
 
 
 @pytest.mark.slow
@@ -175,9 +197,9 @@ def test_referrals_end_to_end_large(plan, threshold):
     check_referrals(plan, threshold)
 
 
-def check_referrals(plan, threshold):
+def check_referrals(plan, threshold, fast: bool = False):
     t = ct.tables(plan)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, _figures(fast):
         res, metrics, written, sentence = run_referrals(t, Path(d), threshold)
         paths = run_paths(Path(d))
         cells = _published_cells(paths["tables"])
@@ -221,7 +243,7 @@ def run_saturation(census: pd.DataFrame, out: Path, threshold: int):
 @settings(FAST, max_examples=15)
 @given(ct.plans(), THRESHOLDS)
 def test_saturation_end_to_end(plan, threshold):
-    check_saturation(plan, threshold)
+    check_saturation(plan, threshold, fast=True)
 
 
 @pytest.mark.slow
@@ -231,10 +253,10 @@ def test_saturation_end_to_end_large(plan, threshold):
     check_saturation(plan, threshold)
 
 
-def check_saturation(plan, threshold):
+def check_saturation(plan, threshold, fast: bool = False):
     t = ct.tables(plan)
     census = t["census"]
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, _figures(fast):
         res, metrics, written, texts = run_saturation(census, Path(d), threshold)
         paths = run_paths(Path(d))
         cells = _published_cells(paths["tables"])
@@ -269,7 +291,7 @@ def run_gradient(t: dict, out: Path, threshold: int):
 @settings(FAST, max_examples=5)
 @given(ct.plans(), THRESHOLDS)
 def test_gradient_end_to_end(plan, threshold):
-    check_gradient(plan, threshold)
+    check_gradient(plan, threshold, fast=True)
 
 
 @pytest.mark.slow
@@ -279,9 +301,9 @@ def test_gradient_end_to_end_large(plan, threshold):
     check_gradient(plan, threshold)
 
 
-def check_gradient(plan, threshold):
+def check_gradient(plan, threshold, fast: bool = False):
     t = ct.tables(plan)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, _figures(fast):
         res, metrics, written = run_gradient(t, Path(d), threshold)
         paths = run_paths(Path(d))
         _french(_published_cells(paths["tables"]))

@@ -47,3 +47,18 @@ def test_first_line_figure_with_a_bound_equal_to_the_share_draws_no_negative_err
     fig, alt = pub_ref.plot_first_line(res)
     plt.close(fig)
     assert isinstance(alt, str) and not pd.isna(alt)
+
+
+def test_share_table_total_below_the_threshold_is_hidden():
+    # Regression: six users spread over four income sources (all hidden « < 10 ») printed the
+    # total « 6 », a count of persons below the threshold.
+    import pandas as pd
+
+    from analysis.publish.disclosure import SECONDARY, hidden_text
+    from analysis.publish.referrals import display_shares
+
+    t = pd.DataFrame({"code": list("abcde"), "label": list("ABCDE"), "n": [2, 1, 2, 1, 0],
+                      "pct": [100 * k / 6 for k in (2, 1, 2, 1, 0)], "ci_low": [0.0] * 5, "ci_high": [60.0] * 5})
+    out = display_shares(t, "Source", threshold=10)
+    assert out["Effectif"].iloc[-1] in (hidden_text(10), SECONDARY)
+    assert display_shares(t, "Source", threshold=5)["Effectif"].iloc[-1] == "6"

@@ -19,6 +19,8 @@ from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
 from analysis.publish.disclosure import (
     SECONDARY,
     caption_note,
+    hidden_text,
+    is_suppressed,
     publish_counts,
     publish_share,
     suppression_mask,
@@ -87,7 +89,9 @@ def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DIS
                            for lo, hi, h in zip(t["ci_low"], t["ci_high"], mask, strict=True)]
     out = pd.DataFrame(cols)
     total = int(t["n"].sum())
-    shown = SECONDARY if total_must_be_hidden(t["n"], threshold) else fmt_int(total)
+    # the total is a count of persons too: below the threshold it is hidden like any cell
+    shown = (SECONDARY if total_must_be_hidden(t["n"], threshold)
+             else hidden_text(threshold) if is_suppressed(total, threshold) else fmt_int(total))
     out.loc[len(out)] = ["Total", shown, fmt_pct(100, 1) if total else "–"] + (["–"] if with_ci else [])
     return out
 
