@@ -85,7 +85,8 @@ def test_kaplan_meier_survival_falls_from_1_and_stays_in_0_1(obs):
     event = [e for _, e in obs]
     curve = saturation.kaplan_meier(days, event)
     s = curve["survival"].to_numpy(dtype=float)
-    assert s[0] == 1.0 and ((s >= -EPS) & (s <= 1 + EPS)).all() and (np.diff(s) <= EPS).all()
+    # starts at 1 (or lower when events happen at day 0, e.g. a same-day appointment)
+    assert s[0] <= 1.0 and ((s >= -EPS) & (s <= 1 + EPS)).all() and (np.diff(s) <= EPS).all()
     assert curve["events"].sum() == sum(event)
     med = saturation.km_median(curve)
     assert math.isnan(med) or med in set(curve["time"])
