@@ -47,13 +47,13 @@ class LinkedPlan:
         return self.protection.is_hidden(cell)
 
     def primary(self, cell: str) -> bool:
-        return cell in self.protection.primary
+        return cell in self.protection.primary and cell not in self.protection.withdrawn
 
     def reason(self, cell: str) -> str | None:
         """``"primary"`` (count below the threshold), ``"secondary"`` (complementary) or ``None``."""
         if cell in self.protection.primary:
             return "primary"
-        if cell in self.protection.secondary:
+        if cell in self.protection.secondary or cell in self.protection.withdrawn:
             return "secondary"
         return None
 

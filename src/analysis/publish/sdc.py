@@ -28,7 +28,9 @@ subject to every relation with the published values substituted, primary cells i
 ``[0, t−1]`` and complementary cells in ``[t, ∞)``. A cell is *protected* when
 its feasible range holds at least ``t`` integer values (``max − min ≥ t − 1``):
 for a primary cell that is the whole ``[0, t−1]``, i.e. the published tables
-tell a reader nothing beyond « fewer than t ».
+tell a reader nothing beyond « fewer than t ». The requirement bears on the
+primary (sensitive) cells, as in tau-ARGUS; a complementary cell is a count of
+at least ``t`` that could have been published, and its range is recorded only.
 
 Complementary suppression: while some cell is unprotected, hide one more cell
 chosen among the published cells of the relations around it (nearest relations
@@ -77,8 +79,9 @@ class Protection:
         return cell in self.hidden
 
     def unsafe(self) -> list[str]:
-        """Hidden cells whose feasible range is narrower than the threshold (none after :func:`protect`)."""
-        return sorted(c for c, (lo, hi) in self.ranges.items() if hi - lo < self.threshold - 1 - 1e-6)
+        """Primary cells whose feasible range is narrower than the threshold (none after :func:`protect`)."""
+        return sorted(c for c, (lo, hi) in self.ranges.items()
+                      if c in self.primary and hi - lo < self.threshold - 1 - 1e-6)
 
     def records(self) -> list[dict]:
         """One row per hidden cell (internal: holds the exact value) for the run's audit file."""
@@ -87,7 +90,8 @@ class Protection:
 
         return [{"cell": c, "value": self.values[c], "kind": kind(c),
                  "feasible_min": self.ranges[c][0], "feasible_max": self.ranges[c][1],
-                 "protected": (self.ranges[c][1] - self.ranges[c][0]) >= self.threshold - 1 - 1e-6}
+                 "protected": c not in self.primary
+                 or (self.ranges[c][1] - self.ranges[c][0]) >= self.threshold - 1 - 1e-6}
                 for c in sorted(self.hidden)]
 
 
@@ -147,9 +151,13 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
     """Primary suppression, then complementary suppressions until the LP audit passes.
 
     ``fixed``: cells published elsewhere regardless (a grand total printed in every
-    table), never hidden. ``optional``: cells whose publication may be withdrawn
-    altogether (a breakdown printed in a caption) when no complementary suppression
-    protects them. Raises ``RuntimeError`` if no pattern protects every cell.
+    table), never hidden. A primary cell that no complementary suppression can
+    protect is *withdrawn*: printed « n.p. » (or, for ``optional`` cells such as a
+    breakdown in a caption, not printed at all), so that a reader cannot know it is
+    below the threshold; the audit then gives it the bounds ``[0, ∞)``. Since a
+    reader cannot tell a withdrawn « n.p. » from a complementary one, the audit's
+    ``[t, ∞)`` for complementary cells overstates what a reader knows: it stays
+    conservative.
     """
     relations = list(relations)
     values = {k: int(round(float(v))) for k, v in values.items()}
@@ -178,11 +186,23 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
         return (c in totals, values[c], c)
 
     def audit(sec: set[str], wd: set[str], cells=None) -> dict[str, tuple[float, float]]:
-        return feasible_ranges(values, relations, primary, sec, threshold, cells=cells, withdrawn=wd)
+        """Ranges for the reader who knows withdrawn cells may be small, and — when it is consistent
+        with the tables — for the reader who takes every « n.p. » for a count ≥ t; the narrower wins."""
+        ranges = feasible_ranges(values, relations, primary, sec, threshold, cells=cells, withdrawn=wd)
+        if wd:
+            try:
+                naive = feasible_ranges(values, relations, primary - wd, sec | wd, threshold,
+                                        cells=[c for c in ranges if c not in wd])
+            except ValueError:
+                naive = {}
+            for c, r in naive.items():
+                if width(r) < width(ranges[c]):
+                    ranges[c] = r
+        return ranges
 
     for _ in range(max_rounds):
         ranges = audit(secondary, withdrawn)
-        bad = sorted((c for c, r in ranges.items() if not ok(r)), key=lambda c: (c not in primary, c))
+        bad = sorted(c for c, r in ranges.items() if c in primary and c not in withdrawn and not ok(r))
         if not bad:
             return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn)
         target = bad[0]
@@ -203,10 +223,11 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
                             candidates.append(d)
             frontier = nxt
         if not candidates:
-            if target in optional and target not in withdrawn:
-                withdrawn.add(target)
-                continue
-            raise RuntimeError(f"aucune suppression complémentaire ne protège la cellule {target}")
+            # Nothing left to hide around it: the secondary cells' known lower bound (≥ t) is what
+            # narrows it. Withdraw it: printed « n.p. » like a complementary cell, so that a reader
+            # cannot tell it from one (for the audit: any value ≥ 0, which is all a reader knows).
+            withdrawn.add(target)
+            continue
         # The candidate that protects the target, else the one that widens its range most; cheapest first.
         best, best_width = None, -1.0
         for d in sorted(set(candidates), key=cost)[:25]:
