@@ -146,6 +146,19 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     return out
 
 
+def _prune(secondary: set[str], withdrawn: set[str], primary: set[str], audit, ok, values) -> set[str]:
+    """Clean-up pass: give back every complementary cell whose publication keeps the audit passing
+    (largest counts first: they carry the most information). The greedy loop adds cells one at a
+    time and can hide more than needed; this removes what turned out unnecessary."""
+    kept = set(secondary)
+    for c in sorted(secondary, key=lambda c: (-values[c], c)):
+        trial = kept - {c}
+        ranges = audit(trial, withdrawn)
+        if all(ok(r) for d, r in ranges.items() if d in primary and d not in withdrawn):
+            kept = trial
+    return kept
+
+
 def protect(values: Mapping[str, float], relations: Iterable[Relation], threshold: int,
             fixed: Iterable[str] = (), optional: Iterable[str] = (), max_rounds: int = 500) -> Protection:
     """Primary suppression, then complementary suppressions until the LP audit passes.
@@ -204,6 +217,8 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
         ranges = audit(secondary, withdrawn)
         bad = sorted(c for c, r in ranges.items() if c in primary and c not in withdrawn and not ok(r))
         if not bad:
+            secondary = _prune(secondary, withdrawn, primary, audit, ok, values)
+            ranges = audit(secondary, withdrawn)
             return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn)
         target = bad[0]
         hidden = primary | secondary | withdrawn
