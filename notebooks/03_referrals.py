@@ -42,6 +42,7 @@ from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
 from analysis.publish import referrals as publish_referrals
 from analysis.publish.figures import set_theme
+from analysis.publish.linked import users_plan, write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -50,8 +51,10 @@ clean = load_clean(paths["clean"])
 # %%
 results = referrals.analyse_referrals(clean["users"], clean["pros"], clean["census"], start, end)
 metrics.write_part(Path(out), "referrals",
-                   referrals.referral_metrics(results) | publish_referrals.referral_prose(results))
-written = publish_referrals.save_outputs(results, Path(out), threshold, is_example)
+                   referrals.referral_metrics(results) | publish_referrals.referral_prose(results, threshold))
+plan = users_plan(clean["users"], start, end, threshold)  # the same cells as the gradient chapter's
+write_withheld(Path(out), "referrals", publish_referrals.withheld_metrics(results, plan, threshold))
+written = publish_referrals.save_outputs(results, Path(out), threshold, is_example, plan)
 written
 
 # %% [markdown]
@@ -59,7 +62,7 @@ written
 
 # %%
 display(Markdown((paths["tables"] / "orientations-envoyeurs.md").read_text(encoding="utf-8")))
-print(publish_referrals.comparison_sentence(results))
+print(publish_referrals.comparison_sentence(results, threshold))
 
 # %%
 for name in written["figures"]:

@@ -43,6 +43,7 @@ from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
 from analysis.publish import gradient as publish
 from analysis.publish.figures import set_theme
+from analysis.publish.linked import write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -51,7 +52,9 @@ tables = load_clean(paths["clean"])
 # %%
 results = gradient.analyse_gradient(tables["users"], tables["census"], start, end)
 metrics.write_part(Path(out), "gradient", gradient.gradient_metrics(results) | publish.gradient_prose(results))
-written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
+written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example,
+                              audit_dir=Path(out))
+write_withheld(Path(out), "gradient", publish.withheld_metrics(results, threshold))
 written
 
 # %% [markdown]

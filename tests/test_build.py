@@ -7,8 +7,10 @@ import hashlib
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis import pipeline
@@ -247,4 +249,58 @@ def test_statistical_chapters_of_the_example_keep_the_wording_rules(builds):
     assert metrics["gradient.users.rate_ratio_q1_q5_stable"] is False
     rr = f"{metrics['gradient.users.rate_ratio_q1_q5']:.2f}".replace(".", ",")
     assert rr not in gradient_text
-    assert "effectif trop faible pour conclure" in gradient_text
+    # disclosure comes first: a ratio resting on a withheld count is « non publié »
+    assert "effectif trop faible pour conclure" in gradient_text or "non publié" in gradient_text
+
+
+def _reader_tables(tables: Path, pop: str) -> tuple[dict, list]:
+    """The intruder's view of one population: the commune, quintile and basin tables as published
+    (and, for the users, the referrals chapter's commune table with its total)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "publish"))
+    from test_intruder import parse_count
+
+    stem = "gradient-usagers" if pop == "users" else "gradient"
+    com = pd.read_csv(tables / f"{stem}-communes.csv", dtype=str)
+    qui = pd.read_csv(tables / f"{stem}-quintiles.csv", dtype=str)
+    bas = pd.read_csv(tables / f"{stem}-bassins.csv", dtype=str)
+    cells = {f"c:{r.Commune}": parse_count(r.Effectif) for r in com.itertuples()}
+    rels = []
+    for r in qui.itertuples():
+        key = f"q:{r.Quintile.split()[0]}"
+        cells[key] = parse_count(r.Effectif)
+        rels.append((key, [f"c:{n}" for n in r.Communes.split(", ")]))
+    for r in bas.itertuples():
+        key = f"b:{r.Bassin}"
+        cells[key] = parse_count(r.Effectif)
+        rels.append((key, [f"c:{n}" for n in r.Communes.split(", ")]))
+    if pop == "users":
+        ref = pd.read_csv(tables / "orientations-communes.csv", dtype=str)
+        for r in ref.itertuples():
+            key = "total" if r.Commune == "Total" else f"c:{r.Commune}"
+            if key in cells and parse_count(r.Effectif) != cells[key]:
+                raise AssertionError(f"the two chapters disagree on {key}")
+            cells[key] = parse_count(r.Effectif)
+        rels.append(("total", [k for k in cells if k.startswith("c:")]))
+    return cells, rels
+
+
+@pytest.mark.parametrize("which", ["a", "short"])
+def test_intruder_recovers_no_suppressed_count_from_the_published_tables(builds, which):
+    """Differencing across every linked table of the rendered period, by linear programming: every
+    « < 5 » keeps its five possible values 0..4; no rate, ratio or index is published next to it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "publish"))
+    from test_intruder import T, attack
+
+    params, _ = builds[which]
+    tables = params.out / "tables"
+    hidden_seen = 0
+    for pop in ("users", "census"):
+        cells, rels = _reader_tables(tables, pop)
+        ranges = attack(cells, rels)
+        hidden_seen += sum(1 for v in cells.values() if v == "<")
+        narrow = {c: r for c, r in ranges.items() if cells[c] == "<" and r[1] - r[0] < T - 1 - 1e-6}
+        assert not narrow, (which, pop, narrow)
+    assert hidden_seen > 0
+    # the run records the audit (internal), and the report's variables hold only what the chapters cite
+    audit = json.loads((params.out / "disclosure" / "gradient-users.json").read_text(encoding="utf-8"))
+    assert audit["unsafe"] == [] and audit["cells"]

@@ -48,25 +48,30 @@ def test_display_tables_hide_small_counts(analysed):
     small = d[d["Effectif"].str.startswith("<")]
     assert len(small) > 0
     rate_col = [c for c in d.columns if c.startswith("Taux")][0]
-    assert (small[rate_col] == "–").all()
-    assert not d["Effectif"].isin(["1", "2", "3", "4"]).any()
+    assert small[rate_col].str.startswith("non publié").all()  # a withheld rate says why
+    assert not d["Effectif"].isin(["0", "1", "2", "3", "4"]).any()  # zero is « < 5 » too
     q = publish.display_quintiles(analysed.users)
-    assert q["Rapport de taux vs Q5 (IC 95 %)"].iloc[-1] == "référence"
+    ratios = q["Rapport de taux vs Q5 (IC 95 %)"]
+    if q["Effectif"].iloc[-1] in ("n.p.",) or q["Effectif"].iloc[-1].startswith("<"):
+        assert ratios.str.startswith("non publié").all()  # a withheld reference withholds the column
+    else:
+        assert ratios.iloc[-1] == "référence"
 
 
 def test_map_numbers_every_commune_and_leaves_out_small_counts(analysed):
     fig, alt = publish.plot_map(analysed.users, threshold=5)
     texts = [t.get_text() for t in fig.axes[0].texts]
     c = analysed.users.communes
-    hidden = c.query("count < 5")
+    plan = publish.plan_of(analysed.users, 5)
+    hidden = c[[plan.hidden(f"users.commune.{n}") for n in c.index]]
     numbers = sorted(int(t) for t in texts if t.isdigit())
     assert numbers == list(range(1, len(c) + 1))  # every commune numbered on the map
     key = "\n".join(t for t in texts if ". " in t)
     for name in c["name_fr"]:
         assert f". {name} : " in key  # every commune named in the key
     for name in hidden["name_fr"]:
-        assert f". {name} : non publié" in key  # no rate for a small count
-    assert "grisée" in alt and len(hidden) > 0
+        assert f". {name} : non publié" in key  # no rate for a withheld count (small or complementary)
+    assert "hachurée" in alt and len(hidden) >= len(c.query("count < 5")) > 0
 
 
 def test_figures_render(analysed, tmp_path):
@@ -111,7 +116,9 @@ def test_indices_table_leads_with_the_model_and_flags_unstable_estimates(analyse
     assert list(d.columns)[3] == "RII du modèle (IC 95 %)"
     users = d.iloc[0]
     # users: 3 per commune outside Q1, so some quintile may hold fewer than 10 events
-    if analysed.users.quintiles["count"].min() < gradient.MIN_EVENTS_GROUP:
+    if not publish.models_published(analysed.users):  # disclosure first: estimates resting on a hidden count
+        assert users["RII par quintiles (IC 95 %)"].startswith("non publié")
+    elif analysed.users.quintiles["count"].min() < gradient.MIN_EVENTS_GROUP:
         assert users["RII par quintiles (IC 95 %)"] == "effectif trop faible pour conclure"
 
 

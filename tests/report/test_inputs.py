@@ -61,8 +61,17 @@ def test_build_variables_withholds_small_person_counts_and_nests():
     assert v["users"]["n"] == "79"
     assert v["activities"]["total"]["participations"] == f"11{NBSP}163"
     assert v["period"]["start_fr"] == "septembre 2021" and v["period"]["end_fr"] == "avril 2022"
-    # zero is published, and the threshold is a parameter
-    assert RI.build_variables({"users.n": 0}, threshold=5)["users"]["n"] == "0"
+    # zero is « moins de 5 » too (a « < 5 » cell may be 0), and the threshold is a parameter
+    assert RI.build_variables({"users.n": 0}, threshold=5)["users"]["n"] == "moins de 5"
+    # counts per category, their shares, and keys withheld by a notebook
+    w = RI.build_variables({"users.age_band_n.2": 4, "pros.requester_n.ssm": 3, "pros.requester_pct.ssm": 2.4,
+                            "gradient.users.rate_ratio_q1_q5": 17.68},
+                           withheld={"gradient.users.rate_ratio_q1_q5"})
+    assert w["users"]["age_band_n"]["2"] == "moins de 5" and w["pros"]["requester_n"]["ssm"] == "moins de 5"
+    assert w["pros"]["requester_pct"]["ssm"].startswith("non publié")
+    assert w["gradient"]["users"]["rate_ratio_q1_q5"].startswith("non publié")
+    # only what the report cites is written
+    assert set(RI.build_variables({"users.n": 79, "users.age_min": 3}, only={"users.n"})["users"]) == {"n"}
     assert RI.build_variables({"users.n": 7}, threshold=10)["users"]["n"] == "moins de 10"
 
 

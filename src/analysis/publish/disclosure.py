@@ -179,3 +179,39 @@ def withheld_keys(metrics: Mapping[str, object], is_person_count, threshold: int
         if ck and ck in out:
             out.add(key)
     return out
+
+
+# --------------------------------------------------------------------------- one line, LP-audited
+
+def protect_line(counts, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, total_fixed: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and complementary masks of a one-way table whose total is published.
+
+    Zero counts are included in the primary cells (« < 5 » means 0 to 4), and the
+    pattern passes the LP audit of :mod:`analysis.publish.sdc` (every hidden cell's
+    feasible range holds at least ``threshold`` values). A total below the threshold
+    hides every cell.
+    """
+    from analysis.publish.sdc import Relation, protect
+
+    values = [int(v) for v in np.asarray(counts, dtype=float)]
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, bool), np.zeros(0, bool)
+    total = sum(values)
+    if total < threshold:
+        return np.ones(n, bool), np.zeros(n, bool)
+    cells = {f"c{i:04d}": v for i, v in enumerate(values)} | {"total": total}
+    p = protect(cells, [Relation("total", tuple(f"c{i:04d}" for i in range(n)))], threshold,
+                fixed=["total"] if total_fixed else [])
+    primary = np.array([f"c{i:04d}" in p.primary for i in range(n)])
+    secondary = np.array([f"c{i:04d}" in p.secondary for i in range(n)])
+    return primary, secondary
+
+
+def publish_line(counts, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> tuple[list[str], np.ndarray]:
+    """Texts (``12``, ``< 5``, ``n.p.``) and hidden mask of a one-way table (:func:`protect_line`)."""
+    primary, secondary = protect_line(counts, threshold)
+    texts = [hidden_text(threshold) if p else SECONDARY if s else fmt_int(v)
+             for v, p, s in zip(np.asarray(counts, dtype=float), primary, secondary, strict=True)]
+    return texts, primary | secondary

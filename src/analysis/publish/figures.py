@@ -126,3 +126,32 @@ def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> di
     )
     plt.close(fig)
     return info
+
+
+#: Face and hatch of a withheld value's placeholder (no data height, no data colour).
+HIDDEN_FACE = "#eeeeee"
+HIDDEN_EDGE = "#888888"
+
+
+def hidden_bar(ax, pos: float, text: str, width: float = 0.8, horizontal: bool = False, extent: float = 0.12):
+    """Draw a withheld bar as a hatched placeholder labelled ``text`` (« < 5 », « n.p. »).
+
+    Its length is a fixed fraction ``extent`` of the axes (axes coordinates, not
+    data), so the figure's geometry encodes nothing about the hidden value.
+    """
+    from matplotlib.patches import Rectangle
+    from matplotlib.transforms import blended_transform_factory
+
+    if horizontal:
+        tr = blended_transform_factory(ax.transAxes, ax.transData)
+        rect = Rectangle((0, pos - width / 2), extent, width, transform=tr, facecolor=HIDDEN_FACE,
+                         edgecolor=HIDDEN_EDGE, hatch="///", linewidth=0.6)
+        ax.add_patch(rect)
+        ax.text(extent + 0.01, pos, text, transform=tr, va="center", ha="left", fontsize=8, color="#444444")
+    else:
+        tr = blended_transform_factory(ax.transData, ax.transAxes)
+        rect = Rectangle((pos - width / 2, 0), width, extent, transform=tr, facecolor=HIDDEN_FACE,
+                         edgecolor=HIDDEN_EDGE, hatch="///", linewidth=0.6)
+        ax.add_patch(rect)
+        ax.text(pos, extent + 0.01, text, transform=tr, va="bottom", ha="center", fontsize=8, color="#444444")
+    return rect

@@ -24,8 +24,9 @@ from analysis.analyses.gradient import (
     gradient_metrics,
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
-from analysis.publish.disclosure import is_suppressed, publish_count
+from analysis.publish.disclosure import SECONDARY, hidden_text
 from analysis.publish.fmt import NBSP, fmt_eur, fmt_int, fmt_interval, fmt_number, fmt_signed
+from analysis.publish.linked import LinkedPlan, plan_of_gradient
 from analysis.publish.stats_text import UNSTABLE_FR
 
 POPULATIONS_FR = {"users": "nouvelles demandes d'usager·e·s PRR", "census": "demandes aux SSM (recensement)"}
@@ -36,6 +37,68 @@ def population_label(g: PopulationGradient) -> str:
     if g.population_year is None:
         return f"pour {fmt_int(PER)} habitant·e·s et par vague"
     return f"pour {fmt_int(PER)} habitant·e·s ({g.population_year})"
+
+
+def plan_of(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
+    """The protection of this population's linked tables (communes, quintiles, basins, totals)."""
+    return plan_of_gradient(g.name.split(".")[0], g.communes, g.excluded, threshold)
+
+
+class _View:
+    """What a reader may see of one population: each count published or not, and why."""
+
+    def __init__(self, g: PopulationGradient, threshold: int, plan: LinkedPlan | None = None):
+        self.pop = g.name.split(".")[0]
+        self.threshold = threshold
+        self.plan = plan if plan is not None else plan_of(g, threshold)
+
+    def cell(self, kind: str, key) -> str:
+        return f"{self.pop}.{kind}.{key}"
+
+    def hidden(self, kind: str, key) -> bool:
+        return self.plan.hidden(self.cell(kind, key))
+
+    def count(self, kind: str, key, value) -> str:
+        reason = self.plan.reason(self.cell(kind, key))
+        if reason == "primary":
+            return hidden_text(self.threshold)
+        if reason == "secondary":
+            return SECONDARY
+        return fmt_int(value)
+
+    def why(self, kind: str, key) -> str:
+        """Why a derived value of this cell is withheld (table cell text)."""
+        return (f"non publié (effectif{NBSP}<{NBSP}{self.threshold})" if self.plan.primary(self.cell(kind, key))
+                else "non publié (n.p.)")
+
+    def all_published(self, kind: str, keys) -> bool:
+        return not any(self.hidden(kind, k) for k in keys)
+
+
+def models_published(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                     plan: LinkedPlan | None = None) -> bool:
+    """Model estimates (rate ratios, SII, RII) rest on every commune's count: published only when
+    every commune count of the population is published."""
+    v = _View(g, threshold, plan)
+    return v.all_published("commune", g.communes.index)
+
+
+def withheld_metrics(res: GradientResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> set[str]:
+    """Gradient metric keys the prose may not show: a population's (or wave's) counts and estimates
+    when any of its commune counts is withheld (the estimates rest on every commune)."""
+    out: set[str] = set()
+    pops = [("gradient.users", res.users)]
+    if res.census is not None:
+        pops.append(("gradient.census", res.census))
+    pops += [(f"gradient.census.{w}", g) for w, g in res.census_waves.items()]
+    metrics = gradient_metrics(res)
+    for prefix, g in pops:
+        if models_published(g, threshold):
+            continue
+        nested = [p for p, _ in pops if p != prefix and p.startswith(prefix + ".")]
+        out |= {k for k in metrics if k.startswith(prefix + ".") and not any(k.startswith(n + ".") for n in nested)
+                and not k.endswith("model")}
+    return out
 
 
 def model_name_fr(g: PopulationGradient) -> str:
@@ -124,28 +187,33 @@ def output_name(key: str, what: str) -> str:
 
 # ---------------------------------------------------------------- display tables
 
-def _rate_ci(rate: float, low: float, high: float, hidden: bool) -> str:
-    if hidden or pd.isna(rate):
+def _rate_ci(rate: float, low: float, high: float, hidden: bool | str) -> str:
+    if hidden:
+        return hidden if isinstance(hidden, str) else "–"
+    if pd.isna(rate):
         return "–"
     return f"{fmt_number(rate, 1)} ({fmt_interval(low, high, 1)})"
 
 
-def display_communes(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """Per-commune table for readers (poorest first); rates of suppressed counts are blanked.
+def display_communes(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                     plan: LinkedPlan | None = None) -> pd.DataFrame:
+    """Per-commune table for readers (poorest first); rates of suppressed counts are withheld.
 
     A rate next to the population would give the count back, so it is
-    blanked whenever the count is.
+    withheld whenever the count is (primary or complementary suppression).
     """
     c = g.communes
+    v = _View(g, threshold, plan)
     return pd.DataFrame({
         "Commune": c["name_fr"],
         "Bassin": c["basin"].fillna("indéterminé"),
         "Revenu moyen par déclaration": c["income"].map(fmt_eur),
         "Quintile de revenu": "Q" + c["quintile"].astype(str),
         _population_header(g): _residents(c).map(fmt_int),
-        "Effectif": c["count"].map(lambda v: publish_count(v, threshold)),
+        "Effectif": [v.count("commune", nis, n) for nis, n in c["count"].items()],
         f"Taux {population_label(g)} (IC 95 %)": [
-            _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in c.itertuples()],
+            _rate_ci(r.rate, r.ci_low, r.ci_high, v.hidden("commune", r.Index) and v.why("commune", r.Index))
+            for r in c.itertuples()],
     }).reset_index(drop=True)
 
 
@@ -167,9 +235,30 @@ def _rate_ratios(g: PopulationGradient) -> pd.DataFrame:
                          "ci_high": math.nan, "p_value": math.nan})
 
 
-def display_quintiles(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """Rates and rate ratios per income quintile, for readers."""
+def _ratio_text(v: _View, k: int, r, models: bool) -> str:
+    """A quintile's rate ratio vs Q5: published only when both quintiles' counts are (and the model's
+    every commune); a withheld reference withholds the whole column."""
+    if k == N_QUINTILES:
+        return "référence" if not v.hidden("quintile", k) else v.why("quintile", k)
+    if v.hidden("quintile", N_QUINTILES):
+        return "non publié (référence Q5 non publiée)"
+    if v.hidden("quintile", k):
+        return v.why("quintile", k)
+    if not models:
+        return "non publié (effectif d'une commune non publié)"
+    if pd.isna(r.rate_ratio_rr):
+        return "–"
+    if not getattr(r, "stable_rr", True):
+        return UNSTABLE_FR
+    return f"{fmt_number(r.rate_ratio_rr, 2)} ({fmt_interval(r.ci_low_rr, r.ci_high_rr, 2)})"
+
+
+def display_quintiles(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                      plan: LinkedPlan | None = None) -> pd.DataFrame:
+    """Rates and rate ratios per income quintile, for readers (derived values follow their counts)."""
     q = g.quintiles.join(_rate_ratios(g).set_index("quintile").add_suffix("_rr"))
+    v = _View(g, threshold, plan)
+    models = models_published(g, threshold, v.plan)
     return pd.DataFrame({
         "Quintile": [f"Q{k}" + (" (plus pauvres)" if k == 1 else " (plus aisés)" if k == N_QUINTILES else "")
                      for k in q.index],
@@ -177,32 +266,37 @@ def display_quintiles(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE
         "Revenu moyen par déclaration": [f"{fmt_eur(a)} à {fmt_eur(b)}" if a != b else fmt_eur(a)
                                          for a, b in zip(q["income_min"], q["income_max"], strict=True)],
         _population_header(g): _residents(q).map(fmt_int),
-        "Effectif": q["count"].map(lambda v: publish_count(v, threshold)),
+        "Effectif": [v.count("quintile", k, n) for k, n in q["count"].items()],
         f"Taux {population_label(g)} (IC 95 %)": [
-            _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in q.itertuples()],
-        "Rapport de taux vs Q5 (IC 95 %)": [
-            "référence" if k == N_QUINTILES else "–" if pd.isna(r.rate_ratio_rr) else
-            UNSTABLE_FR if not getattr(r, "stable_rr", True) else
-            f"{fmt_number(r.rate_ratio_rr, 2)} ({fmt_interval(r.ci_low_rr, r.ci_high_rr, 2)})"
-            for k, r in zip(q.index, q.itertuples(), strict=True)],
+            _rate_ci(r.rate, r.ci_low, r.ci_high, v.hidden("quintile", r.Index) and v.why("quintile", r.Index))
+            for r in q.itertuples()],
+        "Rapport de taux vs Q5 (IC 95 %)": [_ratio_text(v, k, r, models)
+                                            for k, r in zip(q.index, q.itertuples(), strict=True)],
     }).reset_index(drop=True)
 
 
-def display_basins(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+def display_basins(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                   plan: LinkedPlan | None = None) -> pd.DataFrame:
     """Rates per basin for readers (Bruxelles-Ville in the "indéterminé" row)."""
     b = g.basins
+    v = _View(g, threshold, plan)
     return pd.DataFrame({
         "Bassin": b.index,
         "Communes": b["communes"],
         "Population": b["population"].map(fmt_int),
-        "Effectif": b["count"].map(lambda v: publish_count(v, threshold)),
+        "Effectif": [v.count("basin", k, n) for k, n in b["count"].items()],
         f"Taux {population_label(g)} (IC 95 %)": [
-            _rate_ci(r.rate, r.ci_low, r.ci_high, is_suppressed(r.count, threshold)) for r in b.itertuples()],
+            _rate_ci(r.rate, r.ci_low, r.ci_high, v.hidden("basin", r.Index) and v.why("basin", r.Index))
+            for r in b.itertuples()],
     }).reset_index(drop=True)
 
 
-def display_indices(res: GradientResults) -> pd.DataFrame:
-    """SII, RII, model and rate ratio Q1/Q5 side by side for every population (no counts)."""
+def display_indices(res: GradientResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """SII, RII, model and rate ratio Q1/Q5 side by side for every population (no counts).
+
+    Each estimate rests on every commune's count: a population (or census wave)
+    with a commune count that is not published has its estimates withheld.
+    """
     rows = []
     pops = [("users", res.users)] + ([("census", res.census)] if res.census is not None else [])
     pops += [(w, g) for w, g in res.census_waves.items()]
@@ -213,8 +307,15 @@ def display_indices(res: GradientResults) -> pd.DataFrame:
             continue
         q1 = mod.rate_ratios.set_index("quintile").loc[1]
         sii_ok = bool(g.quintiles["count"].fillna(0).min() >= MIN_EVENTS_GROUP)
+        label = POPULATIONS_FR.get(key, f"recensement, {waves.get(key, key).split(' (')[0].lower()}")
+        if not models_published(g, threshold):
+            why = "non publié (effectif d'une commune non publié)"
+            rows.append({"Population": label, "Modèle": why, "Surdispersion (χ²/ddl)": why,
+                         "RII du modèle (IC 95 %)": why, f"SII par quintiles pour {fmt_int(PER)} (IC 95 %)": why,
+                         "RII par quintiles (IC 95 %)": why, "Rapport de taux Q1/Q5 (IC 95 %)": why})
+            continue
         rows.append({
-            "Population": POPULATIONS_FR.get(key, f"recensement, {waves.get(key, key).split(' (')[0].lower()}"),
+            "Population": label,
             "Modèle": "binomial négatif" if mod.kind == "negative_binomial" else "Poisson",
             "Surdispersion (χ²/ddl)": fmt_number(mod.dispersion, 2),
             "RII du modèle (IC 95 %)":
@@ -241,95 +342,113 @@ def _label_points(ax, df: pd.DataFrame, x: str, y: str, text: str) -> None:
     place_labels(ax, df[x].to_list(), df[y].to_list(), df[text].astype(str).to_list())
 
 
-def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                        plan: LinkedPlan | None = None):
     """Scatter of the commune rate against mean income, with the fitted model curve.
 
-    Point area follows the population; communes whose count is suppressed are
-    drawn as hollow markers without a name. Returns ``(fig, alt)``.
+    Drawn from published values only: point area follows the (public) population;
+    communes whose count is withheld are hollow markers on the axis, without a
+    name; the model curve is drawn only when the model is published. Returns ``(fig, alt)``.
     """
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter, fr_tick_formatter
 
     c = g.communes
+    v = _View(g, threshold, plan)
+    hidden = pd.Series([v.hidden("commune", nis) for nis in c.index], index=c.index)
+    rate = c["rate"].where(~hidden)  # the published rates; withheld ones are NaN from here on
     fig, ax = plt.subplots()
-    hidden = c["count"].map(lambda v: is_suppressed(v, threshold))
     size = 20 + 180 * c["population"] / c["population"].max()
-    ax.scatter(c.loc[~hidden, "income"], c.loc[~hidden, "rate"], s=size[~hidden], color=OKABE_ITO[0],
+    ax.scatter(c.loc[~hidden, "income"], rate[~hidden], s=size[~hidden], color=OKABE_ITO[0],
                alpha=0.8, edgecolor="white", zorder=3)
     if hidden.any():
         ax.scatter(c.loc[hidden, "income"], [0] * int(hidden.sum()), s=size[hidden], facecolor="none",
-                   edgecolor="grey", zorder=3, label=f"moins de {threshold} (taux non publié)")
-    if g.model is not None:
+                   edgecolor="grey", hatch="///", zorder=3, label="taux non publié (effectif masqué)")
+    models = models_published(g, threshold, v.plan)
+    if g.model is not None and models:
         fit = g.model.fits["trend"]
         order = c.sort_values("ridit")
         pred = np.exp(fit.params["const"] + fit.params["poorness"] * (1 - order["ridit"].to_numpy())) * PER
         ax.plot(order["income"], pred, color=OKABE_ITO[5], lw=1.5,
                 label="modèle " + ("binomial négatif" if g.model.kind == "negative_binomial" else "de Poisson"))
-    from analysis.publish.figures import fr_tick_formatter
 
     ax.xaxis.set_major_formatter(fr_formatter(0))
     ax.yaxis.set_major_formatter(fr_tick_formatter(ax.yaxis))
     ax.set_xlabel("Revenu moyen par déclaration de la commune (€)")
     ax.set_ylabel(f"Taux {population_label(g)}")
-    ax.set_ylim(0, c["rate"].max() * 1.12 if c["rate"].max() > 0 else 1)
+    top = rate.max()
+    ax.set_ylim(0, top * 1.12 if pd.notna(top) and top > 0 else 1)
     x0, x1 = c["income"].min(), c["income"].max()
     ax.set_xlim(x0 - 0.08 * (x1 - x0), x1 + 0.08 * (x1 - x0))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, fontsize=8)
-    _label_points(ax, c[~hidden], "income", "rate", "name_fr")
-    poor, rich = c.iloc[0], c.iloc[-1]
+    _label_points(ax, c[~hidden].assign(rate=rate[~hidden]), "income", "rate", "name_fr")
+    poor, rich = c.index[0], c.index[-1]
     alt = (f"Nuage de points des 19 communes : taux {population_label(g)} selon le revenu moyen par déclaration. "
-           f"Commune la plus pauvre, {poor['name_fr']} ({fmt_eur(poor['income'])}) : "
-           + ("taux non publié" if is_suppressed(poor["count"], threshold) else f"{fmt_number(poor['rate'], 1)}")
-           + f" ; la plus aisée, {rich['name_fr']} ({fmt_eur(rich['income'])}) : "
-           + ("taux non publié" if is_suppressed(rich["count"], threshold) else f"{fmt_number(rich['rate'], 1)}")
-           + (f". Indice relatif d'inégalité {fmt_signed(g.index.rii, 2)}." if g.index is not None else "."))
+           f"Commune la plus pauvre, {c.loc[poor, 'name_fr']} ({fmt_eur(c.loc[poor, 'income'])}) : "
+           + ("taux non publié" if hidden[poor] else f"{fmt_number(rate[poor], 1)}")
+           + f" ; la plus aisée, {c.loc[rich, 'name_fr']} ({fmt_eur(c.loc[rich, 'income'])}) : "
+           + ("taux non publié" if hidden[rich] else f"{fmt_number(rate[rich], 1)}")
+           + (f". Indice relatif d'inégalité {fmt_signed(g.index.rii, 2)}." if g.index is not None and models
+              else "."))
     return fig, alt
 
 
-def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
-    """Bar chart of the rate per income quintile with 95 % intervals. Returns ``(fig, alt)``."""
+def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                        plan: LinkedPlan | None = None):
+    """Bar chart of the published rate per income quintile with 95 % intervals. Returns ``(fig, alt)``.
+
+    A withheld quintile is a hatched placeholder of fixed height (no data height).
+    """
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, error_extents, fr_tick_formatter
+    from analysis.publish.figures import OKABE_ITO, error_extents, fr_tick_formatter, hidden_bar
 
     q = g.quintiles
-    hidden = q["count"].map(lambda v: is_suppressed(v, threshold))
-    vals = q["rate"].where(~hidden, 0)
+    v = _View(g, threshold, plan)
+    hidden = pd.Series([v.hidden("quintile", k) for k in q.index], index=q.index)
+    shown = q[~hidden]
     fig, ax = plt.subplots()
     names = [f"Q{k}" + ("\n(plus pauvres)" if k == 1 else "\n(plus aisés)" if k == N_QUINTILES else "")
              for k in q.index]
-    ax.bar(names, vals, color=OKABE_ITO[0],
-           yerr=error_extents(q["rate"].where(~hidden, 0), q["ci_low"].where(~hidden, 0), q["ci_high"].where(~hidden, 0)),
-           capsize=4)
-    for i, h in enumerate(hidden):
-        if h:
-            ax.text(i, 0, "non publié", ha="center", va="bottom", fontsize=8, color="grey")
+    x = np.arange(len(q))
+    xs = x[~hidden.to_numpy()]
+    if len(shown):
+        ax.bar(xs, shown["rate"], color=OKABE_ITO[0], width=0.8,
+               yerr=error_extents(shown["rate"], shown["ci_low"], shown["ci_high"]), capsize=4)
+    for xi, k in zip(x, q.index, strict=True):
+        if hidden[k]:
+            hidden_bar(ax, xi, v.count("quintile", k, 0))
+    ax.set_xticks(x, names)
+    ax.set_xlim(-0.6, len(q) - 0.4)
+    ax.set_ylim(0, float(shown["ci_high"].max()) * 1.1 if len(shown) and shown["ci_high"].max() > 0 else 1)
     ax.yaxis.set_major_formatter(fr_tick_formatter(ax.yaxis))
     ax.set_xlabel("Quintile de revenu moyen par déclaration de la commune (population)")
     ax.set_ylabel(f"Taux {population_label(g)}")
     alt = (f"Histogramme du taux {population_label(g)} par quintile de revenu, du plus pauvre au plus aisé : "
-           + ", ".join("non publié" if h else fmt_number(v, 1) for v, h in zip(q["rate"], hidden, strict=True))
+           + ", ".join("non publié" if hidden[k] else fmt_number(r, 1) for k, r in q["rate"].items())
            + ", avec intervalles de confiance à 95 %.")
     return fig, alt
 
 
-def plot_map(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
-    """Map of the rate per commune; communes with a suppressed count are greyed. Returns ``(fig, alt)``."""
+def plot_map(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, plan: LinkedPlan | None = None):
+    """Map of the published rate per commune; withheld communes are hatched grey. Returns ``(fig, alt)``."""
     from analysis.publish.maps import plot_commune_map
 
     c = g.communes
-    hidden = {nis for nis, v in c["count"].items() if is_suppressed(v, threshold)}
-    labels = {nis: fmt_number(r, 1) for nis, r in c["rate"].items() if nis not in hidden}
-    fig = plot_commune_map(c["rate"], legend_label=f"Taux {population_label(g)}", labels=labels, hidden=hidden,
-                           hidden_label=f"moins de {threshold} : non publié",
+    v = _View(g, threshold, plan)
+    hidden = {nis for nis in c.index if v.hidden("commune", nis)}
+    rate = c["rate"].where(~c.index.isin(hidden))  # published values only: colours and scale
+    labels = {nis: fmt_number(r, 1) for nis, r in rate.items() if nis not in hidden}
+    fig = plot_commune_map(rate, legend_label=f"Taux {population_label(g)}", labels=labels, hidden=hidden,
+                           hidden_label="effectif masqué : non publié",
                            names={nis: str(n) for nis, n in c["name_fr"].items()})
     top = c[~c.index.isin(hidden)].sort_values("rate", ascending=False)
     alt = (f"Carte des 19 communes bruxelloises colorées selon le taux {population_label(g)}. "
            + (f"Taux le plus élevé : {top['name_fr'].iloc[0]} ({fmt_number(top['rate'].iloc[0], 1)}) ; "
               f"le plus bas : {top['name_fr'].iloc[-1]} ({fmt_number(top['rate'].iloc[-1], 1)}). " if len(top) else "")
-           + (f"{len(hidden)} commune(s) grisée(s) : effectif trop faible pour être publié." if hidden else ""))
+           + (f"{len(hidden)} commune(s) hachurée(s) : effectif masqué, taux non publié." if hidden else ""))
     return fig, alt
 
 
@@ -361,7 +480,8 @@ def _exact_communes(g: PopulationGradient) -> pd.DataFrame:
 
 
 def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
-                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False) -> dict[str, list[str]]:
+                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False,
+                 audit_dir: Path | None = None) -> dict[str, list[str]]:
     """Save every gradient figure and table (CSV exact, Markdown with disclosure applied).
 
     Returns the names written, ``{"figures": [...], "tables": [...]}``.
@@ -382,35 +502,42 @@ def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
     figures, tables = [], []
     for key, g in pops:
         what = POPULATIONS_FR[key]
-        excl = ", ".join(f"{_residence_fr(k.removeprefix('excluded_'))} : {publish_count(v, threshold)}"
-                         for k, v in g.excluded.items())
+        plan = plan_of(g, threshold)
+        if audit_dir is not None:
+            from analysis.publish.linked import write_audit
+
+            write_audit(plan, audit_dir, f"gradient-{key}")
+        view = _View(g, threshold, plan)
+        shown_excl = [(k.removeprefix("excluded_"), n) for k, n in g.excluded.items()
+                      if view.cell("excluded", k.removeprefix("excluded_")) not in plan.protection.withdrawn]
+        excl = ", ".join(f"{_residence_fr(k)} : {view.count('excluded', k, n)}" for k, n in shown_excl)
         excl = f" Hors calcul : {excl}." if excl else ""
-        fig, alt = plot_rate_vs_income(g, threshold)
+        fig, alt = plot_rate_vs_income(g, threshold, plan)
         figures.append((output_name(key, "nuage"), fig, alt,
                         f"Taux de {what} {population_label(g)} selon le revenu de la commune ; courbe : modèle "
                         f"{_model_fr(g)} sur le rang "
                         "de revenu (population)." + income + excl + note))
-        fig, alt = plot_map(g, threshold)
+        fig, alt = plot_map(g, threshold, plan)
         figures.append((output_name(key, "carte"), fig, alt,
                         f"Taux de {what} {population_label(g)}, par commune de résidence." + rule + excl + note))
-        fig, alt = plot_quintile_rates(g, threshold)
+        fig, alt = plot_quintile_rates(g, threshold, plan)
         figures.append((output_name(key, "quintiles"), fig, alt,
                         f"Taux de {what} {population_label(g)} par quintile de revenu des communes (Q1 : cinquième "
                         "le plus pauvre de la population), IC 95 % exacts de Poisson." + income + note))
-        tables.append((output_name(key, "communes"), _exact_communes(g), display_communes(g, threshold),
+        tables.append((output_name(key, "communes"), _exact_communes(g), display_communes(g, threshold, plan),
                        f"{_upper_first(what)} par commune de résidence, des communes les plus pauvres aux plus aisées."
                        + income + rule + excl + note))
         tables.append((output_name(key, "quintiles"), g.quintiles.join(_rate_ratios(g).set_index("quintile")
                                                                       .add_suffix("_rr")).reset_index(),
-                       display_quintiles(g, threshold),
+                       display_quintiles(g, threshold, plan),
                        f"{_upper_first(what)} par quintile de revenu des communes (classes de population "
                        "comparables aux classes de revenu de l'Observatoire de la Santé et du Social, qui travaille "
                        "toutefois sur les secteurs statistiques et le revenu médian)." + income + rule + note))
-        tables.append((output_name(key, "bassins"), g.basins.reset_index(), display_basins(g, threshold),
+        tables.append((output_name(key, "bassins"), g.basins.reset_index(), display_basins(g, threshold, plan),
                        f"{_upper_first(what)} par bassin d'aide et de soins ; Bruxelles-Ville, partagée entre "
                        "plusieurs bassins, forme une ligne « indéterminé »." + rule + note))
     tables.append(("gradient-indices", _indices_exact(res),
-                   display_indices(res),
+                   display_indices(res, threshold),
                    "Gradient social : indice relatif d'inégalité du modèle, indices de pente (SII, pour "
                    f"{fmt_int(PER)} habitant·e·s) et relatif (RII) d'inégalité sur les quintiles de revenu, "
                    "rapport de taux entre quintiles extrêmes ; un SII positif et un RII supérieur à 1 signifient "

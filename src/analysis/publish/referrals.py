@@ -21,26 +21,23 @@ from analysis.publish.disclosure import (
     caption_note,
     hidden_text,
     is_suppressed,
-    publish_counts,
+    publish_line,
     publish_share,
-    suppression_mask,
-    total_must_be_hidden,
 )
 from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_month, fmt_pct
+from analysis.publish.linked import LinkedPlan
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
 SOURCE = " Source : outils de suivi des projets PRR."
 
 
-def _hidden_mark(count, threshold: int) -> str:
-    """What a figure shows for a withheld count: « < 5 » (too small) or « n.p. » (withheld so it cannot be
-    recovered), the marks of the tables and captions."""
-    from analysis.publish.disclosure import SECONDARY, hidden_text, is_suppressed
-
-    return hidden_text(threshold) if is_suppressed(count, threshold) else SECONDARY
+def first_line_published(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> bool:
+    """The first-line share (and its test) rests on two counts: first line and other known referrers;
+    both must be publishable."""
+    return res.first_line_k >= threshold and res.first_line_n - res.first_line_k >= threshold
 
 
-def referral_prose(res: ReferralResults) -> dict[str, Any]:
+def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, Any]:
     """The chapter's sentences for ``metrics.json`` (merged with
     :func:`analysis.analyses.referrals.referral_metrics` into the same part).
 
@@ -50,12 +47,13 @@ def referral_prose(res: ReferralResults) -> dict[str, Any]:
     """
     if res.comparison is None:
         return {}
-    sentence = comparison_sentence(res)
+    sentence = comparison_sentence(res, threshold)
     return {"referrals.first_line_comparison.sentence": sentence, "referrals.first_line_test.sentence": sentence}
 
 
-def comparison_sentence(res: ReferralResults) -> str:
-    """Plain-French, descriptive reading of the first-line shares (percentages only: no small counts).
+def comparison_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
+    """Plain-French, descriptive reading of the first-line shares (percentages only, and only when both
+    counts behind the PRR share are publishable: a share and its interval would give a small count back).
 
     The PRR tracking tool and the SSM census are different instruments: the
     sentence sets the two shares side by side with their intervals and says why
@@ -65,6 +63,12 @@ def comparison_sentence(res: ReferralResults) -> str:
     if c is None:
         return "La comparaison avec les services de santé mentale n'est pas possible sur cette période."
     wave_fr = fmt_month(c.census_wave.replace("_", "-")) if c.census_wave else ""
+    if not first_line_published(res, threshold):
+        return (f"La part des nouvelles demandes d'usager·e·s venant de la première ligne n'est pas publiée : elle "
+                f"repose sur un effectif inférieur à {threshold} (première ligne ou autres envoyeurs), qu'elle "
+                f"permettrait de retrouver. Dans les services de santé mentale (recensement commencé en {wave_fr}), "
+                f"cette part est de {fmt_pct(100 * c.census_share, 1)} (IC 95 % {fmt_pct(100 * c.census_low, 1)} "
+                f"à {fmt_pct(100 * c.census_high, 1)}).")
     return (f"Parmi les nouvelles demandes d'usager·e·s adressées aux projets PRR, {fmt_pct(100 * c.users_share, 1)} "
             f"viennent de la première ligne (la personne elle-même ou son entourage ; IC 95 % "
             f"{fmt_pct(100 * c.users_low, 1)} à {fmt_pct(100 * c.users_high, 1)}), contre "
@@ -75,14 +79,54 @@ def comparison_sentence(res: ReferralResults) -> str:
             "différents) : ils se lisent côte à côte, sans test statistique.")
 
 
+def withheld_metrics(res: ReferralResults, plan: LinkedPlan, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD
+                     ) -> set[str]:
+    """Referral metric keys the prose may not show: hidden counts and every share, interval or test
+    computed from them."""
+    out: set[str] = set()
+
+    def line(table: pd.DataFrame, n_key: str, pct_key: str, ci: bool = False) -> None:
+        _texts, hidden = publish_line(table["n"], threshold)
+        for code, h in zip(table["code"], hidden, strict=True):
+            if h:
+                out.update({f"{n_key}.{code}", f"{pct_key}.{code}"})
+                if ci:
+                    out.update({f"users.referrer_ci_low_pct.{code}", f"users.referrer_ci_high_pct.{code}"})
+
+    line(res.referrers, "users.referrer_n", "users.referrer_pct", ci=True)
+    line(res.genders, "users.gender_n", "users.gender_pct")
+    line(res.income, "users.income_n", "users.income_pct")
+    line(res.requesters, "pros.requester_n", "pros.requester_pct")
+    line(res.pros_origin, "pros.origin_n", "pros.origin_pct")
+    line(res.residence, "users.residence_n", "users.residence_pct")
+    line(res.age_table.assign(code=range(len(res.age_table))), "users.age_band_n", "users.age_band_pct")
+    for code in res.communes["code"]:
+        cell = "users.outside" if code == "non_renseigne" else f"users.commune.{code}"
+        if plan.hidden(cell):
+            out.update({f"users.commune_n.{code}", f"users.commune_pct.{code}"})
+    if not first_line_published(res, threshold):
+        out.update({"users.first_line_n", "users.first_line_pct", "users.second_line_pct",
+                    "users.first_line_ci_low_pct", "users.first_line_ci_high_pct",
+                    "referrals.first_line_comparison.users_pct", "referrals.first_line_comparison.users_ci_low_pct",
+                    "referrals.first_line_comparison.users_ci_high_pct", "referrals.first_line_comparison.diff_pts"})
+    return out
+
+
 # --------------------------------------------------------------------------- display
 
 def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                   with_ci: bool = True) -> pd.DataFrame:
-    """Counts and shares of persons for readers: small counts hidden (primary and secondary)."""
+                   with_ci: bool = True, hidden: dict[str, str] | None = None) -> pd.DataFrame:
+    """Counts and shares of persons for readers: small counts hidden, complementary cells chosen by the
+    LP-audited protection (:func:`analysis.publish.disclosure.protect_line`), or given as ``hidden``
+    (``code → "primary"|"secondary"``, from the linked plan). Shares and intervals follow their count."""
     t = table.reset_index(drop=True)
-    mask = suppression_mask(t["n"], threshold)
-    cols = {label: list(t["label"]), "Effectif": list(publish_counts(t["n"], threshold))}
+    if hidden is None:
+        texts, mask = publish_line(t["n"], threshold)
+    else:
+        texts = [hidden_text(threshold) if hidden.get(c) == "primary" else SECONDARY if hidden.get(c)
+                 else fmt_int(n) for c, n in zip(t["code"], t["n"], strict=True)]
+        mask = np.array([bool(hidden.get(c)) for c in t["code"]])
+    cols = {label: list(t["label"]), "Effectif": texts}
     cols["Part"] = [publish_share(p, bool(h)) for p, h in zip(t["pct"], mask, strict=True)]
     if with_ci:
         cols["IC 95 %"] = ["–" if h or math.isnan(lo) else f"{fmt_interval(lo, hi, 1)}{NBSP}%"
@@ -90,15 +134,15 @@ def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DIS
     out = pd.DataFrame(cols)
     total = int(t["n"].sum())
     # the total is a count of persons too: below the threshold it is hidden like any cell
-    shown = (SECONDARY if total_must_be_hidden(t["n"], threshold)
-             else hidden_text(threshold) if is_suppressed(total, threshold) else fmt_int(total))
-    out.loc[len(out)] = ["Total", shown, fmt_pct(100, 1) if total else "–"] + (["–"] if with_ci else [])
+    shown = hidden_text(threshold) if is_suppressed(total, threshold) else fmt_int(total)
+    published = total > 0 and not is_suppressed(total, threshold)
+    out.loc[len(out)] = ["Total", shown, fmt_pct(100, 1) if published else "–"] + (["–"] if with_ci else [])
     return out
 
 
 def display_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
     t = res.age_table
-    return pd.DataFrame({"Classe d'âge": t["band"], "Effectif": list(publish_counts(t["n"], threshold))})
+    return pd.DataFrame({"Classe d'âge": t["band"], "Effectif": publish_line(t["n"], threshold)[0]})
 
 
 # --------------------------------------------------------------------------- figures
@@ -108,11 +152,12 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     hidden cells not drawn."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter, hidden_bar
 
     t = res.referrers.reset_index(drop=True)
-    mask = suppression_mask(t["n"], threshold)
-    t = t.assign(hidden=mask.to_numpy()).iloc[::-1].reset_index(drop=True)
+    texts, mask = publish_line(t["n"], threshold)
+    t = t.assign(hidden=mask, text=texts).iloc[::-1].reset_index(drop=True)
+    t.loc[t["hidden"], ["pct", "ci_low", "ci_high"]] = math.nan  # published values only from here on
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(t) + 1.4))
     y = np.arange(len(t))
     shown = ~t["hidden"]
@@ -120,9 +165,8 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     err = np.clip(np.vstack([t.loc[shown, "pct"] - t.loc[shown, "ci_low"],
                              t.loc[shown, "ci_high"] - t.loc[shown, "pct"]]).astype(float), 0, None)
     ax.errorbar(t.loc[shown, "pct"], y[shown], xerr=err, fmt="none", ecolor=OKABE_ITO[7], capsize=3, linewidth=1)
-    for yi in y[~shown.to_numpy()]:
-        ax.annotate(_hidden_mark(t.loc[yi, "n"], threshold), (0, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
-                    color="#555555")
+    for yi, text in zip(y[~shown.to_numpy()], t.loc[~shown, "text"], strict=True):
+        hidden_bar(ax, yi, text, width=0.8, horizontal=True, extent=0.05)
     labels = [lbl.split(" (")[0] for lbl in t["label"]]
     ax.set_yticks(y, labels)
     ax.xaxis.set_major_formatter(fr_formatter(0, " %"))
@@ -134,15 +178,17 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     if len(visible):
         first = visible.iloc[0]
         alt += f" Premier envoyeur : {first['label'].split(' (')[0]} ({fmt_pct(first['pct'], 1)})."
-    alt += f" Les envoyeurs représentant moins de {threshold} demandes ne sont pas chiffrés."
+    alt += (f" Les envoyeurs représentant moins de {threshold} demandes (ou masqués pour les protéger) ne sont "
+            "pas chiffrés.")
     return fig, alt
 
 
-def plot_first_line(res: ReferralResults):
-    """Two bars: first-line share among PRR users and among SSM census demands, with CIs."""
+def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+    """Two bars: first-line share among PRR users and among SSM census demands, with CIs; a share
+    resting on a count below the threshold is a hatched placeholder."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, error_extents, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, error_extents, fr_formatter, hidden_bar
 
     c = res.comparison
     groups = [("Projets PRR\n(nouvelles demandes d'usager·e·s)", res.first_line_k, res.first_line_n,
@@ -150,8 +196,13 @@ def plot_first_line(res: ReferralResults):
               ("SSM\n(recensement des nouvelles demandes)", res.baseline_k, res.baseline_n,
                (c.census_low, c.census_high) if c else None)]
     fig, ax = plt.subplots(figsize=(7, 3.8))
+    ok = [first_line_published(res, threshold),
+          res.baseline_k >= threshold and res.baseline_n - res.baseline_k >= threshold]
     for i, (_label, k, n, ci) in enumerate(groups):
         if not n:
+            continue
+        if not ok[i]:
+            hidden_bar(ax, i, hidden_text(threshold), width=0.55)
             continue
         p = 100 * k / n
         lo, hi = ci if ci is not None else wilson_ci(k, n)
@@ -166,8 +217,8 @@ def plot_first_line(res: ReferralResults):
     ax.set_ylabel("Demandes venant de la première ligne (%)")
     fig.tight_layout()
     alt = ("Deux barres comparant la part des demandes venant de la première ligne (personne elle-même ou "
-           f"entourage) : {fmt_pct(100 * res.first_line_k / res.first_line_n, 1) if res.first_line_n else '–'} "
-           f"dans les projets PRR, {fmt_pct(100 * res.baseline_k / res.baseline_n, 1) if res.baseline_n else '–'} "
+           f"entourage) : {fmt_pct(100 * res.first_line_k / res.first_line_n, 1) if res.first_line_n and ok[0] else 'non publiée'} "
+           f"dans les projets PRR, {fmt_pct(100 * res.baseline_k / res.baseline_n, 1) if res.baseline_n and ok[1] else 'non publiée'} "
            "dans les services de santé mentale.")
     return fig, alt
 
@@ -176,27 +227,43 @@ def plot_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
     """Bars of users per age band; bands below the threshold are not drawn."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO
+    from analysis.publish.figures import OKABE_ITO, hidden_bar
 
     t = res.age_table
-    mask = suppression_mask(t["n"], threshold).to_numpy()
+    texts, mask = publish_line(t["n"], threshold)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     x = np.arange(len(t))
-    heights = np.where(mask, 0, t["n"])
-    ax.bar(x, heights, color=OKABE_ITO[2])
-    for xi, (h, hidden) in enumerate(zip(heights, mask, strict=True)):
-        ax.annotate(_hidden_mark(t["n"].iloc[xi], threshold) if hidden else fmt_int(h), (xi, h), xytext=(0, 3), textcoords="offset points",
-                    ha="center", fontsize=8 if hidden else 9)
+    shown = t["n"].to_numpy()[~mask]  # published values only
+    ax.bar(x[~mask], shown, color=OKABE_ITO[2], width=0.8)
+    for xi, h in zip(x[~mask], shown, strict=True):
+        ax.annotate(fmt_int(h), (xi, h), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=9)
+    for xi, text in zip(x[mask], [tx for tx, m in zip(texts, mask, strict=True) if m], strict=True):
+        hidden_bar(ax, xi, text)
+    ax.set_xlim(-0.6, len(t) - 0.4)
+    ax.set_ylim(0, float(shown.max()) * 1.15 if len(shown) and shown.max() > 0 else 1)
     ax.set_xticks(x, t["band"], rotation=20)
     ax.set_ylabel("Nouvelles demandes d'usager·e·s")
     fig.tight_layout()
     alt = (f"Barres du nombre de nouvelles demandes d'usager·e·s par classe d'âge ; les classes de moins de "
-           f"{threshold} personnes ne sont pas représentées.")
+           f"{threshold} personnes (ou masquées pour les protéger) sont des cases hachurées sans hauteur chiffrée.")
     return fig, alt
 
 
+def _commune_hidden(res: ReferralResults, plan: LinkedPlan | None) -> dict[str, str] | None:
+    """``code → reason`` of the commune table's hidden rows, from the linked plan (same cells as the
+    gradient chapter's)."""
+    if plan is None:
+        return None
+    out = {}
+    for code in res.communes["code"]:
+        reason = plan.reason("users.outside" if code == "non_renseigne" else f"users.commune.{code}")
+        if reason:
+            out[code] = reason
+    return out
+
+
 def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                 is_example: bool = False) -> dict[str, list[str]]:
+                 is_example: bool = False, plan: LinkedPlan | None = None) -> dict[str, list[str]]:
     """Save the chapter's figures and tables under the run folder ``out`` (disclosure applied)."""
     from analysis.config import run_paths
     from analysis.publish.figures import save_figure
@@ -212,7 +279,7 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
         figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usager·e·s (part et "
                      "intervalle de confiance à 95 %, le plus large de Wilson et de l'intervalle tenant compte du "
                      "regroupement par service)," + period + rule + SOURCE + note))
-        fig, alt = plot_first_line(res)
+        fig, alt = plot_first_line(res, threshold)
         figs.append(("orientations-premiere-ligne", fig, alt, "Part des demandes venant de la première ligne : "
                      "projets PRR et services de santé mentale (IC 95 %, regroupement par service pris en compte ; "
                      "deux outils différents : comparaison descriptive, sans test)." + SOURCE
@@ -226,7 +293,8 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
         ("orientations-envoyeurs", res.referrers, display_shares(res.referrers, "Envoyeur", threshold),
          "Envoyeurs des nouvelles demandes d'usager·e·s (IC 95 %, le plus large de Wilson et de l'intervalle "
          "tenant compte du regroupement par service)," + period + rule + SOURCE + note),
-        ("orientations-communes", res.communes, display_shares(res.communes, "Commune", threshold, with_ci=False),
+        ("orientations-communes", res.communes,
+         display_shares(res.communes, "Commune", threshold, with_ci=False, hidden=_commune_hidden(res, plan)),
          "Commune de résidence des nouvelles demandes d'usager·e·s," + period
          + rule + SOURCE + note),
         ("orientations-revenus", res.income, display_shares(res.income, "Source de revenus", threshold,

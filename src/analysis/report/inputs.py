@@ -89,6 +89,9 @@ def is_person_count(key: str) -> bool:
         return False
     if ".commune_n." in k:
         return True
+    # ``users.age_band_n.2``, ``pros.requester_n.ssm``: a count per category (the leaf is the code)
+    if k.split(".", 1)[0] in PERSON_GROUPS and any(p.endswith("_n") or p == "n" for p in k.split(".")[1:-1]):
+        return True
     return k.split(".", 1)[0] in PERSON_GROUPS and is_count(k)
 
 
@@ -178,24 +181,64 @@ def nest(flat: Mapping[str, object]) -> dict:
     return root
 
 
+#: What prose shows in place of a withheld value.
+WITHHELD_FR = "non publié (effectif trop petit)"
+
+_VAR = re.compile(r"\{\{<\s*var\s+([^\s>]+)\s*>\}\}")
+
+
+def referenced_variables(report_dir: Path) -> set[str]:
+    """Every ``{{< var key >}}`` of the report's sources (``*.qmd``, ``*.md``)."""
+    keys: set[str] = set()
+    for path in Path(report_dir).rglob("*.*md"):
+        if "_book" in path.parts or "_generated" in path.parts:
+            continue
+        keys |= set(_VAR.findall(path.read_text(encoding="utf-8")))
+    return keys
+
+
 def build_variables(metrics: Mapping[str, object], threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                    is_example: bool = False, period: tuple[str, str] | None = None) -> dict:
-    """The content of ``_variables.yml``: every metric formatted for prose, nested by its dots.
+                    is_example: bool = False, period: tuple[str, str] | None = None,
+                    withheld: set[str] = frozenset(), only: set[str] | None = None) -> dict:
+    """The content of ``_variables.yml``: metrics formatted for prose, nested by their dots.
+
+    Only published values: small person counts (zero included) and the shares
+    computed from them, and every key in ``withheld`` (decided by the notebooks'
+    disclosure step, e.g. complementary suppressions, estimates resting on a
+    hidden count), read « non publié ». With ``only``, just those keys are
+    written (the ones the report cites), so that the report folder carries no
+    value a chapter does not show.
 
     Adds ``synthetic`` (true for the bundled example data), ``threshold`` and
     ``period.start_fr`` / ``period.end_fr`` (« septembre 2021 »).
     """
-    from analysis.publish.disclosure import withheld_keys
+    from analysis.publish.disclosure import count_key_of_share
     from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR, unstable_keys
 
-    hidden_shares = {k for k in withheld_keys(metrics, is_person_count, threshold) if "_pct" in k}
     unstable = unstable_keys(metrics)
-    flat = {k: ("valeur non publiée (effectif trop petit)" if k in hidden_shares
-                else UNSTABLE_FR if k in unstable else publish_metric(k, v, threshold))
-            for k, v in metrics.items()}
+
+    def small(key: str, value) -> bool:
+        return (is_person_count(key) and isinstance(value, (int, float)) and not isinstance(value, bool)
+                and not (isinstance(value, float) and math.isnan(value)) and value < threshold)
+
+    def shown(key: str, value) -> str:
+        if key in withheld:
+            return WITHHELD_FR
+        if small(key, value):
+            return f"moins de {threshold}"  # zero included: « < 5 » means 0 to 4
+        ck = count_key_of_share(key)
+        if ck and ck != key and ck in metrics and (ck in withheld or small(ck, metrics[ck])):
+            return WITHHELD_FR
+        if key in unstable:
+            return UNSTABLE_FR
+        return publish_metric(key, value, threshold)
+
+    keys = [k for k in metrics if only is None or k in only]
+    flat = {k: shown(k, metrics[k]) for k in keys}
     for k, v in metrics.items():  # an interval bound that does not exist (e.g. too much censoring)
         if k.endswith("_estimable") and v is False and k.removesuffix("_estimable") in flat:
-            flat[k.removesuffix("_estimable")] = NOT_ESTIMABLE_FR
+            if flat[k.removesuffix("_estimable")] != WITHHELD_FR:
+                flat[k.removesuffix("_estimable")] = NOT_ESTIMABLE_FR
     start, end = period or (metrics.get("period.start"), metrics.get("period.end"))
     if start and end:
         flat["period.start"] = str(start)
@@ -704,7 +747,10 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
         figure_snippet("chronologie", info["caption"], info["alt"]), encoding="utf-8")
     (gen / "synthetic-notice.md").write_text(synthetic_notice(is_example), encoding="utf-8")
 
-    variables = build_variables(metrics, threshold, is_example, period)
+    from analysis.publish.linked import read_withheld
+
+    variables = build_variables(metrics, threshold, is_example, period, withheld=read_withheld(run_out),
+                                only=referenced_variables(report_dir))
     flags = data_flags(metrics, ref_dir)
     variables.setdefault("sources", {})["census_waves_fr"] = census_waves_fr(flags, ref_dir)
     write_variables(variables, report_dir / "_variables.yml")

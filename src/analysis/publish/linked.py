@@ -1,0 +1,159 @@
+"""The linked person-count tables of a run, protected together (:mod:`analysis.publish.sdc`).
+
+Persons per commune are published three times over: the commune table of the
+referrals chapter (19 communes + « hors Région ou commune inconnue »), the
+gradient tables (communes, income quintiles, basins, left out of the rates) and
+the totals in the prose. For each population (PRR users of the period; SSM census
+demands) this module builds the cells and the published relations between them
+
+- ``<pop>.quintile.<k> = Σ communes of quintile k``,
+- ``<pop>.basin.<b> = Σ communes of basin b`` (Bruxelles-Ville: « indéterminé »),
+- ``<pop>.brussels = Σ 19 communes``,
+- ``<pop>.outside = Σ <pop>.excluded.<reason>`` (the referrals chapter's last row),
+- ``<pop>.total = <pop>.brussels + <pop>.outside``,
+
+and decides the suppression pattern once, deterministically, from the clean
+rows: the referrals and gradient notebooks compute the same plan, so the same
+cell is hidden in both chapters. Grand totals (``<pop>.total``) are kept
+published when possible (they appear in the prose).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.analyses.gradient import (
+    UNKNOWN_BASIN_FR,
+    commune_frame,
+    count_by_commune,
+    exclusions,
+    period_year,
+)
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
+from analysis.publish.sdc import Protection, Relation, protect
+
+
+@dataclass
+class LinkedPlan:
+    """The protection of one run's linked commune tables (both populations)."""
+
+    protection: Protection
+
+    def hidden(self, cell: str) -> bool:
+        return self.protection.is_hidden(cell)
+
+    def primary(self, cell: str) -> bool:
+        return cell in self.protection.primary and cell not in self.protection.withdrawn
+
+    def reason(self, cell: str) -> str | None:
+        """``"primary"`` (count below the threshold), ``"secondary"`` (complementary) or ``None``."""
+        if cell in self.protection.primary:
+            return "primary"
+        if cell in self.protection.secondary or cell in self.protection.withdrawn:
+            return "secondary"
+        return None
+
+
+def cells_of(pop: str, counts: pd.Series, quintile: pd.Series, basin: pd.Series,
+             excluded: dict[str, int]) -> tuple[dict[str, int], list[Relation]]:
+    """Cells and relations of one population's commune, quintile, basin and total tables.
+
+    ``counts``, ``quintile`` and ``basin`` are indexed by NIS code; ``excluded`` maps
+    ``excluded_<reason>`` to counts. Built in a fixed order so that every caller gets
+    the same pattern.
+    """
+    nis = sorted(str(n) for n in counts.index)
+    counts = counts.rename(index=str).reindex(nis).fillna(0).astype(int)
+    quintile = quintile.rename(index=str).reindex(nis)
+    area = basin.rename(index=str).reindex(nis).fillna(UNKNOWN_BASIN_FR)
+    values: dict[str, int] = {f"{pop}.commune.{n}": int(counts[n]) for n in nis}
+    rels: list[Relation] = []
+    for k in sorted(set(int(q) for q in quintile)):
+        members = [n for n in nis if int(quintile[n]) == k]
+        values[f"{pop}.quintile.{k}"] = int(counts[members].sum())
+        rels.append(Relation(f"{pop}.quintile.{k}", tuple(f"{pop}.commune.{n}" for n in members)))
+    for b in sorted(set(area)):
+        members = [n for n in nis if area[n] == b]
+        values[f"{pop}.basin.{b}"] = int(counts[members].sum())
+        rels.append(Relation(f"{pop}.basin.{b}", tuple(f"{pop}.commune.{n}" for n in members)))
+    values[f"{pop}.brussels"] = int(counts.sum())
+    rels.append(Relation(f"{pop}.brussels", tuple(f"{pop}.commune.{n}" for n in nis)))
+    excl = {k.removeprefix("excluded_"): int(v) for k, v in sorted(excluded.items())}
+    for k, v in excl.items():
+        values[f"{pop}.excluded.{k}"] = v
+    values[f"{pop}.outside"] = int(sum(excl.values()))
+    if excl:
+        rels.append(Relation(f"{pop}.outside", tuple(f"{pop}.excluded.{k}" for k in excl)))
+    values[f"{pop}.total"] = values[f"{pop}.brussels"] + values[f"{pop}.outside"]
+    rels.append(Relation(f"{pop}.total", (f"{pop}.brussels", f"{pop}.outside")))
+    return values, rels
+
+
+def plan_cells(values: dict[str, int], rels: list[Relation],
+               threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
+    """Protect linked cells: grand totals stay published (they are printed in every table of the
+    population), the breakdown of people left out of the rates may be withdrawn."""
+    if values.get(next((c for c in values if c.endswith(".total")), ""), threshold) < threshold:
+        # A population smaller than the threshold: nothing of it is published.
+        return LinkedPlan(protect(values, rels, threshold, optional=list(values)))
+    return LinkedPlan(protect(values, rels, threshold, fixed=[c for c in values if c.endswith(".total")],
+                              optional=[c for c in values if ".excluded." in c]))
+
+
+def plan_of_gradient(pop: str, communes: pd.DataFrame, excluded: dict[str, int],
+                     threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
+    """The plan of one population from its gradient commune table (``count``, ``quintile``, ``basin``)."""
+    return plan_cells(*cells_of(pop, communes["count"], communes["quintile"], communes["basin"], excluded),
+                      threshold)
+
+
+def _users_frame(start: str, end: str) -> pd.DataFrame:
+    """The users' commune frame, chosen as :func:`analysis.analyses.gradient.analyse_gradient` does."""
+    from analysis import reference
+
+    year = period_year(start, end)
+    inc = reference.income(year)["mean_income_per_return_eur"]
+    return commune_frame(reference.population(year), inc)
+
+
+def users_plan(users: pd.DataFrame, start: str, end: str,
+               threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
+    """The users' plan from the clean rows of the period (the referrals chapter's view of it)."""
+    frame = _users_frame(start, end)
+    return plan_cells(*cells_of("users", count_by_commune(users, frame.index), frame["quintile"], frame["basin"],
+                                exclusions(users)), threshold)
+
+
+def write_audit(plan: LinkedPlan, out: Path, name: str) -> Path:
+    """Write the audit (each hidden cell, exact value, feasible range) to ``<out>/disclosure/`` (internal)."""
+    path = Path(out) / "disclosure" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    p = plan.protection
+    doc = {"threshold": p.threshold, "rule": "feasible range of every hidden cell holds at least threshold values "
+           "(max - min >= threshold - 1); primary cells 0..threshold-1 (zero included), complementary >= threshold",
+           "cells": p.records(), "unsafe": p.unsafe()}
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True, default=float) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+
+def write_withheld(out: Path, name: str, keys) -> Path:
+    """Record metric keys that prose may not show (``<out>/disclosure/withheld-<name>.json``); the report's
+    variables read every such file."""
+    path = Path(out) / "disclosure" / f"withheld-{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(sorted(set(keys)), indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def read_withheld(out: Path) -> set[str]:
+    """Every metric key withheld by a notebook of the run ``out``."""
+    keys: set[str] = set()
+    for path in sorted((Path(out) / "disclosure").glob("withheld-*.json")):
+        keys |= set(json.loads(path.read_text(encoding="utf-8")))
+    return keys
