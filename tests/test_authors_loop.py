@@ -38,7 +38,8 @@ DUNE = Path("suivi") / "Tableau PRR Dune ASBL v3.xlsx"
 def test_every_analysis_notebook_declares_the_tables_it_reads():
     steps = {s.name: s.reads for s in pipeline.analysis_steps()}
     assert steps == {"activities": ("activities", "submissions"), "referrals": ("census", "pros", "users"),
-                     "saturation": ("census",), "gradient": ("census", "users")}
+                     "saturation": ("census",), "gradient": ("census", "users"),
+                     "evolution": ("activities", "submissions", "users")}
     for s in pipeline.analysis_steps():
         assert set(s.reads) <= set(schema.TABLES), s.notebook
         # what the notebook indexes in the clean tables is within what it declares

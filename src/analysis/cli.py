@@ -90,6 +90,8 @@ def _run_options(p: argparse.ArgumentParser) -> None:
                    help="dossier de toutes les sorties du run (défaut : data/processed/<raw>_<start>_<end>)")
     p.add_argument("--threshold", type=int, default=DEFAULT_DISCLOSURE_THRESHOLD, metavar="N",
                    help=f"seuil de confidentialité des effectifs de personnes (défaut : {DEFAULT_DISCLOSURE_THRESHOLD})")
+    p.add_argument("--compare", type=Path, nargs="+", default=(), metavar="RUN",
+                   help="dossier(s) de run d'éditions antérieures à comparer à cette période (chapitre « Évolution »)")
     p.add_argument("--force", action="store_true", help="tout réexécuter, même ce qui n'a pas changé")
     p.add_argument("--serial", action="store_true", help="exécuter les carnets d'analyse l'un après l'autre")
 
@@ -153,7 +155,8 @@ def check(args: argparse.Namespace) -> int:
 
 
 def _params(args: argparse.Namespace) -> RunParams:
-    return RunParams(raw=args.raw, start=args.start, end=args.end, out=args.out, threshold=args.threshold)
+    return RunParams(raw=args.raw, start=args.start, end=args.end, out=args.out, threshold=args.threshold,
+                     compare=tuple(args.compare or ()))
 
 
 def pipeline_step_failed() -> type[Exception]:

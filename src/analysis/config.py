@@ -46,6 +46,10 @@ def default_out(raw: Path, start: str, end: str) -> Path:
     return PROCESSED_DIR / f"{Path(raw).name}_{start}_{end}"
 
 
+#: Analysis steps that read the earlier editions given with ``--compare``.
+COMPARE_STEPS = ("evolution",)
+
+
 @dataclass(frozen=True)
 class RunParams:
     """Everything a run depends on besides code and reference tables."""
@@ -55,6 +59,8 @@ class RunParams:
     end: str = EXAMPLE_END
     out: Path | None = None
     threshold: int = DEFAULT_DISCLOSURE_THRESHOLD
+    #: Run folders of earlier editions this period is compared with (``--compare``).
+    compare: tuple[Path, ...] = ()
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -68,19 +74,33 @@ class RunParams:
         if self.out is None:
             object.__setattr__(self, "out", default_out(self.raw, self.start, self.end))
         object.__setattr__(self, "out", Path(self.out))
+        compare = tuple(Path(p) for p in (self.compare or ()))
+        for p in compare:
+            if not (p / "clean").is_dir():
+                raise ParameterError(f"--compare {p} : ce n'est pas le dossier d'un run (pas de sous-dossier "
+                                     "clean/ ; lancez d'abord « prr run » pour cette édition)")
+        object.__setattr__(self, "compare", compare)
 
     @property
     def is_example(self) -> bool:
         """True when the run reads the bundled synthetic dataset."""
         return Path(self.raw).resolve() == EXAMPLE_RAW_DIR.resolve()
 
-    def notebook_parameters(self) -> dict:
-        """Parameters passed to every notebook by papermill (plain JSON types)."""
+    def notebook_parameters(self, step: str | None = None) -> dict:
+        """Parameters passed to a notebook by papermill (plain JSON types).
+
+        ``compare`` (the earlier runs, resolved paths) is passed only to the steps
+        of :data:`COMPARE_STEPS`, so that comparing with other editions reruns
+        those steps alone.
+        """
         d = asdict(self)
         d.pop("extra")
+        d.pop("compare")
         d["raw"] = str(Path(self.raw).resolve())
         d["out"] = str(Path(self.out).resolve())
         d["is_example"] = self.is_example
+        if step in COMPARE_STEPS:
+            d["compare"] = [str(Path(p).resolve()) for p in self.compare]
         return d
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import cache
-from analysis.config import NOTEBOOKS_DIR, REFERENCE_DIR, REPORT_DIR, RunParams, run_paths
+from analysis.config import COMPARE_STEPS, NOTEBOOKS_DIR, REFERENCE_DIR, REPORT_DIR, RunParams, run_paths
 
 RAW_PATTERNS = ("*.xlsx", "*.xlsm", "*.ods", "*.csv", "*.xls")
 
@@ -191,13 +191,26 @@ def _step_key(step: NotebookStep, params: RunParams) -> str:
                   "settings": _settings_hashes(Path(params.raw))}
     parts = {
         "notebook": cache.sha256_file(nb_path),
-        "params": params.notebook_parameters(),
+        "params": params.notebook_parameters(step.name),
         "inputs": inputs,
         "code": cache.hash_files(cache.module_closure(source), root=cache.PACKAGE_DIR),
         "reference": cache.hash_files(cache.files_under(REFERENCE_DIR), root=REFERENCE_DIR),
         "python": sys.version.split()[0],
     }
+    if step.name in COMPARE_STEPS:
+        parts["compared"] = compared_inputs(params)
     return cache.step_key(parts)
+
+
+def compared_inputs(params: RunParams) -> dict[str, dict[str, str]]:
+    """Hashes of what a comparison step reads from each earlier run: clean tables, metrics, manifest."""
+    out = {}
+    for run in params.compare:
+        paths = run_paths(run)
+        files = cache.files_under(paths["clean"], ("*.parquet",))
+        files += [p for p in (paths["metrics"], paths["manifest"]) if p.is_file()]
+        out[str(Path(run).resolve())] = cache.hash_files(files, root=Path(run))
+    return out
 
 
 def _step_outputs(step: NotebookStep, params: RunParams) -> list[Path]:
@@ -274,10 +287,9 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
             todo.append((step, key))
     if not todo:
         return
-    parameters = params.notebook_parameters()
     jobs = [
-        (str(NOTEBOOKS_DIR / s.notebook), str(paths["notebooks"] / s.notebook.replace(".py", ".ipynb")), parameters,
-         _step_env(s))
+        (str(NOTEBOOKS_DIR / s.notebook), str(paths["notebooks"] / s.notebook.replace(".py", ".ipynb")),
+         params.notebook_parameters(s.name), _step_env(s))
         for s, _ in todo
     ]
     for s, _ in todo:
@@ -417,6 +429,7 @@ def write_manifest(params: RunParams) -> Path:
         "inputs": raw_input_hashes(params.raw),
         "reference": cache.hash_files(cache.files_under(REFERENCE_DIR), root=REFERENCE_DIR),
         "rows": {k: v for k, v in m.items() if k.startswith("rows.")},
+        "compare": [str(Path(p).resolve()) for p in params.compare],
         "commit": commit,
         "commit_dirty": dirty,
         "python": sys.version.split()[0],
@@ -440,6 +453,19 @@ def _manifest_digest(path: Path) -> str | None:
     man.pop("created", None)
     man["inputs"] = sorted(man.get("inputs") or {})
     return cache.step_key(man)
+
+
+def refresh_comparison(params: RunParams, force: bool, log: BuildLog) -> None:
+    """``prr render --compare``: (re)run the comparison steps of an existing run when the compared
+    runs changed, then merge the metrics (skipped when nothing changed)."""
+    from analysis import metrics
+
+    steps = [s for s in analysis_steps() if s.name in COMPARE_STEPS]
+    ran = len(log.ran)
+    _run_steps(steps, params, force, log, parallel=False)
+    if len(log.ran) > ran:
+        metrics.merge(params.out)
+        write_manifest(params)
 
 
 def render_key(params: RunParams) -> str:
@@ -527,6 +553,8 @@ def render(params: RunParams, force: bool = False, log: BuildLog | None = None, 
         from analysis.errors import InputError
 
         raise InputError(f"aucune mesure dans {params.out} : lancez d'abord « prr run » (ou « prr build »)")
+    if params.compare and not set(COMPARE_STEPS) & set(log.ran + log.skipped):
+        refresh_comparison(params, force, log)
     store = cache.StepCache(paths["cache"])
     key = render_key(params)
     book = REPORT_DIR / "_book"

@@ -70,7 +70,8 @@ def test_methods_chapter_comes_just_before_the_conclusion(rendered):
     book, _ = rendered
     chapters = yaml.safe_load((book / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]
     i = chapters.index("chapters/10b-methodes.qmd")
-    assert chapters[i - 1] == "chapters/10-gradient.qmd" and chapters[i + 1] == "chapters/11-conclusion.qmd"
+    # after every quantitative chapter (gradient, then the « Évolution » chapter), right before the conclusion
+    assert chapters.index("chapters/10-gradient.qmd") < i and chapters[i + 1] == "chapters/11-conclusion.qmd"
 
 
 def test_added_chapters_say_so_before_their_first_section(rendered):

@@ -46,7 +46,7 @@ from analysis.publish.fmt import NBSP, fmt_eur, fmt_int, fmt_month, fmt_number, 
 FIGURE_FILES = (".svg", ".pdf", ".png", ".json")
 #: Published files of a table that the web book offers for download (from the run's ``tables/``).
 TABLE_DOWNLOADS = (".csv", ".xlsx")
-ANNEX_DOCS = ("audit", "codebook", "provenance", "notebooks", "vignettes")
+ANNEX_DOCS = ("audit", "codebook", "provenance", "notebooks", "vignettes", "evolution", "evolution-provenance")
 
 #: Leaf names (last key segment) of counts, besides ``n`` and ``*_n``.
 COUNT_LEAVES = ("participations", "count", "events", "denominator", "clusters", "n_sim")
@@ -716,6 +716,7 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
     """
     from analysis.errors import InputError
     from analysis.publish.chronology import make_chronology_figure
+    from analysis.publish.evolution import NO_EDITION, NO_EDITION_PROVENANCE
     from analysis.report.notebooks import IMAGES_DIR, notebooks_markdown, shown_in_book
 
     run_out, report_dir = Path(run_out), Path(report_dir)
@@ -766,6 +767,9 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
         "notebooks": lambda: notebooks_markdown(run_out, gen / "figures", report_dir / IMAGES_DIR,
                                                 shown_in_book(report_dir)),
         "vignettes": lambda: vignettes_markdown(report_dir),
+        # written by the evolution step; a run made without it has no earlier edition to show
+        "evolution": lambda: NO_EDITION,
+        "evolution-provenance": lambda: NO_EDITION_PROVENANCE,
     }
     for name in ANNEX_DOCS:
         text = (gen / "tables" / f"{name}.md").read_text(encoding="utf-8") if name in tables else builders[name]()

@@ -1,0 +1,64 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 6. Évolution : cette période comparée aux éditions précédentes
+#
+# Compare cette période aux runs antérieurs donnés par `--compare` (leurs tables nettoyées et leur
+# `manifest.json`) : activités et participations par mois, nouvelles demandes, parts, âge, taux de
+# participation, par service, avec intervalles de confiance. Les calculs sont dans
+# `analysis.analyses.evolution`, les tableaux, la figure et les phrases destinés aux lecteurs (secret
+# statistique appliqué) dans `analysis.publish.evolution`. Sans run à comparer, ce carnet n'écrit que
+# le texte « aucune édition antérieure » et une mesure `evolution.compared_n` nulle.
+
+# %% tags=["parameters"]
+# reads: activities, submissions, users  (the clean tables this notebook reads; the pipeline reruns it when one of them changes)
+from analysis import config
+
+raw = str(config.EXAMPLE_RAW_DIR)
+start = config.EXAMPLE_START
+end = config.EXAMPLE_END
+out = str(config.default_out(config.EXAMPLE_RAW_DIR, config.EXAMPLE_START, config.EXAMPLE_END))
+threshold = config.DEFAULT_DISCLOSURE_THRESHOLD
+is_example = True
+compare = []
+
+# %%
+from pathlib import Path
+
+from IPython.display import SVG, Markdown, display
+
+from analysis import metrics
+from analysis.analyses import evolution
+from analysis.config import run_paths
+from analysis.publish import evolution as publish_evolution
+from analysis.publish.figures import set_theme
+
+set_theme()
+paths = run_paths(Path(out))
+
+# %%
+if compare:
+    results = evolution.analyse_evolution(Path(out), [Path(p) for p in compare], start, end, raw=raw)
+    metrics.write_part(Path(out), "evolution", evolution.evolution_metrics(results))
+    written = publish_evolution.save_outputs(results, Path(out), threshold, is_example)
+else:
+    metrics.write_part(Path(out), "evolution", {"evolution.compared_n": 0})
+    written = publish_evolution.save_no_edition(Path(out))
+print(f"Éditions comparées : {len(compare)}")
+written
+
+# %%
+for name in written["tables"]:
+    display(Markdown((paths["tables"] / f"{name}.md").read_text(encoding="utf-8")))
+for name in written["figures"]:
+    display(SVG(filename=str(paths["figures"] / f"{name}.svg")))

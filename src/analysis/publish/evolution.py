@@ -1,0 +1,569 @@
+"""Editions over time for readers: the « Évolution » chapter's tables, figure and sentences.
+
+The exact comparisons come from :mod:`analysis.analyses.evolution`. Disclosure
+control (:mod:`analysis.publish.disclosure`) applies to every compared person
+count and to what can be derived from it:
+
+- a person count (new user demands, by referrer, by gender, by service) below
+  the threshold is hidden, with secondary suppression in each period's line
+  (referrers, genders, services: their totals are published);
+- a rate per month, a share or a difference built on a person count is shown
+  only when every count it is made of is shown (a difference of two published
+  counts must not reveal a hidden one);
+- a count restricted to the services present in both periods is hidden when the
+  rest (all services minus those) is a hidden count, since both are published;
+- the first-line share is hidden when one of the first-line referrers is hidden
+  in that period (it would be recovered by subtraction);
+- activity and participation counts are not person counts and are shown.
+
+Every reading (« en hausse », « en baisse », « stable », « trop peu de données
+pour conclure ») comes from the interval (:func:`analysis.analyses.evolution.verdict_ratio`
+and ``verdict_diff``), never from the point estimates alone.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis import reference
+from analysis.analyses.evolution import (
+    AGE_MARGIN_YEARS,
+    RATIO_MARGIN,
+    SHARE_MARGIN_PTS,
+    Edition,
+    EvolutionResults,
+    provenance,
+)
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
+from analysis.publish.disclosure import (
+    SECONDARY,
+    caption_note,
+    hidden_text,
+    is_suppressed,
+    suppression_mask,
+)
+from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_month, fmt_number, fmt_pct, fmt_signed
+
+VERDICT_FR = {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable",
+              "indetermine": "trop peu de données pour conclure"}
+SOURCE = " Source : outils de suivi des projets PRR, runs comparés (voir l'annexe de provenance)."
+EXAMPLE_NOTE = " Données d'exemple synthétiques."
+DASH = "–"
+
+
+def verdict_fr(verdict: str | None) -> str:
+    return VERDICT_FR.get(verdict or "", DASH)
+
+
+def period_fr(ed: Edition) -> str:
+    """« septembre 2021 – avril 2022 (8 mois) »."""
+    return f"{fmt_month(ed.start)} – {fmt_month(ed.end)} ({ed.n_months}{NBSP}mois)"
+
+
+def short_period(ed: Edition) -> str:
+    """« sept. 2021 – avr. 2022 »."""
+    return f"{fmt_month(ed.start, short=True)} – {fmt_month(ed.end, short=True)}"
+
+
+def _fin(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
+
+
+def ratio_text(r: dict) -> str:
+    """``×0,92 (0,81–1,05)`` or ``–``."""
+    if not _fin(r.get("ratio")):
+        return DASH
+    if not (_fin(r.get("ratio_low")) and _fin(r.get("ratio_high"))):
+        return f"×{fmt_number(r['ratio'], 2)}"
+    return f"×{fmt_number(r['ratio'], 2)} ({fmt_interval(r['ratio_low'], r['ratio_high'], 2)})"
+
+
+def diff_text(r: dict, decimals: int = 1, unit: str = f"{NBSP}pt") -> str:
+    """``+3,1 pt (−2,0 à 8,2)`` or ``–``."""
+    d = r.get("diff") if r.get("kind") == "mean" else r.get("diff_pts")
+    if not _fin(d):
+        return DASH
+    sign = "+" if d > 0 else ""
+    text = f"{sign}{fmt_signed(d, decimals)}{unit}"
+    if _fin(r.get("diff_low")) and _fin(r.get("diff_high")):
+        text += f" ({fmt_interval(r['diff_low'], r['diff_high'], decimals)})"
+    return text
+
+
+# --------------------------------------------------------------------------- disclosure of person counts
+
+
+class PersonCounts:
+    """Which person counts of one comparison may be shown, period by period.
+
+    Masks are computed once per comparison: referrer and gender lines per period
+    (their total, the number of new demands, is published), the services × periods
+    table, and the complement rule of the « common services » scope.
+    """
+
+    def __init__(self, comp: pd.DataFrame, services: pd.DataFrame, threshold: int, ref_dir: Path = REFERENCE_DIR):
+        self.t = threshold
+        self.hidden: dict[tuple[str, str, str, str], bool] = {}  # (scope, measure, key, side) -> hidden
+        rows = comp.set_index(["scope", "measure", "key"])
+        for measure in ("referrer", "gender"):
+            sub = comp[(comp["scope"] == "all") & (comp["measure"] == measure)]
+            for side in ("before", "after"):
+                mask = suppression_mask(sub[f"k_{side}"].reset_index(drop=True), threshold)
+                for key, h in zip(sub["key"], mask, strict=True):
+                    self.hidden[("all", measure, key, side)] = bool(h)
+        refs = reference.table("referrers", ref_dir)
+        first = refs.loc[refs["first_line"].fillna(False).astype(bool), "code"].tolist()
+        for side in ("before", "after"):
+            all_users = rows.loc[("all", "users", "total"), f"count_{side}"]
+            com_users = rows.loc[("common", "users", "total"), f"count_{side}"]
+            self.hidden[("all", "users", "total", side)] = is_suppressed(all_users, threshold)
+            self.hidden[("common", "users", "total", side)] = (
+                is_suppressed(com_users, threshold) or is_suppressed(all_users - com_users, threshold))
+            fl_hidden = any(self.hidden.get(("all", "referrer", c, side), False) for c in first)
+            for scope in ("all", "common"):
+                k = rows.loc[(scope, "first_line", "first_line"), f"k_{side}"]
+                n = rows.loc[(scope, "first_line", "first_line"), f"n_{side}"]
+                h = is_suppressed(k, threshold) or is_suppressed(n - k, threshold) or fl_hidden
+                if scope == "common":
+                    k_all = rows.loc[("all", "first_line", "first_line"), f"k_{side}"]
+                    h = h or is_suppressed(k_all - k, threshold) or self.hidden[("common", "users", "total", side)]
+                self.hidden[(scope, "first_line", "first_line", side)] = bool(h)
+            for scope in ("all", "common"):
+                self.hidden[(scope, "age_mean", "age_mean", side)] = False
+        # services × periods (persons: new user demands)
+        frame = pd.DataFrame({"before": services["users_before"].astype("Float64").fillna(0),
+                              "after": services["users_after"].astype("Float64").fillna(0)})
+        self.service_mask = suppression_mask(frame, threshold) if len(frame) else frame.astype(bool)
+
+    def is_hidden(self, scope: str, measure: str, key: str, side: str) -> bool:
+        return self.hidden.get((scope, measure, key, side), False)
+
+    def any_hidden(self, scope: str, measure: str, key: str) -> bool:
+        return self.is_hidden(scope, measure, key, "before") or self.is_hidden(scope, measure, key, "after")
+
+    def cell(self, value, scope, measure, key, side) -> str:
+        """A person count as shown: the number, ``< 5`` or ``n.p.``."""
+        if not self.is_hidden(scope, measure, key, side):
+            return fmt_int(value)
+        return hidden_text(self.t) if is_suppressed(value, self.t) else SECONDARY
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _rate(v: float) -> str:
+    return DASH if not _fin(v) else fmt_number(v, 1)
+
+
+def activities_table(comp: pd.DataFrame, types: bool = False) -> pd.DataFrame:
+    """Activities and participations per month, before and now, with the ratio and its reading.
+
+    ``types=False``: total and axes, both scopes; ``types=True``: each activity type, all services.
+    """
+    if types:
+        sel = comp[(comp["scope"] == "all") & comp["key"].str.startswith("type.")
+                   & comp["measure"].isin(["activities", "participations"])]
+    else:
+        sel = comp[comp["measure"].isin(["activities", "participations"]) & ~comp["key"].str.startswith("type.")]
+    out = []
+    for r in sel.to_dict("records"):
+        row = {}
+        if not types:
+            row["Services"] = "tous" if r["scope"] == "all" else "présents aux deux éditions"
+        row["Mesure"] = ("Activités" if r["measure"] == "activities" else "Participations") + " – " + r["label"]
+        row["Avant (par mois)"] = _rate(r["rate_before"])
+        row["Maintenant (par mois)"] = _rate(r["rate_after"])
+        row["Rapport (IC 95 %)"] = ratio_text(r)
+        row["Lecture"] = verdict_fr(r["verdict"])
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _share_cells(r: dict, pc: PersonCounts, side: str) -> str:
+    if pc.is_hidden(r["scope"], r["measure"], r["key"], side) or not _fin(r[f"pct_{side}"]):
+        return DASH
+    return fmt_pct(r[f"pct_{side}"], 1)
+
+
+def demands_table(comp: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
+    """New user demands: per month, first-line share, mean age (both scopes), referrers and genders (all)."""
+    out = []
+    for scope in ("all", "common"):
+        services = "tous" if scope == "all" else "présents aux deux éditions"
+        c = comp[comp["scope"] == scope]
+        r = c[c["measure"] == "users"].iloc[0].to_dict()
+        shown = not pc.any_hidden(scope, "users", "total")
+        out.append({
+            "Services": services, "Mesure": "Nouvelles demandes par mois (nombre sur la période)",
+            "Avant": (f"{_rate(r['rate_before'])} ({pc.cell(r['count_before'], scope, 'users', 'total', 'before')})"
+                      if not pc.is_hidden(scope, "users", "total", "before")
+                      else pc.cell(r["count_before"], scope, "users", "total", "before")),
+            "Maintenant": (f"{_rate(r['rate_after'])} ({pc.cell(r['count_after'], scope, 'users', 'total', 'after')})"
+                           if not pc.is_hidden(scope, "users", "total", "after")
+                           else pc.cell(r["count_after"], scope, "users", "total", "after")),
+            "Évolution (IC 95 %)": ratio_text(r) if shown else DASH,
+            "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (effectif trop petit)",
+        })
+        r = c[c["measure"] == "first_line"].iloc[0].to_dict()
+        shown = not pc.any_hidden(scope, "first_line", "first_line")
+        out.append({"Services": services, "Mesure": "Part de première ligne (personne ou entourage)",
+                    "Avant": _share_cells(r, pc, "before"), "Maintenant": _share_cells(r, pc, "after"),
+                    "Évolution (IC 95 %)": diff_text(r) if shown else DASH,
+                    "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (effectif trop petit)"})
+        r = c[c["measure"] == "age_mean"].iloc[0].to_dict()
+        out.append({"Services": services, "Mesure": "Âge moyen au premier contact",
+                    "Avant": DASH if not _fin(r["mean_before"]) else f"{fmt_number(r['mean_before'], 1)} ans",
+                    "Maintenant": DASH if not _fin(r["mean_after"]) else f"{fmt_number(r['mean_after'], 1)} ans",
+                    "Évolution (IC 95 %)": diff_text(r, 1, f"{NBSP}an"), "Lecture": verdict_fr(r["verdict"])})
+    c = comp[comp["scope"] == "all"]
+    for measure, head in (("gender", "Genre"), ("referrer", "Envoyeur")):
+        for r in c[c["measure"] == measure].to_dict("records"):
+            if r["k_before"] == 0 and r["k_after"] == 0:
+                continue
+            shown = not pc.any_hidden("all", measure, r["key"])
+            out.append({"Services": "tous", "Mesure": f"{head} : {r['label']}",
+                        "Avant": _share_cells(r, pc, "before"), "Maintenant": _share_cells(r, pc, "after"),
+                        "Évolution (IC 95 %)": diff_text(r) if shown else DASH,
+                        "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (effectif trop petit)"})
+    return pd.DataFrame(out)
+
+
+def participation_table(comp: pd.DataFrame) -> pd.DataFrame:
+    """Services' participation rate (service × months with activities), before and now."""
+    out = []
+    for r in comp[comp["measure"] == "participation"].to_dict("records"):
+        def side(s, r=r):
+            if not r[f"n_{s}"]:
+                return DASH
+            return f"{fmt_pct(r[f'pct_{s}'], 1)} ({fmt_int(r[f'k_{s}'])} / {fmt_int(r[f'n_{s}'])})"
+        out.append({"Services": "tous" if r["scope"] == "all" else "présents aux deux éditions",
+                    "Avant": side("before"), "Maintenant": side("after"),
+                    "Évolution (IC 95 %)": diff_text(r), "Lecture": verdict_fr(r["verdict"])})
+    return pd.DataFrame(out)
+
+
+def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
+    """Per service: presence, activities per month and their ratio, months with activities, new demands."""
+    out = []
+    for i, r in enumerate(svc.to_dict("records")):
+        def users(side, r=r, i=i):
+            v = r[f"users_{side}"]
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                return "absent"
+            if bool(pc.service_mask.iloc[i][side]):
+                return hidden_text(pc.t) if is_suppressed(v, pc.t) else SECONDARY
+            return fmt_int(v)
+
+        def months(side, r=r):
+            v = r[f"months_returned_{side}"]
+            return "absent" if v is None or (isinstance(v, float) and math.isnan(v)) else \
+                f"{fmt_int(v)} / {fmt_int(r[f'months_{side}'])}"
+        both = r["in_before"] and r["in_after"]
+        out.append({
+            "Service": r["name"],
+            "Activités par mois avant": _rate(r["rate_before"]) if r["in_before"] else "absent",
+            "Activités par mois maintenant": _rate(r["rate_after"]) if r["in_after"] else "absent",
+            "Rapport (IC 95 %)": ratio_text(r) if both else DASH,
+            "Lecture": verdict_fr(r["verdict"]) if both else "présent à une seule édition",
+            "Mois avec activités avant": months("before"), "Mois avec activités maintenant": months("after"),
+            "Nouvelles demandes avant": users("before"), "Nouvelles demandes maintenant": users("after"),
+        })
+    return pd.DataFrame(out)
+
+
+def editions_table(res: EvolutionResults) -> pd.DataFrame:
+    """The compared editions: period, months, services, activities, run folder."""
+    rows = []
+    for ed in [*res.earlier, res.current]:
+        prov = provenance(ed)
+        rows.append({"Édition": "cette édition" if ed is res.current else "antérieure",
+                     "Période": period_fr(ed), "Services": fmt_int(len(ed.services)),
+                     "Activités": fmt_int(len(ed.activities)),
+                     "Dossier de données": f"`{prov['raw']}`" if prov["raw"] else DASH})
+    return pd.DataFrame(rows)
+
+
+def provenance_table(res: EvolutionResults) -> pd.DataFrame:
+    """Annex: which run each compared figure comes from (its manifest)."""
+    rows = []
+    for ed in [*res.earlier, res.current]:
+        p = provenance(ed)
+        commit = f"`{p['commit'][:12]}`" if p["commit"] else "inconnu"
+        if p["commit_dirty"]:
+            commit += " (modifications non validées)"
+        rows.append({"Édition": "cette édition" if ed is res.current else "antérieure",
+                     "Période": period_fr(ed), "Dossier du run": f"`{p['run']}`",
+                     "Données brutes": f"`{p['raw']}`" if p["raw"] else "inconnu"
+                     + (" (exemple synthétique)" if p["is_example"] else ""),
+                     "Commit": commit, "Date du run": (p["created"] or "inconnue")[:10],
+                     "Fichiers d'entrée": fmt_int(p["inputs_n"])})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def ratio_sentence(r: dict, what: str, unit: str) -> str:
+    """« Sur tous les services, les activités par mois sont en baisse : 22,7 par mois contre 427,4 (rapport …). »"""
+    scope = "Sur l'ensemble des services" if r["scope"] == "all" else "Sur les services présents aux deux éditions"
+    v = r["verdict"]
+    head = f"{scope}, {what} par mois : {verdict_fr(v)}"
+    if not (_fin(r["rate_before"]) and _fin(r["rate_after"])):
+        return head + "."
+    text = (f"{head} ({_rate(r['rate_after'])} {unit} par mois maintenant contre {_rate(r['rate_before'])} avant")
+    if _fin(r["ratio"]) and _fin(r["ratio_low"]):
+        text += (f" ; rapport {fmt_number(r['ratio'], 2)}, intervalle de confiance à 95 % "
+                 f"{fmt_interval(r['ratio_low'], r['ratio_high'], 2)}")
+    return text + ")."
+
+
+def share_sentence(r: dict, what: str, pc: PersonCounts) -> str:
+    scope = "sur l'ensemble des services" if r["scope"] == "all" else "sur les services présents aux deux éditions"
+    if pc.any_hidden(r["scope"], r["measure"], r["key"]):
+        return f"La comparaison de {what} {scope} n'est pas publiée : un des effectifs est trop petit."
+    if not (_fin(r["pct_before"]) and _fin(r["pct_after"])):
+        return f"{what[0].upper()}{what[1:]} ne peut pas être comparée {scope} : trop peu de données pour conclure."
+    return (f"{what[0].upper()}{what[1:]}, {scope}, passe de {fmt_pct(r['pct_before'], 1)} à "
+            f"{fmt_pct(r['pct_after'], 1)} ({diff_text(r)}) : {verdict_fr(r['verdict'])}.")
+
+
+def summary_sentences(comp: pd.DataFrame, pc: PersonCounts) -> list[str]:
+    """The chapter's key readings, each from its interval."""
+    rec = {(r["scope"], r["measure"], r["key"]): r for r in comp.to_dict("records")}
+    out = []
+    for scope in ("all", "common"):
+        out.append(ratio_sentence(rec[(scope, "activities", "total")], "le nombre d'activités", "activités"))
+        out.append(ratio_sentence(rec[(scope, "participations", "total")], "le nombre de participations",
+                                  "participations"))
+        u = rec[(scope, "users", "total")]
+        if pc.any_hidden(scope, "users", "total"):
+            out.append(("Sur l'ensemble des services" if scope == "all" else
+                        "Sur les services présents aux deux éditions")
+                       + ", la comparaison des nouvelles demandes d'usager·e·s n'est pas publiée (effectif trop petit).")
+        else:
+            out.append(ratio_sentence(u, "les nouvelles demandes d'usager·e·s", "demandes"))
+    out.append(share_sentence(rec[("all", "first_line", "first_line")], "la part des demandes de première ligne", pc))
+    p = rec[("all", "participation", "rate")]
+    if _fin(p["pct_before"]) and _fin(p["pct_after"]):
+        out.append(f"Le taux de participation des services passe de {fmt_pct(p['pct_before'], 1)} à "
+                   f"{fmt_pct(p['pct_after'], 1)} des mois × services ({diff_text(p)}) : {verdict_fr(p['verdict'])}.")
+    else:
+        out.append("Le taux de participation des services ne peut pas être comparé : trop peu de données pour "
+                   "conclure (le registre d'une des éditions ne liste aucun service financé).")
+    return out
+
+
+# --------------------------------------------------------------------------- figure
+
+
+def plot_series(res: EvolutionResults, ref_dir: Path = REFERENCE_DIR):
+    """Activities per calendar month, one panel per axis, one line per edition; months between
+    editions are gaps (no line crosses them), each edition's months shaded."""
+    import matplotlib.pyplot as plt
+
+    from analysis.publish.figures import OKABE_ITO
+
+    eds = [*res.earlier, res.current]
+    axes_ref = reference.table("axes", ref_dir).sort_values("order")
+    first = min(e.start for e in eds)
+    last = max(e.end for e in eds)
+    calendar = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+    pos = {m: i for i, m in enumerate(calendar)}
+    fig, axs = plt.subplots(len(axes_ref), 1, figsize=(8, 2.0 * len(axes_ref) + 1), sharex=True)
+    axs = np.atleast_1d(axs)
+    s = res.series
+    for ax, a in zip(axs, axes_ref.itertuples(index=False), strict=True):
+        for i, ed in enumerate(eds):
+            sub = s[(s["edition"] == i) & (s["axis"] == a.code)]
+            y = np.full(len(calendar), np.nan)
+            for m, n in zip(sub["month"], sub["n"], strict=True):
+                y[pos[m]] = n
+            colour = OKABE_ITO[i % len(OKABE_ITO)]
+            label = short_period(ed) + (" (cette édition)" if ed is res.current else "")
+            ax.plot(np.arange(len(calendar)), y, marker="o", markersize=3, color=colour, label=label)
+            ax.axvspan(pos[ed.months[0]] - 0.4, pos[ed.months[-1]] + 0.4, color=colour, alpha=0.07, linewidth=0)
+        ax.set_title(a.short_fr, loc="left", fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("Activités")
+    step = max(1, len(calendar) // 16)
+    axs[-1].set_xticks(np.arange(0, len(calendar), step),
+                       [fmt_month(m, short=True) for m in calendar[::step]], rotation=45, ha="right")
+    axs[0].legend(frameon=True, fontsize=8, loc="upper right")
+    fig.tight_layout()
+    gaps = sum(1 for m in calendar if not any(m in e.months for e in eds))
+    alt = (f"Courbes du nombre d'activités par mois, un panneau par axe, une courbe par édition "
+           f"({', '.join(short_period(e) for e in eds)}).")
+    alt += (f" Les {gaps} mois entre les éditions n'ont pas de données : les courbes s'y interrompent."
+            if gaps else " Les périodes se touchent ou se recouvrent.")
+    return fig, alt
+
+
+# --------------------------------------------------------------------------- the chapter body
+
+
+def _include_table(name: str) -> str:
+    return f"{{{{< include /_generated/tables/{name}.md >}}}}\n"
+
+
+def _include_figure(name: str) -> str:
+    return f"{{{{< include /_generated/figures/{name}.md >}}}}\n"
+
+
+NO_EDITION = ("Cette édition n'est comparée à aucune édition antérieure : le rapport a été produit sans run "
+              "précédent à comparer. Pour ajouter la comparaison, relancer la construction avec l'option "
+              "`--compare` suivie du dossier du run de l'édition précédente (par exemple "
+              "`prr build --raw data/raw/retours-2023 --start 2023-01 --end 2023-06 --compare "
+              "data/processed/example_2021-09_2022-04`).\n")
+NO_EDITION_PROVENANCE = "Cette édition n'est comparée à aucune édition antérieure.\n"
+
+
+def method_text() -> str:
+    lo, hi = RATIO_MARGIN
+    return (
+        "Les périodes n'ont pas la même durée : les nombres sont donc comparés **par mois**. Les services "
+        "financés changent d'une édition à l'autre : chaque comparaison est faite deux fois, sur tous les "
+        "services de chaque période et sur les seuls services présents aux deux éditions. Chaque écart est "
+        "accompagné de son intervalle de confiance à 95 % : pour les activités et les participations, le "
+        "rapport de deux taux mensuels (modèle de Poisson dont la variance est élargie par la variation d'un "
+        "mois à l'autre) ; pour les nouvelles demandes, le même rapport en tenant compte de ce que les "
+        "personnes sont regroupées dans des services ; pour les parts, l'intervalle de Newcombe, élargi de la "
+        "même façon (effet de grappe des services). La lecture vient de l'intervalle, pas du seul chiffre : "
+        "« en hausse » ou « en baisse » quand tout l'intervalle est d'un côté de l'absence de changement, "
+        f"« stable » quand tout l'intervalle reste dans une marge étroite (rapport entre {fmt_number(lo, 2)} et "
+        f"{fmt_number(hi, 2)}, écart de part de ±{NBSP}{fmt_number(SHARE_MARGIN_PTS, 0)} points, écart d'âge de "
+        f"±{NBSP}{fmt_number(AGE_MARGIN_YEARS, 0)} ans), « trop peu de données pour conclure » sinon.\n")
+
+
+def codes_text(res: EvolutionResults) -> str:
+    if res.mapped.empty:
+        n = len(res.changes)
+        extra = (f" La table de correspondance des codes (`data/reference/code_changes.csv`, {fmt_int(n)} "
+                 "changement(s) listé(s)) n'a touché aucune ligne de ces éditions.") if n else ""
+        return ("Les codes (services, types d'activité, envoyeurs, genres) sont ceux des tables de référence "
+                "actuelles ; aucun code n'a changé entre ces éditions." + extra + "\n")
+    g = res.mapped.groupby(["domain", "old_code", "new_code"], as_index=False)["rows"].sum()
+    items = "; ".join(f"`{r.old_code}` → `{r.new_code}` ({r.domain}, {fmt_int(r.rows)} lignes)"
+                      for r in g.itertuples(index=False))
+    return ("Des codes ont changé entre les éditions : avant toute comparaison, les anciens codes sont "
+            f"remplacés par les nouveaux selon `data/reference/code_changes.csv` ({items}).\n")
+
+
+def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                     ref_dir: Path = REFERENCE_DIR) -> tuple[str, dict[str, PersonCounts]]:
+    """The chapter body (tables and figure included by name) and the disclosure state per comparison."""
+    if not res.compared:
+        return NO_EDITION, {}
+    parts = ["## Éditions comparées {#sec-evolution-editions}\n",
+             f"Cette édition, {period_fr(res.current)}, est comparée à "
+             + (f"l'édition {period_fr(res.earlier[0])}." if len(res.earlier) == 1 else
+                f"{len(res.earlier)} éditions antérieures : "
+                + ", ".join(period_fr(e) for e in res.earlier) + ".")
+             + " L'annexe de provenance indique de quel run vient chaque chiffre antérieur (@tbl-evolution-provenance).\n",
+             _include_table("evolution-editions"), method_text(), codes_text(res)]
+    overlaps = [e for e in res.earlier if not (e.end < res.current.start or e.start > res.current.end)]
+    if overlaps:
+        parts.append("Attention : des périodes comparées se recouvrent ; leurs écarts ne décrivent pas une "
+                     "évolution dans le temps.\n")
+    parts += ["## Activités par mois, d'une édition à l'autre {#sec-evolution-mois}\n",
+              "La @fig-evolution-mois suit le nombre d'activités de chaque axe, mois par mois, sur toutes les "
+              "éditions ; entre deux éditions, les mois sans données restent vides.\n",
+              _include_figure("evolution-mois")]
+    pcs = {}
+    for i, (ed, comp, svc) in enumerate(zip(res.earlier, res.comparisons, res.services, strict=True), start=1):
+        pc = PersonCounts(comp, svc, threshold, ref_dir)
+        pcs[str(i)] = pc
+        common = comp.attrs.get("common_services", [])
+        names = {**ed.names, **res.current.names}
+        title = f"Par rapport à {short_period(ed)}"
+        parts.append(f"## {title} {{#sec-evolution-{i}}}\n")
+        parts.append(
+            f"{fmt_int(len(common))} service(s) sont présents aux deux éditions"
+            + (f" ({', '.join(names.get(c, c) for c in common)})" if common else "") + ". "
+            + "En résumé :\n\n" + "".join(f"- {t}\n" for t in summary_sentences(comp, pc)))
+        parts.append(f"Le @tbl-evolution-activites-{i} compare les activités et les participations par axe, le "
+                     f"@tbl-evolution-types-{i} par type d'activité.\n")
+        parts += [_include_table(f"evolution-activites-{i}"), _include_table(f"evolution-types-{i}")]
+        parts.append(f"Le @tbl-evolution-demandes-{i} compare les nouvelles demandes d'usager·e·s : leur nombre "
+                     "par mois, leurs envoyeurs, la part de première ligne, l'âge et le genre.\n")
+        parts.append(_include_table(f"evolution-demandes-{i}"))
+        parts.append(f"Le @tbl-evolution-participation-{i} compare le taux de participation des services (part des "
+                     f"mois × services où des activités ont été encodées) et le @tbl-evolution-services-{i} "
+                     "détaille chaque service.\n")
+        parts += [_include_table(f"evolution-participation-{i}"), _include_table(f"evolution-services-{i}")]
+    return "\n".join(parts), pcs
+
+
+def save_no_edition(out: Path) -> dict[str, list[str]]:
+    """Without ``--compare``: the chapter says there is no earlier edition; stale outputs are removed."""
+    from analysis.config import run_paths
+
+    paths = run_paths(out)
+    paths["tables"].mkdir(parents=True, exist_ok=True)
+    for folder in (paths["tables"], paths["figures"], Path(out) / "exact"):
+        for old in folder.glob("evolution-*") if folder.is_dir() else []:
+            old.unlink()
+    (paths["tables"] / "evolution.md").write_text(NO_EDITION, encoding="utf-8")
+    (paths["tables"] / "evolution-provenance.md").write_text(NO_EDITION_PROVENANCE, encoding="utf-8")
+    return {"figures": [], "tables": []}
+
+
+def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                 is_example: bool = False, ref_dir: Path = REFERENCE_DIR) -> dict[str, list[str]]:
+    """Write the chapter body (``tables/evolution.md``), its tables and figure, and the provenance
+    document (``tables/evolution-provenance.md``) under the run folder ``out``."""
+    from analysis.config import run_paths
+    from analysis.publish.figures import save_figure
+    from analysis.publish.tables import markdown_table, write_exact, write_table
+
+    paths = run_paths(out)
+    save_no_edition(out)  # also clears the outputs of an earlier comparison
+    if not res.compared:
+        return {"figures": [], "tables": []}
+    body, pcs = chapter_markdown(res, threshold, ref_dir)
+    (paths["tables"] / "evolution.md").write_text(body, encoding="utf-8")
+    note = EXAMPLE_NOTE if is_example else ""
+    disc = " " + caption_note(threshold)
+    figs, tables = [], []
+    fig, alt = plot_series(res, ref_dir)
+    save_figure(fig, "evolution-mois", paths["figures"], alt,
+                "Nombre d'activités par mois et par axe, pour chaque édition comparée ; les mois entre deux "
+                "éditions n'ont pas de données." + SOURCE + note)
+    figs.append("evolution-mois")
+    write_table(editions_table(res), "evolution-editions", paths["tables"],
+                "Éditions comparées : période, services et activités." + SOURCE + note)
+    tables.append("evolution-editions")
+    for i, (ed, comp, svc) in enumerate(zip(res.earlier, res.comparisons, res.services, strict=True), start=1):
+        pc = pcs[str(i)]
+        period = f" {short_period(ed)} (avant) et {short_period(res.current)} (maintenant)."
+        specs = [
+            (f"evolution-activites-{i}", activities_table(comp),
+             "Activités et participations par mois, par axe, sur tous les services et sur les services présents "
+             "aux deux éditions ; rapport maintenant / avant et son intervalle de confiance à 95 %," + period),
+            (f"evolution-types-{i}", activities_table(comp, types=True),
+             "Activités et participations par mois et par type d'activité (tous les services)," + period),
+            (f"evolution-demandes-{i}", demands_table(comp, pc),
+             "Nouvelles demandes d'usager·e·s : nombre par mois, part de première ligne, âge moyen, genre et "
+             "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 %," + period + disc),
+            (f"evolution-participation-{i}", participation_table(comp),
+             "Taux de participation des services (mois × services avec des activités encodées) ; écart en "
+             "points et intervalle de Newcombe à 95 %," + period),
+            (f"evolution-services-{i}", services_table(svc, pc),
+             "Par service : activités par mois, mois avec activités encodées et nouvelles demandes "
+             "d'usager·e·s," + period + disc),
+        ]
+        for name, disp, caption in specs:
+            write_table(disp, name, paths["tables"], caption + SOURCE + note)
+            tables.append(name)
+        write_exact(comp, f"evolution-{i}", out)
+        write_exact(svc, f"evolution-services-{i}", out)
+    prov = provenance_table(res)
+    (paths["tables"] / "evolution-provenance.md").write_text(
+        "Les chiffres des éditions antérieures du chapitre « Évolution » sont recalculés à partir des tables "
+        "nettoyées de leur run ; le tableau ci-dessous indique, pour chaque édition, le run, le dossier de "
+        "données, la période, le commit du code et la date du run (lus dans son `manifest.json`).\n\n"
+        + markdown_table(prov, "Runs des éditions comparées", "evolution-provenance"), encoding="utf-8")
+    return {"figures": figs, "tables": tables}

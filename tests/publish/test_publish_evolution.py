@@ -1,0 +1,131 @@
+"""The « Évolution » chapter for readers: disclosure of compared person counts and of their differences,
+readings from intervals, the no-edition text, and the published values against the exact ones."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.analyses import evolution as E
+from analysis.publish import evolution as P
+from analysis.publish.disclosure import SECONDARY, hidden_text
+from analysis.publish.fmt import NBSP, fmt_number
+
+T = 5
+
+
+def _users(rows):
+    """rows: (service, month, referrer, gender, age) — the columns the comparison reads."""
+    data = pd.DataFrame(rows, columns=["service_code", "month", "referrer", "gender", "age"])
+    return data.astype({"service_code": "string", "month": "string", "referrer": "string", "gender": "string",
+                        "age": "Int64"})
+
+
+def _edition(start, end, users, services, activities_per_service=20):
+    months = E.months_between(start, end)
+    act_rows = [(s, m, "temps_reseau", "axis3", 1, None, 6, 60.0) for s in services for m in months
+                for _ in range(activities_per_service // len(months) or 1)]
+    act = pd.DataFrame(act_rows, columns=["service_code", "month", "activity_type", "axis", "workers",
+                                          "users_present", "pros_present", "duration_min"])
+    act = act.astype({"workers": "Int64", "users_present": "Int64", "pros_present": "Int64",
+                      "duration_min": "Float64"})
+    sub = pd.DataFrame([(s, m, True, True, False) for s in services for m in months],
+                       columns=["service_code", "month", "returned_activities", "returned_users", "returned_pros"])
+    return E.Edition(out=Path(f"/runs/{start}"), start=start, end=end, months=months, activities=act,
+                     users=users, submissions=sub, manifest={})
+
+
+def _crowd(service, month, n, referrer="sante_generale", gender="F", age=40):
+    return [(service, month, referrer, gender, age)] * n
+
+
+@pytest.fixture()
+def small():
+    """Before: A has 30 demands, B has 3 (B is not in the new period); now: A has 20 + 2 first-line."""
+    u1 = _users(_crowd("A", "2022-01", 30) + _crowd("B", "2022-02", 3, "justice", "H"))
+    u2 = _users(_crowd("A", "2023-01", 20) + _crowd("A", "2023-02", 2, "initiative_personnelle", "H", 30))
+    before = _edition("2022-01", "2022-04", u1, ["A", "B"])
+    after = _edition("2023-01", "2023-06", u2, ["A"])
+    res = E.EvolutionResults(current=after, earlier=[before], comparisons=[E.compare_editions(before, after)],
+                             services=[E.per_service(before, after)], series=E.monthly_series([before, after]),
+                             changes=E.code_changes(), mapped=pd.DataFrame(columns=["domain", "old_code", "new_code",
+                                                                                     "table", "rows", "edition"]))
+    return res
+
+
+def test_a_difference_of_published_counts_does_not_reveal_a_hidden_one(small):
+    comp, svc = small.comparisons[0], small.services[0]
+    pc = P.PersonCounts(comp, svc, T)
+    # all services: 33 before, common services (A): 30 before → the rest (B) is 3: the common count is hidden
+    assert not pc.is_hidden("all", "users", "total", "before")
+    assert pc.is_hidden("common", "users", "total", "before")
+    table = P.demands_table(comp, pc)
+    common = table[(table["Services"] == "présents aux deux éditions")
+                   & table["Mesure"].str.startswith("Nouvelles demandes")].iloc[0]
+    assert "30" not in common["Avant"] and common["Évolution (IC 95 %)"] == "–"
+    # the referrer « justice » (3 before) and « initiative personnelle » (2 now) are hidden, with their shares
+    # and differences; the first-line share now (2 of 22) is hidden because one of its referrers is
+    shown = table.set_index("Mesure")
+    assert shown.loc["Envoyeur : Justice", "Avant"] == "–"
+    assert shown.loc["Envoyeur : Justice", "Évolution (IC 95 %)"] == "–"
+    assert shown.loc["Envoyeur : Initiative personnelle", "Maintenant"] == "–"
+    fl = table[(table["Services"] == "tous") & table["Mesure"].str.startswith("Part de première")].iloc[0]
+    assert fl["Maintenant"] == "–" and fl["Évolution (IC 95 %)"] == "–"
+    # per service: B's 3 demands are hidden, and a second cell of that column so that the total cannot give it back
+    st = P.services_table(svc, pc).set_index("Service")
+    assert st.loc["B", "Nouvelles demandes avant"] == hidden_text(T)
+    assert st.loc["A", "Nouvelles demandes avant"] == SECONDARY
+    assert st.loc["B", "Nouvelles demandes maintenant"] == "absent"
+
+
+def test_no_small_person_count_in_any_published_cell(small, tmp_path):
+    P.save_outputs(small, tmp_path, T)
+    demands = pd.read_csv(tmp_path / "tables" / "evolution-demandes-1.csv", dtype=str)
+    services = pd.read_csv(tmp_path / "tables" / "evolution-services-1.csv", dtype=str)
+    cells = [*demands["Avant"], *demands["Maintenant"], *services["Nouvelles demandes avant"],
+             *services["Nouvelles demandes maintenant"]]
+    for cell in cells:
+        assert not re.fullmatch(r"[1-4]", cell), cell
+        assert not re.search(r"\((?:[1-4])\)", cell), cell  # « 0,5 (2) »: a count in brackets
+    body = (tmp_path / "tables" / "evolution.md").read_text(encoding="utf-8")
+    assert not re.search(r"\b[1-4] (?:demandes|personnes)", body)
+
+
+def test_readings_come_from_the_intervals(small):
+    comp = small.comparisons[0]
+    r = comp[(comp["scope"] == "all") & (comp["measure"] == "activities") & (comp["key"] == "total")].iloc[0]
+    sentence = P.ratio_sentence(r.to_dict(), "le nombre d'activités", "activités")
+    assert P.verdict_fr(E.verdict_ratio(r["ratio_low"], r["ratio_high"])) in sentence
+    assert set(comp["verdict"]) <= set(E.VERDICTS)
+    assert P.verdict_fr("indetermine") == "trop peu de données pour conclure"
+
+
+def test_no_earlier_edition(tmp_path):
+    P.save_outputs(E.EvolutionResults(current=None, earlier=[], comparisons=[], services=[],  # type: ignore[arg-type]
+                                      series=pd.DataFrame(), changes=E.code_changes(), mapped=pd.DataFrame()),
+                   tmp_path)
+    assert (tmp_path / "tables" / "evolution.md").read_text(encoding="utf-8") == P.NO_EDITION
+    assert "aucune édition antérieure" in (tmp_path / "tables" / "evolution-provenance.md").read_text(encoding="utf-8")
+    assert not list((tmp_path / "tables").glob("evolution-activites*"))
+
+
+def test_published_tables_show_the_exact_values(small, tmp_path):
+    written = P.save_outputs(small, tmp_path, T)
+    assert "evolution-mois" in written["figures"] and (tmp_path / "figures" / "evolution-mois.svg").exists()
+    comp = small.comparisons[0].set_index(["scope", "measure", "key"])
+    csv = pd.read_csv(tmp_path / "tables" / "evolution-activites-1.csv", dtype=str)
+    row = csv[(csv["Services"] == "tous") & (csv["Mesure"] == "Activités – Toutes activités")].iloc[0]
+    r = comp.loc[("all", "activities", "total")]
+    assert row["Avant (par mois)"] == fmt_number(r["rate_before"], 1)
+    assert row["Maintenant (par mois)"] == fmt_number(r["rate_after"], 1)
+    assert row["Lecture"] == P.verdict_fr(r["verdict"])
+    body = (tmp_path / "tables" / "evolution.md").read_text(encoding="utf-8")
+    for name in written["tables"]:
+        assert f"/_generated/tables/{name}.md" in body
+    assert "{{< include /_generated/figures/evolution-mois.md >}}" in body
+    prov = (tmp_path / "tables" / "evolution-provenance.md").read_text(encoding="utf-8")
+    assert "{#tbl-evolution-provenance}" in prov and "janvier 2022" in prov
+    assert f"±{NBSP}5 points" in body

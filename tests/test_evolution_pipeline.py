@@ -1,0 +1,142 @@
+"""``--compare``: one place for the parameter (``RunParams``), passed to the evolution step only, and part
+of that step's cache key; end to end (slow) on the example run and a generated new period."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import pipeline
+from analysis.cli import build_parser, main
+from analysis.config import (
+    EXAMPLE_END,
+    EXAMPLE_START,
+    REPORT_DIR,
+    ParameterError,
+    RunParams,
+)
+from analysis.publish.fmt import fmt_number
+
+
+def _fake_run(folder: Path) -> Path:
+    (folder / "clean").mkdir(parents=True)
+    (folder / "clean" / "activities.parquet").write_bytes(b"v1")
+    (folder / "manifest.json").write_text("{}")
+    return folder
+
+
+def test_compare_is_a_run_parameter(tmp_path):
+    old = _fake_run(tmp_path / "old")
+    params = RunParams(out=tmp_path / "new", compare=(old,))
+    assert params.compare == (old,)
+    assert "compare" not in params.notebook_parameters()
+    assert "compare" not in params.notebook_parameters("activities")
+    assert params.notebook_parameters("evolution")["compare"] == [str(old.resolve())]
+    with pytest.raises(ParameterError, match="--compare"):
+        RunParams(out=tmp_path / "new", compare=(tmp_path / "nowhere",))
+    args = build_parser().parse_args(["build", "--compare", str(old), str(old)])
+    assert tuple(args.compare) == (old, old)
+
+
+def test_compare_bad_folder_is_one_line(tmp_path, capsys):
+    assert main(["run", "--compare", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("prr : erreur : --compare") and err.count("\n") == 1
+
+
+def test_compared_runs_are_in_the_evolution_step_key_only(tmp_path, monkeypatch):
+    from analysis.ingest import schema
+
+    # the new run's own clean tables: fixed content digests (their keys are tested in test_authors_loop)
+    monkeypatch.setattr(pipeline, "table_digests", lambda *a, **k: dict.fromkeys(schema.TABLES, "same"))
+    old = _fake_run(tmp_path / "old")
+    steps = {s.name: s for s in pipeline.analysis_steps()}
+    assert "evolution" in steps and steps["evolution"].notebook == "06_evolution.py"
+    alone = RunParams(out=tmp_path / "new")
+    compared = RunParams(out=tmp_path / "new", compare=(old,))
+    key = pipeline._step_key
+    assert key(steps["activities"], alone) == key(steps["activities"], compared)
+    k1 = key(steps["evolution"], compared)
+    assert k1 != key(steps["evolution"], alone)
+    (old / "clean" / "activities.parquet").write_bytes(b"v2")  # the earlier run was redone
+    assert key(steps["evolution"], compared) != k1
+    assert key(steps["activities"], compared) == key(steps["activities"], alone)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _prr(*args: str, timeout: int = 1500) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    return subprocess.run([sys.executable, "-m", "analysis.cli", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("example-run") / "example_2021-09_2022-04"
+    res = _prr("run", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+@pytest.mark.slow
+def test_new_period_compared_with_the_example(example_run, tmp_path):
+    """``prr run`` of the generated new period with ``--compare`` the example run: the chapter's tables hold
+    the values recomputed here from the two runs' Parquet files."""
+    from analysis.example.new_period import write_new_period
+
+    raw = tmp_path / "retours-2023"
+    write_new_period(raw, seed=0)
+    out = tmp_path / "run2023"
+    res = _prr("run", "--raw", str(raw), "--start", "2023-01", "--end", "2023-06", "--out", str(out),
+               "--compare", str(example_run))
+    # other analysis steps may still fail on this uncalibrated period; the evolution step must have run
+    assert (out / "metrics" / "evolution.json").exists(), res.stderr
+    m = json.loads((out / "metrics" / "evolution.json").read_text())
+    assert m["evolution.compared_n"] == 1 and m["evolution.editions.1.start"] == EXAMPLE_START
+    a1 = pd.read_parquet(example_run / "clean" / "activities.parquet")
+    a2 = pd.read_parquet(out / "clean" / "activities.parquet")
+    a2 = a2[a2["month"].between("2023-01", "2023-06")]
+    table = pd.read_csv(out / "tables" / "evolution-activites-1.csv", dtype=str)
+    for axis, label in (("total", "Toutes activités"), ("axis1", "Axe 1"), ("axis3", "Axe 3")):
+        row = table[(table["Services"] == "tous") & (table["Mesure"] == f"Activités – {label}")].iloc[0]
+        s1 = a1 if axis == "total" else a1[a1["axis"] == axis]
+        s2 = a2 if axis == "total" else a2[a2["axis"] == axis]
+        assert row["Avant (par mois)"] == fmt_number(len(s1) / 8, 1)
+        assert row["Maintenant (par mois)"] == fmt_number(len(s2) / 6, 1)
+    body = (out / "tables" / "evolution.md").read_text(encoding="utf-8")
+    assert "septembre 2021 – avril 2022 (8\u00a0mois)" in body
+    prov = (out / "tables" / "evolution-provenance.md").read_text(encoding="utf-8")
+    assert f"`{example_run.name}`" in prov and "`example`" in prov
+    manifest = json.loads((example_run / "manifest.json").read_text())
+    assert manifest["commit"][:12] in prov
+    assert (out / "figures" / "evolution-mois.svg").exists()
+
+
+@pytest.mark.slow
+def test_rendered_chapter_with_the_example_compared_with_itself(example_run):
+    """``prr render --compare``: the example run compared with itself renders the chapter, its tables and
+    figure, and the provenance annex names the compared run; without --compare the chapter says so."""
+    res = _prr("render", "--out", str(example_run), "--compare", str(example_run))
+    assert res.returncode == 0, res.stderr
+    html = (REPORT_DIR / "_book" / "chapters" / "12-evolution.html").read_text(encoding="utf-8")
+    assert "Évolution depuis les éditions précédentes" in html
+    assert "Par rapport à" in html and 'id="tbl-evolution-activites-1"' in html
+    assert 'id="fig-evolution-mois"' in html
+    assert "des périodes comparées se recouvrent" in html  # (the typography filter puts a no-break space before « : »)
+    assert "stable" in html  # a period compared with itself: every computable ratio is 1
+    annex = (REPORT_DIR / "_book" / "annexes" / "a5-provenance.html").read_text(encoding="utf-8")
+    assert example_run.name in annex
+    assert (REPORT_DIR / "_book" / "prr-rapport.pdf").exists()
+    res = _prr("build", "--out", str(example_run))
+    assert res.returncode == 0, res.stderr
+    html = (REPORT_DIR / "_book" / "chapters" / "12-evolution.html").read_text(encoding="utf-8")
+    assert "aucune édition antérieure" in html
+    assert EXAMPLE_END  # the period of the example run
