@@ -46,11 +46,20 @@ from analysis.publish.disclosure import (
     is_suppressed,
     suppression_mask,
 )
-from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_month, fmt_number, fmt_pct, fmt_signed
+from analysis.publish.fmt import (
+    MONTHS_FR,
+    NBSP,
+    fmt_int,
+    fmt_interval,
+    fmt_month,
+    fmt_number,
+    fmt_pct,
+    fmt_signed,
+)
 
 VERDICT_FR = {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable",
               "indetermine": "trop peu de données pour conclure"}
-SOURCE = " Source : outils de suivi des projets PRR, runs comparés (voir l'annexe de provenance)."
+SOURCE = " Source : outils de suivi des projets PRR, éditions comparées (voir l'annexe de provenance)."
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
 DASH = "–"
 
@@ -67,6 +76,17 @@ def period_fr(ed: Edition) -> str:
 def short_period(ed: Edition) -> str:
     """« sept. 2021 – avr. 2022 »."""
     return f"{fmt_month(ed.start, short=True)} – {fmt_month(ed.end, short=True)}"
+
+
+def _date_fr(created: str | None) -> str:
+    """``2026-12-04T13:00:00+00:00`` → « 4 décembre 2026 » (« date inconnue » without a date)."""
+    from datetime import date
+
+    try:
+        d = date.fromisoformat((created or "")[:10])
+    except ValueError:
+        return "date inconnue"
+    return f"{'1er' if d.day == 1 else d.day}{NBSP}{MONTHS_FR[d.month - 1]} {d.year}"
 
 
 def _fin(v) -> bool:
@@ -276,19 +296,20 @@ def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
 
 
 def editions_table(res: EvolutionResults) -> pd.DataFrame:
-    """The compared editions: period, months, services, activities, run folder."""
+    """The compared editions: period, months, services, activities."""
     rows = []
     for ed in [*res.earlier, res.current]:
         prov = provenance(ed)
         rows.append({"Édition": "cette édition" if ed is res.current else "antérieure",
                      "Période": period_fr(ed), "Services": fmt_int(len(ed.services)),
                      "Activités": fmt_int(len(ed.activities)),
-                     "Dossier de données": f"`{prov['raw']}`" if prov["raw"] else DASH})
+                     "Données reçues": prov["raw"] or DASH})
     return pd.DataFrame(rows)
 
 
 def provenance_table(res: EvolutionResults) -> pd.DataFrame:
-    """Annex: which run each compared figure comes from (its manifest)."""
+    """Annex: which run each compared figure comes from (read in its manifest), said for a reader:
+    the edition's reference (its run folder's name, no path), the data received, the code version, the date."""
     rows = []
     for ed in [*res.earlier, res.current]:
         p = provenance(ed)
@@ -296,11 +317,11 @@ def provenance_table(res: EvolutionResults) -> pd.DataFrame:
         if p["commit_dirty"]:
             commit += " (modifications non validées)"
         rows.append({"Édition": "cette édition" if ed is res.current else "antérieure",
-                     "Période": period_fr(ed), "Dossier du run": f"`{p['run']}`",
-                     "Données brutes": f"`{p['raw']}`" if p["raw"] else "inconnu"
+                     "Période": period_fr(ed), "Référence": p["run"],
+                     "Données reçues": (p["raw"] or "inconnues")
                      + (" (exemple synthétique)" if p["is_example"] else ""),
-                     "Commit": commit, "Date du run": (p["created"] or "inconnue")[:10],
-                     "Fichiers d'entrée": fmt_int(p["inputs_n"])})
+                     "Version du code": commit, "Calculée le": _date_fr(p["created"]),
+                     "Fichiers reçus": fmt_int(p["inputs_n"])})
     return pd.DataFrame(rows)
 
 
@@ -413,12 +434,14 @@ def _include_figure(name: str) -> str:
     return f"{{{{< include /_generated/figures/{name}.md >}}}}\n"
 
 
-NO_EDITION = ("Cette édition n'est comparée à aucune édition antérieure : le rapport a été produit sans run "
-              "précédent à comparer. Pour ajouter la comparaison, relancer la construction avec l'option "
-              "`--compare` suivie du dossier du run de l'édition précédente (par exemple "
-              "`prr build --raw data/raw/retours-2023 --start 2023-01 --end 2023-06 --compare "
-              "data/processed/example_2021-09_2022-04`).\n")
-NO_EDITION_PROVENANCE = "Cette édition n'est comparée à aucune édition antérieure.\n"
+NO_EDITION = ("Cette édition n'est comparée à aucune édition antérieure : le rapport a été produit sans les "
+              "données d'une édition précédente. Quand elles sont fournies, ce chapitre compare les activités, "
+              "les participations et les nouvelles demandes de cette période à celles des éditions "
+              "précédentes, mois par mois.\n")
+#: The provenance annex's section on compared editions: without any, one paragraph and no heading
+#: (a heading followed by a single line would be left alone at the bottom of a page).
+NO_EDITION_PROVENANCE = ("Cette édition n'est comparée à aucune édition antérieure : aucun chiffre du rapport ne "
+                         "vient d'une autre édition.\n")
 
 
 def method_text() -> str:
@@ -441,15 +464,15 @@ def method_text() -> str:
 def codes_text(res: EvolutionResults) -> str:
     if res.mapped.empty:
         n = len(res.changes)
-        extra = (f" La table de correspondance des codes (`data/reference/code_changes.csv`, {fmt_int(n)} "
-                 "changement(s) listé(s)) n'a touché aucune ligne de ces éditions.") if n else ""
+        extra = (f" La table de correspondance des codes ({fmt_int(n)} changement(s) listé(s)) n'a touché "
+                 "aucune ligne de ces éditions.") if n else ""
         return ("Les codes (services, types d'activité, envoyeurs, genres) sont ceux des tables de référence "
                 "actuelles ; aucun code n'a changé entre ces éditions." + extra + "\n")
     g = res.mapped.groupby(["domain", "old_code", "new_code"], as_index=False)["rows"].sum()
     items = "; ".join(f"`{r.old_code}` → `{r.new_code}` ({r.domain}, {fmt_int(r.rows)} lignes)"
                       for r in g.itertuples(index=False))
     return ("Des codes ont changé entre les éditions : avant toute comparaison, les anciens codes sont "
-            f"remplacés par les nouveaux selon `data/reference/code_changes.csv` ({items}).\n")
+            f"remplacés par les nouveaux selon la table de correspondance des codes ({items}).\n")
 
 
 def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
@@ -462,7 +485,8 @@ def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_
              + (f"l'édition {period_fr(res.earlier[0])}." if len(res.earlier) == 1 else
                 f"{len(res.earlier)} éditions antérieures : "
                 + ", ".join(period_fr(e) for e in res.earlier) + ".")
-             + " L'annexe de provenance indique de quel run vient chaque chiffre antérieur (@tbl-evolution-provenance).\n",
+             + " L'annexe de provenance indique de quelle édition, calculée quand, vient chaque chiffre antérieur "
+             "(@tbl-evolution-provenance).\n",
              _include_table("evolution-editions"), method_text(), codes_text(res)]
     overlaps = [e for e in res.earlier if not (e.end < res.current.start or e.start > res.current.end)]
     if overlaps:
@@ -562,8 +586,10 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
         write_exact(svc, f"evolution-services-{i}", out)
     prov = provenance_table(res)
     (paths["tables"] / "evolution-provenance.md").write_text(
-        "Les chiffres des éditions antérieures du chapitre « Évolution » sont recalculés à partir des tables "
-        "nettoyées de leur run ; le tableau ci-dessous indique, pour chaque édition, le run, le dossier de "
-        "données, la période, le commit du code et la date du run (lus dans son `manifest.json`).\n\n"
-        + markdown_table(prov, "Runs des éditions comparées", "evolution-provenance"), encoding="utf-8")
+        "## Éditions comparées {#sec-annexe-provenance-evolution}\n\n"
+        "Les chiffres des éditions antérieures du chapitre « Évolution » sont recalculés à partir des données "
+        "nettoyées de chaque édition. Le @tbl-evolution-provenance indique, pour chaque édition, sa référence, "
+        "les données reçues, la période, la version du code qui l'a calculée et la date du calcul.\n\n"
+        + markdown_table(prov, "Éditions comparées : d'où viennent les chiffres", "evolution-provenance"),
+        encoding="utf-8")
     return {"figures": figs, "tables": tables}
