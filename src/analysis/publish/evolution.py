@@ -216,7 +216,7 @@ def demands_table(comp: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
         services = "tous" if scope == "all" else "présents aux deux éditions"
         c = comp[comp["scope"] == scope]
         r = c[c["measure"] == "users"].iloc[0].to_dict()
-        shown = not pc.any_hidden(scope, "users", "total")
+        shown = shown_users = not pc.any_hidden(scope, "users", "total")
         out.append({
             "Services": services, "Mesure": "Nouvelles demandes par mois (nombre sur la période)",
             "Avant": (f"{_rate(r['rate_before'])} ({pc.cell(r['count_before'], scope, 'users', 'total', 'before')})"
@@ -234,11 +234,18 @@ def demands_table(comp: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
                     "Avant": _share_cells(r, pc, "before"), "Maintenant": _share_cells(r, pc, "after"),
                     "Évolution (IC 95 %)": diff_text(r) if shown else DASH,
                     "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (effectif trop petit)"})
+        # a mean age rests on the new demands' count: withheld with it
         r = c[c["measure"] == "age_mean"].iloc[0].to_dict()
+
+        def age(side, r=r, scope=scope):
+            if pc.is_hidden(scope, "users", "total", side) or not _fin(r[f"mean_{side}"]):
+                return DASH
+            return f"{fmt_number(r[f'mean_{side}'], 1)} ans"
+
         out.append({"Services": services, "Mesure": "Âge moyen au premier contact",
-                    "Avant": DASH if not _fin(r["mean_before"]) else f"{fmt_number(r['mean_before'], 1)} ans",
-                    "Maintenant": DASH if not _fin(r["mean_after"]) else f"{fmt_number(r['mean_after'], 1)} ans",
-                    "Évolution (IC 95 %)": diff_text(r, 1, f"{NBSP}an"), "Lecture": verdict_fr(r["verdict"])})
+                    "Avant": age("before"), "Maintenant": age("after"),
+                    "Évolution (IC 95 %)": diff_text(r, 1, f"{NBSP}an") if shown_users else DASH,
+                    "Lecture": verdict_fr(r["verdict"]) if shown_users else "non publiée (effectif trop petit)"})
     c = comp[comp["scope"] == "all"]
     for measure, head in (("gender", "Genre"), ("referrer", "Envoyeur")):
         for r in c[c["measure"] == measure].to_dict("records"):
