@@ -140,3 +140,103 @@ def test_rendered_chapter_with_the_example_compared_with_itself(example_run):
     html = (REPORT_DIR / "_book" / "chapters" / "12-evolution.html").read_text(encoding="utf-8")
     assert "aucune édition antérieure" in html
     assert EXAMPLE_END  # the period of the example run
+
+
+# --------------------------------------------------------------------------- independent recomputation
+
+
+def _edition(run: Path, start: str, end: str) -> dict:
+    """What the comparison needs of one run, read here from its clean Parquet tables (not through
+    ``analyses.evolution``): kept rows of the period, services present, months."""
+    from analysis.analyses.activities import months_between
+
+    months = months_between(start, end)
+    t = {name: pd.read_parquet(run / "clean" / f"{name}.parquet") for name in ("activities", "users", "submissions")}
+    t = {name: df[df["month"].isin(months)] for name, df in t.items()}
+    services = set()
+    for df in t.values():
+        services |= set(df["service_code"].dropna().astype(str))
+    return {**t, "n_months": len(months), "services": services}
+
+
+def _verdict_from_interval(text: str) -> str:
+    """« ×1,05 (0,93–1,19) » → the reading the interval allows (margins of ``analyses.evolution``)."""
+    import re
+
+    from analysis.analyses.evolution import RATIO_MARGIN
+
+    low, high = (float(x.replace(",", ".")) for x in re.search(r"\(([\d,]+)–([\d,]+)\)", text).groups())
+    if low > 1:
+        return "en hausse"
+    if high < 1:
+        return "en baisse"
+    if RATIO_MARGIN[0] <= low and high <= RATIO_MARGIN[1]:
+        return "stable"
+    return "trop peu de données pour conclure"
+
+
+@pytest.mark.slow
+def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_path):
+    """``prr build`` of a generated new period with ``--compare`` the example run: the « Évolution » chapter's
+    tables hold what is recomputed here from both runs' clean tables, person counts go through the disclosure
+    threshold (a rate or a mean resting on a withheld count is withheld too), each reading is the one its
+    interval allows, and the rendered chapter and annex speak to a reader (no « run », no paths)."""
+    import re
+
+    from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD as T
+    from analysis.example.new_period import write_new_period
+    from analysis.publish.fmt import fmt_int
+
+    raw = tmp_path / "retours-2023"
+    write_new_period(raw, seed=0)
+    out = tmp_path / "run2023"
+    res = _prr("build", "--raw", str(raw), "--start", "2023-01", "--end", "2023-06", "--out", str(out),
+               "--compare", str(example_run), "--format", "html")
+    assert (out / "metrics" / "evolution.json").exists(), res.stderr
+    before = _edition(example_run, EXAMPLE_START, EXAMPLE_END)
+    after = _edition(out, "2023-01", "2023-06")
+    common = before["services"] & after["services"]
+    m = json.loads((out / "metrics" / "evolution.json").read_text())
+    assert m["evolution.editions.1.common_services_n"] == len(common)
+
+    acts = pd.read_csv(out / "tables" / "evolution-activites-1.csv", dtype=str)
+    for scope, label in (("tous", None), ("présents aux deux éditions", common)):
+        for axis, name in (("total", "Toutes activités"), ("axis1", "Axe 1"), ("axis2", "Axe 2"), ("axis3", "Axe 3")):
+            row = acts[(acts["Services"] == scope) & (acts["Mesure"] == f"Activités – {name}")]
+            assert len(row) == 1, (scope, name)
+            row = row.iloc[0]
+            for side, ed in (("Avant (par mois)", before), ("Maintenant (par mois)", after)):
+                a = ed["activities"]
+                a = a if label is None else a[a["service_code"].isin(label)]
+                a = a if axis == "total" else a[a["axis"] == axis]
+                assert row[side] == fmt_number(len(a) / ed["n_months"], 1), (scope, name, side)
+            if row["Rapport (IC 95 %)"] != "–":
+                assert row["Lecture"] == _verdict_from_interval(row["Rapport (IC 95 %)"]), row.to_dict()
+
+    demands = pd.read_csv(out / "tables" / "evolution-demandes-1.csv", dtype=str)
+    for scope, label in (("tous", None), ("présents aux deux éditions", common)):
+        rows = demands[demands["Services"] == scope].set_index("Mesure")
+        counts = {}
+        for side, ed in (("Avant", before), ("Maintenant", after)):
+            u = ed["users"]
+            u = u if label is None else u[u["service_code"].isin(label)]
+            n = counts[side] = len(u)
+            cell = rows.loc["Nouvelles demandes par mois (nombre sur la période)", side]
+            if n >= T or n == 0:
+                assert cell == f"{fmt_number(n / ed['n_months'], 1)} ({fmt_int(n)})", (scope, side, cell)
+            else:  # withheld: neither the count nor the rate per month it rests on
+                assert fmt_int(n) not in cell and fmt_number(n / ed["n_months"], 1) not in cell, (scope, cell)
+                assert rows.loc["Âge moyen au premier contact", side] == "–"
+        if any(0 < n < T for n in counts.values()):
+            assert rows.loc["Nouvelles demandes par mois (nombre sur la période)", "Évolution (IC 95 %)"] == "–"
+
+    chapter = (REPORT_DIR / "_book" / "chapters" / "12-evolution.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", " ", chapter)
+    assert "Par rapport à sept. 2021 – avr. 2022" in text.replace("\u00a0", " ")
+    assert 'id="fig-evolution-mois"' in chapter and 'id="tbl-evolution-demandes-1"' in chapter
+    annex = re.sub(r"<[^>]+>", " ", (REPORT_DIR / "_book" / "annexes" / "a5-provenance.html")
+                   .read_text(encoding="utf-8"))
+    assert example_run.name in annex and "Calculée le" in annex
+    for page in (text, annex):
+        assert not re.search(r"\bruns?\b", page)
+        assert "data/processed" not in page and "manifest.json" not in page
