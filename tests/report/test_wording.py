@@ -71,7 +71,9 @@ def test_methods_chapter_comes_just_before_the_conclusion(rendered):
     chapters = yaml.safe_load((book / "_quarto.yml").read_text(encoding="utf-8"))["book"]["chapters"]
     i = chapters.index("chapters/10b-methodes.qmd")
     # after every quantitative chapter (gradient, then the « Évolution » chapter), right before the conclusion
-    assert chapters.index("chapters/10-gradient.qmd") < i and chapters[i + 1] == "chapters/11-conclusion.qmd"
+    assert chapters.index("chapters/10-gradient.qmd") < chapters.index("chapters/12-evolution.qmd") < i
+    assert chapters[i + 1] == "chapters/11-conclusion.qmd"
+    assert [c for c in chapters if c.startswith("chapters/")][-1] == "chapters/11-conclusion.qmd"
 
 
 def test_added_chapters_say_so_before_their_first_section(rendered):
