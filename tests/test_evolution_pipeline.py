@@ -191,7 +191,7 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
     write_new_period(raw, seed=0)
     out = tmp_path / "run2023"
     res = _prr("build", "--raw", str(raw), "--start", "2023-01", "--end", "2023-06", "--out", str(out),
-               "--compare", str(example_run), "--format", "html")
+               "--compare", str(example_run))
     assert (out / "metrics" / "evolution.json").exists(), res.stderr
     before = _edition(example_run, EXAMPLE_START, EXAMPLE_END)
     after = _edition(out, "2023-01", "2023-06")
