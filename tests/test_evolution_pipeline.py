@@ -165,7 +165,7 @@ def _verdict_from_interval(text: str) -> str:
 
     from analysis.analyses.evolution import RATIO_MARGIN
 
-    low, high = (float(x.replace(",", ".")) for x in re.search(r"\(([\d,]+)–([\d,]+)\)", text).groups())
+    low, high = (float(x.replace(",", ".")) for x in re.search(r"\(([\d,]+)\s*(?:–|à)\s*([\d,]+)\)", text).groups())
     if low > 1:
         return "en hausse"
     if high < 1:

@@ -327,7 +327,10 @@ def provenance_table(res: EvolutionResults) -> pd.DataFrame:
                      "Période": period_fr(ed), "Référence": p["run"],
                      "Données reçues": (p["raw"] or "inconnues")
                      + (" (exemple synthétique)" if p["is_example"] else ""),
-                     "Version du code": commit, "Calculée le": _date_fr(p["created"]),
+                     # this edition's own manifest is written after its notebooks: its version and date are
+                     # those of the annex above, not a stale earlier manifest's
+                     "Version du code": "celle de ce rapport" if ed is res.current else commit,
+                     "Calculée le": "avec ce rapport" if ed is res.current else _date_fr(p["created"]),
                      "Fichiers reçus": fmt_int(p["inputs_n"])})
     return pd.DataFrame(rows)
 
