@@ -81,6 +81,29 @@ def test_a_difference_of_published_counts_does_not_reveal_a_hidden_one(small):
     assert st.loc["B", "Nouvelles demandes maintenant"] == "absent"
 
 
+def test_person_counts_pass_the_lp_audit_and_hide_as_the_referrals_chapter(small):
+    """Each period's linked cells (total, common services, each service) pass the LP audit of
+    ``publish.sdc``; a zero count is hidden like 1 to 4; the referrer line of a period hides the same
+    cells as the referrals chapter of that period (same line, same protection)."""
+    from analysis import reference
+    from analysis.analyses.referrals import share_table
+    from analysis.publish.disclosure import publish_line
+
+    comp, svc = small.comparisons[0], small.services[0]
+    pc = P.PersonCounts(comp, svc, T)
+    for side, p in pc.protections.items():
+        assert not p.unsafe(), side
+    refs = reference.table("referrers").sort_values("order")
+    for side, ed in (("before", small.earlier[0]), ("after", small.current)):
+        line = share_table(ed.users["referrer"], list(refs["code"]), reference.labels("referrers"))
+        _texts, hidden = publish_line(line["n"], T)
+        for code, h in zip(line["code"], hidden, strict=True):
+            if code != "non_renseigne":
+                assert pc.is_hidden("all", "referrer", code, side) == bool(h), (side, code)
+    # « justice »: 3 before, 0 now: both hidden (0 is « < 5 » too)
+    assert pc.cell(0, "all", "referrer", "justice", "after") == hidden_text(T)
+
+
 def test_no_small_person_count_in_any_published_cell(small, tmp_path):
     P.save_outputs(small, tmp_path, T)
     demands = pd.read_csv(tmp_path / "tables" / "evolution-demandes-1.csv", dtype=str)

@@ -183,6 +183,8 @@ def load_edition(out: Path, ref_dir: Path = REFERENCE_DIR, start: str | None = N
     end = end or params.get("end") or metrics.get("period.end")
     if not (start and end):
         raise InputError(f"période inconnue pour le run {out} (manifest.json et metrics.json absents)")
+    if raw:  # the current run: its manifest is written after its notebooks (a stale one may be there)
+        manifest = {**manifest, "parameters": {**params, "raw": str(raw)}}
     clean = load_clean(paths["clean"])
     tables, mapped = apply_code_changes(
         {k: clean[k] for k in ("activities", "users", "submissions")}, code_changes(ref_dir), ref_dir)

@@ -1,20 +1,22 @@
 """Editions over time for readers: the « Évolution » chapter's tables, figure and sentences.
 
 The exact comparisons come from :mod:`analysis.analyses.evolution`. Disclosure
-control (:mod:`analysis.publish.disclosure`) applies to every compared person
-count and to what can be derived from it:
+control applies to every compared person count and to what can be derived from it,
+with the report's tools (:mod:`analysis.publish.disclosure`, :mod:`analysis.publish.sdc`):
 
-- a person count (new user demands, by referrer, by gender, by service) below
-  the threshold is hidden, with secondary suppression in each period's line
-  (referrers, genders, services: their totals are published);
-- a rate per month, a share or a difference built on a person count is shown
-  only when every count it is made of is shown (a difference of two published
-  counts must not reveal a hidden one);
-- a count restricted to the services present in both periods is hidden when the
-  rest (all services minus those) is a hidden count, since both are published;
-- the first-line share is hidden when one of the first-line referrers is hidden
-  in that period (it would be recovered by subtraction);
-- activity and participation counts are not person counts and are shown.
+- person counts (new user demands, by referrer, by gender, by service) below the
+  threshold, zero included, are hidden; complementary cells are chosen so that the
+  LP audit passes on what a reader can combine in each period: the referrer and
+  gender lines (the same lines, hence the same pattern, as the referrals chapter),
+  the services (their sum is the published total) and the services present in both
+  periods (their sum is published too, so the services of one period only are
+  covered by the same audit) — see :class:`PersonCounts`;
+- a rate per month, a share, a mean age or a difference built on a person count is
+  shown only when every count it rests on is shown (a difference of two published
+  counts must not reveal a hidden one); its reading (« en hausse »…) is withheld with it;
+- the first-line share is hidden when one of the first-line referrers is hidden in
+  that period (it would be recovered by subtraction);
+- activity, participation and service-month counts are not person counts and are shown.
 
 Every reading (« en hausse », « en baisse », « stable », « trop peu de données
 pour conclure ») comes from the interval (:func:`analysis.analyses.evolution.verdict_ratio`
@@ -39,13 +41,7 @@ from analysis.analyses.evolution import (
     provenance,
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.publish.disclosure import (
-    SECONDARY,
-    caption_note,
-    hidden_text,
-    is_suppressed,
-    suppression_mask,
-)
+from analysis.publish.disclosure import SECONDARY, caption_note, hidden_text, protect_line
 from analysis.publish.fmt import (
     MONTHS_FR,
     NBSP,
@@ -56,6 +52,7 @@ from analysis.publish.fmt import (
     fmt_pct,
     fmt_signed,
 )
+from analysis.publish.sdc import Protection, Relation, is_primary, protect
 
 VERDICT_FR = {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable",
               "indetermine": "trop peu de données pour conclure"}
@@ -118,46 +115,78 @@ def diff_text(r: dict, decimals: int = 1, unit: str = f"{NBSP}pt") -> str:
 
 
 class PersonCounts:
-    """Which person counts of one comparison may be shown, period by period.
+    """Which person counts of one comparison may be shown, period by period (LP-audited).
 
-    Masks are computed once per comparison: referrer and gender lines per period
-    (their total, the number of new demands, is published), the services × periods
-    table, and the complement rule of the « common services » scope.
+    Per period (each is published on its own):
+
+    - referrer and gender lines: :func:`analysis.publish.disclosure.protect_line` on the
+      same line as the referrals chapter of that period (every reference code, then
+      « non renseigné » when some rows have none), so that both chapters hide the same cells;
+    - services: :func:`analysis.publish.sdc.protect` on the linked cells ``users.all``
+      (published, also in the other chapters), ``users.common`` and each service's new
+      demands, with the published relations ``users.all = Σ services`` and
+      ``users.common = Σ services present in both periods`` (their difference, the
+      services of one period only, cannot be found either);
+    - zero counts are primary cells (« < 5 » means 0 to 4), as everywhere in the report.
     """
 
     def __init__(self, comp: pd.DataFrame, services: pd.DataFrame, threshold: int, ref_dir: Path = REFERENCE_DIR):
         self.t = threshold
         self.hidden: dict[tuple[str, str, str, str], bool] = {}  # (scope, measure, key, side) -> hidden
+        self.primary: dict[tuple[str, str, str, str], bool] = {}
         rows = comp.set_index(["scope", "measure", "key"])
+        common = set(comp.attrs.get("common_services", []))
         for measure in ("referrer", "gender"):
             sub = comp[(comp["scope"] == "all") & (comp["measure"] == measure)]
             for side in ("before", "after"):
-                mask = suppression_mask(sub[f"k_{side}"].reset_index(drop=True), threshold)
-                for key, h in zip(sub["key"], mask, strict=True):
-                    self.hidden[("all", measure, key, side)] = bool(h)
+                counts = [int(v) for v in sub[f"k_{side}"]]
+                total = int(rows.loc[("all", "users", "total"), f"count_{side}"])
+                missing = total - sum(counts)
+                line = counts + ([missing] if missing > 0 else [])  # the referrals chapter's line
+                primary, secondary = protect_line(line, threshold)
+                for j, key in enumerate(sub["key"]):
+                    self.hidden[("all", measure, key, side)] = bool(primary[j] or secondary[j])
+                    self.primary[("all", measure, key, side)] = bool(primary[j])
         refs = reference.table("referrers", ref_dir)
         first = refs.loc[refs["first_line"].fillna(False).astype(bool), "code"].tolist()
+        self.service_hidden: dict[tuple[str, str], bool] = {}
+        self.service_primary: dict[tuple[str, str], bool] = {}
+        self.protections: dict[str, Protection] = {}
         for side in ("before", "after"):
-            all_users = rows.loc[("all", "users", "total"), f"count_{side}"]
-            com_users = rows.loc[("common", "users", "total"), f"count_{side}"]
-            self.hidden[("all", "users", "total", side)] = is_suppressed(all_users, threshold)
-            self.hidden[("common", "users", "total", side)] = (
-                is_suppressed(com_users, threshold) or is_suppressed(all_users - com_users, threshold))
+            present = services[services[f"in_{side}"].astype(bool)]
+            svc = {f"svc.{c}": int(v) for c, v in zip(present["service_code"], present[f"users_{side}"], strict=True)}
+            values = {"users.all": int(rows.loc[("all", "users", "total"), f"count_{side}"]),
+                      "users.common": int(rows.loc[("common", "users", "total"), f"count_{side}"]), **svc}
+            rels = []
+            if svc and values["users.all"] == sum(svc.values()):
+                rels.append(Relation("users.all", tuple(svc)))
+            com = tuple(k for k in svc if k[4:] in common)
+            if com and values["users.common"] == sum(svc[k] for k in com):
+                rels.append(Relation("users.common", com))
+            if values["users.all"] < threshold:  # nothing of a population below the threshold is published
+                p = protect(values, rels, threshold, optional=list(values))
+            else:
+                p = protect(values, rels, threshold, fixed=["users.all"])
+            self.protections[side] = p
+            for scope in ("all", "common"):
+                cell = f"users.{scope}"
+                self.hidden[(scope, "users", "total", side)] = p.is_hidden(cell)
+                self.primary[(scope, "users", "total", side)] = cell in p.primary
+            for c in present["service_code"]:
+                self.service_hidden[(c, side)] = p.is_hidden(f"svc.{c}")
+                self.service_primary[(c, side)] = f"svc.{c}" in p.primary
             fl_hidden = any(self.hidden.get(("all", "referrer", c, side), False) for c in first)
             for scope in ("all", "common"):
                 k = rows.loc[(scope, "first_line", "first_line"), f"k_{side}"]
                 n = rows.loc[(scope, "first_line", "first_line"), f"n_{side}"]
-                h = is_suppressed(k, threshold) or is_suppressed(n - k, threshold) or fl_hidden
+                h = (is_primary(k, threshold) or is_primary(n - k, threshold) or fl_hidden
+                     or self.hidden[(scope, "users", "total", side)])
                 if scope == "common":
                     k_all = rows.loc[("all", "first_line", "first_line"), f"k_{side}"]
-                    h = h or is_suppressed(k_all - k, threshold) or self.hidden[("common", "users", "total", side)]
+                    h = h or is_primary(k_all - k, threshold)
                 self.hidden[(scope, "first_line", "first_line", side)] = bool(h)
-            for scope in ("all", "common"):
-                self.hidden[(scope, "age_mean", "age_mean", side)] = False
-        # services × periods (persons: new user demands)
-        frame = pd.DataFrame({"before": services["users_before"].astype("Float64").fillna(0),
-                              "after": services["users_after"].astype("Float64").fillna(0)})
-        self.service_mask = suppression_mask(frame, threshold) if len(frame) else frame.astype(bool)
+            for scope in ("all", "common"):  # a mean age rests on the new demands' count: withheld with it
+                self.hidden[(scope, "age_mean", "age_mean", side)] = self.hidden[(scope, "users", "total", side)]
 
     def is_hidden(self, scope: str, measure: str, key: str, side: str) -> bool:
         return self.hidden.get((scope, measure, key, side), False)
@@ -169,7 +198,13 @@ class PersonCounts:
         """A person count as shown: the number, ``< 5`` or ``n.p.``."""
         if not self.is_hidden(scope, measure, key, side):
             return fmt_int(value)
-        return hidden_text(self.t) if is_suppressed(value, self.t) else SECONDARY
+        return hidden_text(self.t) if self.primary.get((scope, measure, key, side)) else SECONDARY
+
+    def service_cell(self, code: str, value, side: str) -> str:
+        """One service's new demands as shown."""
+        if not self.service_hidden.get((code, side), False):
+            return fmt_int(value)
+        return hidden_text(self.t) if self.service_primary.get((code, side)) else SECONDARY
 
 
 # --------------------------------------------------------------------------- tables
@@ -281,9 +316,7 @@ def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
             v = r[f"users_{side}"]
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 return "absent"
-            if bool(pc.service_mask.iloc[i][side]):
-                return hidden_text(pc.t) if is_suppressed(v, pc.t) else SECONDARY
-            return fmt_int(v)
+            return pc.service_cell(r["service_code"], v, side)
 
         def months(side, r=r):
             v = r[f"months_returned_{side}"]
@@ -326,12 +359,12 @@ def provenance_table(res: EvolutionResults) -> pd.DataFrame:
         rows.append({"Édition": "cette édition" if ed is res.current else "antérieure",
                      "Période": period_fr(ed), "Référence": p["run"],
                      "Données reçues": (p["raw"] or "inconnues")
-                     + (" (exemple synthétique)" if p["is_example"] else ""),
+                     + (" (exemple synthétique)" if p["is_example"] and ed is not res.current else ""),
                      # this edition's own manifest is written after its notebooks: its version and date are
                      # those of the annex above, not a stale earlier manifest's
                      "Version du code": "celle de ce rapport" if ed is res.current else commit,
                      "Calculée le": "avec ce rapport" if ed is res.current else _date_fr(p["created"]),
-                     "Fichiers reçus": fmt_int(p["inputs_n"])})
+                     "Fichiers reçus": "ceux de ce rapport" if ed is res.current else fmt_int(p["inputs_n"])})
     return pd.DataFrame(rows)
 
 
