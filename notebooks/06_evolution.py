@@ -42,6 +42,7 @@ from analysis.analyses import evolution
 from analysis.config import run_paths
 from analysis.publish import evolution as publish_evolution
 from analysis.publish.figures import set_theme
+from analysis.publish.linked import write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -51,9 +52,11 @@ if compare:
     results = evolution.analyse_evolution(Path(out), [Path(p) for p in compare], start, end, raw=raw)
     metrics.write_part(Path(out), "evolution", evolution.evolution_metrics(results))
     written = publish_evolution.save_outputs(results, Path(out), threshold, is_example)
+    write_withheld(Path(out), "evolution", publish_evolution.withheld_metrics(results, threshold))
 else:
     metrics.write_part(Path(out), "evolution", {"evolution.compared_n": 0})
     written = publish_evolution.save_no_edition(Path(out))
+    write_withheld(Path(out), "evolution", [])
 print(f"Éditions comparées : {len(compare)}")
 written
 

@@ -152,3 +152,11 @@ def test_published_tables_show_the_exact_values(small, tmp_path):
     prov = (tmp_path / "tables" / "evolution-provenance.md").read_text(encoding="utf-8")
     assert "{#tbl-evolution-provenance}" in prov and "janvier 2022" in prov
     assert f"±{NBSP}5 points" in body
+
+
+def test_readings_of_hidden_comparisons_are_withheld_from_prose(small):
+    keys = P.withheld_metrics(small, T)
+    assert "evolution.editions.1.common.users.total.verdict" in keys  # the common count before is hidden
+    assert "evolution.editions.1.all.referrer.justice.verdict" in keys
+    assert "evolution.editions.1.all.users.total.verdict" not in keys  # 33 and 22: both shown
+    assert not any(".activities." in k for k in keys)  # activities are not person counts

@@ -564,6 +564,19 @@ def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_
     return "\n".join(parts), pcs
 
 
+def withheld_metrics(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                     ref_dir: Path = REFERENCE_DIR) -> set[str]:
+    """Metric keys the prose may not show: the reading of every comparison resting on a hidden person
+    count (the values themselves are never in the metrics, see ``evolution_metrics``)."""
+    out: set[str] = set()
+    for i, (comp, svc) in enumerate(zip(res.comparisons, res.services, strict=True), start=1):
+        pc = PersonCounts(comp, svc, threshold, ref_dir)
+        for r in comp[comp["person"].astype(bool)].to_dict("records"):
+            if pc.any_hidden(r["scope"], r["measure"], r["key"]):
+                out.add(f"evolution.editions.{i}.{r['scope']}.{r['measure']}.{r['key']}.verdict")
+    return out
+
+
 def save_no_edition(out: Path) -> dict[str, list[str]]:
     """Without ``--compare``: the chapter says there is no earlier edition; stale outputs are removed."""
     from analysis.config import run_paths
