@@ -13,12 +13,12 @@
 # %% [markdown]
 # # 6. Évolution : cette période comparée aux éditions précédentes
 #
-# Compare cette période aux runs antérieurs donnés par `--compare` (leurs tables nettoyées et leur
-# `manifest.json`) : activités et participations par mois, nouvelles demandes, parts, âge, taux de
-# participation, par service, avec intervalles de confiance. Les calculs sont dans
-# `analysis.analyses.evolution`, les tableaux, la figure et les phrases destinés aux lecteurs (secret
-# statistique appliqué) dans `analysis.publish.evolution`. Sans run à comparer, ce carnet n'écrit que
-# le texte « aucune édition antérieure » et une mesure `evolution.compared_n` nulle.
+# Compare cette période aux éditions antérieures dont les données ont été fournies à la construction du
+# rapport (leurs tables nettoyées et leur fiche de provenance) : activités et participations par mois,
+# nouvelles demandes, parts, âge, taux de participation, par service, avec intervalles de confiance.
+# Les calculs sont dans `analysis.analyses.evolution`, les tableaux, la figure et les phrases destinés aux
+# lecteurs (secret statistique appliqué) dans `analysis.publish.evolution`. Sans édition antérieure, ce
+# carnet n'écrit que le texte « aucune édition antérieure » et une mesure `evolution.compared_n` nulle.
 
 # %% tags=["parameters"]
 # reads: activities, submissions, users  (the clean tables this notebook reads; the pipeline reruns it when one of them changes)

@@ -279,7 +279,8 @@ def demands_table(comp: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
 
         out.append({"Services": services, "Mesure": "Âge moyen au premier contact",
                     "Avant": age("before"), "Maintenant": age("after"),
-                    "Évolution (IC 95 %)": diff_text(r, 1, f"{NBSP}an") if shown_users else DASH,
+                    "Évolution (IC 95 %)": (diff_text(r, 1, f"{NBSP}an" if abs(r["diff"]) < 2 else f"{NBSP}ans")
+                                            if shown_users and _fin(r["diff"]) else DASH),
                     "Lecture": verdict_fr(r["verdict"]) if shown_users else "non publiée (effectif trop petit)"})
     c = comp[comp["scope"] == "all"]
     for measure, head in (("gender", "Genre"), ("referrer", "Envoyeur")):
@@ -453,9 +454,11 @@ def plot_series(res: EvolutionResults, ref_dir: Path = REFERENCE_DIR):
         ax.set_title(a.short_fr, loc="left", fontsize=10)
         ax.set_ylim(bottom=0)
         ax.set_ylabel("Activités")
-    step = max(1, len(calendar) // 16)
-    axs[-1].set_xticks(np.arange(0, len(calendar), step),
-                       [fmt_month(m, short=True) for m in calendar[::step]], rotation=45, ha="right")
+    # horizontal labels, at most 8, on two lines (month, year): rotated labels ran into each other
+    step = max(1, math.ceil(len(calendar) / 8))
+    ticks = list(range(0, len(calendar), step))
+    axs[-1].set_xticks(ticks, [fmt_month(calendar[i], short=True).replace(" ", "\n", 1) for i in ticks],
+                       fontsize=8)
     axs[0].legend(frameon=True, fontsize=8, loc="upper right")
     fig.tight_layout()
     gaps = sum(1 for m in calendar if not any(m in e.months for e in eds))
@@ -528,8 +531,8 @@ def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_
              + (f"l'édition {period_fr(res.earlier[0])}." if len(res.earlier) == 1 else
                 f"{len(res.earlier)} éditions antérieures : "
                 + ", ".join(period_fr(e) for e in res.earlier) + ".")
-             + " L'annexe de provenance indique de quelle édition, calculée quand, vient chaque chiffre antérieur "
-             "(@tbl-evolution-provenance).\n",
+             + " Le @tbl-evolution-editions les décrit ; l'annexe de provenance indique de quelle édition, "
+             "calculée quand, vient chaque chiffre antérieur (@tbl-evolution-provenance).\n",
              _include_table("evolution-editions"), method_text(), codes_text(res)]
     overlaps = [e for e in res.earlier if not (e.end < res.current.start or e.start > res.current.end)]
     if overlaps:
