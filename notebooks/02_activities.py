@@ -45,7 +45,7 @@ from analysis.publish.figures import set_theme
 
 set_theme()
 paths = run_paths(Path(out))
-clean = load_clean(paths["clean"])
+clean = load_clean(paths["clean"], columns={"activities": activities.COLUMNS})  # the columns the analysis reads
 
 # %%
 results = activities.analyse_activities(clean["activities"], clean["submissions"], start, end)

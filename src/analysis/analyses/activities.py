@@ -24,6 +24,10 @@ from analysis import reference
 from analysis.analyses.stats import pct
 from analysis.config import REFERENCE_DIR
 
+#: The columns of the activities table the analysis reads (the notebook loads only these).
+COLUMNS = ("service_code", "month", "activity_type", "axis", "workers", "users_present", "pros_present",
+           "duration_min")
+
 
 def months_between(start: str, end: str) -> list[str]:
     """``["2021-09", …, "2022-04"]`` (inclusive)."""

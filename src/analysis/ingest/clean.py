@@ -403,13 +403,15 @@ class _SheetParse:
 class _State:
     start: str
     end: str
-    tables: dict[str, list[_Chunk]] = field(default_factory=lambda: {t: [] for t in DATA_TABLES})
+    tables: dict[str, list[_Part]] = field(default_factory=lambda: {t: [] for t in DATA_TABLES})
     rejected: list[dict] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
     raw_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
     blank_rows: int = 0
     possible_duplicates: int = 0
+    #: notes made for many rows at once (:func:`_notes_block`), besides the dicts of ``notes``
+    note_frames: list[pd.DataFrame] = field(default_factory=list)
 
     def reject(self, table: str, source_file: str, sheet: str, row: int | None, reason: str,
                detail: str, service: str | None) -> None:
@@ -1048,7 +1050,9 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
     cleaner = _clean_sheet_rows if ROW_BY_ROW else _clean_sheet_columns
     chunk = cleaner(wb, parse, ctx, row_service, state)
     if chunk is not None:
-        candidates.append(chunk)
+        # held until the end in the clean table's own dtypes (arrow strings, numpy numbers), not
+        # as Python objects: about a tenth of the memory at 10 M rows
+        candidates.append(_Part(chunk.table, chunk.source, chunk.sheet, frame_of_chunks([chunk], chunk.table)))
 
 
 
@@ -1511,11 +1515,13 @@ def _clean_sheet_columns(wb: Workbook, parse: _SheetParse, ctx: _Ctx, row_servic
             key, _ = pd.factorize(key * (int(text_codes.max()) + 1) + text_codes[col.codes[keep]])
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         first_of = first[inverse]
-        for j in np.flatnonzero(first_of != np.arange(len(keep))).tolist():
-            state.possible_duplicates += 1
-            ctx.note(int(rows[keep[j]]), None, None, "duplicate_possible",
-                     f"ligne identique à la ligne {int(rows[keep[first_of[j]]])} de la même feuille : gardée "
-                     "(doublon possible, à vérifier)")
+        again = np.flatnonzero(first_of != np.arange(len(keep)))
+        if len(again):  # held as one small frame per sheet, not one dict per row (millions at 10 M rows)
+            state.possible_duplicates += len(again)
+            state.note_frames.append(_notes_block(
+                wb.relpath, parse.sheet, rows[keep[again]], "duplicate_possible",
+                [f"ligne identique à la ligne {r} de la même feuille : gardée (doublon possible, à vérifier)"
+                 for r in rows[keep[first_of[again]]].tolist()]))
 
     for i in np.flatnonzero(~steps.alive).tolist():
         reason, detail = steps.why[i]
@@ -1626,42 +1632,81 @@ def _safe_service(value: Any) -> str | None:
         return None
 
 
-def _resolve_resubmissions(chunks: list[_Chunk], state: _State, raw_dir: Path | None,
+@dataclass
+class _Part:
+    """The clean rows of one sheet (a :class:`_Chunk` as a frame of the table's dtypes), waiting
+    for rule 9. The resubmission rule's service is the row's ``service_code`` (tracking tables)."""
+
+    table: str
+    source: str
+    sheet: str
+    frame: pd.DataFrame
+
+
+def _pairs(frame: pd.DataFrame) -> Counter:
+    """(service, month) → number of rows of a tracking part."""
+    counts = frame.groupby(["service_code", "month"], observed=True, sort=False).size()
+    return Counter({(str(s), str(m)): int(n) for (s, m), n in counts.items()})
+
+
+def _resolve_resubmissions(parts: list[_Part], state: _State, raw_dir: Path | None,
                            replacements: list[resubmissions.Replacement]) -> tuple[list, list[str]]:
     """Keep one file where files of one service overlap (module docstring, rule 9)."""
     counts: dict[tuple[str, str, str, str], int] = {}
-    for ch in chunks:
-        if ch.table not in TRACKING_TABLES:
+    for ch in parts:
+        if ch.table not in TRACKING_TABLES or ch.frame.empty:
             continue
-        for (svc, month), n in Counter(zip(ch.svc, ch.columns["month"], strict=True)).items():
-            if svc is not None:
-                counts[(svc, ch.table, month, ch.source)] = counts.get((svc, ch.table, month, ch.source), 0) + n
+        for (svc, month), n in _pairs(ch.frame).items():
+            counts[(svc, ch.table, month, ch.source)] = counts.get((svc, ch.table, month, ch.source), 0) + n
     all_files = [f["source_file"] for f in state.files]
     winners, by_pair, warnings = resubmissions.resolve_counts(counts, raw_dir, replacements, all_files)
-    for ch in chunks:
+    for ch in parts:
         if not winners or ch.table not in TRACKING_TABLES:
             state.tables[ch.table].append(ch)
             continue
         lost = {(svc, month): w for (svc, table, month), w in winners.items()
                 if table == ch.table and w != ch.source}
-        drop = np.array([(s, m) in lost for s, m in zip(ch.svc, ch.columns["month"], strict=True)], dtype=bool)
-        if not drop.any():
+        here = _pairs(ch.frame) if lost else {}
+        lost_here = {pair: w for pair, w in lost.items() if pair in here}
+        if not lost_here:
             state.tables[ch.table].append(ch)
             continue
+        svcs = ch.frame["service_code"].to_numpy(dtype=object)
+        months = ch.frame["month"].to_numpy(dtype=object)
+        drop = np.array([(s, m) in lost_here for s, m in zip(svcs, months, strict=True)], dtype=bool)
+        rows = ch.frame["row"].to_numpy()
         for i in np.flatnonzero(drop).tolist():
-            svc, month = ch.svc[i], ch.columns["month"][i]
-            winner = lost[(svc, month)]
+            svc, month = svcs[i], months[i]
+            winner = lost_here[(svc, month)]
             dec = by_pair[(winner, ch.source)]
             dec.rows_set_aside += 1
-            state.reject(ch.table, ch.source, ch.sheet, int(ch.columns["row"][i]), "duplicate_month",
+            state.reject(ch.table, ch.source, ch.sheet, int(rows[i]), "duplicate_month",
                          f"mois {month} aussi envoyé par le service dans « {winner} », fichier retenu "
                          f"pour les mois communs ({resubmissions.RULES_FR[dec.rule]})", svc)
         keep = np.flatnonzero(~drop)
         if len(keep):
-            state.tables[ch.table].append(_Chunk(ch.table, ch.source, ch.sheet, _pick(ch.svc, keep),
-                                                 {c: _pick(v, keep) for c, v in ch.columns.items()}))
+            state.tables[ch.table].append(_Part(ch.table, ch.source, ch.sheet,
+                                                ch.frame.take(keep).reset_index(drop=True)))
     decisions = sorted(by_pair.values(), key=lambda d: (d.service_code, d.retained, d.replaced))
     return decisions, warnings
+
+
+def frame_of_parts(parts: list[_Part], table: str) -> pd.DataFrame:
+    """The parts of a table, concatenated in the clean table's order (:data:`SORT_KEYS`).
+
+    Each part is one sheet's rows in row order, so ordering the parts by (file, sheet) orders the
+    rows without sorting (nor copying) the whole table; parts that would interleave fall back to
+    :func:`sort_table`.
+    """
+    if not parts:
+        return to_frame([], table)
+    parts = sorted(parts, key=lambda p: (p.source, p.sheet))
+    interleave = any(a.source == b.source and a.sheet == b.sheet for a, b in zip(parts, parts[1:], strict=False))
+    frames = [p.frame for p in parts]
+    parts.clear()
+    df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    del frames
+    return sort_table(df, table) if interleave else df
 
 
 def _pick(values, index: np.ndarray):
@@ -1738,13 +1783,30 @@ SORT_KEYS = {
 def sort_table(df: pd.DataFrame, table: str) -> pd.DataFrame:
     """Deterministic row order of a clean table."""
     keys = SORT_KEYS.get(table, list(df.columns))
+    if len(df) > 1 and not any(df[k].isna().any() for k in keys) \
+            and pd.MultiIndex.from_arrays([df[k] for k in keys]).is_monotonic_increasing:
+        return df.reset_index(drop=True)  # already in order: no copy of a big table
     return df.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
 
 
-def _notes_frame(notes: list[dict]) -> pd.DataFrame:
+def _notes_block(source_file: str, sheet: str, rows: np.ndarray, issue: str, details: list[str]) -> pd.DataFrame:
+    """Notes without column nor value on many rows of one sheet, as a frame of the notes' dtypes."""
+    n = len(rows)
+    df = pd.DataFrame({
+        "source_file": pd.array([source_file] * n, dtype="string"), "sheet": pd.array([sheet] * n, dtype="string"),
+        "row": pd.array(rows.astype(np.int64), dtype="Int64"), "column": pd.array([None] * n, dtype="string"),
+        "value": pd.array([None] * n, dtype="string"), "issue": pd.array([issue] * n, dtype="string"),
+        "detail": pd.array(details, dtype="string"),
+    })
+    return df[list(NOTES_COLUMNS)]
+
+
+def _notes_frame(notes: list[dict], blocks: list[pd.DataFrame] = ()) -> pd.DataFrame:
     df = pd.DataFrame(notes, columns=list(NOTES_COLUMNS))
     df = df.astype({c: "string" for c in NOTES_COLUMNS if c != "row"})
     df["row"] = pd.array(df["row"].tolist(), dtype="Int64")
+    if len(blocks):
+        df = pd.concat([df, *blocks], ignore_index=True)
     return df.sort_values(["source_file", "sheet", "row", "column", "issue"], kind="mergesort",
                           na_position="first").reset_index(drop=True)
 
@@ -2015,7 +2077,7 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     decisions, warnings = _resolve_resubmissions(candidates, state, raw_dir, replacements or [])
 
     # each table's chunks are let go as soon as its frame is built (one copy of the rows at a time)
-    tables = {t: frame_of_chunks(state.tables.pop(t, []), t) for t in DATA_TABLES}
+    tables = {t: frame_of_parts(state.tables.pop(t, []), t) for t in DATA_TABLES}
     files = to_frame(state.files, "files")
     rejected = to_frame(state.rejected, "rejected")
     tables["submissions"] = _submissions(tables, files, start, end) if with_submissions \
@@ -2032,7 +2094,7 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     bad = acc[acc["raw_rows"] != acc["clean_rows"] + acc["rejected_rows"]]
     assert bad.empty, f"row accounting does not balance:\n{bad.to_string()}"
 
-    result = CleanResult(tables, start, end, _notes_frame(state.notes), state.blank_rows, list(ignored))
+    result = CleanResult(tables, start, end, _notes_frame(state.notes, state.note_frames), state.blank_rows, list(ignored))
     result.decisions = [d.as_record() for d in decisions]
     result.warnings = warnings + [f"envoi à départager : {d.sentence_fr()} ; préciser le choix dans "
                                   "remplacements.csv" for d in decisions if d.rule == "default"]
@@ -2060,12 +2122,14 @@ def _raise_if_nothing_usable(result: CleanResult, n_files: int) -> None:
         )
 
 
-def load_clean(clean_dir: Path) -> dict[str, pd.DataFrame]:
+def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
     """Read the clean tables written by :meth:`CleanResult.write`, with the schema's dtypes.
 
     In an analysis kernel started by the pipeline (:data:`schema.READS_ENV` set), only the
     tables the notebook declares are read, without their provenance columns: the step's
     cache key is made of exactly those, so its results cannot depend on anything else.
+    ``columns`` (table → columns) reads only those columns of a table, in the schema's order:
+    an analysis that needs a few columns of a big table does not hold the others.
     """
     clean_dir = Path(clean_dir)
     declared = os.environ.get(schema.READS_ENV)
@@ -2075,10 +2139,12 @@ def load_clean(clean_dir: Path) -> dict[str, pd.DataFrame]:
         path = clean_dir / f"{name}.parquet"
         if not path.exists():
             raise InputError(f"table nettoyée manquante : {path} (relancer le nettoyage)")
-        df = pd.read_parquet(path)
         cols = schema.columns(name)
         if declared is not None:
             cols = [c for c in cols if c not in schema.PROVENANCE_COLUMNS.get(name, ())]
+        if columns and name in columns:
+            cols = [c for c in cols if c in columns[name]]
+        df = pd.read_parquet(path, columns=cols)
         out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name] if c.name in cols})[cols]
         del df
         # the arrow buffers of the parquet read (kept by the allocator, ~100 MiB at 1 M rows) go back
