@@ -117,3 +117,47 @@ def test_same_outcome_on_random_sheets(workbooks):
     except clean.NoUsableInput:  # pragma: no cover - clean_workbooks does not raise it
         pytest.skip("nothing usable")
     assert_same(cols, rows)
+
+
+def test_table_assembled_from_sheet_parts_is_written_as_from_one_piece(tmp_path):
+    """The clean rows are held per sheet and concatenated at the end: the parquet file is the same,
+    byte for byte, as the one written from the table built in one piece (arrow string columns in
+    pieces would split the file's pages differently), and the rows come in the table's order."""
+    import numpy as np
+
+    n = 300_000  # several data pages per column
+    rng = np.random.default_rng(0)
+    whole = clean.to_frame([], "activities")
+    cuts = [0, 7, 50_000, 50_001, 180_000, n]
+    parts = []
+    for k, (a, b) in enumerate(zip(cuts, cuts[1:], strict=False)):
+        m = b - a
+        frame = pd.DataFrame({
+            "source_file": pd.array([f"suivi/s{k:02d}.xlsx"] * m, dtype="string"),
+            "sheet": pd.array(["Activités"] * m, dtype="string"),
+            "row": np.arange(2, m + 2, dtype=np.int64),
+            "service_code": pd.array([f"S{k}"] * m, dtype="string"),
+            "date": pd.Series(pd.to_datetime("2022-01-01") + pd.to_timedelta(rng.integers(0, 90, m), "D")),
+            "month": pd.array(["2022-01"] * m, dtype="string"),
+            "activity_type": pd.array(rng.choice(["concertation", "intervision", "temps_reseau"], m), dtype="string"),
+            "axis": pd.array(["axe1"] * m, dtype="string"),
+            "place": pd.array([None if i % 3 == 0 else f"lieu {k}-{i}" for i in range(m)], dtype="string"),
+            "workers": pd.array(rng.integers(1, 5, m), dtype="Int64"),
+            "users_present": pd.array(rng.integers(0, 9, m), dtype="Int64"),
+            "pros_present": pd.array(rng.integers(0, 9, m), dtype="Int64"),
+            "duration_min": pd.array(rng.integers(5, 300, m).astype(float), dtype="Float64"),
+        })[list(whole.columns)]
+        parts.append(clean._Part("activities", f"suivi/s{k:02d}.xlsx", "Activités", frame))
+    one = pd.concat([p.frame.copy() for p in parts], ignore_index=True)
+    one = one.astype({c: "string" for c in one.columns if str(one[c].dtype) == "string"})
+    for c in one.columns:  # one piece per column
+        arr = one[c].array
+        if hasattr(arr, "_pa_array"):
+            one[c] = pd.Series(type(arr)(arr._pa_array.combine_chunks()))
+    assembled = clean.frame_of_parts(list(reversed(parts)), "activities")  # order restored by (file, sheet)
+    assert assembled["source_file"].array._pa_array.num_chunks == 1
+    pd.testing.assert_frame_equal(assembled, one)
+    assert clean.sort_table(assembled, "activities") is not None
+    one.to_parquet(tmp_path / "one.parquet", index=False)
+    assembled.to_parquet(tmp_path / "parts.parquet", index=False)
+    assert (tmp_path / "one.parquet").read_bytes() == (tmp_path / "parts.parquet").read_bytes()

@@ -1706,7 +1706,23 @@ def frame_of_parts(parts: list[_Part], table: str) -> pd.DataFrame:
     parts.clear()
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
-    return sort_table(df, table) if interleave else df
+    return sort_table(df, table) if interleave else _contiguous(df)
+
+
+def _contiguous(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each arrow-backed column in one piece (column after column, in place).
+
+    A concatenation of frames leaves arrow string columns in as many pieces as frames, and the
+    parquet writer splits its pages at the pieces' boundaries: the file would differ, byte for
+    byte, from the same rows written from one piece.
+    """
+    for c in df.columns:
+        arr = df[c].array
+        pieces = getattr(arr, "_pa_array", None)
+        if isinstance(pieces, pa.ChunkedArray) and pieces.num_chunks > 1:
+            df[c] = pd.Series(type(arr)(pieces.combine_chunks()), index=df.index, copy=False)
+            del arr, pieces
+    return df
 
 
 def _pick(values, index: np.ndarray):
@@ -1806,7 +1822,7 @@ def _notes_frame(notes: list[dict], blocks: list[pd.DataFrame] = ()) -> pd.DataF
     df = df.astype({c: "string" for c in NOTES_COLUMNS if c != "row"})
     df["row"] = pd.array(df["row"].tolist(), dtype="Int64")
     if len(blocks):
-        df = pd.concat([df, *blocks], ignore_index=True)
+        df = _contiguous(pd.concat([df, *blocks], ignore_index=True))
     return df.sort_values(["source_file", "sheet", "row", "column", "issue"], kind="mergesort",
                           na_position="first").reset_index(drop=True)
 
