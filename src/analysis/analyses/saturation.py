@@ -415,9 +415,9 @@ def fit_constrained_model(census: pd.DataFrame, income_per_return: pd.Series, al
     X.insert(0, "const", 1.0)
     y = df["constrained"].astype(float)
     groups = pd.factorize(df["service_code"].astype(str))[0]
-    if len(df) <= X.shape[1] or groups.max() < 1:
-        # fewer demands than coefficients, or one service only (no clustered variance): statsmodels'
-        # clustered fit divides by zero there
+    if X.shape[1] < 2 or len(df) <= X.shape[1] or groups.max() < 1:
+        # no covariate that varies, fewer demands than coefficients, or one service only (no clustered
+        # variance): statsmodels' clustered fit divides by zero there
         raise ValueError("modèle non estimable : trop peu de demandes ou un seul service pour les covariables")
     fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": groups})
     cr2 = dict(zip(X.columns, cluster.glm_cr2(fit, X.to_numpy(), groups, alpha), strict=True))

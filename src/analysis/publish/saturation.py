@@ -430,7 +430,11 @@ def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
                 fmt="s", color=OKABE_ITO[0], capsize=3)
     ax.axvline(1, color="grey", lw=1, ls="--")
     ax.set_xscale("log")
-    lo, hi = min(float(t["ci_low"].min()), 1.0) / 1.15, max(float(t["ci_high"].max()), 1.0) * 1.15
+    # a bound can be 0, infinite or missing when an interval is not computable: the axis spans finite ones
+    bounds = pd.concat([t["ci_low"], t["ci_high"], t["odds_ratio"]]).astype(float)
+    bounds = bounds[np.isfinite(bounds) & (bounds > 0)]
+    lo = min(float(bounds.min()) if len(bounds) else 1.0, 1.0) / 1.15
+    hi = max(float(bounds.max()) if len(bounds) else 1.0, 1.0) * 1.15
     ax.set_xlim(lo, hi)
     ticks = [v for v in (0.1, 0.2, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 50) if lo <= v <= hi]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
