@@ -66,7 +66,7 @@ RAW_MARKUP: dict[str, str] = {
 
 #: Interval styles; an edition uses exactly one of them (the house style is « à »).
 INTERVAL_STYLES: dict[str, str] = {
-    "tiret (26,4–29,9)": r"(?<![\d,])\d+,\d+\s?%?\s?[–-]\s?[−-]?\d+,\d+",
+    "tiret (26,4–29,9)": r"(?<![\d,])\d+,\d+(?:\s?%)?[–-][−-]?\d+,\d+",
     "crochets ([26,4 ; 29,9])": r"\[\s*[−-]?\d+(?:,\d+)?\s*%?\s*[;,]\s*[−-]?\d+(?:,\d+)?\s*%?\s*\]",
     "« à » (26,4 à 29,9)": r"\(\s*[−-]?\d+,\d+\s?%?\s+à\s+[−-]?\d+,\d+\s?%?\s*\)",
 }
