@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
+from hypothesis import settings
+
+# Property tests are reproducible by default (the same examples on every machine, so a CI failure can
+# be replayed); ``HYPOTHESIS_PROFILE=explore`` draws new random examples on each run.
+settings.register_profile("reproducible", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
 
 @pytest.fixture(scope="session")
