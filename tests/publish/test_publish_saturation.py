@@ -220,3 +220,40 @@ def test_outcome_bars_are_drawn_from_published_shares_only():
     assert WITHHELD not in alt and "50 %" in alt.replace("\u00a0", " ")
     assert [p.get_width() for c in fig.axes[0].containers for p in c] == [50, 25, 25, 0]
     plt.close(fig)
+
+
+def test_withheld_metrics_keep_small_shares_out_of_the_prose(analysed):
+    from analysis.analyses.saturation import saturation_metrics
+    from analysis.report.inputs import WITHHELD_FR, build_variables
+
+    res = saturation.analyse_saturation(small_census(), reference.income(2021)["mean_income_per_return_eur"])
+    keys = publish.withheld_metrics(res)
+    w = res.waves[0]
+    # 10 demands: 4 accepted (small count), 2 constrained (small count); the shares and intervals are withheld
+    assert {f"saturation.{w}.accepted_pct", f"saturation.{w}.accepted_ci_low",
+            f"saturation.{w}.constrained_pct"} <= keys
+    metrics = saturation_metrics(res)
+    flat = build_variables(metrics, withheld=keys, only={f"saturation.{w}.accepted_pct"})
+    assert flat["saturation"][w]["accepted_pct"] == WITHHELD_FR
+    # a large wave: its headline shares stay published
+    big = publish.withheld_metrics(analysed)
+    wb = analysed.waves[0]
+    assert not {f"saturation.{wb}.accepted_pct", f"saturation.{wb}.constrained_pct"} & big
+
+
+def test_outcome_counts_in_the_table_cannot_be_recovered_by_difference():
+    """20 demands: 15 accepted, 3 waiting, 2 reoriented, 0 without follow-up. Publishing 15 and 0 with the
+    total 20 would give waiting + reoriented = 5, hence ranges narrower than the threshold."""
+    t = _by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 0})
+    d = publish.display_indicators(t, "wave").set_index("Indicateur")
+    eff = d["Effectif"].str.replace("\u00a0", " ")
+    assert eff[publish.INDICATORS_FR["waiting"]] == "< 5" and eff[publish.INDICATORS_FR["reoriented"]] == "< 5"
+    assert eff[publish.INDICATORS_FR["accepted"]] == "n.p." and d.loc["Suivi proposé", "% (IC 95 %)"] == "–"
+    assert eff[publish.INDICATORS_FR["no_followup"]] == "0"  # a true zero stays published
+    # two small cells next to two large ones: one large cell is hidden too (else waiting + reoriented = 5)
+    t = _by_wave({"accepted": 10, "waiting": 3, "reoriented": 2, "no_followup": 10})
+    eff = list(publish.display_indicators(t, "wave")["Effectif"].str.replace("\u00a0", " "))
+    assert eff.count("< 5") == 2 and eff.count("n.p.") == 1
+    # nothing small: nothing hidden
+    t = _by_wave({"accepted": 10, "waiting": 5, "reoriented": 6, "no_followup": 10})
+    assert list(publish.display_indicators(t, "wave")["Effectif"]) == ["10", "5", "6", "10"]

@@ -288,6 +288,65 @@ def wait_sentence(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_TH
     return text
 
 
+def withheld_metrics(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> set[str]:
+    """Saturation metric keys the prose may not show (:func:`analysis.publish.linked.write_withheld`).
+
+    Every share (with its interval) whose count, complement or denominator is small, the wave outcome
+    counts and shares withheld together in the figure and table (:func:`outcome_shares_hidden`), the
+    share still waiting and the observed appointments when the censored count is small, and every wave
+    comparison (shares, difference, p-values) resting on a withheld share. Small counts themselves are
+    withheld by the report's variables step.
+    """
+    out: set[str] = set()
+    share = ("_pct", "_pct_low", "_pct_high", "_ci_low", "_ci_high")
+
+    def indicators(prefix: str, table: pd.DataFrame) -> None:
+        for r in table.itertuples(index=False):
+            if not share_publishable(r.k, r.n, threshold):
+                out.update(f"{prefix}.{r.indicator}{s}" for s in share)
+
+    def waits(prefix: str, r) -> None:
+        if not share_publishable(r["n"] - r["events"], r["n"], threshold):
+            out.update({f"{prefix}.wait_censored_pct", f"{prefix}.wait_events", f"{prefix}.wait_censored_n"})
+
+    hidden = outcome_shares_hidden(res.by_wave, res.waves, threshold) if res.waves else None
+    for wave in res.waves:
+        p = f"saturation.{wave}"
+        t = res.by_wave[res.by_wave["wave"] == wave]
+        indicators(p, t)
+        for key in OUTCOME_INDICATORS:
+            if hidden is not None and hidden.loc[wave, key]:
+                out.update({f"{p}.{key}_count", *(f"{p}.{key}{s}" for s in share)})
+        k = t.set_index("indicator")["k"]
+        if not share_publishable(k.get("full_destination", 0), k.get("constrained", 0), threshold):
+            out.add(f"{p}.full_destination_all_pct")
+        med = res.medians_by_wave[res.medians_by_wave["wave"] == wave]
+        if len(med):
+            waits(p, med.iloc[0])
+        for col, table in (("public", res.by_public), ("followup", res.by_followup)):
+            src = "public" if col == "public" else "followup_requested"
+            for level, g in table[table["wave"] == wave].groupby(src, observed=True):
+                indicators(f"{p}.{col}.{level}", g)
+        for _, r in res.medians_by_public[res.medians_by_public["wave"] == wave].iterrows():
+            waits(f"{p}.public.{r['public']}", r)
+    c = res.comparison
+    if c is not None and not (share_publishable(c.k_from, c.n_from, threshold)
+                              and share_publishable(c.k_to, c.n_to, threshold)):
+        out.update(f"saturation.accepted_{s}" for s in (
+            "change_pct", "change_pct_low_unclustered", "change_pct_high_unclustered", "unclustered_p_value"))
+    for key, c in res.clustered.items():
+        if share_publishable(c.k_from, c.n_from, threshold) and share_publishable(c.k_to, c.n_to, threshold):
+            continue
+        q = f"saturation.compare.{key}"
+        out.update(f"{q}.{s}" for s in ("pct_from", "pct_to", "diff_pts", "diff_pts_low", "diff_pts_high",
+                                          "p_value", "boot_p_value", "unclustered_p_value"))
+        if key == "accepted":
+            out.update(f"saturation.accepted_{s}" for s in (
+                "diff_pts", "diff_pts_low", "diff_pts_high", "p_value", "change_p", "change_pct",
+                "change_pct_low_unclustered", "change_pct_high_unclustered", "unclustered_p_value"))
+    return out
+
+
 def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
                      threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, Any]:
     """The French sentences of the saturation metrics (merged with
@@ -317,17 +376,34 @@ def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT
     """Reader-facing version of an indicator table: French headers, formatted, disclosure applied.
 
     One row per indicator and group; a share is blanked ("–") when its
-    numerator, denominator or complement is a suppressed count.
+    numerator, denominator or complement is a suppressed count. The four outcomes
+    partition each group's demands: their counts get complementary suppressions
+    (« n.p. », :func:`_partition_hidden`) so that none is the total minus the others.
     """
     short = wave_short_labels(ref_dir)
+    keys = ["wave"] if group == "wave" else ["wave", group]
+    secondary: set[tuple] = set()
+    for key, g in table[table["indicator"].isin(OUTCOME_INDICATORS)].groupby(keys, observed=True, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        g = g.set_index("indicator").reindex(list(OUTCOME_INDICATORS))
+        if g["k"].isna().any():
+            continue
+        counts = [int(v) for v in g["k"]]
+        hidden = _partition_hidden(counts, int(g["n"].iloc[0]), threshold)
+        secondary |= {(*key, ind) for ind, h, c in zip(OUTCOME_INDICATORS, hidden, counts, strict=True)
+                      if h and not is_suppressed(c, threshold)}
     rows = []
     for r in table.itertuples(index=False):
         row = {"Vague": short.get(r.wave, r.wave)}
         if group != "wave":
             lv = getattr(r, group)
             row["Groupe"] = (group_labels or {}).get(lv, lv)
-        row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": publish_count(r.k, threshold),
-                "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": _pct_ci(r, threshold)}
+        if (*(getattr(r, c) for c in keys), r.indicator) in secondary:
+            row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": SECONDARY,
+                    "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": "–"}
+        else:
+            row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": publish_count(r.k, threshold),
+                    "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": _pct_ci(r, threshold)}
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -398,17 +474,21 @@ def outcome_shares_hidden(by_wave: pd.DataFrame, waves: list[str],
     out = pd.DataFrame(False, index=waves, columns=list(OUTCOME_INDICATORS))
     for w in waves:
         counts = [int(k.loc[w, key]) for key in OUTCOME_INDICATORS]
-        total = int(n.loc[w, OUTCOME_INDICATORS[0]])
-        # a true zero is publishable (not a small count): the LP protection runs on the other outcomes
-        nonzero = [i for i, c in enumerate(counts) if c > 0]
-        primary, secondary = protect_line([counts[i] for i in nonzero], threshold)
-        hidden = np.zeros(len(counts), bool)
-        hidden[nonzero] = primary | secondary
-        for i, c in enumerate(counts):
-            if not share_publishable(c, total, threshold):
-                hidden[i] = True
-        out.loc[w] = hidden
+        out.loc[w] = _partition_hidden(counts, int(n.loc[w, OUTCOME_INDICATORS[0]]), threshold)
     return out
+
+
+def _partition_hidden(counts: list[int], total: int, threshold: int) -> np.ndarray:
+    """Withheld cells of a partition of a published total (see :func:`outcome_shares_hidden`)."""
+    # a true zero is publishable (not a small count): the LP protection runs on the other cells
+    nonzero = [i for i, c in enumerate(counts) if c > 0]
+    primary, secondary = protect_line([counts[i] for i in nonzero], threshold)
+    hidden = np.zeros(len(counts), bool)
+    hidden[nonzero] = primary | secondary
+    for i, c in enumerate(counts):
+        if not share_publishable(c, total, threshold):
+            hidden[i] = True
+    return hidden
 
 
 def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
