@@ -204,21 +204,21 @@ def _by_wave(counts: dict[str, int]) -> pd.DataFrame:
 def test_outcome_bars_are_drawn_from_published_shares_only():
     import matplotlib.pyplot as plt
 
-    # 20 demands: 15 accepted, 3 waiting, 2 reoriented, 0 without follow-up
-    fig, alt = publish.plot_outcomes(_by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 0}))
+    # 30 demands: 15 accepted, 3 waiting, 2 reoriented, 10 without follow-up
+    fig, alt = publish.plot_outcomes(_by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 10}))
     ax = fig.axes[0]
     texts = " ".join(t.get_text() for t in ax.texts).replace("\u00a0", " ")
-    assert "75 %" not in texts and "15 %" not in texts and "10 %" not in texts
-    assert "75 %" not in alt.replace("\u00a0", " ") and "15 %" not in alt.replace("\u00a0", " ")
-    # waiting and reoriented are small; accepted is withheld too (20 − 15 would give their sum back)
-    assert alt.count(WITHHELD) == 3 and "0 %" in alt.replace("\u00a0", " ")
+    assert "50 %" not in texts and "33 %" not in texts and "10 %" not in texts and "7 %" not in texts
+    assert "10 %" not in alt.replace("\u00a0", " ") and "7 %" not in alt.replace("\u00a0", " ")
+    # waiting and reoriented are small; one large share is withheld too (else 30 − 15 − 10 = 5 pins them)
+    assert alt.count(WITHHELD) == 3
     data_bars = [p for c in ax.containers for p in c]
     assert len(data_bars) == 4 and all(p.get_width() == 0 for p in data_bars)  # no data length for the withheld wave
     plt.close(fig)
     # every share publishable: drawn and labelled as before
-    fig, alt = publish.plot_outcomes(_by_wave({"accepted": 10, "waiting": 5, "reoriented": 5, "no_followup": 0}))
+    fig, alt = publish.plot_outcomes(_by_wave({"accepted": 10, "waiting": 5, "reoriented": 5, "no_followup": 20}))
     assert WITHHELD not in alt and "50 %" in alt.replace("\u00a0", " ")
-    assert [p.get_width() for c in fig.axes[0].containers for p in c] == [50, 25, 25, 0]
+    assert [p.get_width() for c in fig.axes[0].containers for p in c] == [25, 12.5, 12.5, 50]
     plt.close(fig)
 
 
@@ -242,14 +242,17 @@ def test_withheld_metrics_keep_small_shares_out_of_the_prose(analysed):
 
 
 def test_outcome_counts_in_the_table_cannot_be_recovered_by_difference():
-    """20 demands: 15 accepted, 3 waiting, 2 reoriented, 0 without follow-up. Publishing 15 and 0 with the
-    total 20 would give waiting + reoriented = 5, hence ranges narrower than the threshold."""
-    t = _by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 0})
+    """Publishing 15 and 10 next to the total 30 would give waiting + reoriented = 5, hence each in 1..4
+    (ranges narrower than the threshold): one large count is withheld too."""
+    t = _by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 10})
     d = publish.display_indicators(t, "wave").set_index("Indicateur")
     eff = d["Effectif"].str.replace("\u00a0", " ")
     assert eff[publish.INDICATORS_FR["waiting"]] == "< 5" and eff[publish.INDICATORS_FR["reoriented"]] == "< 5"
-    assert eff[publish.INDICATORS_FR["accepted"]] == "n.p." and d.loc["Suivi proposé", "% (IC 95 %)"] == "–"
-    assert eff[publish.INDICATORS_FR["no_followup"]] == "0"  # a true zero stays published
+    assert list(eff).count("n.p.") == 1 and (d.loc[eff == "n.p.", "% (IC 95 %)"] == "–").all()
+    # a zero is « < 5 » too, as in the linked tables: then 3 + 2 + 0 = 5 leaves each hidden cell 0..4
+    t = _by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 0})
+    eff = list(publish.display_indicators(t, "wave")["Effectif"].str.replace("\u00a0", " "))
+    assert eff == ["15", "< 5", "< 5", "< 5"]
     # two small cells next to two large ones: one large cell is hidden too (else waiting + reoriented = 5)
     t = _by_wave({"accepted": 10, "waiting": 3, "reoriented": 2, "no_followup": 10})
     eff = list(publish.display_indicators(t, "wave")["Effectif"].str.replace("\u00a0", " "))

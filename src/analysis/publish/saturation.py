@@ -26,7 +26,7 @@ from analysis.analyses.saturation import (
     km_median,
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.publish.disclosure import SECONDARY, is_suppressed, protect_line, publish_count
+from analysis.publish.disclosure import SECONDARY, hidden_text, is_suppressed, protect_line, publish_count
 from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
 from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR
 
@@ -377,29 +377,31 @@ def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT
 
     One row per indicator and group; a share is blanked ("–") when its
     numerator, denominator or complement is a suppressed count. The four outcomes
-    partition each group's demands: their counts get complementary suppressions
-    (« n.p. », :func:`_partition_hidden`) so that none is the total minus the others.
+    partition each group's demands: they are protected together (:func:`_partition_hidden`:
+    zero as « < 5 », complementary « n.p. ») so that none is the total minus the others.
     """
     short = wave_short_labels(ref_dir)
     keys = ["wave"] if group == "wave" else ["wave", group]
-    secondary: set[tuple] = set()
+    status: dict[tuple, str] = {}
     for key, g in table[table["indicator"].isin(OUTCOME_INDICATORS)].groupby(keys, observed=True, sort=False):
         key = key if isinstance(key, tuple) else (key,)
         g = g.set_index("indicator").reindex(list(OUTCOME_INDICATORS))
         if g["k"].isna().any():
             continue
         counts = [int(v) for v in g["k"]]
-        hidden = _partition_hidden(counts, int(g["n"].iloc[0]), threshold)
-        secondary |= {(*key, ind) for ind, h, c in zip(OUTCOME_INDICATORS, hidden, counts, strict=True)
-                      if h and not is_suppressed(c, threshold)}
+        primary, secondary = _partition_hidden(counts, int(g["n"].iloc[0]), threshold)
+        for ind, p, s in zip(OUTCOME_INDICATORS, primary, secondary, strict=True):
+            if p or s:
+                status[(*key, ind)] = hidden_text(threshold) if p else SECONDARY
     rows = []
     for r in table.itertuples(index=False):
         row = {"Vague": short.get(r.wave, r.wave)}
         if group != "wave":
             lv = getattr(r, group)
             row["Groupe"] = (group_labels or {}).get(lv, lv)
-        if (*(getattr(r, c) for c in keys), r.indicator) in secondary:
-            row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": SECONDARY,
+        withheld = status.get((*(getattr(r, c) for c in keys), r.indicator))
+        if withheld:
+            row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": withheld,
                     "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": "–"}
         else:
             row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": publish_count(r.k, threshold),
@@ -466,29 +468,28 @@ def outcome_shares_hidden(by_wave: pd.DataFrame, waves: list[str],
     The four outcomes partition the wave's demands, whose number is published: a share is withheld
     when its count, complement or denominator is small (:func:`share_publishable`), plus the
     complementary shares :func:`analysis.publish.disclosure.protect_line` chooses so that no withheld
-    count can be recovered as the total minus the published ones (LP audit, total fixed). A zero
-    count is a true zero, not a small count: its share (0 %) stays published.
+    count can be recovered as the total minus the published ones (LP audit, total fixed). As in
+    :mod:`analysis.publish.sdc`, a zero is a primary cell here (« < 5 » means 0 to 4: were zeros shown,
+    a reader would know every hidden outcome is at least 1).
     """
     k = by_wave.pivot(index="wave", columns="indicator", values="k").reindex(waves)
     n = by_wave.pivot(index="wave", columns="indicator", values="n").reindex(waves)
     out = pd.DataFrame(False, index=waves, columns=list(OUTCOME_INDICATORS))
     for w in waves:
         counts = [int(k.loc[w, key]) for key in OUTCOME_INDICATORS]
-        out.loc[w] = _partition_hidden(counts, int(n.loc[w, OUTCOME_INDICATORS[0]]), threshold)
+        primary, secondary = _partition_hidden(counts, int(n.loc[w, OUTCOME_INDICATORS[0]]), threshold)
+        out.loc[w] = primary | secondary
     return out
 
 
-def _partition_hidden(counts: list[int], total: int, threshold: int) -> np.ndarray:
-    """Withheld cells of a partition of a published total (see :func:`outcome_shares_hidden`)."""
-    # a true zero is publishable (not a small count): the LP protection runs on the other cells
-    nonzero = [i for i, c in enumerate(counts) if c > 0]
-    primary, secondary = protect_line([counts[i] for i in nonzero], threshold)
-    hidden = np.zeros(len(counts), bool)
-    hidden[nonzero] = primary | secondary
+def _partition_hidden(counts: list[int], total: int, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and complementary withheld cells of a partition of a published total
+    (see :func:`outcome_shares_hidden`)."""
+    primary, secondary = protect_line(counts, threshold)
     for i, c in enumerate(counts):
-        if not share_publishable(c, total, threshold):
-            hidden[i] = True
-    return hidden
+        if not (primary[i] or secondary[i] or share_publishable(c, total, threshold)):
+            secondary[i] = True  # its complement is small (hiding one more cell only widens the ranges)
+    return primary, secondary
 
 
 def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
