@@ -553,7 +553,7 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
 
     short = wave_short_labels(ref_dir)
     t = table[table["indicator"] == indicator]
-    t = t[[share_publishable(k, n, threshold) for k, n in zip(t["k"], t["n"], strict=True)]]
+    t = t[np.array([share_publishable(k, n, threshold) for k, n in zip(t["k"], t["n"], strict=True)], dtype=bool)]
     order = [g for g in group_labels if g in set(t[group])]
     waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(t["wave"])]
     fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.55 * max(len(order), 1) * max(len(waves), 1) / 1.5))
