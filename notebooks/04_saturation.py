@@ -42,6 +42,7 @@ from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
 from analysis.publish import saturation as publish
 from analysis.publish.figures import set_theme
+from analysis.publish.linked import write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -51,6 +52,7 @@ census = load_clean(paths["clean"])["census"]
 results = saturation.analyse_saturation(census, saturation.census_income(census))
 metrics.write_part(Path(out), "saturation",
                    saturation.saturation_metrics(results) | publish.saturation_prose(results, threshold=threshold))
+write_withheld(Path(out), "saturation", publish.withheld_metrics(results, threshold))
 written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
 written
 

@@ -137,3 +137,126 @@ def test_wait_sentence_applies_the_stability_rule():
     t = saturation.analyse_saturation(small_census(), reference.income(2021)["mean_income_per_return_eur"])
     text = publish.wait_sentence(t)
     assert "effectif trop faible pour conclure" in text and "jours" not in text
+
+
+# ---------------------------------------------------------------- shares resting on small counts (issue 12)
+
+WITHHELD = "non publié (moins de 5)"
+
+
+def test_share_publishable_needs_count_complement_and_denominator():
+    assert publish.share_publishable(10, 30) and publish.share_publishable(0, 30)  # a true zero is publishable
+    assert not publish.share_publishable(3, 30)  # count
+    assert not publish.share_publishable(27, 30)  # complement
+    assert not publish.share_publishable(4, 4) and not publish.share_publishable(0, 0)  # denominator
+    assert not publish.share_publishable(20, 28, threshold=10) and publish.share_publishable(20, 30, threshold=10)
+
+
+def _small_wave(comparison, k_from: int, n_from: int):
+    """A wave comparison whose first wave has ``k_from`` of ``n_from`` demands (a small census wave)."""
+    import dataclasses
+
+    return dataclasses.replace(comparison, k_from=k_from, n_from=n_from, pct_from=100 * k_from / n_from)
+
+
+def test_comparison_sentence_withholds_a_share_resting_on_a_small_count(two_waves):
+    from types import SimpleNamespace
+
+    acc, con = two_waves.clustered["accepted"], two_waves.clustered["constrained"]
+    # complement small (38 of 40 accepted: 2 not accepted) and count small (3 of 40 constrained)
+    res = SimpleNamespace(clustered={"accepted": _small_wave(acc, 38, 40), "constrained": _small_wave(con, 3, 40)})
+    text = publish.comparison_sentence(res)
+    assert "95,0" not in text and "7,5" not in text
+    assert text.count(WITHHELD) == 2 and "n'est pas publié" in text
+    for c in (acc, con):  # the difference would give the withheld share back: not printed either
+        assert f"{abs(c.diff_pts):.1f}".replace(".", ",") not in text
+        assert f"{c.pct_to:.1f}".replace(".", ",") in text  # the other wave's share is publishable
+    # the threshold comes from the parameters: 20 of 28 has a complement of 8 < 10
+    res = SimpleNamespace(clustered={"accepted": _small_wave(acc, 20, 28)})
+    assert "71,4" in publish.comparison_sentence(res)
+    text = publish.comparison_sentence(res, threshold=10)
+    assert "71,4" not in text and "non publié (moins de 10)" in text
+
+
+def test_wait_sentence_and_table_withhold_a_small_censored_share(two_waves):
+    from types import SimpleNamespace
+
+    med = two_waves.medians_by_wave.copy()
+    med.loc[med.index[0], ["n", "events", "censored"]] = [30, 27, 3]  # 3 of 30 still waiting: 10 %
+    med.loc[med.index[0], "censored_pct"] = 10.0
+    text = publish.wait_sentence(SimpleNamespace(medians_by_wave=med))
+    first = text.split(" ; ")[0]
+    assert WITHHELD in first and "10 %" not in first.replace("\u00a0", " ") and "jours" in first
+    row = publish.display_medians(med).iloc[0]
+    assert row["Sans rendez-vous à la fin de la vague (censurées)"] == WITHHELD
+    assert row["Premier rendez-vous observé"] == "n.p."  # 30 − 27 would give the 3 back
+    assert row["Demandes"] == "30"
+
+
+def _by_wave(counts: dict[str, int]) -> pd.DataFrame:
+    from census_rows import WAVES
+
+    n = sum(counts.values())
+    return pd.DataFrame([{"wave": WAVES[0], "indicator": key, "k": k, "n": n, "pct": 100 * k / n,
+                          "ci_low": 0.0, "ci_high": 100.0} for key, k in counts.items()])
+
+
+def test_outcome_bars_are_drawn_from_published_shares_only():
+    import matplotlib.pyplot as plt
+
+    # 30 demands: 15 accepted, 3 waiting, 2 reoriented, 10 without follow-up
+    fig, alt = publish.plot_outcomes(_by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 10}))
+    ax = fig.axes[0]
+    texts = " ".join(t.get_text() for t in ax.texts).replace("\u00a0", " ")
+    assert "50 %" not in texts and "33 %" not in texts and "10 %" not in texts and "7 %" not in texts
+    assert "10 %" not in alt.replace("\u00a0", " ") and "7 %" not in alt.replace("\u00a0", " ")
+    # waiting and reoriented are small; one large share is withheld too (else 30 − 15 − 10 = 5 pins them)
+    assert alt.count(WITHHELD) == 3
+    data_bars = [p for c in ax.containers for p in c]
+    assert len(data_bars) == 4 and all(p.get_width() == 0 for p in data_bars)  # no data length for the withheld wave
+    plt.close(fig)
+    # every share publishable: drawn and labelled as before
+    fig, alt = publish.plot_outcomes(_by_wave({"accepted": 10, "waiting": 5, "reoriented": 5, "no_followup": 20}))
+    assert WITHHELD not in alt and "50 %" in alt.replace("\u00a0", " ")
+    assert [p.get_width() for c in fig.axes[0].containers for p in c] == [25, 12.5, 12.5, 50]
+    plt.close(fig)
+
+
+def test_withheld_metrics_keep_small_shares_out_of_the_prose(analysed):
+    from analysis.analyses.saturation import saturation_metrics
+    from analysis.report.inputs import WITHHELD_FR, build_variables
+
+    res = saturation.analyse_saturation(small_census(), reference.income(2021)["mean_income_per_return_eur"])
+    keys = publish.withheld_metrics(res)
+    w = res.waves[0]
+    # 10 demands: 4 accepted (small count), 2 constrained (small count); the shares and intervals are withheld
+    assert {f"saturation.{w}.accepted_pct", f"saturation.{w}.accepted_ci_low",
+            f"saturation.{w}.constrained_pct"} <= keys
+    metrics = saturation_metrics(res)
+    flat = build_variables(metrics, withheld=keys, only={f"saturation.{w}.accepted_pct"})
+    assert flat["saturation"][w]["accepted_pct"] == WITHHELD_FR
+    # a large wave: its headline shares stay published
+    big = publish.withheld_metrics(analysed)
+    wb = analysed.waves[0]
+    assert not {f"saturation.{wb}.accepted_pct", f"saturation.{wb}.constrained_pct"} & big
+
+
+def test_outcome_counts_in_the_table_cannot_be_recovered_by_difference():
+    """Publishing 15 and 10 next to the total 30 would give waiting + reoriented = 5, hence each in 1..4
+    (ranges narrower than the threshold): one large count is withheld too."""
+    t = _by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 10})
+    d = publish.display_indicators(t, "wave").set_index("Indicateur")
+    eff = d["Effectif"].str.replace("\u00a0", " ")
+    assert eff[publish.INDICATORS_FR["waiting"]] == "< 5" and eff[publish.INDICATORS_FR["reoriented"]] == "< 5"
+    assert list(eff).count("n.p.") == 1 and (d.loc[eff == "n.p.", "% (IC 95 %)"] == "–").all()
+    # a zero is « < 5 » too, as in the linked tables: then 3 + 2 + 0 = 5 leaves each hidden cell 0..4
+    t = _by_wave({"accepted": 15, "waiting": 3, "reoriented": 2, "no_followup": 0})
+    eff = list(publish.display_indicators(t, "wave")["Effectif"].str.replace("\u00a0", " "))
+    assert eff == ["15", "< 5", "< 5", "< 5"]
+    # two small cells next to two large ones: one large cell is hidden too (else waiting + reoriented = 5)
+    t = _by_wave({"accepted": 10, "waiting": 3, "reoriented": 2, "no_followup": 10})
+    eff = list(publish.display_indicators(t, "wave")["Effectif"].str.replace("\u00a0", " "))
+    assert eff.count("< 5") == 2 and eff.count("n.p.") == 1
+    # nothing small: nothing hidden
+    t = _by_wave({"accepted": 10, "waiting": 5, "reoriented": 6, "no_followup": 10})
+    assert list(publish.display_indicators(t, "wave")["Effectif"]) == ["10", "5", "6", "10"]

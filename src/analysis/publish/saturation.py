@@ -26,7 +26,7 @@ from analysis.analyses.saturation import (
     km_median,
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.publish.disclosure import is_suppressed, publish_count
+from analysis.publish.disclosure import SECONDARY, hidden_text, is_suppressed, protect_line, publish_count
 from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
 from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR
 
@@ -191,12 +191,33 @@ def _upper_first(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR) -> str:
+def share_publishable(k: float, n: float, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> bool:
+    """True when the share ``k / n`` may be printed: its count ``k``, its complement ``n − k`` and its
+    denominator ``n`` are all publishable (none of them between 1 and ``threshold − 1``; a true zero is
+    publishable) and ``n`` is positive. Otherwise the share, with ``n``, gives back a small count."""
+    if n is None or pd.isna(n) or k is None or pd.isna(k) or n <= 0:
+        return False
+    return not (is_suppressed(k, threshold) or is_suppressed(n, threshold) or is_suppressed(n - k, threshold))
+
+
+def withheld_share_fr(threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
+    """What prose and labels show in place of a share that rests on a small count."""
+    return f"non publié (moins de {threshold})"
+
+
+def _share_or_withheld(pct_value: float, k: float, n: float, threshold: int, decimals: int = 1) -> str:
+    return fmt_pct(pct_value, decimals) if share_publishable(k, n, threshold) else withheld_share_fr(threshold)
+
+
+def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
+                        threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
     """Like-for-like reading of the wave comparisons (same indicator, same definition in both waves).
 
     Uses the comparisons clustered by service (CR2 interval, wild bootstrap
     p-value) over all services, and says what the services present in both
-    waves give. Percentages and differences only (no person counts).
+    waves give. Percentages and differences only (no person counts). A wave's share is printed only when
+    its count, complement and denominator are publishable (:func:`share_publishable`), and the difference
+    only when both shares are (a difference and one share give back the other).
     """
     short = wave_short_labels(ref_dir)
     parts = []
@@ -205,12 +226,25 @@ def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR) -
         if c is None:
             continue
         w0, w1 = short.get(c.wave_from, c.wave_from), short.get(c.wave_to, c.wave_to)
-        text = (f"À définition identique, {COMPARED_FR[ind]} passe de {fmt_pct(c.pct_from)} ({w0.lower()}) à "
-                f"{fmt_pct(c.pct_to)} ({w1.lower()}), soit {_points(c.diff_pts)} "
+        ok_from = share_publishable(c.k_from, c.n_from, threshold)
+        ok_to = share_publishable(c.k_to, c.n_to, threshold)
+        p0 = _share_or_withheld(c.pct_from, c.k_from, c.n_from, threshold)
+        p1 = _share_or_withheld(c.pct_to, c.k_to, c.n_to, threshold)
+        if not (ok_from and ok_to):
+            parts.append(f"À définition identique, {COMPARED_FR[ind]} : {p0} ({w0.lower()}), {p1} ({w1.lower()}) ; "
+                         f"l'écart entre les vagues n'est pas publié, car une des deux parts repose sur un effectif "
+                         f"de moins de {threshold} demandes.")
+            continue
+        text = (f"À définition identique, {COMPARED_FR[ind]} passe de {p0} ({w0.lower()}) à "
+                f"{p1} ({w1.lower()}), soit {_points(c.diff_pts)} "
                 f"(IC{NBSP}95{NBSP}% : {fmt_interval(c.diff_low, c.diff_high, 1)}, regroupement des demandes par "
                 f"service pris en compte). {_upper_first(_diff_reading(c.diff_low, c.diff_high, c.p_value, c.p_boot))}")
         paired = res.clustered.get(f"{ind}_paired")
-        if paired is not None and paired.services_common < max(c.services_from, c.services_to):
+        if paired is not None and not (share_publishable(paired.k_from, paired.n_from, threshold)
+                                       and share_publishable(paired.k_to, paired.n_to, threshold)):
+            text += (" ; l'écart sur les seuls services présents aux deux vagues n'est pas publié (effectif de moins "
+                     f"de {threshold} demandes)")
+        elif paired is not None and paired.services_common < max(c.services_from, c.services_to):
             text += (f" ; sur les {fmt_int(paired.services_common)} services présents aux deux vagues, l'écart vaut "
                      f"{_points(paired.diff_pts)} ({fmt_interval(paired.diff_low, paired.diff_high, 1)})")
         parts.append(text + ".")
@@ -231,7 +265,8 @@ def wait_sentence(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_TH
         if is_suppressed(r.n, threshold) or r.events < MIN_EVENTS_PER_PARAMETER:
             parts.append(f"{w} : {UNSTABLE_FR}")
             continue
-        censored = 100 * (r.n - r.events) / r.n if r.n else math.nan
+        censored = (fmt_pct(100 * (r.n - r.events) / r.n, 0) if share_publishable(r.n - r.events, r.n, threshold)
+                    else withheld_share_fr(threshold))
         if math.isnan(r.median_days):
             med = "médiane non atteinte (plus de la moitié des demandes encore sans rendez-vous)"
         else:
@@ -239,7 +274,7 @@ def wait_sentence(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_TH
             low = NOT_ESTIMABLE_FR if math.isnan(r.ci_low) else fmt_int(r.ci_low)
             med = f"{fmt_int(r.median_days)} jours (IC{NBSP}95{NBSP}% : {low} à {high})"
             intervals.append((r.ci_low, r.ci_high))
-        parts.append(f"{w} : {med}, {fmt_pct(censored, 0)} des demandes encore sans rendez-vous à la fin de la vague")
+        parts.append(f"{w} : {med}, part des demandes encore sans rendez-vous à la fin de la vague : {censored}")
     if not parts:
         return "Aucun délai de premier rendez-vous n'est disponible dans les données."
     text = "Délai médian jusqu'au premier rendez-vous, " + " ; ".join(parts) + "."
@@ -253,6 +288,65 @@ def wait_sentence(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_TH
     return text
 
 
+def withheld_metrics(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> set[str]:
+    """Saturation metric keys the prose may not show (:func:`analysis.publish.linked.write_withheld`).
+
+    Every share (with its interval) whose count, complement or denominator is small, the wave outcome
+    counts and shares withheld together in the figure and table (:func:`outcome_shares_hidden`), the
+    share still waiting and the observed appointments when the censored count is small, and every wave
+    comparison (shares, difference, p-values) resting on a withheld share. Small counts themselves are
+    withheld by the report's variables step.
+    """
+    out: set[str] = set()
+    share = ("_pct", "_pct_low", "_pct_high", "_ci_low", "_ci_high")
+
+    def indicators(prefix: str, table: pd.DataFrame) -> None:
+        for r in table.itertuples(index=False):
+            if not share_publishable(r.k, r.n, threshold):
+                out.update(f"{prefix}.{r.indicator}{s}" for s in share)
+
+    def waits(prefix: str, r) -> None:
+        if not share_publishable(r["n"] - r["events"], r["n"], threshold):
+            out.update({f"{prefix}.wait_censored_pct", f"{prefix}.wait_events", f"{prefix}.wait_censored_n"})
+
+    hidden = outcome_shares_hidden(res.by_wave, res.waves, threshold) if res.waves else None
+    for wave in res.waves:
+        p = f"saturation.{wave}"
+        t = res.by_wave[res.by_wave["wave"] == wave]
+        indicators(p, t)
+        for key in OUTCOME_INDICATORS:
+            if hidden is not None and hidden.loc[wave, key]:
+                out.update({f"{p}.{key}_count", *(f"{p}.{key}{s}" for s in share)})
+        k = t.set_index("indicator")["k"]
+        if not share_publishable(k.get("full_destination", 0), k.get("constrained", 0), threshold):
+            out.add(f"{p}.full_destination_all_pct")
+        med = res.medians_by_wave[res.medians_by_wave["wave"] == wave]
+        if len(med):
+            waits(p, med.iloc[0])
+        for col, table in (("public", res.by_public), ("followup", res.by_followup)):
+            src = "public" if col == "public" else "followup_requested"
+            for level, g in table[table["wave"] == wave].groupby(src, observed=True):
+                indicators(f"{p}.{col}.{level}", g)
+        for _, r in res.medians_by_public[res.medians_by_public["wave"] == wave].iterrows():
+            waits(f"{p}.public.{r['public']}", r)
+    c = res.comparison
+    if c is not None and not (share_publishable(c.k_from, c.n_from, threshold)
+                              and share_publishable(c.k_to, c.n_to, threshold)):
+        out.update(f"saturation.accepted_{s}" for s in (
+            "change_pct", "change_pct_low_unclustered", "change_pct_high_unclustered", "unclustered_p_value"))
+    for key, c in res.clustered.items():
+        if share_publishable(c.k_from, c.n_from, threshold) and share_publishable(c.k_to, c.n_to, threshold):
+            continue
+        q = f"saturation.compare.{key}"
+        out.update(f"{q}.{s}" for s in ("pct_from", "pct_to", "diff_pts", "diff_pts_low", "diff_pts_high",
+                                          "p_value", "boot_p_value", "unclustered_p_value"))
+        if key == "accepted":
+            out.update(f"saturation.accepted_{s}" for s in (
+                "diff_pts", "diff_pts_low", "diff_pts_high", "p_value", "change_p", "change_pct",
+                "change_pct_low_unclustered", "change_pct_high_unclustered", "unclustered_p_value"))
+    return out
+
+
 def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
                      threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, Any]:
     """The French sentences of the saturation metrics (merged with
@@ -262,7 +356,7 @@ def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
     return {
         "saturation.model.sentence": model_sentence(res.model, ref_dir) if res.model is not None
         else "Le modèle n'a pas pu être estimé sur ces données.",
-        "saturation.compare.sentence": comparison_sentence(res, ref_dir),
+        "saturation.compare.sentence": comparison_sentence(res, ref_dir, threshold),
         "saturation.wait.sentence": wait_sentence(res, threshold, ref_dir),
     }
 
@@ -282,17 +376,36 @@ def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT
     """Reader-facing version of an indicator table: French headers, formatted, disclosure applied.
 
     One row per indicator and group; a share is blanked ("–") when its
-    numerator, denominator or complement is a suppressed count.
+    numerator, denominator or complement is a suppressed count. The four outcomes
+    partition each group's demands: they are protected together (:func:`_partition_hidden`:
+    zero as « < 5 », complementary « n.p. ») so that none is the total minus the others.
     """
     short = wave_short_labels(ref_dir)
+    keys = ["wave"] if group == "wave" else ["wave", group]
+    status: dict[tuple, str] = {}
+    for key, g in table[table["indicator"].isin(OUTCOME_INDICATORS)].groupby(keys, observed=True, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        g = g.set_index("indicator").reindex(list(OUTCOME_INDICATORS))
+        if g["k"].isna().any():
+            continue
+        counts = [int(v) for v in g["k"]]
+        primary, secondary = _partition_hidden(counts, int(g["n"].iloc[0]), threshold)
+        for ind, p, s in zip(OUTCOME_INDICATORS, primary, secondary, strict=True):
+            if p or s:
+                status[(*key, ind)] = hidden_text(threshold) if p else SECONDARY
     rows = []
     for r in table.itertuples(index=False):
         row = {"Vague": short.get(r.wave, r.wave)}
         if group != "wave":
             lv = getattr(r, group)
             row["Groupe"] = (group_labels or {}).get(lv, lv)
-        row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": publish_count(r.k, threshold),
-                "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": _pct_ci(r, threshold)}
+        withheld = status.get((*(getattr(r, c) for c in keys), r.indicator))
+        if withheld:
+            row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": withheld,
+                    "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": "–"}
+        else:
+            row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": publish_count(r.k, threshold),
+                    "Dénominateur": publish_count(r.n, threshold), "% (IC 95 %)": _pct_ci(r, threshold)}
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -317,12 +430,16 @@ def display_medians(medians: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_T
     rows = []
     for r in medians.itertuples(index=False):
         small = is_suppressed(r.n, threshold)
+        # the censored count is Demandes − events: both published would give it back when it is small
+        censored_ok = share_publishable(r.n - r.events, r.n, threshold)
         rows.append({
             "Vague": short.get(r.wave, r.wave),
             "Public": pub.get(getattr(r, "public", ""), "Tous publics") if "public" in medians else "Tous publics",
             "Demandes": publish_count(r.n, threshold),
-            "Premier rendez-vous observé": publish_count(r.events, threshold),
-            "Sans rendez-vous à la fin de la vague (censurées)": "–" if small else fmt_pct(r.censored_pct, 0),
+            "Premier rendez-vous observé": publish_count(r.events, threshold)
+            if small or is_suppressed(r.events, threshold) or censored_ok else SECONDARY,
+            "Sans rendez-vous à la fin de la vague (censurées)": "–" if small
+            else fmt_pct(r.censored_pct, 0) if censored_ok else withheld_share_fr(threshold),
             "Délai médian (jours)": "–" if small else "non atteint" if math.isnan(r.median_days)
             else fmt_int(r.median_days),
             "IC 95 %": "–" if small or math.isnan(r.ci_low)
@@ -344,11 +461,48 @@ def no_data_figure(message: str):
     return fig, message
 
 
-def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
-    """Stacked horizontal bars: outcome shares per wave. Returns ``(fig, alt)``."""
+def outcome_shares_hidden(by_wave: pd.DataFrame, waves: list[str],
+                          threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """Which outcome shares of each wave are withheld (rows: waves, columns: :data:`OUTCOME_INDICATORS`).
+
+    The four outcomes partition the wave's demands, whose number is published: a share is withheld
+    when its count, complement or denominator is small (:func:`share_publishable`), plus the
+    complementary shares :func:`analysis.publish.disclosure.protect_line` chooses so that no withheld
+    count can be recovered as the total minus the published ones (LP audit, total fixed). As in
+    :mod:`analysis.publish.sdc`, a zero is a primary cell here (« < 5 » means 0 to 4: were zeros shown,
+    a reader would know every hidden outcome is at least 1).
+    """
+    k = by_wave.pivot(index="wave", columns="indicator", values="k").reindex(waves)
+    n = by_wave.pivot(index="wave", columns="indicator", values="n").reindex(waves)
+    out = pd.DataFrame(False, index=waves, columns=list(OUTCOME_INDICATORS))
+    for w in waves:
+        counts = [int(k.loc[w, key]) for key in OUTCOME_INDICATORS]
+        primary, secondary = _partition_hidden(counts, int(n.loc[w, OUTCOME_INDICATORS[0]]), threshold)
+        out.loc[w] = primary | secondary
+    return out
+
+
+def _partition_hidden(counts: list[int], total: int, threshold: int) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and complementary withheld cells of a partition of a published total
+    (see :func:`outcome_shares_hidden`)."""
+    primary, secondary = protect_line(counts, threshold)
+    for i, c in enumerate(counts):
+        if not (primary[i] or secondary[i] or share_publishable(c, total, threshold)):
+            secondary[i] = True  # its complement is small (hiding one more cell only widens the ranges)
+    return primary, secondary
+
+
+def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
+                  threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+    """Stacked horizontal bars: outcome shares per wave. Returns ``(fig, alt)``.
+
+    Drawn from published values only: a wave with a withheld share (:func:`outcome_shares_hidden`) is drawn
+    as a hatched placeholder of no data length (in a stacked bar, the other segments' positions would
+    give the withheld one back); its labels and alt text say « non publié (moins de 5) » for that share.
+    """
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, fr_formatter, hidden_bar
 
     short = wave_short_labels(ref_dir)
     labels = {OUTCOME_KEYS[c]: lab for c, lab in reference.labels("census_outcomes", ref_dir).items()}
@@ -357,17 +511,25 @@ def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
         return no_data_figure("Aucune demande du recensement dans les données.")
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.8 * len(waves)))
     pct = by_wave.pivot(index="wave", columns="indicator", values="pct").reindex(waves)
+    hidden = outcome_shares_hidden(by_wave, waves, threshold)
+    drawn = ~hidden.any(axis=1).to_numpy()
+    withheld = withheld_share_fr(threshold)
     left = np.zeros(len(waves))
     alt_parts = []
     for i, key in enumerate(OUTCOME_INDICATORS):
-        vals = pct[key].to_numpy(dtype=float)
+        vals = np.where(drawn, pct[key].to_numpy(dtype=float), 0.0)
         ax.barh([short[w] for w in waves], vals, left=left, color=OKABE_ITO[i], label=labels[key])
         for y, (x0, v) in enumerate(zip(left, vals, strict=True)):
-            if v >= 6:
+            if drawn[y] and v >= 6:
                 ax.text(x0 + v / 2, y, fmt_pct(v, 0), ha="center", va="center", fontsize=9,
                         color="white" if i in (0, 2) else "black")
         left += vals
-        alt_parts.append(f"{labels[key].lower()} " + " puis ".join(fmt_pct(v, 0) for v in vals))
+        alt_parts.append(f"{labels[key].lower()} " + " puis ".join(
+            withheld if hidden.loc[w, key] else fmt_pct(v, 0) for w, v in zip(waves, pct[key], strict=True)))
+    for y in range(len(waves)):
+        if not drawn[y]:
+            hidden_bar(ax, y, "répartition non publiée (une part repose sur moins de "
+                       f"{threshold} demandes)", horizontal=True)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
@@ -382,14 +544,16 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
                          threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, ref_dir: Path = REFERENCE_DIR):
     """Dot-and-whisker chart of one indicator per group and wave (95 % intervals).
 
-    Groups with fewer demands than ``threshold`` are not drawn. Returns ``(fig, alt)``.
+    Groups whose share is not publishable (:func:`share_publishable`: fewer than ``threshold`` demands, or
+    a count or complement below it) are not drawn. Returns ``(fig, alt)``.
     """
     import matplotlib.pyplot as plt
 
     from analysis.publish.figures import OKABE_ITO, fr_formatter
 
     short = wave_short_labels(ref_dir)
-    t = table[(table["indicator"] == indicator) & (table["n"] >= threshold)]
+    t = table[table["indicator"] == indicator]
+    t = t[np.array([share_publishable(k, n, threshold) for k, n in zip(t["k"], t["n"], strict=True)], dtype=bool)]
     order = [g for g in group_labels if g in set(t[group])]
     waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(t["wave"])]
     fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.55 * max(len(order), 1) * max(len(waves), 1) / 1.5))
@@ -526,7 +690,7 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
     pub = reference.labels("publics", ref_dir)
     fol = reference.labels("followups", ref_dir)
     figures: list[tuple[str, Any, str, str]] = []
-    fig, alt = plot_outcomes(res.by_wave, ref_dir)
+    fig, alt = plot_outcomes(res.by_wave, ref_dir, threshold)
     figures.append(("saturation-issues", fig, alt, "Issue des nouvelles demandes adressées aux SSM, par vague du "
                     "recensement." + src + note))
     if not res.waves:
@@ -586,6 +750,19 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
         exact = pd.DataFrame([c.__dict__ for c in res.clustered.values()])
         rows = []
         for c in res.clustered.values():
+            both = share_publishable(c.k_from, c.n_from, threshold) and share_publishable(c.k_to, c.n_to, threshold)
+            if not both:
+                withheld = withheld_share_fr(threshold)
+                rows.append({
+                    "Indicateur": what.get(c.indicator, c.indicator),
+                    "Services": (f"les {fmt_int(c.services_common)} présents aux deux vagues" if c.scope == "paired"
+                                 else f"tous ({fmt_int(c.services_from)} puis {fmt_int(c.services_to)})"),
+                    f"{short.get(c.wave_from, c.wave_from)} → {short.get(c.wave_to, c.wave_to)}":
+                        f"{_share_or_withheld(c.pct_from, c.k_from, c.n_from, threshold)} → "
+                        f"{_share_or_withheld(c.pct_to, c.k_to, c.n_to, threshold)}",
+                    "Différence (points, IC 95 %)": withheld, "p (CR2)": withheld, "p (bootstrap)": withheld,
+                })
+                continue
             rows.append({
                 "Indicateur": what.get(c.indicator, c.indicator),
                 "Services": (f"les {fmt_int(c.services_common)} présents aux deux vagues" if c.scope == "paired"
