@@ -122,6 +122,31 @@ def test_code_changes_map_old_codes_and_the_axis(tmp_path):
     assert E.code_changes(REFERENCE_DIR).columns.tolist() == ["domain", "old_code", "new_code", "since", "note"]
 
 
+def test_code_changes_of_the_raw_folder_add_to_the_reference_table(tmp_path):
+    """A period's raw folder may carry its own ``code_changes.csv`` (with its services registry): read after
+    the reference table, in the order of ``since`` (a chain is followed to its end); a bad file is one
+    French line."""
+    from analysis.errors import InputError
+
+    ref = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, ref)
+    (ref / "code_changes.csv").write_text("domain,old_code,new_code,since,note\nservices,B,C,2024-01,\n",
+                                          encoding="utf-8")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "code_changes.csv").write_text("domain;old_code;new_code;since;note\nservices;A;B;2023-01;fusion\n",
+                                          encoding="utf-8")
+    ch = E.code_changes(ref, raw)
+    assert ch[["old_code", "new_code"]].values.tolist() == [["A", "B"], ["B", "C"]]
+    sub = pd.DataFrame({"service_code": ["A", "C"], "month": ["2021-09", "2021-10"], "returned_activities": [True, True],
+                        "returned_users": [False, False], "returned_pros": [False, False]})
+    tables, _ = E.apply_code_changes({"submissions": sub}, ch, ref)
+    assert set(tables["submissions"]["service_code"]) == {"C"}
+    (raw / "code_changes.csv").write_text("domain,old_code,new_code\nservice,A,B\n", encoding="utf-8")
+    with pytest.raises(InputError, match="domaine « service » inconnu"):
+        E.code_changes(ref, raw)
+
+
 # --------------------------------------------------------------------------- two real runs
 
 

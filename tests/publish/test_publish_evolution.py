@@ -150,7 +150,7 @@ def test_published_tables_show_the_exact_values(small, tmp_path):
         assert f"/_generated/tables/{name}.md" in body
     assert "{{< include /_generated/figures/evolution-mois.md >}}" in body
     prov = (tmp_path / "tables" / "evolution-provenance.md").read_text(encoding="utf-8")
-    assert "{#tbl-evolution-provenance}" in prov and "janvier 2022" in prov
+    assert "{#tbl-evolution-provenance}" in prov and "janv. 2022" in prov
     assert f"±{NBSP}5 points" in body
 
 
@@ -160,3 +160,19 @@ def test_readings_of_hidden_comparisons_are_withheld_from_prose(small):
     assert "evolution.editions.1.all.referrer.justice.verdict" in keys
     assert "evolution.editions.1.all.users.total.verdict" not in keys  # 33 and 22: both shown
     assert not any(".activities." in k for k in keys)  # activities are not person counts
+
+
+def test_code_changes_are_said_in_reader_words(small):
+    """Which service of which edition is counted under which one of this edition: names, no codes, no
+    row counts (a service's rows of new demands are a person count)."""
+    before = small.earlier[0]
+    before.names = {"B": "Service Bêta"}
+    small.current.names = {"A": "Service Alpha"}
+    small.mapped = pd.DataFrame([{"domain": "services", "old_code": "B", "new_code": "A", "table": "users",
+                                  "rows": 3, "edition": 0}])
+    small.changes = pd.DataFrame([{"domain": "services", "old_code": "B", "new_code": "A", "since": "2023-01",
+                                   "note": "Bêta a rejoint Alpha"}])
+    text = P.codes_text(small)
+    assert "le service « Service Bêta » (l'édition janv. 2022 – avr. 2022) est compté avec « Service Alpha » " \
+           "(Bêta a rejoint Alpha)" in text
+    assert " 3 " not in text and "`" not in text

@@ -5,8 +5,10 @@ Each earlier edition is a run folder (``<run>/clean/*.parquet``, ``<run>/manifes
 **rates per month**; services come and go, so every count is compared twice: on
 all the services of each period, and on the services present in both periods
 (those with a row in the ``submissions`` table of both runs, i.e. in the services
-registry of both periods). Codes renamed between editions are mapped to today's
-codes through ``data/reference/code_changes.csv`` before anything is counted.
+registry of both periods). Codes renamed or merged between editions are mapped to
+today's codes through ``data/reference/code_changes.csv`` and the current raw folder's
+own ``code_changes.csv`` (changes that came with that period's services registry)
+before anything is counted.
 
 Intervals (95 %), chosen by what is measured:
 
@@ -71,14 +73,54 @@ VERDICTS = ("hausse", "baisse", "stable", "indetermine")
 # --------------------------------------------------------------------------- loading
 
 
-def code_changes(ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """``domain, old_code, new_code, since, note``: codes renamed between editions (may be empty)."""
+CHANGE_COLUMNS = ["domain", "old_code", "new_code", "since", "note"]
+
+
+def _read_changes(path: Path) -> pd.DataFrame:
+    """One ``code_changes.csv``, checked (French message on one line when it cannot be used)."""
+    from analysis.errors import InputError
+
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python", encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"table de correspondance des codes {path.name} illisible ({type(exc).__name__})") from None
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in ("domain", "old_code", "new_code") if c not in df.columns]
+    if missing:
+        raise InputError(f"table de correspondance des codes {path.name} : colonnes attendues "
+                         f"{', '.join(CHANGE_COLUMNS)} (manque : {', '.join(missing)})")
+    df = df.reindex(columns=CHANGE_COLUMNS, fill_value="").apply(lambda col: col.str.strip())
+    for n, row in enumerate(df.to_dict("records"), start=2):
+        if row["domain"] not in CODE_COLUMNS:
+            raise InputError(f"table de correspondance des codes {path.name}, ligne {n} : domaine « {row['domain']} » "
+                             f"inconnu (attendu : {', '.join(CODE_COLUMNS)})")
+        if not (row["old_code"] and row["new_code"]):
+            raise InputError(f"table de correspondance des codes {path.name}, ligne {n} : ancien et nouveau code requis")
+    return df
+
+
+def code_changes(ref_dir: Path = REFERENCE_DIR, raw: Path | str | None = None) -> pd.DataFrame:
+    """``domain, old_code, new_code, since, note``: codes renamed between editions (may be empty).
+
+    The reference table ``code_changes.csv`` and, when the current period's raw folder has one at its
+    top, that folder's ``code_changes.csv`` (a change that came with the period's own services registry,
+    e.g. two services merged under a new code), in the order of ``since`` (a chain ``A → B`` then
+    ``B → C`` is followed to the end).
+    """
+    from analysis.ingest.inputs import CODE_CHANGES_NAMES
+
+    parts = []
     path = Path(ref_dir) / "code_changes.csv"
-    cols = ["domain", "old_code", "new_code", "since", "note"]
-    if not path.exists():
-        return pd.DataFrame(columns=cols, dtype="string")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return df.reindex(columns=cols, fill_value="")
+    if path.exists():
+        parts.append(_read_changes(path))
+    if raw and Path(raw).is_dir():
+        for child in sorted(Path(raw).iterdir()):
+            if child.name.lower() in CODE_CHANGES_NAMES and child.is_file() and not child.is_symlink():
+                parts.append(_read_changes(child))
+    if not parts:
+        return pd.DataFrame(columns=CHANGE_COLUMNS, dtype="string")
+    df = pd.concat(parts, ignore_index=True).drop_duplicates(["domain", "old_code", "new_code"])
+    return df.sort_values("since", kind="stable").reset_index(drop=True)
 
 
 def apply_code_changes(tables: dict[str, pd.DataFrame], changes: pd.DataFrame,
@@ -162,8 +204,10 @@ def registry_names(raw: Path | str | None, ref_dir: Path = REFERENCE_DIR) -> dic
 
 
 def load_edition(out: Path, ref_dir: Path = REFERENCE_DIR, start: str | None = None,
-                 end: str | None = None, raw: Path | str | None = None) -> Edition:
-    """Read a run folder: its clean tables (codes mapped to today's), period and manifest.
+                 end: str | None = None, raw: Path | str | None = None,
+                 changes: pd.DataFrame | None = None) -> Edition:
+    """Read a run folder: its clean tables (codes mapped to today's by ``changes``, by default
+    :func:`code_changes`), period and manifest.
 
     The period is ``start``/``end`` when given, else the manifest's parameters,
     else the metrics' ``period.start``/``period.end``.
@@ -187,7 +231,8 @@ def load_edition(out: Path, ref_dir: Path = REFERENCE_DIR, start: str | None = N
         manifest = {**manifest, "parameters": {**params, "raw": str(raw)}}
     clean = load_clean(paths["clean"])
     tables, mapped = apply_code_changes(
-        {k: clean[k] for k in ("activities", "users", "submissions")}, code_changes(ref_dir), ref_dir)
+        {k: clean[k] for k in ("activities", "users", "submissions")},
+        code_changes(ref_dir) if changes is None else changes, ref_dir)
     months = months_between(start, end)
     act = tables["activities"]
     act = act[act["month"].isin(months)].reset_index(drop=True)
@@ -569,9 +614,14 @@ class EvolutionResults:
 def analyse_evolution(current_out: Path, compare: list[Path] | tuple[Path, ...], start: str | None = None,
                       end: str | None = None, ref_dir: Path = REFERENCE_DIR,
                       raw: Path | str | None = None) -> EvolutionResults:
-    """Load the current run and the earlier ones and compare each earlier one with the current."""
-    current = load_edition(current_out, ref_dir, start, end, raw)
-    earlier = sorted((load_edition(p, ref_dir) for p in compare), key=lambda e: (e.start, e.end, str(e.out)))
+    """Load the current run and the earlier ones and compare each earlier one with the current.
+
+    Codes are mapped by the reference table of code changes and the current raw folder's own
+    ``code_changes.csv`` (see :func:`code_changes`)."""
+    changes = code_changes(ref_dir, raw)
+    current = load_edition(current_out, ref_dir, start, end, raw, changes)
+    earlier = sorted((load_edition(p, ref_dir, changes=changes) for p in compare),
+                     key=lambda e: (e.start, e.end, str(e.out)))
     comparisons = [compare_editions(e, current, ref_dir) for e in earlier]
     services = [per_service(e, current, ref_dir) for e in earlier]
     eds = [*earlier, current]
@@ -579,7 +629,7 @@ def analyse_evolution(current_out: Path, compare: list[Path] | tuple[Path, ...],
                        [pd.DataFrame(columns=["domain", "old_code", "new_code", "table", "rows", "edition"])],
                        ignore_index=True)
     return EvolutionResults(current=current, earlier=earlier, comparisons=comparisons, services=services,
-                            series=monthly_series(eds, ref_dir), changes=code_changes(ref_dir), mapped=mapped)
+                            series=monthly_series(eds, ref_dir), changes=changes, mapped=mapped)
 
 
 def evolution_metrics(res: EvolutionResults) -> dict[str, Any]:

@@ -74,6 +74,7 @@ CASES = (
     "small_and_empty",  # Coin des Cerises: no users rows, a month without activity
     "set_aside",  # rows that must be set aside (any service)
     "census",  # census extract
+    "merged_services",  # optional: Le Grès + Coin des Cerises merged under a new code (code_changes.csv)
 )
 
 TRACKING_TABLES = ("users", "pros", "activities")
@@ -289,6 +290,13 @@ REGISTRY_SUBSET = ("NOR", "MER", "GRE", "SMES", "DUNE", "MOB", "CER")
 NEW_SERVICE = {"code": "PAS", "name": "Passerelle Mobile", "aliases": "Passerelle;asbl Passerelle Mobile",
                "instrument": "prr", "call": "mobilite", "kind": "equipe_mobile", "funder": "cocof"}
 CENSUS_SERVICES = ("SSM03", "SSM07", "SSM11", "SSM15")
+#: ``merged_services=True``: Le Grès and Coin des Cerises (two lieux de liens of the bundled registry) have
+#: merged into one service with a new code for the new period. Its registry row is in ``services.csv``,
+#: the old codes' mapping in ``code_changes.csv`` (both at the root of the raw folder); the merged
+#: service sends the Le Grès workbooks under its new name and code, Coin des Cerises sends none.
+MERGED_SERVICE = {"code": "GRC", "name": "Grès-Cerises", "aliases": "Le Grès - Coin des Cerises;Gres Cerises",
+                  "instrument": "prr", "call": "lieux_de_liens", "kind": "ssm", "funder": "cocof"}
+MERGED_FROM = ("GRE", "CER")
 
 
 # --------------------------------------------------------------------------- row specs
@@ -344,6 +352,7 @@ class _Gen:
     def __init__(self, out_dir: Path, seed: int, start: str, end: str):
         self.out = Path(out_dir)
         self.rng = random.Random(seed)
+        self.merged = False  # see MERGED_SERVICE
         self.start, self.end = start, end
         self.months = _months_between(start, end)
         self.places = _places()
@@ -801,12 +810,14 @@ def _gres(g: _Gen) -> None:
     users = g.unique(lambda: g.user_row("fr", dates, place_styles={"fr": 100}), 3, order_key=_date_key)
     pros = g.unique(lambda: g.pro_row("fr", dates), 2, order_key=_date_key)
     acts = g.unique(lambda: g.activity_row("fr", dates, types), 12, order_key=_date_key)
-    sheets = [_identification("fr", "Le Grès", "GRE"), _Sheet("Usagers", [HEADERS_FR["users"]], users),
+    code = MERGED_SERVICE["code"] if g.merged else "GRE"
+    name = MERGED_SERVICE["name"] if g.merged else "Le Grès"
+    sheets = [_identification("fr", name, code), _Sheet("Usagers", [HEADERS_FR["users"]], users),
               _Sheet("Professionnels", [HEADERS_FR["pros"]], pros),
               _Sheet("Activités", [HEADERS_FR["activities"]], acts)]
     original = "suivi/Le Gres - suivi 2023.xlsx"
-    g.emit(original, "xlsx-xlsxwriter", sheets, "duplicate_submission", "GRE")
-    g.emit("suivi/Le Gres - suivi 2023_renvoi.xlsx", "xlsx-xlsxwriter", sheets, "duplicate_submission", "GRE",
+    g.emit(original, "xlsx-xlsxwriter", sheets, "duplicate_submission", code)
+    g.emit("suivi/Le Gres - suivi 2023_renvoi.xlsx", "xlsx-xlsxwriter", sheets, "duplicate_submission", code,
            status="duplicate", duplicate_of=original, note="identical content sent a second time")
     a, b = g.out / original, g.out / "suivi/Le Gres - suivi 2023_renvoi.xlsx"
     b.write_bytes(a.read_bytes())  # byte-identical, whatever the writer's timestamps
@@ -979,11 +990,16 @@ def _write_services(g: _Gen) -> None:
     columns = list(next(iter(bundled.values())))
     out = []
     for code in REGISTRY_SUBSET:
+        if g.merged and code in MERGED_FROM:
+            continue
         row = dict(bundled[code])
         row.update(funded_from=g.start, funded_to=g.end, source="new-period test dataset (re-funded subset)")
         out.append(row)
     out.append({**{c: "" for c in columns}, **NEW_SERVICE, "funded_from": g.start, "funded_to": g.end,
                 "source": "new-period test dataset (invented service)"})
+    if g.merged:
+        out.append({**{c: "" for c in columns}, **MERGED_SERVICE, "funded_from": g.start, "funded_to": g.end,
+                    "source": "new-period test dataset (merged service)"})
     out += [dict(bundled[c]) for c in CENSUS_SERVICES]
     with open(g.out / "services.csv", "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=columns)
@@ -992,30 +1008,45 @@ def _write_services(g: _Gen) -> None:
     g.files.append({"source_file": "services.csv", "format": "csv", "instrument": "registry", "service_code": None,
                     "status": "registry", "case": "ods_new_service",
                     "note": "registry override (same columns as data/reference/services.csv), not data"})
+    if g.merged:
+        with open(g.out / "code_changes.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["domain", "old_code", "new_code", "since", "note"])
+            for old in MERGED_FROM:
+                w.writerow(["services", old, MERGED_SERVICE["code"], g.start,
+                            "Le Grès et Coin des Cerises ont fusionné"])
+        g.files.append({"source_file": "code_changes.csv", "format": "csv", "instrument": "registry",
+                        "service_code": None, "status": "registry", "case": "merged_services",
+                        "note": "codes changed since earlier editions (same columns as "
+                                "data/reference/code_changes.csv), not data"})
 
 
 # --------------------------------------------------------------------------- entry point
 
 
 def write_new_period(out_dir: Path, seed: int = 0, start: str = "2023-01", end: str = "2023-06",
-                     with_tracking: bool = True, with_census: bool = True) -> Truth:
+                     with_tracking: bool = True, with_census: bool = True, merged_services: bool = False) -> Truth:
     """Write a new-period raw folder into ``out_dir`` and return (and store) its truth.
 
     ``out_dir`` must be empty or absent. The truth is also written to
     ``out_dir/.truth/`` (hidden: never read by the pipeline). The period must
-    span at least three months.
+    span at least three months. ``merged_services``: Le Grès and Coin des Cerises send as one merged
+    service with a new code (:data:`MERGED_SERVICE`), declared in the raw folder's ``services.csv`` and
+    ``code_changes.csv`` (for the comparison with earlier editions).
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise FileExistsError(f"{out_dir} is not empty")
     g = _Gen(out_dir, seed, start, end)
+    g.merged = merged_services
     if len(g.months) < 3:
         raise ValueError("the new-period dataset needs a period of at least three months")
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_services(g)
     if with_tracking:
         for build in (_norois, _meridien, _gres, _smes, _dune, _mobiwest, _passerelle, _cerises):
-            build(g)
+            if not (merged_services and build is _cerises):
+                build(g)
     if with_census:
         _census(g)
     truth = g.truth()

@@ -2076,6 +2076,8 @@ def _read_ahead(entries: list, raw_dir: Path):
 _SETTINGS_FR = {
     **{n: "fichier de remplacements (choix entre deux envois d'un service)" for n in inputs.REPLACEMENTS_NAMES},
     **{n: "registre des services (remplace ou complète data/reference/services.csv)" for n in inputs.REGISTRY_NAMES},
+    **{n: "codes changés depuis les éditions précédentes (complète data/reference/code_changes.csv)"
+       for n in inputs.CODE_CHANGES_NAMES},
 }
 
 

@@ -34,7 +34,9 @@ CSV_SUFFIXES = (".csv",)
 #: Settings files read from the top of the raw folder (folded name → kind).
 REPLACEMENTS_NAMES = ("remplacements.csv", "remplacements.yaml", "remplacements.yml")
 REGISTRY_NAMES = ("services.csv",)
-SETTINGS_NAMES = REPLACEMENTS_NAMES + REGISTRY_NAMES
+#: Codes changed since earlier editions (read by the « Évolution » comparison, not by the cleaning).
+CODE_CHANGES_NAMES = ("code_changes.csv",)
+SETTINGS_NAMES = REPLACEMENTS_NAMES + REGISTRY_NAMES + CODE_CHANGES_NAMES
 
 
 @dataclass

@@ -350,22 +350,26 @@ def editions_table(res: EvolutionResults) -> pd.DataFrame:
 
 def provenance_table(res: EvolutionResults) -> pd.DataFrame:
     """Annex: which run each compared figure comes from (read in its manifest), said for a reader:
-    the edition's reference (its run folder's name, no path), the data received, the code version, the date."""
+    the edition's reference (its run folder's name, no path), the data received, the code version and date.
+
+    Five columns, short periods: a long reference (``retours-2023_2023-01_2023-06``) needs the room
+    (the PDF breaks it after an underscore, see ``report/assets/typst/prr-book.typ``)."""
     rows = []
     for ed in [*res.earlier, res.current]:
         p = provenance(ed)
-        commit = f"`{p['commit'][:12]}`" if p["commit"] else "inconnu"
-        if p["commit_dirty"]:
-            commit += " (modifications non validées)"
-        rows.append({"Édition": "cette édition" if ed is res.current else "antérieure",
-                     "Période": period_fr(ed), "Référence": p["run"],
-                     "Données reçues": (p["raw"] or "inconnues")
-                     + (" (exemple synthétique)" if p["is_example"] and ed is not res.current else ""),
-                     # this edition's own manifest is written after its notebooks: its version and date are
-                     # those of the annex above, not a stale earlier manifest's
-                     "Version du code": "celle de ce rapport" if ed is res.current else commit,
-                     "Calculée le": "avec ce rapport" if ed is res.current else _date_fr(p["created"]),
-                     "Fichiers reçus": "ceux de ce rapport" if ed is res.current else fmt_int(p["inputs_n"])})
+        current = ed is res.current
+        data = (p["raw"] or "inconnues") + (" (exemple synthétique)" if p["is_example"] and not current else "")
+        data += " ; fichiers de ce rapport" if current else f" ; {fmt_int(p['inputs_n'])}{NBSP}fichiers"
+        if current:  # this edition's own manifest is written after its notebooks: see the annex above
+            computed = "avec ce rapport"
+        else:
+            commit = f"version `{p['commit'][:12]}`" if p["commit"] else "version inconnue"
+            if p["commit_dirty"]:
+                commit += " (modifications non validées)"
+            computed = f"{commit}, le {_date_fr(p['created'])}"
+        rows.append({"Édition": "cette édition" if current else "antérieure",
+                     "Période": f"{short_period(ed)} ({ed.n_months}{NBSP}mois)", "Référence": p["run"],
+                     "Données reçues": data, "Calculée": computed})
     return pd.DataFrame(rows)
 
 
@@ -507,18 +511,54 @@ def method_text() -> str:
         f"±{NBSP}{fmt_number(AGE_MARGIN_YEARS, 0)} ans), « trop peu de données pour conclure » sinon.\n")
 
 
-def codes_text(res: EvolutionResults) -> str:
+#: What a code of each domain of ``code_changes.csv`` names, for a reader.
+DOMAIN_FR = {"services": "le service", "activity_types": "le type d'activité", "referrers": "l'envoyeur",
+             "genders": "le genre", "income_sources": "la source de revenus"}
+
+
+def _code_name(domain: str, code: str, names: dict[str, str], ref_dir: Path) -> str:
+    """« SSM Le Grès » for a service (its name in the edition's registry), the French label of another
+    code (today's reference tables), else the code itself."""
+    if domain == "services":
+        return names.get(code, code)
+    try:
+        return reference.labels(domain, ref_dir).get(code, code)
+    except (OSError, KeyError):
+        return code
+
+
+def codes_text(res: EvolutionResults, ref_dir: Path = REFERENCE_DIR) -> str:
+    """What the table of code changes did, in reader words: which service or category of which edition
+    is counted under which one of this edition (no row counts: a service's rows of new demands are a
+    person count)."""
     if res.mapped.empty:
         n = len(res.changes)
         extra = (f" La table de correspondance des codes ({fmt_int(n)} changement(s) listé(s)) n'a touché "
                  "aucune ligne de ces éditions.") if n else ""
         return ("Les codes (services, types d'activité, envoyeurs, genres) sont ceux des tables de référence "
                 "actuelles ; aucun code n'a changé entre ces éditions." + extra + "\n")
-    g = res.mapped.groupby(["domain", "old_code", "new_code"], as_index=False)["rows"].sum()
-    items = "; ".join(f"`{r.old_code}` → `{r.new_code}` ({r.domain}, {fmt_int(r.rows)} lignes)"
-                      for r in g.itertuples(index=False))
-    return ("Des codes ont changé entre les éditions : avant toute comparaison, les anciens codes sont "
-            f"remplacés par les nouveaux selon la table de correspondance des codes ({items}).\n")
+    eds = [*res.earlier, res.current]
+    notes = {(c.domain, c.old_code, c.new_code): c.note for c in res.changes.itertuples(index=False)}
+    items = []
+    seen = set()
+    for r in res.mapped.sort_values(["edition", "domain", "old_code"]).itertuples(index=False):
+        key = (r.domain, r.old_code, r.new_code, r.edition)
+        if key in seen:
+            continue
+        seen.add(key)
+        ed = eds[int(r.edition)]
+        which = "cette édition" if ed is res.current else f"l'édition {short_period(ed)}"
+        what = DOMAIN_FR.get(r.domain, r.domain)
+        old = _code_name(r.domain, r.old_code, ed.names, ref_dir)
+        new = _code_name(r.domain, r.new_code, res.current.names, ref_dir)
+        note = notes.get((r.domain, r.old_code, r.new_code)) or ""
+        items.append(f"- {what} « {old} » ({which}) est compté avec « {new} »"
+                     + (f" ({note.rstrip('.')})" if note else "") + ".\n")
+    return ("Des services ou des catégories ont changé de code entre les éditions. Avant toute comparaison, "
+            "les anciens codes sont remplacés par ceux de cette édition, d'après la table de correspondance "
+            "des codes (tables de référence et registre des services de la période) ; les comparaisons, y "
+            "compris celles des services présents aux deux éditions, portent donc sur les catégories "
+            "d'aujourd'hui :\n\n" + "".join(items))
 
 
 def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
@@ -533,7 +573,7 @@ def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_
                 + ", ".join(period_fr(e) for e in res.earlier) + ".")
              + " Le @tbl-evolution-editions les décrit ; l'annexe de provenance indique de quelle édition, "
              "calculée quand, vient chaque chiffre antérieur (@tbl-evolution-provenance).\n",
-             _include_table("evolution-editions"), method_text(), codes_text(res)]
+             _include_table("evolution-editions"), method_text(), codes_text(res, ref_dir)]
     overlaps = [e for e in res.earlier if not (e.end < res.current.start or e.start > res.current.end)]
     if overlaps:
         parts.append("Attention : des périodes comparées se recouvrent ; leurs écarts ne décrivent pas une "
@@ -647,8 +687,8 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
     (paths["tables"] / "evolution-provenance.md").write_text(
         "## Éditions comparées {#sec-annexe-provenance-evolution}\n\n"
         "Les chiffres des éditions antérieures du chapitre « Évolution » sont recalculés à partir des données "
-        "nettoyées de chaque édition. Le @tbl-evolution-provenance indique, pour chaque édition, sa référence, "
-        "les données reçues, la période, la version du code qui l'a calculée et la date du calcul.\n\n"
+        "nettoyées de chaque édition. Le @tbl-evolution-provenance indique, pour chaque édition, sa période, "
+        "sa référence, les données reçues, la version du code qui l'a calculée et la date du calcul.\n\n"
         + markdown_table(prov, "Éditions comparées : d'où viennent les chiffres", "evolution-provenance"),
         encoding="utf-8")
     return {"figures": figs, "tables": tables}
