@@ -50,6 +50,19 @@ def test_compare_bad_folder_is_one_line(tmp_path, capsys):
     assert err.startswith("prr : erreur : --compare") and err.count("\n") == 1
 
 
+def test_example_new_period_writes_a_period_to_compare(tmp_path, capsys):
+    """``prr example --new-period --out DIR`` (the README's way to try ``--compare``): the new period's
+    raw folder with its services registry and its table of code changes (two services merged)."""
+    out = tmp_path / "retours-2023"
+    assert main(["example", "--new-period", "--out", str(out)]) == 0
+    assert "(période 2023-01 → 2023-06)" in capsys.readouterr().out
+    changes = pd.read_csv(out / "code_changes.csv", dtype=str)
+    assert set(changes["domain"]) == {"services"} and set(changes["new_code"]) == {"GRC"}
+    assert "GRC" in set(pd.read_csv(out / "services.csv", dtype=str)["code"])
+    assert main(["example", "--new-period", "--out", str(out)]) == 2  # not over an existing folder
+    assert "n'est pas vide" in capsys.readouterr().err
+
+
 def test_compared_runs_are_in_the_evolution_step_key_only(tmp_path, monkeypatch):
     from analysis.ingest import schema
 
@@ -146,14 +159,17 @@ def test_rendered_chapter_with_the_example_compared_with_itself(example_run):
 # --------------------------------------------------------------------------- independent recomputation
 
 
-def _edition(run: Path, start: str, end: str) -> dict:
+def _edition(run: Path, start: str, end: str, services: dict[str, str] | None = None) -> dict:
     """What the comparison needs of one run, read here from its clean Parquet tables (not through
-    ``analyses.evolution``): kept rows of the period, services present, months."""
+    ``analyses.evolution``): kept rows of the period, services present, months; ``services`` maps old
+    service codes to today's (a merger)."""
     from analysis.analyses.activities import months_between
 
     months = months_between(start, end)
     t = {name: pd.read_parquet(run / "clean" / f"{name}.parquet") for name in ("activities", "users", "submissions")}
-    t = {name: df[df["month"].isin(months)] for name, df in t.items()}
+    t = {name: df[df["month"].isin(months)].copy() for name, df in t.items()}
+    for df in t.values():
+        df["service_code"] = df["service_code"].astype("string").replace(services or {})
     services = set()
     for df in t.values():
         services |= set(df["service_code"].dropna().astype(str))
@@ -180,22 +196,33 @@ def _verdict_from_interval(text: str) -> str:
 def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_path):
     """``prr build`` of a generated new period with ``--compare`` the example run: the « Évolution » chapter's
     tables hold what is recomputed here from both runs' clean tables, person counts go through the disclosure
-    threshold (a rate or a mean resting on a withheld count is withheld too), each reading is the one its
-    interval allows, and the rendered chapter and annex speak to a reader (no « run », no paths)."""
+    threshold (a rate or a mean resting on a withheld count is withheld too; no hidden count can be found
+    back from the published ones), each reading is the one its interval allows, and the rendered chapter and
+    annex speak to a reader (no « run », no paths). In the new period two services of the example have
+    merged under a new code (the raw folder's ``services.csv`` and ``code_changes.csv``): the chapter compares
+    the merged service with the sum of the two old ones and says so. The printed book passes the
+    publication check."""
     import re
+    import shutil
 
     from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD as T
-    from analysis.example.new_period import write_new_period
+    from analysis.example.new_period import MERGED_FROM, MERGED_SERVICE, write_new_period
     from analysis.publish.fmt import fmt_int
 
     raw = tmp_path / "retours-2023"
-    write_new_period(raw, seed=0)
+    write_new_period(raw, seed=0, merged_services=True)
     out = tmp_path / "run2023"
     res = _prr("build", "--raw", str(raw), "--start", "2023-01", "--end", "2023-06", "--out", str(out),
                "--compare", str(example_run))
+    assert res.returncode == 0, res.stderr[-3000:]
     assert (out / "metrics" / "evolution.json").exists(), res.stderr
-    before = _edition(example_run, EXAMPLE_START, EXAMPLE_END)
+    # the merger, read here from the raw folder's own table of code changes
+    changes = pd.read_csv(raw / "code_changes.csv", dtype=str)
+    merged = dict(zip(changes["old_code"], changes["new_code"], strict=True))
+    assert merged == dict.fromkeys(MERGED_FROM, MERGED_SERVICE["code"])
+    before = _edition(example_run, EXAMPLE_START, EXAMPLE_END, merged)
     after = _edition(out, "2023-01", "2023-06")
+    assert MERGED_SERVICE["code"] in before["services"] & after["services"]  # present in both, once mapped
     common = before["services"] & after["services"]
     m = json.loads((out / "metrics" / "evolution.json").read_text())
     assert m["evolution.editions.1.common_services_n"] == len(common)
@@ -241,9 +268,50 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
         if any(n < T for n in counts.values()):
             assert rows.loc["Nouvelles demandes par mois (nombre sur la période)", "Évolution (IC 95 %)"] == "–"
 
+    # the merged service: one row, its « before » the two old services together; the old names are gone
+    names = per_service.set_index("Service")
+    assert MERGED_SERVICE["name"] in names.index
+    assert not {"SSM Le Grès", "Coin des Cerises"} & set(names.index)
+    row = names.loc[MERGED_SERVICE["name"]]
+    code = MERGED_SERVICE["code"]
+    for side, ed in (("avant", before), ("maintenant", after)):
+        a = ed["activities"]
+        assert row[f"Activités par mois {side}"] == fmt_number((a["service_code"] == code).sum() / ed["n_months"], 1)
+    assert row["Lecture"] == _verdict_from_interval(row["Rapport (IC 95 %)"])
+
+    # disclosure: in each period, a hidden count of new demands cannot be found back from the published ones
+    # (all services = Σ services, services in both editions = Σ those, and their difference); a share of a
+    # referrer or a gender is shown only for a count of at least T
+    hidden = {f"<\u00a0{T}", "n.p."}
+    for side, ed in (("Avant", before), ("Maintenant", after)):
+        col = per_service.set_index("Service")[f"Nouvelles demandes {'avant' if side == 'Avant' else 'maintenant'}"]
+        col = col[col != "absent"]
+        present = per_service.set_index("Service")
+        in_both = set(present.index[(present["Activités par mois avant"] != "absent")
+                                    & (present["Activités par mois maintenant"] != "absent")])
+        by_name = {n: "common" if n in in_both else "one" for n in col.index}
+        cells = demands.set_index(["Services", "Mesure"])[side]
+        total = cells[("tous", "Nouvelles demandes par mois (nombre sur la période)")]
+        common_total = cells[("présents aux deux éditions", "Nouvelles demandes par mois (nombre sur la période)")]
+        both = [n for n in col.index if by_name[n] == "common"]
+        only = [n for n in col.index if by_name[n] == "one"]
+        for group, parts in ((total, list(col.index)), (common_total, both)):
+            n_hidden = int(group in hidden) + sum(col[n] in hidden for n in parts)
+            assert n_hidden != 1, (side, group, col.to_dict())
+        if total not in hidden and common_total not in hidden:
+            assert sum(col[n] in hidden for n in only) != 1, (side, col.to_dict())
+        for r in demands[demands["Mesure"].str.startswith(("Genre", "Envoyeur"))].to_dict("records"):
+            if r[side].endswith("%"):
+                n = len(ed["users"])
+                assert round(float(r[side].replace("\u00a0", "").rstrip(" %").replace(",", ".")) * n / 100) >= T, r
+
     chapter = (REPORT_DIR / "_book" / "chapters" / "12-evolution.html").read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", " ", chapter)
     assert "Par rapport à sept. 2021 – avr. 2022" in text.replace("\u00a0", " ")
+    flat = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
+    for old in ("SSM Le Grès", "Coin des Cerises"):  # the chapter says which codes were mapped, in reader words
+        assert f"le service « {old} » (l’édition sept. 2021 – avr. 2022) est compté avec « Grès-Cerises »" \
+            in flat.replace("'", "’"), flat[flat.find("changé de code"):][:800]
     assert 'id="fig-evolution-mois"' in chapter and 'id="tbl-evolution-demandes-1"' in chapter
     annex = re.sub(r"<[^>]+>", " ", (REPORT_DIR / "_book" / "annexes" / "a5-provenance.html")
                    .read_text(encoding="utf-8"))
@@ -251,3 +319,10 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
     for page in (text, annex):
         assert not re.search(r"\bruns?\b", page)
         assert "data/processed" not in page and "manifest.json" not in page
+
+    # the publication check (tests/report/test_publication.py) on the printed book with its Évolution chapter
+    if shutil.which("pdftotext"):
+        from analysis.report import check
+
+        problems = check.check_publication(REPORT_DIR / "_book" / "prr-rapport.pdf")
+        assert problems == [], "\n".join(map(str, problems))

@@ -105,6 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=EXAMPLE_RAW_DIR, help="dossier de sortie (défaut : data/raw/example)")
     p.add_argument("--scale", type=float, default=1.0, help="facteur de taille (benchmarks ; 1 = exemple calibré)")
     p.add_argument("--seed", type=int, default=2022, help="graine aléatoire")
+    p.add_argument("--new-period", action="store_true",
+                   help="écrire à la place les retours d'une nouvelle période d'essai (janvier → juin 2023, "
+                        "non calibrée, deux services fusionnés sous un nouveau code) dans --out, pour essayer "
+                        "« prr build --compare »")
 
     p = sub.add_parser("template", help="écrire un classeur de suivi vierge avec listes déroulantes")
     p.add_argument("--out", type=Path, default=Path("outil-de-suivi-PRR.xlsx"), help="fichier à écrire")
@@ -277,7 +281,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return check(args)
-        if args.command == "example":
+        if args.command == "example" and args.new_period:
+            from analysis.example.new_period import write_new_period
+
+            if args.out == EXAMPLE_RAW_DIR:
+                raise ParameterError("--new-period : donner le dossier à écrire avec --out "
+                                     "(par exemple data/raw/retours-2023)")
+            if args.out.exists() and (not args.out.is_dir() or any(args.out.iterdir())):
+                raise ParameterError(f"--out {args.out} n'est pas vide : choisir un dossier nouveau ou vide")
+            truth = write_new_period(args.out, seed=0 if args.seed == 2022 else args.seed, merged_services=True)
+            print(f"{len(truth.files)} fichiers écrits dans {args.out} (période {truth.start} → {truth.end})")
+        elif args.command == "example":
             from analysis.example.generate import write_example
 
             files = write_example(args.out, scale=args.scale, seed=args.seed)

@@ -558,7 +558,9 @@ def codebook_markdown() -> str:
         rows = [[f"`{r.variable}`", _DTYPES_FR.get(r.type, r.type), r.description, r.valeurs, r.obligatoire]
                 for r in g.itertuples(index=False)]
         parts.append(f"## Table `{table}` {{#sec-codebook-{_ident(table)}}}\n")
-        parts.append(f"Le @tbl-codebook-{_ident(table)} décrit ses {fmt_int(len(rows))} variables.\n")
+        # kept on the page of its table (a heading and this line alone at a page's bottom, otherwise)
+        parts.append(f"::: {{.keep-with-next}}\nLe @tbl-codebook-{_ident(table)} décrit ses {fmt_int(len(rows))} "
+                     "variables.\n:::\n")
         parts.append(markdown_table(["Variable", "Type", "Description", "Valeurs admises", "Obligatoire"], rows,
                                     f"Variables de la table `{table}`", f"tbl-codebook-{_ident(table)}"))
     return "\n".join(parts)

@@ -58,6 +58,20 @@ def _typst_callouts(ch: Chapter) -> None:
     ch.blocks = map_blocks(ch.blocks, fn)
 
 
+#: A ``::: {.keep-with-next}`` block stays on the page of what follows it (a table's lead-in sentence
+#: under a heading: without it, the heading and one line could be left at the bottom of a page).
+KEEP_WITH_NEXT = "keep-with-next"
+
+
+def _typst_keep_with_next(ch: Chapter) -> None:
+    def fn(b: dict) -> list | None:
+        if b["t"] != "Div" or KEEP_WITH_NEXT not in _classes(b):
+            return None
+        return [RawBlock("typst", "#block(sticky: true)["), *b["c"][1], RawBlock("typst", "]")]
+
+    ch.blocks = map_blocks(ch.blocks, fn)
+
+
 def build_typst(chapters: list[Chapter], book: Book) -> str:
     """The typst source of the whole book (template call, then every chapter)."""
     for ch in chapters:
@@ -68,6 +82,7 @@ def build_typst(chapters: list[Chapter], book: Book) -> str:
         _fix_images(ch, book, "pdf", on_image)
         _typst_headers(ch)
         _typst_callouts(ch)
+        _typst_keep_with_next(ch)
     blocks: list = []
     appendix_started = False
     for ch in chapters:
