@@ -310,7 +310,7 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
     assert "Par rapport à sept. 2021 – avr. 2022" in text.replace("\u00a0", " ")
     flat = re.sub(r"\s+", " ", text.replace("\u00a0", " "))
     for old in ("SSM Le Grès", "Coin des Cerises"):  # the chapter says which codes were mapped, in reader words
-        assert f"le service « {old} » (l’édition sept. 2021 – avr. 2022) est compté avec « Grès-Cerises »" \
+        assert f"Le service « {old} » de l’édition sept. 2021 – avr. 2022 est compté avec « Grès-Cerises »" \
             in flat.replace("'", "’"), flat[flat.find("changé de code"):][:800]
     assert 'id="fig-evolution-mois"' in chapter and 'id="tbl-evolution-demandes-1"' in chapter
     annex = re.sub(r"<[^>]+>", " ", (REPORT_DIR / "_book" / "annexes" / "a5-provenance.html")

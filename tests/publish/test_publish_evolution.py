@@ -173,6 +173,6 @@ def test_code_changes_are_said_in_reader_words(small):
     small.changes = pd.DataFrame([{"domain": "services", "old_code": "B", "new_code": "A", "since": "2023-01",
                                    "note": "Bêta a rejoint Alpha"}])
     text = P.codes_text(small)
-    assert "le service « Service Bêta » (l'édition janv. 2022 – avr. 2022) est compté avec « Service Alpha » " \
-           "(Bêta a rejoint Alpha)" in text
+    assert "- Le service « Service Bêta » de l'édition janv. 2022 – avr. 2022 est compté avec « Service Alpha » " \
+           "(Bêta a rejoint Alpha)." in text
     assert " 3 " not in text and "`" not in text

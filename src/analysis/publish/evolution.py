@@ -547,12 +547,13 @@ def codes_text(res: EvolutionResults, ref_dir: Path = REFERENCE_DIR) -> str:
             continue
         seen.add(key)
         ed = eds[int(r.edition)]
-        which = "cette édition" if ed is res.current else f"l'édition {short_period(ed)}"
+        which = "de cette édition" if ed is res.current else f"de l'édition {short_period(ed)}"
         what = DOMAIN_FR.get(r.domain, r.domain)
+        what = what[0].upper() + what[1:]
         old = _code_name(r.domain, r.old_code, ed.names, ref_dir)
         new = _code_name(r.domain, r.new_code, res.current.names, ref_dir)
         note = notes.get((r.domain, r.old_code, r.new_code)) or ""
-        items.append(f"- {what} « {old} » ({which}) est compté avec « {new} »"
+        items.append(f"- {what} « {old} » {which} est compté avec « {new} »"
                      + (f" ({note.rstrip('.')})" if note else "") + ".\n")
     return ("Des services ou des catégories ont changé de code entre les éditions. Avant toute comparaison, "
             "les anciens codes sont remplacés par ceux de cette édition, d'après la table de correspondance "
@@ -591,7 +592,9 @@ def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_
         title = f"Par rapport à {short_period(ed)}"
         parts.append(f"## {title} {{#sec-evolution-{i}}}\n")
         parts.append(
-            f"{fmt_int(len(common))} service(s) sont présents aux deux éditions"
+            ("Aucun service n'est présent aux deux éditions" if not common else
+             "1 service est présent aux deux éditions" if len(common) == 1 else
+             f"{fmt_int(len(common))} services sont présents aux deux éditions")
             + (f" ({', '.join(names.get(c, c) for c in common)})" if common else "") + ". "
             + "En résumé :\n\n" + "".join(f"- {t}\n" for t in summary_sentences(comp, pc)))
         parts.append(f"Le @tbl-evolution-activites-{i} compare les activités et les participations par axe, le "
@@ -663,23 +666,23 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
         pc = pcs[str(i)]
         period = f" {short_period(ed)} (avant) et {short_period(res.current)} (maintenant)."
         specs = [
-            (f"evolution-activites-{i}", activities_table(comp),
+            (f"evolution-activites-{i}", activities_table(comp), [14, 26, 11, 11, 20, 18],
              "Activités et participations par mois, par axe, sur tous les services et sur les services présents "
              "aux deux éditions ; rapport maintenant / avant et son intervalle de confiance à 95 %," + period),
-            (f"evolution-types-{i}", activities_table(comp, types=True),
+            (f"evolution-types-{i}", activities_table(comp, types=True), [36, 12, 12, 20, 20],
              "Activités et participations par mois et par type d'activité (tous les services)," + period),
-            (f"evolution-demandes-{i}", demands_table(comp, pc),
+            (f"evolution-demandes-{i}", demands_table(comp, pc), [13, 27, 12, 12, 18, 18],
              "Nouvelles demandes d'usager·e·s : nombre par mois, part de première ligne, âge moyen, genre et "
              "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 %," + period + disc),
-            (f"evolution-participation-{i}", participation_table(comp),
+            (f"evolution-participation-{i}", participation_table(comp), [18, 18, 18, 24, 22],
              "Taux de participation des services (mois × services avec des activités encodées) ; écart en "
              "points et intervalle de Newcombe à 95 %," + period),
-            (f"evolution-services-{i}", services_table(svc, pc),
+            (f"evolution-services-{i}", services_table(svc, pc), [20, 10, 10, 12, 12, 9, 9, 9, 9],
              "Par service : activités par mois, mois avec activités encodées et nouvelles demandes "
              "d'usager·e·s," + period + disc),
         ]
-        for name, disp, caption in specs:
-            write_table(disp, name, paths["tables"], caption + SOURCE + note)
+        for name, disp, widths, caption in specs:  # widths: print only (the name column needs the room)
+            write_table(disp, name, paths["tables"], caption + SOURCE + note, widths)
             tables.append(name)
         write_exact(comp, f"evolution-{i}", out)
         write_exact(svc, f"evolution-services-{i}", out)
@@ -689,6 +692,7 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
         "Les chiffres des éditions antérieures du chapitre « Évolution » sont recalculés à partir des données "
         "nettoyées de chaque édition. Le @tbl-evolution-provenance indique, pour chaque édition, sa période, "
         "sa référence, les données reçues, la version du code qui l'a calculée et la date du calcul.\n\n"
-        + markdown_table(prov, "Éditions comparées : d'où viennent les chiffres", "evolution-provenance"),
+        + markdown_table(prov, "Éditions comparées : d'où viennent les chiffres", "evolution-provenance",
+                         [13, 22, 22, 22, 21]),
         encoding="utf-8")
     return {"figures": figs, "tables": tables}

@@ -22,8 +22,13 @@ def _ident(name: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
 
 
-def markdown_table(display: pd.DataFrame, caption: str = "", name: str = "") -> str:
-    """A pandoc pipe table; numbers right-aligned; ``: caption {#tbl-name}`` under it."""
+def markdown_table(display: pd.DataFrame, caption: str = "", name: str = "",
+                   widths: list[int] | None = None) -> str:
+    """A pandoc pipe table; numbers right-aligned; ``: caption {#tbl-name}`` under it.
+
+    ``widths``: relative column widths for print (the dashes of the separator line, which pandoc reads
+    as the columns' shares of the text width; the HTML sizes columns to their content). Without them,
+    every column gets the same share."""
     def cell(v) -> str:
         return "" if v is None else str(v).replace("|", "\\|").replace("\n", " ")
 
@@ -32,7 +37,8 @@ def markdown_table(display: pd.DataFrame, caption: str = "", name: str = "") -> 
         return bool(vals) and all(re.fullmatch(r"[<≤\s\u202f\u00a0]*[−\-]?[\d\s\u202f\u00a0,]+(\s?%)?"
                                                r"( \(.*\))?", v) for v in vals)
 
-    aligns = ["---:" if numeric(c) else ":---" for c in display.columns]
+    dashes = ["-" * max(3, int(w)) for w in widths] if widths else ["---"] * len(display.columns)
+    aligns = [f"{d}:" if numeric(c) else f":{d}" for c, d in zip(display.columns, dashes, strict=True)]
     lines = ["| " + " | ".join(cell(c) for c in display.columns) + " |", "|" + "|".join(aligns) + "|"]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in display.itertuples(index=False)]
     text = "\n".join(lines) + "\n"
@@ -42,11 +48,13 @@ def markdown_table(display: pd.DataFrame, caption: str = "", name: str = "") -> 
     return text
 
 
-def write_table(display: pd.DataFrame, name: str, tables_dir: Path, caption: str) -> Path:
-    """Write the published table ``<name>.md`` and ``<name>.csv`` (same cells) under ``tables_dir``."""
+def write_table(display: pd.DataFrame, name: str, tables_dir: Path, caption: str,
+                widths: list[int] | None = None) -> Path:
+    """Write the published table ``<name>.md`` and ``<name>.csv`` (same cells) under ``tables_dir``
+    (``widths``: see :func:`markdown_table`)."""
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
-    (tables_dir / f"{name}.md").write_text(markdown_table(display, caption, name), encoding="utf-8")
+    (tables_dir / f"{name}.md").write_text(markdown_table(display, caption, name, widths), encoding="utf-8")
     display.to_csv(tables_dir / f"{name}.csv", index=False, lineterminator="\n")
     xlsx_from_csv(tables_dir / f"{name}.csv", tables_dir / f"{name}.xlsx", caption)
     return tables_dir / f"{name}.md"
