@@ -119,7 +119,8 @@ def test_new_period_compared_with_the_example(example_run, tmp_path):
     a2 = a2[a2["month"].between("2023-01", "2023-06")]
     table = pd.read_csv(out / "tables" / "evolution-activites-1.csv", dtype=str)
     for axis, label in (("total", "Toutes activités"), ("axis1", "Axe 1"), ("axis3", "Axe 3")):
-        row = table[(table["Services"] == "tous") & (table["Mesure"] == f"Activités – {label}")].iloc[0]
+        row = table[(table["Services"] == "tous")
+                    & (table["Mesure"].str.replace("\u00a0", " ") == f"Activités – {label}")].iloc[0]
         s1 = a1 if axis == "total" else a1[a1["axis"] == axis]
         s2 = a2 if axis == "total" else a2[a2["axis"] == axis]
         assert row["Avant (par mois)"] == fmt_number(len(s1) / 8, 1)
@@ -230,7 +231,7 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
     acts = pd.read_csv(out / "tables" / "evolution-activites-1.csv", dtype=str)
     for scope, label in (("tous", None), ("présents aux deux éditions", common)):
         for axis, name in (("total", "Toutes activités"), ("axis1", "Axe 1"), ("axis2", "Axe 2"), ("axis3", "Axe 3")):
-            row = acts[(acts["Services"] == scope) & (acts["Mesure"] == f"Activités – {name}")]
+            row = acts[(acts["Services"] == scope) & (acts["Mesure"].str.replace("\u00a0", " ") == f"Activités – {name}")]
             assert len(row) == 1, (scope, name)
             row = row.iloc[0]
             for side, ed in (("Avant (par mois)", before), ("Maintenant (par mois)", after)):

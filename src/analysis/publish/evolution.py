@@ -229,7 +229,8 @@ def activities_table(comp: pd.DataFrame, types: bool = False) -> pd.DataFrame:
         row = {}
         if not types:
             row["Services"] = "tous" if r["scope"] == "all" else "présents aux deux éditions"
-        row["Mesure"] = ("Activités" if r["measure"] == "activities" else "Participations") + " – " + r["label"]
+        row["Mesure"] = (("Activités" if r["measure"] == "activities" else "Participations") + " – "
+                         + r["label"].replace("Axe ", f"Axe{NBSP}"))
         row["Avant (par mois)"] = _rate(r["rate_before"])
         row["Maintenant (par mois)"] = _rate(r["rate_after"])
         row["Rapport (IC 95 %)"] = ratio_text(r)
@@ -385,8 +386,8 @@ def ratio_sentence(r: dict, what: str, unit: str) -> str:
         return head + "."
     text = (f"{head} ({_rate(r['rate_after'])} {unit} par mois maintenant contre {_rate(r['rate_before'])} avant")
     if _fin(r["ratio"]) and _fin(r["ratio_low"]):
-        text += (f" ; rapport {fmt_number(r['ratio'], 2)}, intervalle de confiance à 95 % "
-                 f"{fmt_interval(r['ratio_low'], r['ratio_high'], 2)}")
+        text += (f" ; rapport {fmt_number(r['ratio'], 2)}, intervalle de confiance à 95 % "
+                 f"de {fmt_interval(r['ratio_low'], r['ratio_high'], 2)}")
     return text + ")."
 
 
@@ -397,7 +398,7 @@ def share_sentence(r: dict, what: str, pc: PersonCounts) -> str:
     if not (_fin(r["pct_before"]) and _fin(r["pct_after"])):
         return f"{what[0].upper()}{what[1:]} ne peut pas être comparée {scope} : trop peu de données pour conclure."
     return (f"{what[0].upper()}{what[1:]}, {scope}, passe de {fmt_pct(r['pct_before'], 1)} à "
-            f"{fmt_pct(r['pct_after'], 1)} ({diff_text(r)}) : {verdict_fr(r['verdict'])}.")
+            f"{fmt_pct(r['pct_after'], 1)}, soit {diff_text(r)} : {verdict_fr(r['verdict'])}.")
 
 
 def summary_sentences(comp: pd.DataFrame, pc: PersonCounts) -> list[str]:
@@ -419,7 +420,8 @@ def summary_sentences(comp: pd.DataFrame, pc: PersonCounts) -> list[str]:
     p = rec[("all", "participation", "rate")]
     if _fin(p["pct_before"]) and _fin(p["pct_after"]):
         out.append(f"Le taux de participation des services passe de {fmt_pct(p['pct_before'], 1)} à "
-                   f"{fmt_pct(p['pct_after'], 1)} des mois × services ({diff_text(p)}) : {verdict_fr(p['verdict'])}.")
+                   f"{fmt_pct(p['pct_after'], 1)} des mois × services, soit {diff_text(p)} : "
+                   f"{verdict_fr(p['verdict'])}.")
     else:
         out.append("Le taux de participation des services ne peut pas être comparé : trop peu de données pour "
                    "conclure (le registre d'une des éditions ne liste aucun service financé).")
@@ -500,7 +502,7 @@ def method_text() -> str:
         "Les périodes n'ont pas la même durée : les nombres sont donc comparés **par mois**. Les services "
         "financés changent d'une édition à l'autre : chaque comparaison est faite deux fois, sur tous les "
         "services de chaque période et sur les seuls services présents aux deux éditions. Chaque écart est "
-        "accompagné de son intervalle de confiance à 95 % : pour les activités et les participations, le "
+        "accompagné de son intervalle de confiance à 95 % : pour les activités et les participations, le "
         "rapport de deux taux mensuels (modèle de Poisson dont la variance est élargie par la variation d'un "
         "mois à l'autre) ; pour les nouvelles demandes, le même rapport en tenant compte de ce que les "
         "personnes sont regroupées dans des services ; pour les parts, l'intervalle de Newcombe, élargi de la "
@@ -668,15 +670,15 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
         specs = [
             (f"evolution-activites-{i}", activities_table(comp), [14, 26, 11, 11, 20, 18],
              "Activités et participations par mois, par axe, sur tous les services et sur les services présents "
-             "aux deux éditions ; rapport maintenant / avant et son intervalle de confiance à 95 %," + period),
+             "aux deux éditions ; rapport maintenant / avant et son intervalle de confiance à 95 %," + period),
             (f"evolution-types-{i}", activities_table(comp, types=True), [36, 12, 12, 20, 20],
              "Activités et participations par mois et par type d'activité (tous les services)," + period),
             (f"evolution-demandes-{i}", demands_table(comp, pc), [13, 27, 12, 12, 18, 18],
              "Nouvelles demandes d'usager·e·s : nombre par mois, part de première ligne, âge moyen, genre et "
-             "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 %," + period + disc),
+             "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 %," + period + disc),
             (f"evolution-participation-{i}", participation_table(comp), [18, 18, 18, 24, 22],
              "Taux de participation des services (mois × services avec des activités encodées) ; écart en "
-             "points et intervalle de Newcombe à 95 %," + period),
+             "points et intervalle de Newcombe à 95 %," + period),
             (f"evolution-services-{i}", services_table(svc, pc), [20, 10, 10, 12, 12, 9, 9, 9, 9],
              "Par service : activités par mois, mois avec activités encodées et nouvelles demandes "
              "d'usager·e·s," + period + disc),
