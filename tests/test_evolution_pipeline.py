@@ -183,6 +183,8 @@ def _verdict_from_interval(text: str) -> str:
 
     from analysis.analyses.evolution import RATIO_MARGIN
 
+    if m := re.fullmatch(r"au moins ×([\d,]+)", text):  # nothing before: the interval has no upper bound
+        return "en hausse" if float(m[1].replace(",", ".")) > 1 else "trop peu de données pour conclure"
     low, high = (float(x.replace(",", ".")) for x in re.search(r"\(([\d,]+)\s*(?:–|à)\s*([\d,]+)\)", text).groups())
     if low > 1:
         return "en hausse"

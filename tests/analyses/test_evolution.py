@@ -45,9 +45,18 @@ def test_quasi_poisson_floors_the_dispersion_at_one_and_handles_zeros():
     assert r["dispersion"] == 1 and r["ratio"] == pytest.approx(2)
     se = math.sqrt(1 / 20 + 1 / 60)
     assert r["ratio_low"] == pytest.approx(2 * math.exp(-1.959964 * se), rel=1e-5)
+    # nothing in the second period: exact conditional interval (Clopper-Pearson on 0 of 3, times t1/t2)
     z = E.quasi_poisson_ratio(np.array([3, 0.0]), np.array([0, 0, 0.0]))
-    assert z["ratio"] == 0 and math.isnan(z["ratio_low"])
-    assert E.verdict_ratio(z["ratio_low"], z["ratio_high"]) == "indetermine"
+    p_high = 1 - 0.025 ** (1 / 3)
+    assert z["ratio"] == 0 and z["ratio_low"] == 0
+    assert z["ratio_high"] == pytest.approx(p_high / (1 - p_high) * 2 / 3)
+    assert E.verdict_ratio(z["ratio_low"], z["ratio_high"]) == "indetermine"  # 3 activities: too few
+    many = E.quasi_poisson_ratio(np.full(8, 12.0), np.zeros(6))  # 96 activities, then none
+    assert many["ratio_high"] < 0.1 and E.verdict_ratio(many["ratio_low"], many["ratio_high"]) == "baisse"
+    new = E.quasi_poisson_ratio(np.zeros(8), np.full(6, 10.0))  # nothing before, 60 now
+    assert new["ratio"] == math.inf and new["ratio_high"] == math.inf and new["ratio_low"] > 1
+    assert E.verdict_ratio(new["ratio_low"], new["ratio_high"]) == "hausse"
+    assert E.verdict_ratio(math.nan, 1.0) == "indetermine"
 
 
 def test_cluster_ratio_is_the_cluster_robust_poisson_glm():

@@ -17,6 +17,9 @@ Intervals (95 %), chosen by what is measured:
   inflated by the month-to-month overdispersion (quasi-Poisson: Pearson χ² of the
   monthly totals around each period's mean / degrees of freedom, at least 1;
   Student t with ``months − 2`` degrees of freedom once the dispersion is estimated);
+  when one period has none, the exact conditional interval (Clopper–Pearson on the
+  second period's share of both counts, deflated by the dispersion) — a fall to
+  zero from many activities reads « baisse »;
 - new user demands per month (persons, grouped in services): the same ratio with a
   variance that treats services as clusters (linearisation, i.e. the sandwich
   variance of a Poisson model with the service as cluster; t with ``services − 1``
@@ -248,8 +251,9 @@ def load_edition(out: Path, ref_dir: Path = REFERENCE_DIR, start: str | None = N
 
 
 def verdict_ratio(low: float, high: float, margin: tuple[float, float] = RATIO_MARGIN) -> str:
-    """Reading of a rate-ratio interval (see the module docstring)."""
-    if not (math.isfinite(low) and math.isfinite(high)):
+    """Reading of a rate-ratio interval (see the module docstring); an infinite upper bound (nothing
+    before) can still read « hausse »."""
+    if math.isnan(low) or math.isnan(high):
         return "indetermine"
     if low > 1:
         return "hausse"
@@ -309,8 +313,17 @@ def quasi_poisson_ratio(monthly_before: np.ndarray, monthly_after: np.ndarray,
         se = math.sqrt(phi * (1 / c1 + 1 / c2))
         res["ratio"] = ratio
         res["ratio_low"], res["ratio_high"] = ratio * math.exp(-q * se), ratio * math.exp(q * se)
-    elif c1 > 0:
-        res["ratio"] = 0.0
+    elif c1 > 0 or c2 > 0:
+        # nothing in one period: no log-scale interval; the exact (Clopper-Pearson) interval of the share of
+        # the second period in both, conditional on their sum, on counts deflated by the dispersion
+        e1, e2 = c1 / phi, c2 / phi
+        scale = t1 / t2
+        if c2 == 0:
+            p_high = float(sps.beta.ppf(1 - alpha / 2, e2 + 1, e1))
+            res["ratio"], res["ratio_low"], res["ratio_high"] = 0.0, 0.0, p_high / (1 - p_high) * scale
+        else:
+            p_low = float(sps.beta.ppf(alpha / 2, e2, e1 + 1))
+            res["ratio"], res["ratio_low"], res["ratio_high"] = math.inf, p_low / (1 - p_low) * scale, math.inf
     return res
 
 

@@ -91,7 +91,10 @@ def _fin(v) -> bool:
 
 
 def ratio_text(r: dict) -> str:
-    """``×0,92 (0,81–1,05)`` or ``–``."""
+    """``×0,92 (0,81 à 1,05)``, ``×0,00 (0 à 0,05)``, ``au moins ×3,20`` (nothing before) or ``–``."""
+    if r.get("ratio") == math.inf:
+        low = r.get("ratio_low")
+        return f"au moins ×{fmt_number(low, 2)}" if _fin(low) else DASH
     if not _fin(r.get("ratio")):
         return DASH
     if not (_fin(r.get("ratio_low")) and _fin(r.get("ratio_high"))):
@@ -385,7 +388,7 @@ def ratio_sentence(r: dict, what: str, unit: str) -> str:
     if not (_fin(r["rate_before"]) and _fin(r["rate_after"])):
         return head + "."
     text = (f"{head} ({_rate(r['rate_after'])} {unit} par mois maintenant contre {_rate(r['rate_before'])} avant")
-    if _fin(r["ratio"]) and _fin(r["ratio_low"]):
+    if _fin(r["ratio"]) and _fin(r["ratio_low"]) and r["ratio"] != math.inf:
         text += (f" ; rapport {fmt_number(r['ratio'], 2)}, intervalle de confiance à 95 % "
                  f"de {fmt_interval(r['ratio_low'], r['ratio_high'], 2)}")
     return text + ")."
