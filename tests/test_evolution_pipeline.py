@@ -63,6 +63,22 @@ def test_example_new_period_writes_a_period_to_compare(tmp_path, capsys):
     assert "n'est pas vide" in capsys.readouterr().err
 
 
+def test_readme_compare_commands_are_prr_commands():
+    """The README's « Comparer avec les éditions précédentes » block: each line is a ``prr`` command the
+    parser accepts, the new period is written by ``prr example --new-period`` and compared with the example's
+    run folder (the slow test below builds the same)."""
+    import shlex
+
+    text = (REPORT_DIR.parent / "README.md").read_text(encoding="utf-8")
+    block = text.split("### Comparer avec les éditions précédentes")[1].split("```sh")[1].split("```")[0]
+    commands = [shlex.split(c, comments=True) for c in block.replace("\\\n", " ").splitlines() if c.strip()]
+    assert [c[:2] for c in commands] == [["prr", "build"], ["prr", "example"], ["prr", "build"]]
+    parsed = [build_parser().parse_args(c[1:]) for c in commands]
+    assert parsed[1].new_period and parsed[1].out == Path("data/raw/retours-2023")
+    assert parsed[2].raw == parsed[1].out and (parsed[2].start, parsed[2].end) == ("2023-01", "2023-06")
+    assert parsed[2].compare == [Path(f"data/processed/example_{EXAMPLE_START}_{EXAMPLE_END}")]
+
+
 def test_compared_runs_are_in_the_evolution_step_key_only(tmp_path, monkeypatch):
     from analysis.ingest import schema
 
