@@ -145,7 +145,8 @@ def test_new_period_compared_with_the_example(example_run, tmp_path):
     assert "septembre 2021 – avril 2022 (8\u00a0mois)" in body
     prov = (out / "tables" / "evolution-provenance.md").read_text(encoding="utf-8")
     assert example_run.name in prov and "example (exemple synthétique)" in prov
-    assert "| cette édition | janvier 2023 – juin 2023 (6\u00a0mois) | run2023 | retours-2023 |" in prov
+    assert ("| cette édition | janv. 2023 – juin 2023 (6\u00a0mois) | run2023 | retours-2023 ; fichiers de ce "
+            "rapport | avec ce rapport |") in prov
     manifest = json.loads((example_run / "manifest.json").read_text())
     assert manifest["commit"][:12] in prov
     assert (out / "figures" / "evolution-mois.svg").exists()
@@ -334,7 +335,8 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
     assert 'id="fig-evolution-mois"' in chapter and 'id="tbl-evolution-demandes-1"' in chapter
     annex = re.sub(r"<[^>]+>", " ", (REPORT_DIR / "_book" / "annexes" / "a5-provenance.html")
                    .read_text(encoding="utf-8"))
-    assert example_run.name in annex and "Calculée le" in annex
+    example_manifest = json.loads((example_run / "manifest.json").read_text())
+    assert example_run.name in annex and example_manifest["commit"][:12] in annex and "Calculée" in annex
     for page in (text, annex):
         assert not re.search(r"\bruns?\b", page)
         assert "data/processed" not in page and "manifest.json" not in page
