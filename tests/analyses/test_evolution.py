@@ -151,6 +151,11 @@ def test_code_changes_of_the_raw_folder_add_to_the_reference_table(tmp_path):
                         "returned_users": [False, False], "returned_pros": [False, False]})
     tables, _ = E.apply_code_changes({"submissions": sub}, ch, ref)
     assert set(tables["submissions"]["service_code"]) == {"C"}
+    older = tmp_path / "raw-2023"  # a compared edition's raw folder: its changes stay in force
+    older.mkdir()
+    (older / "code_changes.csv").write_text("domain,old_code,new_code,since\nreferrers,cpas,aide_sociale_generale,"
+                                            "2022-01\n", encoding="utf-8")
+    assert E.code_changes(ref, raw, (older,))["old_code"].tolist() == ["cpas", "A", "B"]
     (raw / "code_changes.csv").write_text("domain,old_code,new_code\nservice,A,B\n", encoding="utf-8")
     with pytest.raises(InputError, match="domaine « service » inconnu"):
         E.code_changes(ref, raw)

@@ -102,13 +102,15 @@ def _read_changes(path: Path) -> pd.DataFrame:
     return df
 
 
-def code_changes(ref_dir: Path = REFERENCE_DIR, raw: Path | str | None = None) -> pd.DataFrame:
+def code_changes(ref_dir: Path = REFERENCE_DIR, raw: Path | str | None = None,
+                 also: tuple[Path | str, ...] = ()) -> pd.DataFrame:
     """``domain, old_code, new_code, since, note``: codes renamed between editions (may be empty).
 
     The reference table ``code_changes.csv`` and, when the current period's raw folder has one at its
     top, that folder's ``code_changes.csv`` (a change that came with the period's own services registry,
-    e.g. two services merged under a new code), in the order of ``since`` (a chain ``A → B`` then
-    ``B → C`` is followed to the end).
+    e.g. two services merged under a new code), then those of the raw folders ``also`` (the compared
+    editions' own, when still there: a change declared with an earlier period stays in force), in the
+    order of ``since`` (a chain ``A → B`` then ``B → C`` is followed to the end).
     """
     from analysis.ingest.inputs import CODE_CHANGES_NAMES
 
@@ -116,8 +118,10 @@ def code_changes(ref_dir: Path = REFERENCE_DIR, raw: Path | str | None = None) -
     path = Path(ref_dir) / "code_changes.csv"
     if path.exists():
         parts.append(_read_changes(path))
-    if raw and Path(raw).is_dir():
-        for child in sorted(Path(raw).iterdir()):
+    for folder in (raw, *also):
+        if not folder or not Path(folder).is_dir():
+            continue
+        for child in sorted(Path(folder).iterdir()):
             if child.name.lower() in CODE_CHANGES_NAMES and child.is_file() and not child.is_symlink():
                 parts.append(_read_changes(child))
     if not parts:
@@ -631,7 +635,9 @@ def analyse_evolution(current_out: Path, compare: list[Path] | tuple[Path, ...],
 
     Codes are mapped by the reference table of code changes and the current raw folder's own
     ``code_changes.csv`` (see :func:`code_changes`)."""
-    changes = code_changes(ref_dir, raw)
+    earlier_raw = tuple(r for p in compare
+                        if (r := (_read_json(run_paths(Path(p))["manifest"]).get("parameters") or {}).get("raw")))
+    changes = code_changes(ref_dir, raw, earlier_raw)
     current = load_edition(current_out, ref_dir, start, end, raw, changes)
     earlier = sorted((load_edition(p, ref_dir, changes=changes) for p in compare),
                      key=lambda e: (e.start, e.end, str(e.out)))
