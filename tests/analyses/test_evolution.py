@@ -161,6 +161,29 @@ def test_code_changes_of_the_raw_folder_add_to_the_reference_table(tmp_path):
         E.code_changes(ref, raw)
 
 
+def test_code_changes_declared_with_a_period_stay_with_its_run_folder(tmp_path):
+    """The raw folder of an earlier period is often gone when the next edition is built: the changes it
+    declared are kept in its run folder, and a later comparison with that run still maps them."""
+    ref = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, ref)
+    raw, out = tmp_path / "raw-2023", tmp_path / "run-2023"
+    raw.mkdir()
+    (raw / "code_changes.csv").write_text("domain,old_code,new_code,since,note\nservices,GRE,GRC,2023-01,fusion\n",
+                                          encoding="utf-8")
+    kept = E.keep_code_changes(out, raw)
+    assert kept == out / "code_changes.csv"
+    shutil.rmtree(raw)
+    ch = E.code_changes(ref, tmp_path / "raw-2024", (out,))
+    assert ch[["domain", "old_code", "new_code"]].values.tolist() == [["services", "GRE", "GRC"]]
+    # the next run keeps the chain too (its own raw folder declares nothing)
+    later = tmp_path / "run-2024"
+    assert E.keep_code_changes(later, tmp_path / "raw-2024", (out,)) == later / "code_changes.csv"
+    assert E.code_changes(None, None, (later,))["old_code"].tolist() == ["GRE"]
+    # nothing declared anywhere: no file (and a stale one is removed)
+    assert E.keep_code_changes(out, tmp_path / "nothing") is None
+    assert not (out / "code_changes.csv").exists()
+
+
 # --------------------------------------------------------------------------- two real runs
 
 

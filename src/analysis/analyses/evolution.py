@@ -102,21 +102,23 @@ def _read_changes(path: Path) -> pd.DataFrame:
     return df
 
 
-def code_changes(ref_dir: Path = REFERENCE_DIR, raw: Path | str | None = None,
+def code_changes(ref_dir: Path | None = REFERENCE_DIR, raw: Path | str | None = None,
                  also: tuple[Path | str, ...] = ()) -> pd.DataFrame:
     """``domain, old_code, new_code, since, note``: codes renamed between editions (may be empty).
 
     The reference table ``code_changes.csv`` and, when the current period's raw folder has one at its
     top, that folder's ``code_changes.csv`` (a change that came with the period's own services registry,
-    e.g. two services merged under a new code), then those of the raw folders ``also`` (the compared
-    editions' own, when still there: a change declared with an earlier period stays in force), in the
-    order of ``since`` (a chain ``A → B`` then ``B → C`` is followed to the end).
+    e.g. two services merged under a new code), then those of the folders ``also`` (the compared
+    editions' raw folders when still there, and their run folders, where :func:`keep_code_changes`
+    copied them: a change declared with an earlier period stays in force), in the order of ``since``
+    (a chain ``A → B`` then ``B → C`` is followed to the end). ``ref_dir=None`` leaves the reference
+    table out (only the changes declared with the periods).
     """
     from analysis.ingest.inputs import CODE_CHANGES_NAMES
 
     parts = []
-    path = Path(ref_dir) / "code_changes.csv"
-    if path.exists():
+    path = Path(ref_dir) / "code_changes.csv" if ref_dir is not None else None
+    if path is not None and path.exists():
         parts.append(_read_changes(path))
     for folder in (raw, *also):
         if not folder or not Path(folder).is_dir():
@@ -128,6 +130,22 @@ def code_changes(ref_dir: Path = REFERENCE_DIR, raw: Path | str | None = None,
         return pd.DataFrame(columns=CHANGE_COLUMNS, dtype="string")
     df = pd.concat(parts, ignore_index=True).drop_duplicates(["domain", "old_code", "new_code"])
     return df.sort_values("since", kind="stable").reset_index(drop=True)
+
+
+def keep_code_changes(out: Path, raw: Path | str | None, compare: tuple[Path | str, ...] = ()) -> Path | None:
+    """Copy into the run folder ``out`` the code changes declared with this period's raw folder (and
+    with the editions it is compared with), as ``<out>/code_changes.csv``.
+
+    A later edition compared with this run then still maps those codes when this period's raw folder
+    is gone (only the run folder is kept). Nothing is written when no period declared a change."""
+    own = code_changes(None, raw, tuple(compare))
+    path = Path(out) / "code_changes.csv"
+    if own.empty:
+        path.unlink(missing_ok=True)
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    own.to_csv(path, index=False, encoding="utf-8")
+    return path
 
 
 def apply_code_changes(tables: dict[str, pd.DataFrame], changes: pd.DataFrame,
@@ -633,11 +651,12 @@ def analyse_evolution(current_out: Path, compare: list[Path] | tuple[Path, ...],
                       raw: Path | str | None = None) -> EvolutionResults:
     """Load the current run and the earlier ones and compare each earlier one with the current.
 
-    Codes are mapped by the reference table of code changes and the current raw folder's own
-    ``code_changes.csv`` (see :func:`code_changes`)."""
+    Codes are mapped by the reference table of code changes, the current raw folder's own
+    ``code_changes.csv`` and those kept with the compared editions, in their raw folders or their
+    run folders (see :func:`code_changes` and :func:`keep_code_changes`)."""
     earlier_raw = tuple(r for p in compare
                         if (r := (_read_json(run_paths(Path(p))["manifest"]).get("parameters") or {}).get("raw")))
-    changes = code_changes(ref_dir, raw, earlier_raw)
+    changes = code_changes(ref_dir, raw, (*earlier_raw, *compare))
     current = load_edition(current_out, ref_dir, start, end, raw, changes)
     earlier = sorted((load_edition(p, ref_dir, changes=changes) for p in compare),
                      key=lambda e: (e.start, e.end, str(e.out)))
