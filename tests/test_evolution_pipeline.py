@@ -240,6 +240,9 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
     changes = pd.read_csv(raw / "code_changes.csv", dtype=str)
     merged = dict(zip(changes["old_code"], changes["new_code"], strict=True))
     assert merged == dict.fromkeys(MERGED_FROM, MERGED_SERVICE["code"])
+    # the run keeps them, for a later edition compared with it once the raw folder is gone
+    kept = pd.read_csv(out / "code_changes.csv", dtype=str)
+    assert dict(zip(kept["old_code"], kept["new_code"], strict=True)) == merged
     before = _edition(example_run, EXAMPLE_START, EXAMPLE_END, merged)
     after = _edition(out, "2023-01", "2023-06")
     assert MERGED_SERVICE["code"] in before["services"] & after["services"]  # present in both, once mapped
