@@ -48,8 +48,8 @@ set_theme()
 paths = run_paths(Path(out))
 
 # %%
-# The code changes declared with this period (and the compared ones) stay with the run folder, for
-# a later edition that compares itself with this one once the raw folder is gone.
+# The code changes declared with this period (and the compared ones) are kept with its outputs,
+# for a later edition that compares itself with this one once the raw folder is gone.
 evolution.keep_code_changes(Path(out), raw, tuple(compare))
 if compare:
     results = evolution.analyse_evolution(Path(out), [Path(p) for p in compare], start, end, raw=raw)
