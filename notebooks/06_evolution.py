@@ -50,7 +50,10 @@ paths = run_paths(Path(out))
 # %%
 # The code changes declared with this period (and the compared ones) are kept with its outputs,
 # for a later edition that compares itself with this one once the raw folder is gone.
-evolution.keep_code_changes(Path(out), raw, tuple(compare))
+declared = evolution.declared_code_changes(raw, tuple(compare))
+(Path(out) / "code_changes.csv").unlink(missing_ok=True)
+if len(declared):
+    declared.to_csv(Path(out) / "code_changes.csv", index=False, encoding="utf-8")
 if compare:
     results = evolution.analyse_evolution(Path(out), [Path(p) for p in compare], start, end, raw=raw)
     metrics.write_part(Path(out), "evolution", evolution.evolution_metrics(results))

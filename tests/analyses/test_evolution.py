@@ -163,25 +163,26 @@ def test_code_changes_of_the_raw_folder_add_to_the_reference_table(tmp_path):
 
 def test_code_changes_declared_with_a_period_stay_with_its_run_folder(tmp_path):
     """The raw folder of an earlier period is often gone when the next edition is built: the changes it
-    declared are kept in its run folder, and a later comparison with that run still maps them."""
+    declared are kept in its run folder (as notebook 06 writes them), and a later comparison with that run
+    still maps them; the reference table's own changes are not copied."""
     ref = tmp_path / "reference"
     shutil.copytree(REFERENCE_DIR, ref)
+    (ref / "code_changes.csv").write_text("domain,old_code,new_code,since,note\nreferrers,cpas,x,2022-01,\n",
+                                          encoding="utf-8")
     raw, out = tmp_path / "raw-2023", tmp_path / "run-2023"
     raw.mkdir()
+    out.mkdir()
     (raw / "code_changes.csv").write_text("domain,old_code,new_code,since,note\nservices,GRE,GRC,2023-01,fusion\n",
                                           encoding="utf-8")
-    kept = E.keep_code_changes(out, raw)
-    assert kept == out / "code_changes.csv"
+    declared = E.declared_code_changes(raw)
+    assert declared[["domain", "old_code", "new_code"]].values.tolist() == [["services", "GRE", "GRC"]]
+    declared.to_csv(out / "code_changes.csv", index=False, encoding="utf-8")
     shutil.rmtree(raw)
     ch = E.code_changes(ref, tmp_path / "raw-2024", (out,))
-    assert ch[["domain", "old_code", "new_code"]].values.tolist() == [["services", "GRE", "GRC"]]
+    assert ch[["old_code", "new_code"]].values.tolist() == [["cpas", "x"], ["GRE", "GRC"]]
     # the next run keeps the chain too (its own raw folder declares nothing)
-    later = tmp_path / "run-2024"
-    assert E.keep_code_changes(later, tmp_path / "raw-2024", (out,)) == later / "code_changes.csv"
-    assert E.code_changes(None, None, (later,))["old_code"].tolist() == ["GRE"]
-    # nothing declared anywhere: no file (and a stale one is removed)
-    assert E.keep_code_changes(out, tmp_path / "nothing") is None
-    assert not (out / "code_changes.csv").exists()
+    assert E.declared_code_changes(tmp_path / "raw-2024", (out,))["old_code"].tolist() == ["GRE"]
+    assert E.declared_code_changes(tmp_path / "nothing").empty
 
 
 # --------------------------------------------------------------------------- two real runs

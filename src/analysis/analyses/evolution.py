@@ -109,8 +109,8 @@ def code_changes(ref_dir: Path | None = REFERENCE_DIR, raw: Path | str | None = 
     The reference table ``code_changes.csv`` and, when the current period's raw folder has one at its
     top, that folder's ``code_changes.csv`` (a change that came with the period's own services registry,
     e.g. two services merged under a new code), then those of the folders ``also`` (the compared
-    editions' raw folders when still there, and their run folders, where :func:`keep_code_changes`
-    copied them: a change declared with an earlier period stays in force), in the order of ``since``
+    editions' raw folders when still there, and their run folders, where notebook 06 keeps
+    them (:func:`declared_code_changes`): a change declared with an earlier period stays in force), in the order of ``since``
     (a chain ``A → B`` then ``B → C`` is followed to the end). ``ref_dir=None`` leaves the reference
     table out (only the changes declared with the periods).
     """
@@ -132,20 +132,12 @@ def code_changes(ref_dir: Path | None = REFERENCE_DIR, raw: Path | str | None = 
     return df.sort_values("since", kind="stable").reset_index(drop=True)
 
 
-def keep_code_changes(out: Path, raw: Path | str | None, compare: tuple[Path | str, ...] = ()) -> Path | None:
-    """Copy into the run folder ``out`` the code changes declared with this period's raw folder (and
-    with the editions it is compared with), as ``<out>/code_changes.csv``.
-
-    A later edition compared with this run then still maps those codes when this period's raw folder
-    is gone (only the run folder is kept). Nothing is written when no period declared a change."""
-    own = code_changes(None, raw, tuple(compare))
-    path = Path(out) / "code_changes.csv"
-    if own.empty:
-        path.unlink(missing_ok=True)
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    own.to_csv(path, index=False, encoding="utf-8")
-    return path
+def declared_code_changes(raw: Path | str | None, compare: tuple[Path | str, ...] = ()) -> pd.DataFrame:
+    """The code changes declared with this period's raw folder and with the editions it is compared
+    with (not the reference table's): what the run keeps as ``<out>/code_changes.csv`` (notebook 06),
+    so that a later edition compared with this run still maps those codes once this period's raw
+    folder is gone (only the run folder is kept)."""
+    return code_changes(None, raw, tuple(compare))
 
 
 def apply_code_changes(tables: dict[str, pd.DataFrame], changes: pd.DataFrame,
@@ -653,7 +645,7 @@ def analyse_evolution(current_out: Path, compare: list[Path] | tuple[Path, ...],
 
     Codes are mapped by the reference table of code changes, the current raw folder's own
     ``code_changes.csv`` and those kept with the compared editions, in their raw folders or their
-    run folders (see :func:`code_changes` and :func:`keep_code_changes`)."""
+    run folders (see :func:`code_changes` and :func:`declared_code_changes`)."""
     earlier_raw = tuple(r for p in compare
                         if (r := (_read_json(run_paths(Path(p))["manifest"]).get("parameters") or {}).get("raw")))
     changes = code_changes(ref_dir, raw, (*earlier_raw, *compare))
