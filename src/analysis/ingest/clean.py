@@ -105,6 +105,7 @@ from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
 from analysis.ingest import inputs, rawformat, registry, resubmissions, schema
 from analysis.ingest import normalise as nz
 from analysis.ingest.parts import Spill, SpilledTable
+from analysis.ingest.parts import contiguous as _contiguous
 from analysis.ingest.readers import Sheet, Workbook, cell_text, column_letters, read_file
 from analysis.publish.fmt import fmt_int
 
@@ -1749,22 +1750,6 @@ def frame_of_parts(parts: list[_Part], table: str) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
     return sort_table(df, table) if interleave else _contiguous(df)
-
-
-def _contiguous(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with each arrow-backed column in one piece (column after column, in place).
-
-    A concatenation of frames leaves arrow string columns in as many pieces as frames, and the
-    parquet writer splits its pages at the pieces' boundaries: the file would differ, byte for
-    byte, from the same rows written from one piece.
-    """
-    for c in df.columns:
-        arr = df[c].array
-        pieces = getattr(arr, "_pa_array", None)
-        if isinstance(pieces, pa.ChunkedArray) and pieces.num_chunks > 1:
-            df[c] = pd.Series(type(arr)(pieces.combine_chunks()), index=df.index, copy=False)
-            del arr, pieces
-    return df
 
 
 def _pick(values, index: np.ndarray):

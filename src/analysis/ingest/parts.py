@@ -35,6 +35,22 @@ import pyarrow.parquet as pq
 ROW_GROUP_ROWS = 1024 * 1024
 
 
+def contiguous(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with each arrow-backed column in one piece (column after column, in place).
+
+    A concatenation of frames leaves arrow string columns in as many pieces as frames, and the
+    parquet writer splits its pages at the pieces' boundaries: the file would differ, byte for
+    byte, from the same rows written from one piece.
+    """
+    for c in df.columns:
+        arr = df[c].array
+        pieces = getattr(arr, "_pa_array", None)
+        if isinstance(pieces, pa.ChunkedArray) and pieces.num_chunks > 1:
+            df[c] = pd.Series(type(arr)(pieces.combine_chunks()), index=df.index, copy=False)
+            del arr, pieces
+    return df
+
+
 class Spill:
     """A temporary folder of Arrow IPC files, one per part; removed with the object."""
 
@@ -106,18 +122,14 @@ class SpilledTable:
 
     def frame(self) -> pd.DataFrame:
         """The whole table in memory (as :func:`analysis.ingest.clean.frame_of_parts` would build it)."""
-        from analysis.ingest.clean import _contiguous, to_frame
-
         frames = list(self.frames())
         if not frames:
-            return to_frame([], self.table)
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()})
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return _contiguous(df)
+        return contiguous(df)
 
     def row_groups(self, rows: int = ROW_GROUP_ROWS):
         """The table in frames of ``rows`` rows (the last one shorter), each column contiguous."""
-        from analysis.ingest.clean import _contiguous
-
         held: list[pd.DataFrame] = []
         n_held = 0
         for df in self.frames():
@@ -128,12 +140,12 @@ class SpilledTable:
                 n_held += take
                 start += take
                 if n_held == rows:
-                    yield _contiguous(pd.concat(held, ignore_index=True) if len(held) > 1
+                    yield contiguous(pd.concat(held, ignore_index=True) if len(held) > 1
                                       else held[0].reset_index(drop=True))
                     held, n_held = [], 0
             del df
         if held:
-            yield _contiguous(pd.concat(held, ignore_index=True) if len(held) > 1 else held[0].reset_index(drop=True))
+            yield contiguous(pd.concat(held, ignore_index=True) if len(held) > 1 else held[0].reset_index(drop=True))
 
     def write(self, path: Path, digest_drop: tuple[str, ...] | None = None) -> str | None:
         """Write the table to ``path`` as ``DataFrame.to_parquet(path, index=False)`` would, one row
