@@ -106,3 +106,22 @@ def test_parts_are_on_disk_one_per_sheet_and_removed_with_the_result(tmp_path):
     assert keys == sorted(keys) and len(set(keys)) == len(keys)
     spilled.spill.close()
     assert not folder.exists()
+
+
+def test_activities_read_as_categories_give_the_same_results(tmp_path):
+    """The activities kernel reads its text columns as categoricals (memory): same results."""
+    from analysis.analyses import activities
+
+    clean.run_cleaning(EXAMPLE_RAW_DIR, EXAMPLE_START, EXAMPLE_END, spill=True).write(tmp_path)
+    plain = clean.load_clean(tmp_path, columns={"activities": activities.COLUMNS})
+    small = clean.load_clean(tmp_path, columns={"activities": activities.COLUMNS},
+                             categories={"activities": activities.CATEGORIES})
+    assert all(isinstance(small["activities"][c].dtype, pd.CategoricalDtype) for c in activities.CATEGORIES)
+    assert str(small["activities"]["workers"].dtype) == "Int64"
+    pd.testing.assert_frame_equal(small["activities"].astype({c: "string" for c in activities.CATEGORIES}),
+                                  plain["activities"])
+    a = activities.analyse_activities(plain["activities"], plain["submissions"], EXAMPLE_START, EXAMPLE_END)
+    b = activities.analyse_activities(small["activities"], small["submissions"], EXAMPLE_START, EXAMPLE_END)
+    assert activities.activity_metrics(b) == activities.activity_metrics(a)
+    for name in ("by_type", "by_axis", "monthly", "participation"):
+        pd.testing.assert_frame_equal(getattr(b, name), getattr(a, name))

@@ -99,6 +99,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analysis import reference
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
@@ -2197,7 +2198,8 @@ def _raise_if_nothing_usable(result: CleanResult, n_files: int) -> None:
         )
 
 
-def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
+def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] | None = None,
+               categories: dict[str, list[str] | tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
     """Read the clean tables written by :meth:`CleanResult.write`, with the schema's dtypes.
 
     In an analysis kernel started by the pipeline (:data:`schema.READS_ENV` set), only the
@@ -2205,6 +2207,10 @@ def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] 
     cache key is made of exactly those, so its results cannot depend on anything else.
     ``columns`` (table → columns) reads only those columns of a table, in the schema's order:
     an analysis that needs a few columns of a big table does not hold the others.
+    ``categories`` (table → string columns) reads those columns as pandas categoricals (read
+    dictionary-encoded, one small code per row instead of one string): for an analysis that
+    only compares, counts and groups their values (about a third of the memory of the
+    activities table at 10 M rows).
     """
     clean_dir = Path(clean_dir)
     declared = os.environ.get(schema.READS_ENV)
@@ -2219,8 +2225,15 @@ def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] 
             cols = [c for c in cols if c not in schema.PROVENANCE_COLUMNS.get(name, ())]
         if columns and name in columns:
             cols = [c for c in cols if c in columns[name]]
-        df = pd.read_parquet(path, columns=cols)
-        out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name] if c.name in cols})[cols]
+        as_category = [c for c in (categories or {}).get(name, ()) if c in cols]
+        if as_category:
+            table = pq.read_table(path, columns=cols, read_dictionary=as_category)
+            df = table.to_pandas()
+            del table
+        else:
+            df = pd.read_parquet(path, columns=cols)
+        out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name]
+                               if c.name in cols and c.name not in as_category})[cols]
         del df
         # the arrow buffers of the parquet read (kept by the allocator, ~100 MiB at 1 M rows) go back
         # to the system: an analysis kernel holds the tables, not their copies
