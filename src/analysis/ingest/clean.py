@@ -1055,8 +1055,8 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
     cleaner = _clean_sheet_rows if ROW_BY_ROW else _clean_sheet_columns
     chunk = cleaner(wb, parse, ctx, row_service, state)
     if chunk is not None:
-        # held until the end in the clean table's own dtypes (arrow strings, numpy numbers), not
-        # as Python objects: about a tenth of the memory at 10 M rows
+        # in the clean table's own dtypes (arrow strings, numpy numbers), not as Python objects, and
+        # with a spill (the clean step's), on disk at once: memory bounded by a workbook, not the folder
         candidates.append(_Part.of(chunk.table, chunk.source, chunk.sheet, frame_of_chunks([chunk], chunk.table),
                                    state.spill))
 
