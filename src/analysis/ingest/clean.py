@@ -1871,7 +1871,7 @@ class CleanResult:
     warnings: list[str] = field(default_factory=list)
     #: Settings files of the raw folder that were applied: (relative path, French role).
     settings_files: list[tuple[str, str]] = field(default_factory=list)
-    #: Where the data tables' parts are kept when they are :class:`SpilledTable` (removed by :meth:`write`).
+    #: Where the data tables' parts are kept when they are :class:`SpilledTable` (removed with the result).
     spill: Spill | None = None
 
     def write(self, out_dir: Path, digests_memo: Path | None = None) -> list[Path]:
