@@ -40,7 +40,7 @@ from analysis.ingest.clean import run_cleaning
 
 # %%
 paths = run_paths(Path(out))
-result = run_cleaning(Path(raw), start, end)
+result = run_cleaning(Path(raw), start, end, spill=True)  # clean rows on disk as each sheet is cleaned
 result.write(paths["clean"], digests_memo=paths["cache"] / cache.DIGESTS_MEMO)
 metrics.write_part(Path(out), "clean", result.metrics())
 written = quality.save_quality_tables(result.tables, result.ignored_files, paths["tables"], threshold, is_example,

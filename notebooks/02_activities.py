@@ -45,7 +45,9 @@ from analysis.publish.figures import set_theme
 
 set_theme()
 paths = run_paths(Path(out))
-clean = load_clean(paths["clean"], columns={"activities": activities.COLUMNS})  # the columns the analysis reads
+# the columns the analysis reads, its text columns as categoricals (memory at 10 M rows)
+clean = load_clean(paths["clean"], columns={"activities": activities.COLUMNS},
+                   categories={"activities": activities.CATEGORIES})
 
 # %%
 results = activities.analyse_activities(clean["activities"], clean["submissions"], start, end)

@@ -99,11 +99,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from analysis import reference
 from analysis.errors import InputError, NoDataInPeriod, NoUsableInput
 from analysis.ingest import inputs, rawformat, registry, resubmissions, schema
 from analysis.ingest import normalise as nz
+from analysis.ingest.parts import Spill, SpilledTable
+from analysis.ingest.parts import contiguous as _contiguous
 from analysis.ingest.readers import Sheet, Workbook, cell_text, column_letters, read_file
 from analysis.publish.fmt import fmt_int
 
@@ -412,6 +415,8 @@ class _State:
     possible_duplicates: int = 0
     #: notes made for many rows at once (:func:`_notes_block`), besides the dicts of ``notes``
     note_frames: list[pd.DataFrame] = field(default_factory=list)
+    #: where each sheet's clean rows go as soon as it is cleaned (None: held in memory)
+    spill: Spill | None = None
 
     def reject(self, table: str, source_file: str, sheet: str, row: int | None, reason: str,
                detail: str, service: str | None) -> None:
@@ -1050,9 +1055,10 @@ def _process_sheet(wb: Workbook, parse: _SheetParse, service: str | None, state:
     cleaner = _clean_sheet_rows if ROW_BY_ROW else _clean_sheet_columns
     chunk = cleaner(wb, parse, ctx, row_service, state)
     if chunk is not None:
-        # held until the end in the clean table's own dtypes (arrow strings, numpy numbers), not
-        # as Python objects: about a tenth of the memory at 10 M rows
-        candidates.append(_Part(chunk.table, chunk.source, chunk.sheet, frame_of_chunks([chunk], chunk.table)))
+        # in the clean table's own dtypes (arrow strings, numpy numbers), not as Python objects, and
+        # with a spill (the clean step's), on disk at once: memory bounded by a workbook, not the folder
+        candidates.append(_Part.of(chunk.table, chunk.source, chunk.sheet, frame_of_chunks([chunk], chunk.table),
+                                   state.spill))
 
 
 
@@ -1635,12 +1641,35 @@ def _safe_service(value: Any) -> str | None:
 @dataclass
 class _Part:
     """The clean rows of one sheet (a :class:`_Chunk` as a frame of the table's dtypes), waiting
-    for rule 9. The resubmission rule's service is the row's ``service_code`` (tracking tables)."""
+    for rule 9. The resubmission rule's service is the row's ``service_code`` (tracking tables).
+
+    Held in memory (``frame``) or, with a :class:`~analysis.ingest.parts.Spill`, on disk
+    (``path``): rule 9 needs only its (service, month) row counts, ``pairs``."""
 
     table: str
     source: str
     sheet: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
+    pairs: Counter = field(default_factory=Counter)
+    n: int = 0
+    path: Path | None = None
+
+    @classmethod
+    def of(cls, table: str, source: str, sheet: str, frame: pd.DataFrame, spill: Spill | None) -> _Part:
+        pairs = _pairs(frame) if table in TRACKING_TABLES else Counter()
+        if spill is None:
+            return cls(table, source, sheet, frame, pairs, len(frame))
+        schema.validate(frame, table)  # here, one sheet at a time: the whole table is never in memory
+        return cls(table, source, sheet, None, pairs, len(frame), spill.put(frame))
+
+    def load(self) -> pd.DataFrame:
+        if self.frame is not None:
+            return self.frame
+        return Spill.get(self.path, _dtypes(self.table))
+
+
+def _dtypes(table: str) -> dict[str, str]:
+    return {c.name: c.dtype for c in schema.TABLES[table]}
 
 
 def _pairs(frame: pd.DataFrame) -> Counter:
@@ -1654,9 +1683,9 @@ def _resolve_resubmissions(parts: list[_Part], state: _State, raw_dir: Path | No
     """Keep one file where files of one service overlap (module docstring, rule 9)."""
     counts: dict[tuple[str, str, str, str], int] = {}
     for ch in parts:
-        if ch.table not in TRACKING_TABLES or ch.frame.empty:
+        if ch.table not in TRACKING_TABLES or not ch.n:
             continue
-        for (svc, month), n in _pairs(ch.frame).items():
+        for (svc, month), n in ch.pairs.items():
             counts[(svc, ch.table, month, ch.source)] = counts.get((svc, ch.table, month, ch.source), 0) + n
     all_files = [f["source_file"] for f in state.files]
     winners, by_pair, warnings = resubmissions.resolve_counts(counts, raw_dir, replacements, all_files)
@@ -1666,15 +1695,15 @@ def _resolve_resubmissions(parts: list[_Part], state: _State, raw_dir: Path | No
             continue
         lost = {(svc, month): w for (svc, table, month), w in winners.items()
                 if table == ch.table and w != ch.source}
-        here = _pairs(ch.frame) if lost else {}
-        lost_here = {pair: w for pair, w in lost.items() if pair in here}
+        lost_here = {pair: w for pair, w in lost.items() if pair in ch.pairs}
         if not lost_here:
             state.tables[ch.table].append(ch)
             continue
-        svcs = ch.frame["service_code"].to_numpy(dtype=object)
-        months = ch.frame["month"].to_numpy(dtype=object)
+        frame = ch.load()
+        svcs = frame["service_code"].to_numpy(dtype=object)
+        months = frame["month"].to_numpy(dtype=object)
         drop = np.array([(s, m) in lost_here for s, m in zip(svcs, months, strict=True)], dtype=bool)
-        rows = ch.frame["row"].to_numpy()
+        rows = frame["row"].to_numpy()
         for i in np.flatnonzero(drop).tolist():
             svc, month = svcs[i], months[i]
             winner = lost_here[(svc, month)]
@@ -1684,11 +1713,26 @@ def _resolve_resubmissions(parts: list[_Part], state: _State, raw_dir: Path | No
                          f"mois {month} aussi envoyé par le service dans « {winner} », fichier retenu "
                          f"pour les mois communs ({resubmissions.RULES_FR[dec.rule]})", svc)
         keep = np.flatnonzero(~drop)
+        if ch.path is not None:
+            Spill.drop(ch.path)
         if len(keep):
-            state.tables[ch.table].append(_Part(ch.table, ch.source, ch.sheet,
-                                                ch.frame.take(keep).reset_index(drop=True)))
+            state.tables[ch.table].append(_Part.of(ch.table, ch.source, ch.sheet,
+                                                   frame.take(keep).reset_index(drop=True), state.spill))
+        del frame
     decisions = sorted(by_pair.values(), key=lambda d: (d.service_code, d.retained, d.replaced))
     return decisions, warnings
+
+
+def _table_of_parts(parts: list[_Part], table: str, spill: Spill | None) -> pd.DataFrame | SpilledTable:
+    """:func:`frame_of_parts`, or, for parts on disk, the :class:`SpilledTable` of them in the same order."""
+    if spill is None:
+        return frame_of_parts(parts, table)
+    parts = sorted(parts, key=lambda p: (p.source, p.sheet))
+    if not parts or any(a.source == b.source and a.sheet == b.sheet for a, b in zip(parts, parts[1:], strict=False)):
+        # nothing kept, or parts that would interleave (never from one folder's sheets): in memory, sorted
+        loaded = [_Part(p.table, p.source, p.sheet, p.load(), p.pairs, p.n) for p in parts]
+        return frame_of_parts(loaded, table)
+    return SpilledTable(table, parts, _dtypes(table))
 
 
 def frame_of_parts(parts: list[_Part], table: str) -> pd.DataFrame:
@@ -1707,22 +1751,6 @@ def frame_of_parts(parts: list[_Part], table: str) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     del frames
     return sort_table(df, table) if interleave else _contiguous(df)
-
-
-def _contiguous(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with each arrow-backed column in one piece (column after column, in place).
-
-    A concatenation of frames leaves arrow string columns in as many pieces as frames, and the
-    parquet writer splits its pages at the pieces' boundaries: the file would differ, byte for
-    byte, from the same rows written from one piece.
-    """
-    for c in df.columns:
-        arr = df[c].array
-        pieces = getattr(arr, "_pa_array", None)
-        if isinstance(pieces, pa.ChunkedArray) and pieces.num_chunks > 1:
-            df[c] = pd.Series(type(arr)(pieces.combine_chunks()), index=df.index, copy=False)
-            del arr, pieces
-    return df
 
 
 def _pick(values, index: np.ndarray):
@@ -1843,6 +1871,8 @@ class CleanResult:
     warnings: list[str] = field(default_factory=list)
     #: Settings files of the raw folder that were applied: (relative path, French role).
     settings_files: list[tuple[str, str]] = field(default_factory=list)
+    #: Where the data tables' parts are kept when they are :class:`SpilledTable` (removed with the result).
+    spill: Spill | None = None
 
     def write(self, out_dir: Path, digests_memo: Path | None = None) -> list[Path]:
         """Write ``<out_dir>/<table>.parquet`` for every table (+ ``notes.parquet`` and the
@@ -1860,8 +1890,15 @@ class CleanResult:
         paths = []
         digests = {}
         for name in (*TABLE_NAMES, "notes"):
-            df = self.notes if name == "notes" else sort_table(self.tables[name], name)  # one copy at a time
             path = out_dir / f"{name}.parquet"
+            if isinstance(self.tables.get(name), SpilledTable):  # streamed, one row group at a time
+                digest = self.tables[name].write(path, schema.PROVENANCE_COLUMNS.get(name, ())
+                                                 if digests_memo is not None else None)
+                paths.append(path)
+                if digests_memo is not None:
+                    digests[name] = digest
+                continue
+            df = self.notes if name == "notes" else sort_table(self.tables[name], name)  # one copy at a time
             df.to_parquet(path, index=False)
             paths.append(path)
             if digests_memo is not None:
@@ -1983,7 +2020,9 @@ def _accounting(state: _State, tables: dict[str, pd.DataFrame], rejected: pd.Dat
     clean_counts: Counter = Counter()
     for table in DATA_TABLES:
         df = tables[table]
-        for key, n in df.groupby(["source_file", "sheet"], observed=True).size().items():
+        counts = df.counts().items() if isinstance(df, SpilledTable) else \
+            df.groupby(["source_file", "sheet"], observed=True).size().items()
+        for key, n in counts:
             clean_counts[(key[0], key[1], table)] = int(n)
     rej = rejected[rejected["row"].notna()]
     rej_counts: Counter = Counter()
@@ -2000,8 +2039,7 @@ def _accounting(state: _State, tables: dict[str, pd.DataFrame], rejected: pd.Dat
 def _submissions(tables: dict[str, pd.DataFrame], files: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
     funded = reference.funded_services(start, end)
     months = nz.months_between(start, end)
-    returned = {t: set(tables[t][["service_code", "month"]].drop_duplicates().itertuples(index=False, name=None))
-                for t in TRACKING_TABLES}
+    returned = {t: set(_service_months(tables[t]).itertuples(index=False, name=None)) for t in TRACKING_TABLES}
     used = files[(files["status"] == "used") & (files["instrument"] == "tracking") & files["service_code"].notna()]
     files_of = used.groupby("service_code")["source_file"].agg(lambda s: "; ".join(sorted(s))).to_dict()
     records = []
@@ -2017,8 +2055,20 @@ def _submissions(tables: dict[str, pd.DataFrame], files: pd.DataFrame, start: st
     return to_frame(records, "submissions")
 
 
-def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
+def _service_months(df: pd.DataFrame | SpilledTable) -> pd.DataFrame:
+    """The distinct (service_code, month) of a tracking table's rows."""
+    if isinstance(df, SpilledTable):
+        return df.pairs()
+    return df[["service_code", "month"]].drop_duplicates()
+
+
+def run_cleaning(raw_dir: Path, start: str, end: str, spill: bool | Path = False) -> CleanResult:
     """Clean every raw file under ``raw_dir`` for the months ``start``..``end`` (``YYYY-MM``).
+
+    With ``spill`` (True, or the folder to put them in), each sheet's clean rows are kept on disk
+    as soon as the sheet is cleaned and the data tables of the result are
+    :class:`~analysis.ingest.parts.SpilledTable`: memory is bounded by a workbook, not by the
+    folder, and :meth:`CleanResult.write` writes the same files (:mod:`analysis.ingest.parts`).
 
     Raises :class:`~analysis.errors.InputError` if the folder does not exist (or is a
     file, or a settings file is malformed),
@@ -2044,7 +2094,8 @@ def run_cleaning(raw_dir: Path, start: str, end: str) -> CleanResult:
         entries.sort(key=lambda e: e[0])
         workbooks = _read_ahead([e for _, e in entries], raw_dir)
         settings = [(listing.rel(p), _SETTINGS_FR[name]) for name, p in sorted(listing.settings.items())]
-        result = clean_workbooks(workbooks, listing.ignored, start, end, raw_dir, replacements, override)
+        result = clean_workbooks(workbooks, listing.ignored, start, end, raw_dir, replacements, override,
+                                 spill=spill)
         result.settings_files = settings
         _raise_if_nothing_usable(result, len(entries))
     return result
@@ -2083,9 +2134,12 @@ _SETTINGS_FR = {
 
 def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], start: str, end: str,
                     raw_dir: Path | None = None, replacements: list | None = None,
-                    registry_override: Path | None = None, with_submissions: bool = True) -> CleanResult:
+                    registry_override: Path | None = None, with_submissions: bool = True,
+                    spill: bool | Path = False) -> CleanResult:
     """Clean workbooks already read (the body of :func:`run_cleaning`, also used by ``prr check``)."""
     state = _State(start, end)
+    if spill is not False:
+        state.spill = Spill(None if spill is True else Path(spill))
     seen_sha: dict[str, str] = {}
     seen_content: dict[tuple, str] = {}
     candidates: list = []
@@ -2095,7 +2149,7 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     decisions, warnings = _resolve_resubmissions(candidates, state, raw_dir, replacements or [])
 
     # each table's chunks are let go as soon as its frame is built (one copy of the rows at a time)
-    tables = {t: frame_of_parts(state.tables.pop(t, []), t) for t in DATA_TABLES}
+    tables = {t: _table_of_parts(state.tables.pop(t, []), t, state.spill) for t in DATA_TABLES}
     files = to_frame(state.files, "files")
     rejected = to_frame(state.rejected, "rejected")
     tables["submissions"] = _submissions(tables, files, start, end) if with_submissions \
@@ -2104,20 +2158,24 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     tables["files"] = files
     tables["accounting"] = _accounting(state, tables, rejected)
     for t in TABLE_NAMES:
-        tables[t] = sort_table(tables[t], t)  # the unsorted frame goes before the next table is sorted
+        if not isinstance(tables[t], SpilledTable):  # a spilled table is in order, its parts validated
+            tables[t] = sort_table(tables[t], t)  # the unsorted frame goes before the next table is sorted
     tables = {t: tables[t] for t in TABLE_NAMES}
     for name, df in tables.items():
-        schema.validate(df, name)
+        if not isinstance(df, SpilledTable):
+            schema.validate(df, name)
     acc = tables["accounting"]
     bad = acc[acc["raw_rows"] != acc["clean_rows"] + acc["rejected_rows"]]
     assert bad.empty, f"row accounting does not balance:\n{bad.to_string()}"
 
     result = CleanResult(tables, start, end, _notes_frame(state.notes, state.note_frames), state.blank_rows, list(ignored))
+    result.spill = state.spill
     result.decisions = [d.as_record() for d in decisions]
     result.warnings = warnings + [f"envoi à départager : {d.sentence_fr()} ; préciser le choix dans "
                                   "remplacements.csv" for d in decisions if d.rule == "default"]
     if with_submissions:
-        result.warnings += registry.registry_warnings(tables, start, end, registry_override)
+        result.warnings += registry.registry_warnings({t: _service_months(tables[t]) for t in TRACKING_TABLES},
+                                                      start, end, registry_override)
     return result
 
 
@@ -2140,7 +2198,8 @@ def _raise_if_nothing_usable(result: CleanResult, n_files: int) -> None:
         )
 
 
-def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
+def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] | None = None,
+               categories: dict[str, list[str] | tuple[str, ...]] | None = None) -> dict[str, pd.DataFrame]:
     """Read the clean tables written by :meth:`CleanResult.write`, with the schema's dtypes.
 
     In an analysis kernel started by the pipeline (:data:`schema.READS_ENV` set), only the
@@ -2148,6 +2207,10 @@ def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] 
     cache key is made of exactly those, so its results cannot depend on anything else.
     ``columns`` (table → columns) reads only those columns of a table, in the schema's order:
     an analysis that needs a few columns of a big table does not hold the others.
+    ``categories`` (table → string columns) reads those columns as pandas categoricals (read
+    dictionary-encoded, one small code per row instead of one string): for an analysis that
+    only compares, counts and groups their values (about a third of the memory of the
+    activities table at 10 M rows).
     """
     clean_dir = Path(clean_dir)
     declared = os.environ.get(schema.READS_ENV)
@@ -2162,8 +2225,15 @@ def load_clean(clean_dir: Path, columns: dict[str, list[str] | tuple[str, ...]] 
             cols = [c for c in cols if c not in schema.PROVENANCE_COLUMNS.get(name, ())]
         if columns and name in columns:
             cols = [c for c in cols if c in columns[name]]
-        df = pd.read_parquet(path, columns=cols)
-        out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name] if c.name in cols})[cols]
+        as_category = [c for c in (categories or {}).get(name, ()) if c in cols]
+        if as_category:
+            table = pq.read_table(path, columns=cols, read_dictionary=as_category)
+            df = table.to_pandas()
+            del table
+        else:
+            df = pd.read_parquet(path, columns=cols)
+        out[name] = df.astype({c.name: c.dtype for c in schema.TABLES[name]
+                               if c.name in cols and c.name not in as_category})[cols]
         del df
         # the arrow buffers of the parquet read (kept by the allocator, ~100 MiB at 1 M rows) go back
         # to the system: an analysis kernel holds the tables, not their copies
