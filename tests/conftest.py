@@ -47,7 +47,7 @@ def new_period_build(tmp_path_factory):
 
     Returns a function ``build(variant) -> dict`` (keys: ``result`` the finished process,
     ``t0``, ``out`` the run folder, ``book`` a copy of the rendered book taken right after
-    the build, ``fresh`` whether index.html and the PDF were written by this build).
+    the build, ``report`` a copy of the files the build wrote next to the chapters, ``fresh`` whether index.html and the PDF were written by this build).
     The book folder ``report/_book`` is shared by every build, hence the copy.
     """
     import os
@@ -80,9 +80,18 @@ def new_period_build(tmp_path_factory):
         fresh = all((book / n).exists() and (book / n).stat().st_mtime >= t0
                     for n in ("index.html", "prr-rapport.pdf"))
         copy = root / "_book"
+        side = root / "report"  # what the build wrote next to the chapters (_variables.yml, _generated/)
         if res.returncode == 0 and book.is_dir():
             shutil.copytree(book, copy)
-        built[variant] = {"result": res, "t0": t0, "out": root / "out", "book": copy, "fresh": fresh}
+            side.mkdir()
+            for name in ("_variables.yml", "_generated"):
+                src = REPORT_DIR / name
+                if src.is_dir():
+                    shutil.copytree(src, side / name)
+                elif src.is_file():
+                    shutil.copyfile(src, side / name)
+        built[variant] = {"result": res, "t0": t0, "out": root / "out", "book": copy, "fresh": fresh,
+                          "report": side}
         return built[variant]
 
     return build

@@ -1,0 +1,714 @@
+"""The intruder of issue #12: a reader who has only the rendered book and public facts, and computes.
+
+It reads what a reader gets — every HTML page of ``_book`` (tables with their captions, image alt
+texts), every SVG, the CSV/XLSX downloads, the search index, the PDF text, the files written next
+to the chapters in ``report/`` (``_variables.yml``, ``_generated/``) — plus the public commune
+populations and the commune → quintile / basin membership printed in the book, and tries to
+recover a suppressed person count.
+
+Written independently of :mod:`analysis.publish` on purpose: it never asks the publication code
+which cell is hidden; a cell is hidden when the book prints « < T » or « n.p. » in its place.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+import subprocess
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linprog
+
+T = 5
+NP = "n.p."
+HIDDEN_PRIMARY = "<"
+HIDDEN_SECONDARY = "np"
+
+
+def norm(text: str) -> str:
+    """Text as compared by the attacker: NFC, thin/non-breaking spaces as spaces, single spaces."""
+    text = unicodedata.normalize("NFC", str(text))
+    text = text.replace("\u202f", " ").replace("\u00a0", " ").replace("\u2009", " ").replace("’", "'")
+    return " ".join(text.split())
+
+
+def parse_cell(text: str):
+    """A published cell: an ``int``, ``"<"`` (« < T »: 0..T-1), ``"np"`` (« n.p. »), or ``None`` (not a count)."""
+    t = norm(text)
+    if re.fullmatch(rf"<\s*{T}", t):
+        return HIDDEN_PRIMARY
+    if t == NP:
+        return HIDDEN_SECONDARY
+    if re.fullmatch(r"\d{1,3}( \d{3})*", t):
+        return int(t.replace(" ", ""))
+    return None
+
+
+def parse_number(text: str) -> float | None:
+    """The first French decimal of a cell (``36,4 (31,5 à 41,8)`` → 36.4), or None."""
+    m = re.match(r"\s*(-?\d{1,3}(?: \d{3})*(?:,\d+)?)", norm(text))
+    if not m:
+        return None
+    return float(m.group(1).replace(" ", "").replace(",", "."))
+
+
+def decimals(text: str) -> int:
+    m = re.match(r"\s*-?\d[\d ]*(?:,(\d+))?", norm(text))
+    return len(m.group(1)) if m and m.group(1) else 0
+
+
+# --------------------------------------------------------------------------- reading the book
+
+
+@dataclass
+class Table:
+    source: str  # file the reader read it from
+    ident: str  # html id / file stem
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+    def signature(self) -> tuple:
+        return (tuple(norm(h) for h in self.header), tuple(sorted(norm(r[0]) for r in self.rows if r)))
+
+
+class _HtmlReader(HTMLParser):
+    """Tables (caption, header, body), image alt texts and figure captions of one HTML page."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self.alts: list[tuple[str, str]] = []  # (img src, alt)
+        self.figures: list[list[str]] = []  # [img src, alt, figcaption]
+        self.figcaptions: list[str] = []
+        self._stack: list[dict] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._in_head = False
+        self._caption: list[str] | None = None
+        self._last_caption = ""
+        self._last_id = ""
+        self._depth_caption = 0
+        self._fig: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img" and a.get("alt") is not None:
+            self.alts.append((a.get("src", ""), a["alt"]))
+            self.figures.append([a.get("src", ""), a["alt"], ""])
+        if tag == "figcaption":
+            self._fig = []
+        if tag == "div" and "table-caption" in (a.get("class") or ""):
+            self._caption, self._depth_caption = [], 1
+        elif tag == "div" and self._caption is not None:
+            self._depth_caption += 1
+        if tag == "div" and "table-figure" in (a.get("class") or ""):
+            self._last_id, self._last_caption = a.get("id", ""), ""
+        if tag == "table":
+            self._stack.append({"id": self._last_id or f"anon{len(self.tables)}", "caption": self._last_caption,
+                                "head": [], "rows": []})
+            self._last_id, self._last_caption = "", ""
+        elif self._stack:
+            if tag == "thead":
+                self._in_head = True
+            elif tag == "tr":
+                self._row = []
+            elif tag in ("td", "th"):
+                self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "figcaption" and self._fig is not None:
+            self.figcaptions.append(norm("".join(self._fig)))
+            if self.figures and not self.figures[-1][2]:
+                self.figures[-1][2] = self.figcaptions[-1]
+            self._fig = None
+        if tag == "div" and self._caption is not None:
+            self._depth_caption -= 1
+            if self._depth_caption == 0:
+                self._last_caption = norm("".join(self._caption))
+                self._caption = None
+        if not self._stack:
+            return
+        t = self._stack[-1]
+        if tag == "thead":
+            self._in_head = False
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(norm("".join(self._cell)))
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            (t["head"] if self._in_head else t["rows"]).append(self._row)
+            self._row = None
+        elif tag == "table":
+            self.tables.append(self._stack.pop())
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._caption is not None:
+            self._caption.append(data)
+        if self._fig is not None:
+            self._fig.append(data)
+
+
+@dataclass
+class Book:
+    """Everything a reader of one edition holds."""
+
+    root: Path
+    tables: list[Table] = field(default_factory=list)
+    alts: list[tuple[str, str, str]] = field(default_factory=list)  # (page, img src, alt)
+    figcaptions: list[str] = field(default_factory=list)
+    figures: dict[str, tuple[str, str]] = field(default_factory=dict)  # svg path → (alt, figcaption)
+    svgs: dict[str, str] = field(default_factory=dict)
+    search: list[dict] = field(default_factory=list)
+    pdf_text: str = ""
+    side_files: dict[str, str] = field(default_factory=dict)  # report/_variables.yml, _generated/*.md…
+
+
+def _csv_table(path: Path) -> Table | None:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.reader(fh)]
+    if not rows:
+        return None
+    return Table(str(path), path.stem, "", [norm(c) for c in rows[0]], [[norm(c) for c in r] for r in rows[1:]])
+
+
+def _xlsx_table(path: Path) -> Table | None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    ws = wb.worksheets[0]
+    rows = [["" if v is None else norm(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    wb.close()
+    rows = [r for r in rows if any(r)]
+    # the caption may sit above the header: the header is the first row with as many cells as the body
+    width = max((sum(1 for c in r if c) for r in rows), default=0)
+    start = next((i for i, r in enumerate(rows) if sum(1 for c in r if c) >= min(width, 2)), 0)
+    if not rows[start:]:
+        return None
+    header = rows[start]
+    n = len([c for c in header if c]) or len(header)
+    body = [r[:n] for r in rows[start + 1:] if len([c for c in r if c]) > 1]
+    return Table(str(path), path.stem, " ".join(c for r in rows[:start] for c in r if c), header[:n], body)
+
+
+def read_book(book: Path, report_files: Path | None = None) -> Book:
+    """Read every reader-facing file of a rendered edition."""
+    b = Book(Path(book))
+    for page in sorted(b.root.rglob("*.html")):
+        r = _HtmlReader()
+        r.feed(page.read_text(encoding="utf-8"))
+        rel = str(page.relative_to(b.root))
+        for t in r.tables:
+            header = t["head"][-1] if t["head"] else (t["rows"][0] if t["rows"] else [])
+            rows = t["rows"] if t["head"] else t["rows"][1:]
+            ident = re.sub(r"^tbl-|-caption$", "", t["id"])
+            b.tables.append(Table(rel, ident, t["caption"], header, rows))
+        b.alts += [(rel, src, norm(alt)) for src, alt in r.alts]
+        b.figcaptions += r.figcaptions
+        for src, alt, cap in r.figures:
+            if src.endswith(".svg"):
+                b.figures[str((page.parent / src).resolve().relative_to(b.root.resolve()))] = (norm(alt), cap)
+    for path in sorted(b.root.rglob("*.csv")):
+        if (t := _csv_table(path)) is not None:
+            b.tables.append(t)
+    for path in sorted(b.root.rglob("*.xlsx")):
+        if (t := _xlsx_table(path)) is not None:
+            b.tables.append(t)
+    for path in sorted(b.root.rglob("*.svg")):
+        b.svgs[str(path.relative_to(b.root))] = path.read_text(encoding="utf-8")
+    for path in sorted(b.root.rglob("search.json")):
+        b.search += json.loads(path.read_text(encoding="utf-8"))
+    pdfs = sorted(b.root.glob("*.pdf"))
+    if pdfs:
+        b.pdf_text = subprocess.run(["pdftotext", "-layout", str(pdfs[0]), "-"], capture_output=True,
+                                    text=True, check=True).stdout
+    if report_files is not None:
+        for path in sorted(Path(report_files).rglob("*")):
+            if path.is_file() and path.suffix in (".yml", ".md", ".csv", ".json", ".txt", ".qmd") \
+                    and "_book" not in path.parts:
+                b.side_files[str(path.relative_to(report_files))] = path.read_text(encoding="utf-8",
+                                                                                   errors="replace")
+    return b
+
+
+# --------------------------------------------------------------------------- the reader's cells
+
+
+def row_label(table: Table, row: list[str]) -> str:
+    return norm(row[0]) if row else ""
+
+
+def count_columns(table: Table) -> list[int]:
+    """Columns of person counts: those where the book prints a suppression marker, or a count header."""
+    named = re.compile(r"^(effectif|dénominateur|lignes lues|retenues|mises à l'écart|personnes|nombre)", re.I)
+    cols = []
+    for j, h in enumerate(table.header):
+        vals = [parse_cell(r[j]) for r in table.rows if j < len(r)]
+        marked = any(v in (HIDDEN_PRIMARY, HIDDEN_SECONDARY) for v in vals)
+        if j > 0 and (marked or (named.match(norm(h)) and any(isinstance(v, int) for v in vals))):
+            cols.append(j)
+    return cols
+
+
+def labels_of(table: Table) -> list[str]:
+    """Row labels, made unique with the second column when the first repeats (``Vague 1 · Suivi``)."""
+    first = [row_label(table, r) for r in table.rows]
+    if len(set(first)) == len(first):
+        return first
+    return [f"{norm(r[0])} · {norm(r[1])}" if len(r) > 1 else norm(r[0]) for r in table.rows]
+
+
+def is_total_label(label: str) -> bool:
+    return bool(re.match(r"^(total|ensemble)\b", label, re.I))
+
+
+class Reader:
+    """The attacker's model: one variable per distinct published count, the relations the book states.
+
+    Identical tables (the chapter's and the notebook annex's copy, the CSV and XLSX downloads) are
+    one table: the reader merges them by header and row labels. A cell hidden in one copy and
+    printed in another is a direct leak (:attr:`conflicts`).
+    """
+
+    def __init__(self, book: Book):
+        self.book = book
+        self.cells: dict[str, object] = {}  # key → int | "<" | "np"
+        self.where: dict[str, list[str]] = defaultdict(list)
+        self.conflicts: list[str] = []
+        self.eqs: list[tuple[dict[str, float], float]] = []  # Σ coef·cell = rhs
+        self.bounds_extra: list[tuple[dict[str, float], float, float]] = []  # lo ≤ Σ coef·cell ≤ hi
+        self.tables: dict[str, Table] = {}
+        self._canon: dict[tuple, str] = {}
+        named = [t for t in book.tables if not re.match(r"^(anon\d+|cb\d+-\d+)$", t.ident)
+                 and t.source.endswith(".html")]
+        for t in named + [t for t in book.tables if t not in named]:
+            self._add_table(t)
+
+    def _name(self, t: Table) -> str:
+        sig = t.signature()
+        if sig not in self._canon:
+            name = t.ident if not re.match(r"^(anon\d+|cb\d+-\d+)$", t.ident) else f"{t.ident}@{t.source}"
+            # a download named like an HTML table is that table
+            self._canon[sig] = name
+        return self._canon[sig]
+
+    def key(self, table: str, label: str, col: str) -> str:
+        return f"{table} | {label} | {col}"
+
+    def _set(self, key: str, value, where: str) -> None:
+        old = self.cells.get(key)
+        self.where[key].append(where)
+        if old is None:
+            self.cells[key] = value
+        elif old != value:
+            if isinstance(old, int) and isinstance(value, int):
+                self.conflicts.append(f"{key}: {old} ≠ {value} ({', '.join(self.where[key])})")
+            elif isinstance(value, int):
+                self.conflicts.append(f"{key}: hidden « {old} » in one copy, {value} in {where}")
+                self.cells[key] = value
+            elif isinstance(old, int):
+                self.conflicts.append(f"{key}: hidden « {value} » in {where}, {old} in another copy")
+
+    def _add_table(self, t: Table) -> None:
+        cols = count_columns(t)
+        if not cols or not t.rows:
+            return
+        name = self._name(t)
+        self.tables.setdefault(name, t)
+        labels = labels_of(t)
+        for lab, row in zip(labels, t.rows, strict=False):
+            for j in cols:
+                if j < len(row) and (v := parse_cell(row[j])) is not None:
+                    self._set(self.key(name, lab, norm(t.header[j])), v, f"{t.source}")
+
+    # ------------------------------------------------------------------ relations a reader knows
+
+    def add_sum(self, total: str, parts: list[str]) -> None:
+        if total in self.cells and all(p in self.cells for p in parts):
+            coefs: dict[str, float] = defaultdict(float)
+            coefs[total] -= 1
+            for p in parts:
+                coefs[p] += 1
+            self.eqs.append((dict(coefs), 0.0))
+
+    def add_equal(self, a: str, b: str) -> None:
+        if a in self.cells and b in self.cells and a != b:
+            self.eqs.append(({a: 1.0, b: -1.0}, 0.0))
+
+    def table_relations(self) -> None:
+        """Total rows (« Total » = the other rows), and « Lues = retenues + écartées » columns."""
+        for name, t in self.tables.items():
+            labels = labels_of(t)
+            cols = count_columns(t)
+            for j in cols:
+                col = norm(t.header[j])
+                totals = [lab for lab in labels if is_total_label(lab)]
+                if len(totals) == 1 and not any(re.match(r"^dont\b", lab, re.I) for lab in labels):
+                    self.add_sum(self.key(name, totals[0], col),
+                                 [self.key(name, lab, col) for lab in labels if lab != totals[0]])
+            heads = [norm(h) for h in t.header]
+            if any(re.search(r"lues = retenues \+ écartées", h, re.I) for h in heads):
+                lu, ret, ec = (next(h for h in heads if re.match(p, h, re.I))
+                               for p in (r"lignes lues", r"retenues", r"mises à l'écart"))
+                for lab in labels:
+                    self.add_sum(self.key(name, lab, lu), [self.key(name, lab, ret), self.key(name, lab, ec)])
+
+    def population_relations(self, communes: set[str]) -> None:
+        """Tables of the same population share their total: « Total » rows of the tables whose caption
+        names the population, the « Retenues » of the quality annex, the volume of the methods table."""
+        pops = {"users": r"usager", "pros": r"professionnel", "census": r"recensement|demandes aux SSM"}
+        for pop, pat in pops.items():
+            self.cells.setdefault(f"pop:{pop}", HIDDEN_SECONDARY)
+            members = []
+            for name, t in self.tables.items():
+                if not re.search(pat, t.caption, re.I) or re.search(
+                        "|".join(p for q, p in pops.items() if q != pop), t.caption, re.I):
+                    continue
+                totals = [lab for lab in labels_of(t) if is_total_label(lab)]
+                for j in count_columns(t):
+                    if norm(t.header[j]).lower().startswith("effectif") and len(totals) == 1:
+                        members.append(self.key(name, totals[0], norm(t.header[j])))
+                if pop != "census" and set(labels_of(t)) >= communes:  # communes + outside = everybody
+                    pass
+            for t in self.book.tables:
+                name = self._name(t)
+                heads = [norm(h) for h in t.header]
+                if "Retenues" in heads:
+                    lab = {"users": "usagers", "pros": "professionnels", "census": "recensement"}[pop]
+                    if lab in labels_of(t):
+                        members.append(self.key(name, lab, "Retenues"))
+                if "Volume" in heads and "Source" in heads:
+                    for r in t.rows:
+                        if re.search(pat, r[0], re.I) and not re.search(r"vague", r[0], re.I):
+                            m = re.match(r"(\d[\d ]*) demandes", norm(r[heads.index("Volume")]))
+                            if m:
+                                k = self.key(name, norm(r[0]), "Volume")
+                                self._set(k, int(m.group(1).replace(" ", "")), t.source)
+                                members.append(k)
+            known = {self.cells[m] for m in members if isinstance(self.cells.get(m), int)}
+            if len(known) <= 1:  # one population, one total (a disagreement means another population)
+                for m in members:
+                    self.add_equal(f"pop:{pop}", m)
+
+    def commune_relations(self, membership: dict[str, dict[str, str]]) -> None:
+        """A table of the 19 communes with a « Total » and an outside row: nothing more to add (the
+        total row does it); with quintile or basin tables of the same population: quintile = Σ communes."""
+        for name, t in self.tables.items():
+            labels = set(labels_of(t))
+            for groups in membership.values():
+                group_labels = {g for g in groups.values()}
+                if not group_labels or not group_labels <= labels:
+                    continue
+                # a table by quintile/basin: find the commune table of the same population (caption)
+                for other, u in self.tables.items():
+                    if other == name or not set(groups) <= set(labels_of(u)):
+                        continue
+                    if _population(u.caption) != _population(t.caption):
+                        continue
+                    for j in count_columns(t):
+                        col = norm(t.header[j])
+                        if col not in [norm(h) for h in u.header]:
+                            continue
+                        for g in group_labels:
+                            self.add_sum(self.key(name, g, col),
+                                         [self.key(other, c, col) for c, gg in groups.items() if gg == g])
+
+    # ------------------------------------------------------------------ back-computing
+
+    def derived_bounds(self) -> list[str]:
+        """Rates, shares and percentages printed in the row of a count: the reader calibrates the factor
+        ``count = f × value × multiplier`` on the published rows (multiplier: 1, the row's population or
+        its denominator) and applies it, with the printed rounding, to the rows of hidden counts.
+        Returns a description of every bound found for a hidden cell."""
+        found = []
+        for name, t in self.tables.items():
+            heads = [norm(h) for h in t.header]
+            labels = labels_of(t)
+            counts = count_columns(t)
+            mults = {"1": None}
+            for h in ("Population", "Dénominateur"):
+                if h in heads:
+                    mults[h] = heads.index(h)
+            for c in counts:
+                if heads[c] in ("Dénominateur",):
+                    continue
+                for d, h in enumerate(heads):
+                    if d in counts or d == 0 or not re.search(r"taux|part|%|pour 10 000|proportion", h, re.I):
+                        continue
+                    for mj in mults.values():
+                        ratios, rows = [], []
+                        for lab, r in zip(labels, t.rows, strict=False):
+                            if max(c, d) >= len(r):
+                                continue
+                            v, x = parse_cell(r[c]), parse_number(r[d])
+                            m = 1.0 if mj is None else parse_number(r[mj])
+                            rows.append((lab, r, v, x, m))
+                            if isinstance(v, int) and v >= T and x and m:
+                                ratios.append(v / (x * m))
+                        if len(ratios) < 2:
+                            continue
+                        f = float(np.median(ratios))
+                        if max(abs(q / f - 1) for q in ratios) > 0.06:
+                            continue
+                        for lab, r, v, x, m in rows:
+                            if v in (HIDDEN_PRIMARY, HIDDEN_SECONDARY) and x is not None and m:
+                                half = 0.5 * 10 ** -decimals(r[d])
+                                lo, hi = f * (x - half) * m, f * (x + half) * m
+                                key = self.key(name, lab, heads[c])
+                                self.bounds_extra.append(({key: 1.0}, lo, hi))
+                                found.append(f"{key}: {h} = {r[d]} → [{lo:.2f}, {hi:.2f}]")
+                        break
+        return found
+
+    # ------------------------------------------------------------------ the LP
+
+    def solve(self) -> dict[str, tuple[float, float]]:
+        """Min and max of every hidden cell under every relation and bound (« n.p. » ≥ T, or ≥ 0 if
+        the book contradicts that: a withdrawn small cell)."""
+        for floor in (T, 0):
+            try:
+                return self._solve(floor)
+            except _Infeasible:
+                continue
+        raise AssertionError("the published tables contradict each other even with « n.p. » ≥ 0")
+
+    def _solve(self, floor: int) -> dict[str, tuple[float, float]]:
+        hidden = sorted(k for k, v in self.cells.items() if not isinstance(v, int))
+        col = {c: i for i, c in enumerate(hidden)}
+        n = len(hidden)
+        a_eq, b_eq, a_ub, b_ub = [], [], [], []
+        for coefs, rhs in self.eqs:
+            a = np.zeros(n)
+            b = rhs
+            for c, k in coefs.items():
+                if c in col:
+                    a[col[c]] += k
+                else:
+                    b -= k * self.cells[c]
+            if np.any(a):
+                a_eq.append(a)
+                b_eq.append(b)
+            elif abs(b) > 1e-6:
+                raise AssertionError(f"published relation false: {coefs}")
+        for coefs, lo, hi in self.bounds_extra:
+            a = np.zeros(n)
+            shift = 0.0
+            for c, k in coefs.items():
+                if c in col:
+                    a[col[c]] += k
+                else:
+                    shift += k * self.cells[c]
+            if np.any(a):
+                a_ub += [a, -a]
+                b_ub += [hi - shift, -(lo - shift)]
+        bounds = [(0, T - 1) if self.cells[c] == HIDDEN_PRIMARY else (floor, None) for c in hidden]
+        kw = dict(A_eq=np.array(a_eq) if a_eq else None, b_eq=np.array(b_eq) if b_eq else None,
+                  A_ub=np.array(a_ub) if a_ub else None, b_ub=np.array(b_ub) if b_ub else None,
+                  bounds=bounds, method="highs")
+        # only cells touched by some relation can be narrowed: the others keep their bounds
+        touched = {c for coefs, _ in self.eqs for c in coefs} | {c for coefs, _, _ in self.bounds_extra
+                                                                  for c in coefs}
+        out = {}
+        for c in hidden:
+            if c not in touched:
+                out[c] = bounds[col[c]]
+                continue
+            obj = np.zeros(n)
+            obj[col[c]] = 1
+            lo, hi = linprog(obj, **kw), linprog(-obj, **kw)
+            if lo.status == 2 or hi.status == 2:
+                raise _Infeasible()
+            out[c] = (lo.fun if lo.status == 0 else -math.inf, -hi.fun if hi.status == 0 else math.inf)
+        return out
+
+    def narrowed(self, ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        """« < T » cells whose feasible range is narrower than T values (integers ⌈min⌉..⌊max⌋)."""
+        out = {}
+        for c, (lo, hi) in ranges.items():
+            if self.cells[c] != HIDDEN_PRIMARY:
+                continue
+            ilo, ihi = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
+            if ihi - ilo < T - 1:
+                out[c] = (lo, hi)
+        return out
+
+
+class _Infeasible(Exception):
+    pass
+
+
+def _population(caption: str) -> str | None:
+    c = caption.lower()
+    if re.search(r"recensement|demandes aux ssm", c):
+        return "census"
+    if "usager" in c:
+        return "users"
+    if "professionnel" in c:
+        return "pros"
+    return None
+
+
+# --------------------------------------------------------------------------- figure geometry
+
+
+@dataclass
+class Bar:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    hatched: bool
+
+
+@dataclass
+class Axes:
+    xticks: list[tuple[float, str]]
+    yticks: list[tuple[float, str]]
+    bars: list[Bar]
+    vlines: list[tuple[float, float, float]]  # error bars: (x, y0, y1)
+    hlines: list[tuple[float, float, float]]  # (y, x0, x1)
+    texts: list[str]
+
+    def numeric(self, ticks) -> list[tuple[float, float]]:
+        out = []
+        for pos, lab in ticks:
+            v = parse_number(lab) if re.fullmatch(r"[−-]?\d[\d ]*(,\d+)?( %)?", lab) else None
+            if v is not None:
+                out.append((pos, -v if lab.startswith("−") else v))
+        return out
+
+    def horizontal(self) -> bool:
+        """Bars along x (categories on the y axis)."""
+        return len(self.numeric(self.xticks)) >= 2 and len(self.numeric(self.yticks)) < 2
+
+    def scale(self):
+        """Pixel → value along the value axis (least squares on the numeric tick labels)."""
+        ticks = self.numeric(self.xticks if self.horizontal() else self.yticks)
+        if len(ticks) < 2:
+            return None
+        p, v = np.array([t[0] for t in ticks]), np.array([t[1] for t in ticks])
+        a, b = np.polyfit(p, v, 1)
+        return lambda px: a * px + b
+
+    def categories(self) -> list[tuple[float, str]]:
+        ticks = self.yticks if self.horizontal() else self.xticks
+        return [(p, lab) for p, lab in ticks if parse_number(lab) is None or not re.fullmatch(r"[\d ,%−-]+", lab)]
+
+    def bar_values(self) -> list[tuple[str | None, Bar, float | None]]:
+        """(category, bar, value read from its geometry) for every bar."""
+        f, cats, hor = self.scale(), self.categories(), self.horizontal()
+        out = []
+        for b in self.bars:
+            centre = (b.y0 + b.y1) / 2 if hor else (b.x0 + b.x1) / 2
+            cat = min(cats, key=lambda c: abs(c[0] - centre))[1] if cats else None
+            if f is None:
+                out.append((cat, b, None))
+            elif hor:
+                out.append((cat, b, f(max(b.x0, b.x1)) - f(min(b.x0, b.x1))))
+            else:
+                out.append((cat, b, f(min(b.y0, b.y1)) - f(max(b.y0, b.y1))))
+        return out
+
+
+def _comment(seg: str) -> str:
+    m = re.search(r"<!-- (.*?) -->", seg, re.S)
+    return norm(m.group(1).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")) if m else ""
+
+
+def _ticks(seg: str, axis: str) -> list[tuple[float, str]]:
+    out = []
+    starts = [m.start() for m in re.finditer(rf'<g id="{axis}tick_\d+">', seg)]
+    for i, s in enumerate(starts):
+        part = seg[s: starts[i + 1] if i + 1 < len(starts) else s + 4000]
+        m = re.search(r'(?:d="M ([\d.-]+) ([\d.-]+)|<use [^>]*x="([\d.-]+)" y="([\d.-]+)")', part)
+        if not m:
+            continue
+        x = float(m.group(1) or m.group(3))
+        y = float(m.group(2) or m.group(4))
+        out.append((x if axis == "x" else y, _comment(part)))
+    return out
+
+
+def read_svg(svg: str) -> list[Axes]:
+    """The axes of a matplotlib SVG: tick labels and positions, rectangles (bars), error bars, texts."""
+    parts = re.split(r'<g id="axes_\d+">', svg)[1:]
+    axes = []
+    for seg in parts:
+        bars = []
+        for m in re.finditer(r'<g id="patch_\d+">\s*<path d="([^"]*)"[^>]*?style="([^"]*)"', seg):
+            pts = re.findall(r"([\d.-]+) ([\d.-]+)", m.group(1))
+            xs = sorted({round(float(x), 3) for x, _ in pts})
+            ys = sorted({round(float(y), 3) for _, y in pts})
+            if len(pts) in (4, 5) and len(xs) == 2 and len(ys) == 2 and "fill: none" not in m.group(2):
+                bars.append(Bar(xs[0], xs[1], ys[0], ys[1], "url(#h" in m.group(2)))
+        if bars:
+            bars = bars[1:]  # the axes background
+        vlines, hlines = [], []
+        for m in re.finditer(r'<g id="LineCollection_\d+">(.*?)</g>', seg, re.S):
+            for d in re.findall(r'd="([^"]*)"', m.group(1)):
+                pts = [(float(x), float(y)) for x, y in re.findall(r"([\d.-]+) ([\d.-]+)", d)]
+                if len(pts) == 2 and abs(pts[0][0] - pts[1][0]) < 1e-3:
+                    vlines.append((pts[0][0], pts[0][1], pts[1][1]))
+                elif len(pts) == 2 and abs(pts[0][1] - pts[1][1]) < 1e-3:
+                    hlines.append((pts[0][1], pts[0][0], pts[1][0]))
+        texts = [_comment(m.group(0)) for m in re.finditer(r'<g id="text_\d+">\s*<!-- .*? -->', seg, re.S)]
+        axes.append(Axes(_ticks(seg, "x"), _ticks(seg, "y"), bars, vlines, hlines, texts))
+    return axes
+
+
+def membership(reader: Reader) -> dict[str, dict[str, str]]:
+    """Commune → quintile and commune → basin, as printed in a commune table (public structure)."""
+    out: dict[str, dict[str, str]] = {"quintile": {}, "basin": {}}
+    for t in reader.book.tables:
+        heads = [norm(h) for h in t.header]
+        if heads and heads[0] == "Commune":
+            for kind, h in (("quintile", "Quintile de revenu"), ("basin", "Bassin")):
+                if h in heads:
+                    for r in t.rows:
+                        out[kind][norm(r[0])] = norm(r[heads.index(h)])
+    return out
+
+
+def figure_rate_bounds(reader: Reader, populations) -> list[str]:
+    """Bars of a rate per 10 000 by income quintile: rate × the quintile's public population is the
+    quintile's count, i.e. the sum of its communes' cells in the commune table of the same population."""
+    found = []
+    groups = membership(reader)["quintile"]
+    if not groups:
+        return found
+    for path, svg in reader.book.svgs.items():
+        alt, cap = reader.book.figures.get(path, ("", ""))
+        pop = _population(cap)
+        for ax in read_svg(svg):
+            label = " ".join(ax.texts) + " " + alt
+            year = re.search(r"pour 10 000 habitant·e·s \((\d{4})\)", label)
+            cats = {c for _, c in ax.categories()}
+            if not year or not cats & {"Q1", "Q5"} or pop is None:
+                continue
+            popn = populations(int(year.group(1)))
+            table = next((n for n, t in reader.tables.items() if _population(t.caption) == pop
+                          and set(groups) <= set(labels_of(t))), None)
+            if table is None:
+                continue
+            col = next(norm(reader.tables[table].header[j]) for j in count_columns(reader.tables[table]))
+            for cat, bar, value in ax.bar_values():
+                if bar.hatched or value is None or cat not in set(groups.values()):
+                    continue
+                members = [c for c, q in groups.items() if q == cat]
+                n = value * sum(popn[c] for c in members) / 10000
+                for k in (1, 2, 3, 4):  # per wave: the reader finds the factor that gives an integer
+                    if abs(n * k - round(n * k)) < 0.02:
+                        n *= k
+                        break
+                keys = {reader.key(table, c, col): 1.0 for c in members}
+                reader.bounds_extra.append((keys, n - 0.05, n + 0.05))
+                found.append(f"{path} {cat}: rate {value:.4f} → Σ {cat} communes = {n:.2f}")
+    return found
