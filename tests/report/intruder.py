@@ -199,6 +199,14 @@ def _xlsx_table(path: Path) -> Table | None:
     return Table(str(path), path.stem, " ".join(c for r in rows[:start] for c in r if c), header[:n], body)
 
 
+def _md_caption(path: Path) -> str:
+    """The caption line (``: …``) of a markdown table written next to the chapters."""
+    if not path.exists():
+        return ""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.startswith(": ")]
+    return norm(lines[0][2:]) if lines else ""
+
+
 def read_book(book: Path, report_files: Path | None = None) -> Book:
     """Read every reader-facing file of a rendered edition."""
     b = Book(Path(book))
@@ -231,6 +239,11 @@ def read_book(book: Path, report_files: Path | None = None) -> Book:
         b.pdf_text = subprocess.run(["pdftotext", "-layout", str(pdfs[0]), "-"], capture_output=True,
                                     text=True, check=True).stdout
     if report_files is not None:
+        # tables written next to the chapters, included in the book or not
+        for path in sorted((Path(report_files) / "_generated").rglob("*.csv")):
+            if (t := _csv_table(path)) is not None:
+                t.caption = _md_caption(path.with_suffix(".md"))
+                b.tables.append(t)
         for path in sorted(Path(report_files).rglob("*")):
             if path.is_file() and path.suffix in (".yml", ".md", ".csv", ".json", ".txt", ".qmd") \
                     and "_book" not in path.parts:
@@ -263,7 +276,13 @@ def labels_of(table: Table) -> list[str]:
     first = [row_label(table, r) for r in table.rows]
     if len(set(first)) == len(first):
         return first
-    return [f"{norm(r[0])} · {norm(r[1])}" if len(r) > 1 else norm(r[0]) for r in table.rows]
+    cols = count_columns(table)
+    k = max(2, min(cols) if cols else 2)
+    for width in range(2, k + 1):
+        labels = [" · ".join(norm(c) for c in r[:width]) for r in table.rows]
+        if len(set(labels)) == len(labels):
+            return labels
+    return [f"{lab} #{i}" for i, lab in enumerate(labels)]
 
 
 def is_total_label(label: str) -> bool:
@@ -293,12 +312,13 @@ class Reader:
             self._add_table(t)
 
     def _name(self, t: Table) -> str:
+        """A named table (HTML id = download file name) is its name; a copy without a name (notebook
+        annex output) is the named table with the same header and row labels."""
         sig = t.signature()
-        if sig not in self._canon:
-            name = t.ident if not re.match(r"^(anon\d+|cb\d+-\d+)$", t.ident) else f"{t.ident}@{t.source}"
-            # a download named like an HTML table is that table
-            self._canon[sig] = name
-        return self._canon[sig]
+        if not re.match(r"^(anon\d+|cb\d+-\d+)$", t.ident):
+            self._canon.setdefault(sig, t.ident)
+            return t.ident
+        return self._canon.setdefault(sig, f"{t.ident}@{t.source}")
 
     def key(self, table: str, label: str, col: str) -> str:
         return f"{table} | {label} | {col}"
@@ -398,28 +418,34 @@ class Reader:
                 for m in members:
                     self.add_equal(f"pop:{pop}", m)
 
-    def commune_relations(self, membership: dict[str, dict[str, str]]) -> None:
-        """A table of the 19 communes with a « Total » and an outside row: nothing more to add (the
-        total row does it); with quintile or basin tables of the same population: quintile = Σ communes."""
+    def commune_relations(self, communes: set[str]) -> None:
+        """The same population by commune in two tables (two chapters) is one set of cells; a row of a
+        table listing its « Communes » (a quintile, a basin) is the sum of those communes' cells."""
+        def effectif(t: Table) -> str | None:
+            return next((norm(t.header[j]) for j in count_columns(t)
+                         if norm(t.header[j]).startswith("Effectif")), None)
+
+        by_commune = [(n, t) for n, t in self.tables.items() if len(set(labels_of(t)) & communes) >= 10
+                      and _population(t.caption) and effectif(t)]
+        for a, (na, ta) in enumerate(by_commune):
+            for nb, tb in by_commune[a + 1:]:
+                if _population(ta.caption) == _population(tb.caption):
+                    for c in set(labels_of(ta)) & set(labels_of(tb)) & communes:
+                        self.add_equal(self.key(na, c, effectif(ta)), self.key(nb, c, effectif(tb)))
         for name, t in self.tables.items():
-            labels = set(labels_of(t))
-            for groups in membership.values():
-                group_labels = {g for g in groups.values()}
-                if not group_labels or not group_labels <= labels:
-                    continue
-                # a table by quintile/basin: find the commune table of the same population (caption)
-                for other, u in self.tables.items():
-                    if other == name or not set(groups) <= set(labels_of(u)):
-                        continue
-                    if _population(u.caption) != _population(t.caption):
-                        continue
-                    for j in count_columns(t):
-                        col = norm(t.header[j])
-                        if col not in [norm(h) for h in u.header]:
-                            continue
-                        for g in group_labels:
-                            self.add_sum(self.key(name, g, col),
-                                         [self.key(other, c, col) for c, gg in groups.items() if gg == g])
+            heads = [norm(h) for h in t.header]
+            col = effectif(t)
+            if "Communes" not in heads or col is None:
+                continue
+            pop = _population(t.caption)
+            home = next(((n, u) for n, u in by_commune if _population(u.caption) == pop), None)
+            if home is None:
+                continue
+            for lab, r in zip(labels_of(t), t.rows, strict=False):
+                members = [norm(c) for c in r[heads.index("Communes")].split(",")]
+                if members and set(members) <= set(labels_of(home[1])):
+                    self.add_sum(self.key(name, lab, col), [self.key(home[0], c, effectif(home[1]))
+                                                           for c in members])
 
     # ------------------------------------------------------------------ back-computing
 

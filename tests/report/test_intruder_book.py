@@ -73,7 +73,7 @@ def _attack(book: I.Book) -> tuple[I.Reader, dict, list[str]]:
     r.table_relations()
     m = I.membership(r)
     r.population_relations(set(m["quintile"]))
-    r.commune_relations(m)
+    r.commune_relations(set(m["quintile"]))
     found = r.derived_bounds() + I.figure_rate_bounds(r, _populations)
     return r, r.solve(), found
 
@@ -145,10 +145,13 @@ def test_differencing_and_back_computing_recover_no_count(attacked, dataset, fam
                                                                for c, (lo, hi) in narrow.items())
 
 
-def _hidden_labels(r: I.Reader, labels: set[str]) -> tuple[str | None, set[str]]:
-    """The table whose row labels cover the figure's categories, and its hidden rows."""
+def _hidden_labels(r: I.Reader, labels: set[str], pop: str | None) -> tuple[str | None, set[str]]:
+    """The table of the figure's population whose row labels cover the figure's categories, and its
+    hidden rows."""
     best = None
     for name, t in r.tables.items():
+        if pop and I._population(t.caption) not in (pop, None):
+            continue
         tl = set(I.labels_of(t))
         shared = {lab for lab in labels if any(x == lab or x.startswith(lab) for x in tl)}
         if len(shared) >= max(3, len(labels) - 1) and (best is None or len(shared) > best[1]):
@@ -176,6 +179,9 @@ def test_figure_geometry_encodes_no_hidden_value(attacked, dataset):
                 continue
             checked += 1
             hor = ax.horizontal()
+            marked = any(re.fullmatch(r"<\s*5|n\.p\.", x) for x in ax.texts + [c for _, c in ax.categories()])
+            if not marked:  # hatching that is not a « < 5 » placeholder (e.g. activity counts)
+                continue
             sizes = {round((b.x1 - b.x0) if hor else (b.y1 - b.y0), 3) for _, b, _ in bars if b.hatched}
             if len(sizes) > 1:
                 problems.append(f"{path}: placeholders of different sizes {sorted(sizes)}")
@@ -187,11 +193,56 @@ def test_figure_geometry_encodes_no_hidden_value(attacked, dataset):
                 if any(abs(pos - centre) < 1e-3 for pos, *_ in lines):
                     problems.append(f"{path}: error bar on the placeholder of {cat}")
             cats = {c for _, c in ax.categories()}
-            table, hidden = _hidden_labels(r, cats)
+            table, hidden = _hidden_labels(r, cats, I._population(book.figures.get(path, ("", ""))[1]))
             for cat, b, v in bars:
                 if cat in hidden and not b.hatched:
                     problems.append(f"{path}: {cat} hidden in {table} but drawn as a bar of {v:.3f}")
     assert checked >= 3
+    assert not problems, "\n".join(problems)
+
+
+def _hatched_marker_centres(svg: str) -> list[list[float]]:
+    """Vertical centres of the hatched markers of each scatter collection."""
+    out = []
+    for m in re.finditer(r'<g id="PathCollection_\d+">(.*?)(?=<g id="(?!PathCollection))', svg, re.S):
+        centres = []
+        for d, style in re.findall(r'<path d="([^"]*)"[^>]*style="([^"]*)"', m.group(1)):
+            if "url(#h" in style:
+                ys = [float(y) for _, y in re.findall(r"([\d.-]+) ([\d.-]+)", d)]
+                centres.append((min(ys) + max(ys)) / 2)
+        if centres:
+            out.append(centres)
+    return out
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_maps_and_scatters_encode_no_hidden_value(attacked, dataset):
+    """Attack 3 on maps and scatter plots: a commune hidden in the commune table of the map's population
+    is labelled « non publié » on the map, every hatched polygon has one style (no colour from the
+    value), and the hatched markers of a scatter all sit on one line (no height from the value)."""
+    book, _, r, _, _ = attacked(dataset)
+    problems, maps = [], 0
+    for path, svg in book.svgs.items():
+        cap = book.figures.get(path, ("", ""))[1]
+        pop = I._population(cap)
+        labels = dict(re.findall(r"<!-- \d+\. ([^:<>]+?) : (.*?) -->", svg))
+        if labels:
+            maps += 1
+            table = next((t for t in r.tables.values() if I._population(t.caption) == pop
+                          and len(set(I.labels_of(t)) & set(labels)) >= 10), None)
+            assert table is not None, f"{path}: no commune table of the same population"
+            for lab, row in zip(I.labels_of(table), table.rows, strict=False):
+                hidden = any(I.parse_cell(row[j]) in (I.HIDDEN_PRIMARY, I.HIDDEN_SECONDARY)
+                             for j in I.count_columns(table) if j < len(row))
+                if hidden and lab in labels and labels[lab] != "non publié":
+                    problems.append(f"{path}: {lab} hidden in the table, « {labels[lab]} » on the map")
+            styles = {st for st in re.findall(r'style="(fill: url\(#h[^"]*)"', svg)}
+            if len({st.split(";")[0] for st in styles}) > 1:
+                problems.append(f"{path}: hatched communes drawn with several fills {styles}")
+        for centres in _hatched_marker_centres(svg):
+            if max(centres) - min(centres) > 0.01:
+                problems.append(f"{path}: hatched markers at different heights {sorted(centres)}")
+    assert maps >= 1
     assert not problems, "\n".join(problems)
 
 
@@ -230,7 +281,8 @@ def test_no_text_ties_an_exact_hidden_value_to_its_cell(attacked, dataset):
     texts += [("pdf", book.pdf_text)] + list(book.side_files.items())
     problems = []
     for name, lab, v in cells:
-        pat = re.compile(rf"{re.escape(lab)}[^.;:\n]{{0,40}}?(?<![\d,]){v}(?![\d,]| %)")
+        # the first number after the label, within its clause, is the exact value
+        pat = re.compile(rf"{re.escape(lab)}[^.;:\n\d]{{0,40}}?(?<![\w,]){v}(?![\w,]| %)")
         for where, text in texts:
             m = pat.search(I.norm(text))
             if m:
