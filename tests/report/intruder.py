@@ -654,11 +654,13 @@ def _ticks(seg: str, axis: str) -> list[tuple[float, str]]:
     starts = [m.start() for m in re.finditer(rf'<g id="{axis}tick_\d+">', seg)]
     for i, s in enumerate(starts):
         part = seg[s: starts[i + 1] if i + 1 < len(starts) else s + 4000]
-        m = re.search(r'(?:d="M ([\d.-]+) ([\d.-]+)|<use [^>]*x="([\d.-]+)" y="([\d.-]+)")', part)
+        # the tick mark (a marker placed at the tick), else the grid line (a marker's own <defs> path
+        # starts at 0 0 and says nothing of the position)
+        m = re.search(r'<use [^>]*x="([\d.-]+)" y="([\d.-]+)"', part.split("<!--")[0]) \
+            or re.search(r'<path d="M ([\d.-]+) ([\d.-]+)', re.sub(r"<defs>.*?</defs>", "", part, flags=re.S))
         if not m:
             continue
-        x = float(m.group(1) or m.group(3))
-        y = float(m.group(2) or m.group(4))
+        x, y = float(m.group(1)), float(m.group(2))
         out.append((x if axis == "x" else y, _comment(part)))
     return out
 
