@@ -62,9 +62,25 @@ from analysis.report.pandoc_ast import (
     walk,
 )
 
+#: Each chapter's HTML as the last render of this process made it, by the digest of everything it is
+#: made from (:func:`_chapter_key`): ``prr render --watch`` renders many times in one process, and
+#: after a text edit only the edited chapter is transformed, converted and laid out again.
+_MEMO: dict[str, _Done] = {}
+_PAGES: dict[str, str] = {}
+_SEARCH: dict[str, list[dict]] = {}
+
+
+@dataclass
+class _Done:
+    blocks: list  # after the HTML transforms (read by the contents and the search index)
+    body: str  # pandoc's HTML
+    images: dict[str, Path]
+    files: dict[str, Callable[[Path], None]]
+
 
 def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> list[Path]:
     """The web book: one page per chapter, sidebar contents, previous/next links, search."""
+    global _MEMO, _PAGES, _SEARCH
     out = book.output_dir
     for ch in chapters:
         ch.page = _page_of(ch.spec)
@@ -78,13 +94,24 @@ def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> li
 
         each(ch.blocks, grab)
 
+    filters = _lua_filters(book)
+    context = _context_digest(book, ids, filters)
     images: dict[str, Path] = {}
     files: dict[str, Callable[[Path], None]] = {}  # project path → writes the file there
-    for ch in chapters:
+    keys = [_chapter_key(context, ch) for ch in chapters]
+    done: dict[str, _Done] = {}
+    todo: list[tuple[str, Chapter, dict, dict]] = []
+    for key, ch in zip(keys, chapters, strict=True):
+        if key in _MEMO:
+            done[key] = _MEMO[key]
+            ch.blocks = done[key].blocks
+            continue
         refs: dict[str, ImageRef] = {}
+        ch_images: dict[str, Path] = {}
+        ch_files: dict[str, Callable[[Path], None]] = {}
 
-        def on_image(el: dict, ref: ImageRef, alt: str, _page: str = ch.page, _refs=refs) -> dict:
-            images[ref.project_path] = ref.source
+        def on_image(el: dict, ref: ImageRef, alt: str, _page: str = ch.page, _refs=refs, _images=ch_images) -> dict:
+            _images[ref.project_path] = ref.source
             el["c"][2][0] = _relurl(ref.project_path, _page)
             _refs[el["c"][2][0]] = ref
             el["c"][1] = [Str(alt)]
@@ -94,23 +121,33 @@ def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> li
         _html_headers(ch)
         _html_heading_order(ch)
         _html_links(ch, ids)
-        _html_figures(ch, refs, images)
-        _html_tables(ch, book, files)
-
-    filters = _lua_filters(book)
+        _html_figures(ch, refs, ch_images)
+        _html_tables(ch, book, ch_files)
+        todo.append((key, ch, ch_images, ch_files))
 
     def convert(ch: Chapter) -> str:
         doc = {"pandoc-api-version": _api_version(), "meta": {}, "blocks": ch.blocks}
         return run_pandoc(["-f", "json", "-t", "html5", "--wrap=none", *filters], json.dumps(doc))[0]
 
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        bodies = list(pool.map(convert, chapters))
+        bodies = list(pool.map(convert, [ch for _, ch, _, _ in todo]))
+    for (key, ch, ch_images, ch_files), body in zip(todo, bodies, strict=True):
+        done[key] = _Done(ch.blocks, body, ch_images, ch_files)
+    for key in keys:
+        images.update(done[key].images)
+        files.update(done[key].files)
 
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     toc = _toc_entries(chapters)
-    for k, (ch, body) in enumerate(zip(chapters, bodies, strict=True)):
-        html = _page_html(book, chapters, k, body, toc, with_pdf)
+    nav = _nav_digest(context, chapters, toc, with_pdf)
+    pages: dict[str, str] = {}
+    for k, (key, ch) in enumerate(zip(keys, chapters, strict=True)):
+        page_key = f"{key}-{nav}-{k}"
+        html = _PAGES.get(page_key)
+        if html is None:
+            html = _page_html(book, chapters, k, done[key].body, toc, with_pdf)
+        pages[page_key] = html
         path = out / ch.page
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(html, encoding="utf-8")
@@ -125,8 +162,43 @@ def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> li
         write(dest)
         written.append(dest)
     written += _write_site_assets(book)
-    written += _write_search_index(chapters, book)
+    search: dict[str, list[dict]] = {}
+    written += _write_search_index(chapters, book, keys, search)
+    _MEMO, _PAGES, _SEARCH = done, pages, search  # only this render's: the memory holds one book
     return written
+
+
+def _context_digest(book: Book, ids: dict[str, str], filters: list[str]) -> str:
+    """What every chapter's HTML depends on besides its own tree: the book's settings, which page
+    holds each id, the Lua filters and the files of the report folder (figures, published
+    tables and their downloads), by size and modification time; not the chapters' sources
+    (their text is in the trees)."""
+    stats = []
+    for path in sorted(book.root.rglob("*")):
+        rel = path.relative_to(book.root)
+        if rel.parts[0] == "_book" or rel.parts[0].startswith(".") or path.suffix in (".qmd", ".md") \
+                or not path.is_file():
+            continue
+        st = path.stat()
+        stats.append((rel.as_posix(), st.st_size, st.st_mtime_ns))
+    for f in filters:
+        if Path(f).is_file():
+            st = Path(f).stat()
+            stats.append((f, st.st_size, st.st_mtime_ns))
+    text = json.dumps([repr(book), sorted(ids.items()), filters, stats], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _chapter_key(context: str, ch: Chapter) -> str:
+    text = json.dumps([context, ch.page, ch.blocks], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _nav_digest(context: str, chapters: list[Chapter], toc: list[list[TocEntry]], with_pdf: bool) -> str:
+    """What a page's frame depends on: every chapter's page, number, title and sections."""
+    nav = [[ch.page, ch.number, ch.title_text, ch.spec.appendix,
+            [[e.title, e.number, e.ident, e.level] for e in entries]] for ch, entries in zip(chapters, toc, strict=True)]
+    return hashlib.sha256(json.dumps([context, nav, with_pdf], ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 
 def _page_of(spec: ChapterSpec) -> str:
@@ -574,28 +646,44 @@ def _write_site_assets(book: Book) -> list[Path]:
 
 def build_search_index(chapters: list[Chapter]) -> list[dict]:
     """One entry per chapter section: page URL with anchor, titles and plain text."""
-    entries: list[dict] = []
-    for ch in chapters:
-        chap = (f"{ch.number} " if ch.number else "") + ch.title_text
-        current = {"url": ch.page, "title": chap, "chapter": chap, "text": []}
-        sections = [current]
-        for b in ch.blocks:
-            if b["t"] == "Header" and 2 <= b["c"][0] <= 3:
-                current = {"url": f"{ch.page}#{b['c'][1][0]}", "title": stringify(b["c"][2]),
-                           "chapter": chap, "text": []}
-                sections.append(current)
-            elif b["t"] != "Header" or b["c"][0] > 1:
-                current["text"].append(stringify(b))
-        for s in sections:
-            s["text"] = " ".join(t for t in s["text"] if t)
-            if s["text"] or s is sections[0]:
-                entries.append(s)
+    return [e for ch in chapters for e in _search_entries(ch)]
+
+
+def _search_entries(ch: Chapter) -> list[dict]:
+    chap = (f"{ch.number} " if ch.number else "") + ch.title_text
+    current = {"url": ch.page, "title": chap, "chapter": chap, "text": []}
+    sections = [current]
+    for b in ch.blocks:
+        if b["t"] == "Header" and 2 <= b["c"][0] <= 3:
+            current = {"url": f"{ch.page}#{b['c'][1][0]}", "title": stringify(b["c"][2]),
+                       "chapter": chap, "text": []}
+            sections.append(current)
+        elif b["t"] != "Header" or b["c"][0] > 1:
+            current["text"].append(stringify(b))
+    entries = []
+    for s in sections:
+        s["text"] = " ".join(t for t in s["text"] if t)
+        if s["text"] or s is sections[0]:
+            entries.append(s)
     return entries
 
 
-def _write_search_index(chapters: list[Chapter], book: Book) -> list[Path]:
-    """``search.json`` and ``search-index.js`` (the same data, loadable from ``file://``)."""
-    entries = build_search_index(chapters)
+def _write_search_index(chapters: list[Chapter], book: Book, keys: list[str] | None = None,
+                        memo: dict[str, list[dict]] | None = None) -> list[Path]:
+    """``search.json`` and ``search-index.js`` (the same data, loadable from ``file://``).
+
+    With ``keys`` (each chapter's :func:`_chapter_key`), a chapter's entries are taken from the
+    last render of this process when its tree, number and title are the same; ``memo`` receives
+    this render's."""
+    entries: list[dict] = []
+    for k, ch in enumerate(chapters):
+        key = f"{keys[k]}-{ch.number}-{ch.title_text}" if keys else None
+        found = _SEARCH.get(key) if key else None
+        if found is None:
+            found = _search_entries(ch)
+        if key and memo is not None:
+            memo[key] = found
+        entries += found
     data = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
     js = book.output_dir / "search-index.js"
     js.write_text(f"window.PRR_SEARCH_INDEX = {data};\n", encoding="utf-8")

@@ -79,9 +79,12 @@ def run_pandoc(args: list[str], text: str) -> tuple[str, str]:
     path = None
     if CACHE_DIR is not None:
         path = CACHE_DIR / _cache_key(args, text)[:40]
+        if path in _RECENT and path.is_file():  # read in this process already (``prr render --watch``)
+            return _RECENT[path]
         try:
             out, err = json.loads(path.read_text(encoding="utf-8"))
             os.utime(path)  # recently used
+            _remember(path, (out, err))
             return out, err
         except (OSError, ValueError):
             pass
@@ -97,9 +100,23 @@ def run_pandoc(args: list[str], text: str) -> tuple[str, str]:
             tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps([out, err]), encoding="utf-8")
             tmp.replace(path)
+            _remember(path, (out, err))
         except OSError:  # a cache that cannot be written only costs time
             pass
     return out, err
+
+
+#: Results of the cache already read by this process, by file (a renderer that runs many
+#: times in one process reads and decodes each file once); at most :data:`CACHE_MAX_ENTRIES`.
+_RECENT: dict[Path, tuple[str, str]] = {}
+_RECENT_LOCK = threading.Lock()
+
+
+def _remember(path: Path, result: tuple[str, str]) -> None:
+    with _RECENT_LOCK:
+        if len(_RECENT) >= CACHE_MAX_ENTRIES:
+            _RECENT.clear()
+        _RECENT[path] = result
 
 
 def prune_cache(keep: int = CACHE_MAX_ENTRIES) -> None:
