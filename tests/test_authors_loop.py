@@ -251,3 +251,68 @@ def test_clean_step_digests_are_those_of_the_written_tables(tmp_path: Path):
         assert entry["content"] == pipeline._content_digest(path, PROVENANCE_COLUMNS.get(name, ())), name
     # the pipeline reads them as they are (same file hashes): its digests are the stored ones
     assert pipeline.table_digests(clean, memo.parent) == {n: e["content"] for n, e in stored.items()}
+
+
+@pytest.mark.slow
+def test_watch_reloads_the_open_page_in_a_browser(example_run, tmp_path, monkeypatch):
+    """``prr render --watch`` in headless Chromium: the chapter's page is open, the author saves the
+    chapter, the page reloads by itself and shows the new sentence (nothing else done by hand)."""
+    import sys
+    import threading
+    import time
+
+    sys.path.insert(0, str(Path(__file__).parent / "report"))
+    from browser import chromium, find_browser
+
+    from analysis import cli
+    from analysis.report import serve
+
+    if find_browser() is None:
+        pytest.skip("pas de navigateur : installer Chromium et chromedriver (apt-get install -y chromium "
+                    "chromium-driver) pour ce test")
+    report = tmp_path / "report"
+    shutil.copytree(REPORT_DIR, report, ignore=shutil.ignore_patterns("_book", "_generated", "_variables.yml",
+                                                                      ".prr-cache"))
+    monkeypatch.setattr(pipeline, "REPORT_DIR", report)
+    urls: list[str] = []
+    start_server = serve.start_server
+
+    def recording(*args, **kwargs):
+        server, url = start_server(*args, **kwargs)
+        urls.append(url)
+        return server, url
+
+    monkeypatch.setattr(serve, "start_server", recording)
+    page = report / "_book" / "chapters" / "07-activites.html"
+    stop = threading.Event()
+    loop = threading.Thread(target=cli.watch, args=(pipeline, example_run, "fallback"),
+                            kwargs={"serve": True, "port": 0, "stop": stop}, daemon=True)
+    loop.start()
+    try:
+        deadline = time.time() + 300
+        while not (urls and page.is_file()) and time.time() < deadline:  # the first render
+            time.sleep(0.2)
+        assert page.is_file(), "le premier rendu n'a pas écrit la page"
+        with chromium() as driver:
+            driver.get(urls[0] + "chapters/07-activites.html")
+            driver.execute_script("window.prrMarker = 1;")
+            assert driver.execute_script("return window.prrMarker") == 1
+            chapter = report / "chapters" / "07-activites.qmd"
+            sentence = "Une phrase que la page montre sans qu'on la recharge."
+            assert sentence not in driver.page_source
+            chapter.write_text(chapter.read_text(encoding="utf-8") + f"\n{sentence}\n", encoding="utf-8")
+            deadline = time.time() + 120
+            while time.time() < deadline:
+                # a reload gives a new window object (the marker is gone) holding the new text
+                if driver.execute_script("return window.prrMarker === undefined && "
+                                         f"document.body.innerText.includes({sentence!r})"):
+                    break
+                time.sleep(0.1)
+            else:
+                pytest.fail("la page ouverte ne s'est pas rechargée après l'enregistrement du chapitre")
+            assert sentence not in page.read_text(encoding="utf-8").split("<main", 1)[0]  # in the content
+            assert serve.SCRIPT_PATH not in page.read_text(encoding="utf-8")  # the file has no reload script
+    finally:
+        stop.set()
+        loop.join(timeout=60)
+    assert not loop.is_alive()

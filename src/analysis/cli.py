@@ -202,8 +202,8 @@ def _pdf_command(params: RunParams, engine: str) -> list[str]:
             "--threshold", str(params.threshold)]
 
 
-def watch(pipeline, params: RunParams, engine: str, interval: float = 0.2, rounds: int | None = None,
-          serve: bool = False, port: int = 0, pdf: bool = False) -> int:
+def watch(pipeline, params: RunParams, engine: str, interval: float = 0.1, rounds: int | None = None,
+          serve: bool = False, port: int = 0, pdf: bool = False, stop=None) -> int:
     """Authors' preview loop: re-render whenever the report's sources (or the run) change.
 
     Nothing is executed but the render. The HTML comes first, and only what changed
@@ -211,7 +211,8 @@ def watch(pipeline, params: RunParams, engine: str, interval: float = 0.2, round
     follows in a background process after each change (``prr render --format pdf``).
     With ``serve``, the book is served on 127.0.0.1 and an open page reloads itself
     when its file changes. An error in a chapter is printed in one line and the loop
-    waits for the next edit. ``rounds`` bounds the loop (tests).
+    waits for the next edit. ``rounds`` bounds the loop, and ``stop`` (a
+    :class:`threading.Event`) ends it (tests).
     """
     import subprocess
 
@@ -233,7 +234,7 @@ def watch(pipeline, params: RunParams, engine: str, interval: float = 0.2, round
     last = None
     n = 0
     try:
-        while rounds is None or n < rounds:
+        while (rounds is None or n < rounds) and not (stop is not None and stop.is_set()):
             n += 1
             sig = _signature(pipeline, params)
             if sig != last:
