@@ -277,12 +277,14 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
 
 
 def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: bool,
-               pool: KernelPool | None = None) -> None:
+               pool: KernelPool | None = None, keys: dict[str, str] | None = None, km=None) -> None:
+    """Run the steps whose key changed (or all with ``force``); ``keys``: keys already computed;
+    ``km``: a kernel started ahead for the single step of ``steps`` (the cleaning)."""
     paths = run_paths(params.out)
     store = cache.StepCache(paths["cache"])
     todo = []
     for step in steps:
-        key = _step_key(step, params)
+        key = (keys or {}).get(step.name) or _step_key(step, params)
         if not force and store.is_fresh(step.name, key):
             log.skipped.append(step.name)
             log.say(f"  · {step.name} : inchangé, sauté")
@@ -305,6 +307,8 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
             if own:
                 pool.close()
         times = [times[s.name] for s, _ in todo]
+    elif km is not None and len(todo) == 1:
+        times = [execute_notebook(*_job(todo[0][0], params), km=km)]
     else:
         times = [execute_notebook(*_job(s, params)) for s, _ in todo]
     for (step, key), seconds in zip(todo, times, strict=True):
@@ -343,7 +347,7 @@ def _remember_seconds(cache_dir: Path, seconds: dict[str, float]) -> None:
 # --------------------------------------------------------------------------- kernels started ahead
 
 
-def warm_up_code(notebook: str | Path) -> str:
+def warm_up_code(notebook: str | Path, lazy: bool = False) -> str:
     """The notebook's import statements, as one line a kernel runs as it starts.
 
     Run in a throwaway namespace (the notebook's own namespace stays empty) and with no
@@ -354,7 +358,8 @@ def warm_up_code(notebook: str | Path) -> str:
 
     tree = ast.parse(Path(notebook).read_text(encoding="utf-8"))
     code = "\n".join(ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom))
-    code += "".join(f"\ntry:\n    import {m}\nexcept ImportError:\n    pass" for m in LAZY_IMPORTS)
+    if lazy:  # an analysis: what its functions import when called
+        code += "".join(f"\ntry:\n    import {m}\nexcept ImportError:\n    pass" for m in LAZY_IMPORTS)
     return f"exec(compile({code!r}, '<prr-warm-up>', 'exec'), {{}})"
 
 
@@ -363,7 +368,7 @@ def warm_up_code(notebook: str | Path) -> str:
 LAZY_IMPORTS = ("statsmodels.api",)
 
 
-def start_kernel(notebook: str | Path, env: dict | None = None):
+def start_kernel(notebook: str | Path, env: dict | None = None, lazy: bool = False):
     """Start the kernel of a notebook now (its imports run as it starts); return its manager.
 
     The process is launched and this returns at once: the kernel imports while the caller
@@ -374,7 +379,7 @@ def start_kernel(notebook: str | Path, env: dict | None = None):
 
     km = AsyncKernelManager(kernel_name="python3")
     args = [*KERNEL_ARGUMENTS, "--HistoryManager.hist_file=:memory:",
-            f"--IPKernelApp.exec_lines={warm_up_code(notebook)}"]
+            f"--IPKernelApp.exec_lines={warm_up_code(notebook, lazy)}"]
     run_sync(km.start_kernel)(extra_arguments=args, cwd=str(Path(notebook).parent),
                               env={**os.environ, **(env or {})})
     return km
@@ -412,9 +417,10 @@ def _kernel_worker(conn) -> None:
                 warm = None
             if msg[0] == "warm":
                 try:
-                    warm = (job[0], start_kernel(job[0], job[3]))
+                    warm = (job[0], start_kernel(job[0], job[3], lazy=True))
                 except Exception:  # noqa: BLE001 - the job will start its own kernel and report
                     warm = None
+                _import_papermill()  # while the kernel starts
                 continue
             km, warm = (warm[1] if warm is not None else None), None
             try:
@@ -433,6 +439,14 @@ def _kernel_worker(conn) -> None:
             stop_kernel(warm[1])
 
 
+def _import_papermill() -> None:
+    """Import what executing a notebook needs in this process (papermill, jupytext, nbformat: several
+    seconds, mostly jsonschema's grammars); a worker forked afterwards has them already."""
+    import jupytext  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+
 class KernelPool:
     """Worker processes executing the analysis notebooks, two at a time on two cores.
 
@@ -445,7 +459,8 @@ class KernelPool:
     def __init__(self, workers: int):
         import multiprocessing as mp
 
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+        # spawned, not forked: this process may already hold a kernel's zmq context (the cleaning's)
+        ctx = mp.get_context("spawn")
         self._conns, self._procs, self._warm = [], [], []
         for _ in range(max(1, workers)):
             parent, child = ctx.Pipe()
@@ -570,18 +585,25 @@ def run(params: RunParams, force: bool = False, log: BuildLog | None = None, par
     with _registry_env(Path(params.raw)):
         steps = analysis_steps()
         workers = min(len(steps), os.cpu_count() or 1) if parallel else 1
-        pool = None
-        if workers > 1 and (force or not cache.StepCache(run_paths(params.out)["cache"]).is_fresh(
-                CLEAN_STEP.name, _step_key(CLEAN_STEP, params))):
-            # the cleaning will run: start the first analyses' kernels now, they import while it cleans
-            last = _last_seconds(run_paths(params.out)["cache"])
-            planned = sorted(steps, key=lambda s: -last.get(s.name, 0.0))
-            pool = KernelPool(workers)
-            pool.warm([_job(s, params) for s in planned])
+        pool, clean_km = None, None
+        clean_key = _step_key(CLEAN_STEP, params)
         try:
-            _run_steps([CLEAN_STEP], params, force, log, parallel=False)
+            if force or not cache.StepCache(run_paths(params.out)["cache"]).is_fresh(CLEAN_STEP.name, clean_key):
+                # the cleaning will run: its kernel starts (and imports) while this process imports
+                # papermill; then the first analyses' kernels start, they import while it cleans
+                clean_km = start_kernel(NOTEBOOKS_DIR / CLEAN_STEP.notebook)
+                if workers > 1:
+                    last = _last_seconds(run_paths(params.out)["cache"])
+                    planned = sorted(steps, key=lambda s: -last.get(s.name, 0.0))
+                    pool = KernelPool(workers)
+                    pool.warm([_job(s, params) for s in planned])
+                _import_papermill()
+            _run_steps([CLEAN_STEP], params, force, log, parallel=False, keys={CLEAN_STEP.name: clean_key},
+                       km=clean_km)
             _run_steps(steps, params, force, log, parallel=parallel, pool=pool)
         finally:
+            if clean_km is not None:
+                stop_kernel(clean_km)
             if pool is not None:
                 pool.close()
     metrics.merge(params.out)
