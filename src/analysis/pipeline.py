@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,14 +223,12 @@ def _step_outputs(step: NotebookStep, params: RunParams) -> list[Path]:
     return outputs
 
 
-def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict | None = None,
-                     km=None) -> float:
+def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict | None = None) -> float:
     """Execute one jupytext notebook with papermill; return its wall time in seconds.
 
-    Runs in a worker process; ``env`` is set for the kernel it starts. ``km``: a kernel
-    already started for this notebook (:func:`start_kernel`), used instead of a new one
-    (the caller shuts it down). Timing metadata papermill adds is removed and cell ids are
-    numbered so that executed notebooks are identical between runs with identical inputs.
+    Runs in a worker process; ``env`` is set for the kernel it starts. Timing
+    metadata papermill adds is removed and cell ids are numbered so that executed
+    notebooks are identical between runs with identical inputs.
     """
     import jupytext
     import nbformat
@@ -255,7 +254,6 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
             progress_bar=False,
             cwd=str(Path(notebook).parent),
             extra_arguments=KERNEL_ARGUMENTS,
-            **({"km": km} if km is not None else {}),
         )
     except papermill.PapermillExecutionError as exc:
         raise StepFailed(Path(notebook).name, exc.ename, str(exc.evalue), str(out)) from None
@@ -276,15 +274,12 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
     return time.perf_counter() - t0
 
 
-def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: bool,
-               pool: KernelPool | None = None, keys: dict[str, str] | None = None, km=None) -> None:
-    """Run the steps whose key changed (or all with ``force``); ``keys``: keys already computed;
-    ``km``: a kernel started ahead for the single step of ``steps`` (the cleaning)."""
+def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: bool) -> None:
     paths = run_paths(params.out)
     store = cache.StepCache(paths["cache"])
     todo = []
     for step in steps:
-        key = (keys or {}).get(step.name) or _step_key(step, params)
+        key = _step_key(step, params)
         if not force and store.is_fresh(step.name, key):
             log.skipped.append(step.name)
             log.say(f"  · {step.name} : inchangé, sauté")
@@ -292,245 +287,30 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
             todo.append((step, key))
     if not todo:
         return
+    jobs = [
+        (str(NOTEBOOKS_DIR / s.notebook), str(paths["notebooks"] / s.notebook.replace(".py", ".ipynb")),
+         params.notebook_parameters(s.name), _step_env(s))
+        for s, _ in todo
+    ]
     for s, _ in todo:
         log.say(f"  ▶ {s.name} : exécution du carnet {s.notebook}")
-    workers = min(len(todo), os.cpu_count() or 1) if parallel else 1
-    if workers > 1 or pool is not None:
-        # longest first (seconds of the last run): the two workers finish closer together
-        order = sorted(todo, key=lambda t: -_last_seconds(paths["cache"]).get(t[0].name, 0.0))
-        own = pool is None
-        pool = pool or KernelPool(workers)
-        try:
-            times = dict(zip([s.name for s, _ in order], pool.run([_job(s, params) for s, _ in order]),
-                             strict=True))
-        finally:
-            if own:
-                pool.close()
-        times = [times[s.name] for s, _ in todo]
-    elif km is not None and len(todo) == 1:
-        times = [execute_notebook(*_job(todo[0][0], params), km=km)]
+    workers = min(len(jobs), os.cpu_count() or 1) if parallel else 1
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_ignores_sigint) as pool:
+            futures = [pool.submit(execute_notebook, *job) for job in jobs]
+            try:
+                times = [f.result() for f in futures]
+            except KeyboardInterrupt:
+                for f in futures:
+                    f.cancel()
+                raise
     else:
-        times = [execute_notebook(*_job(s, params)) for s, _ in todo]
+        times = [execute_notebook(*job) for job in jobs]
     for (step, key), seconds in zip(todo, times, strict=True):
         store.record(step.name, key, _step_outputs(step, params))
         log.ran.append(step.name)
         log.seconds[step.name] = seconds
         log.say(f"  ✓ {step.name} : {seconds:.1f} s")
-    _remember_seconds(paths["cache"], {s.name: log.seconds[s.name] for s, _ in todo})
-
-
-def _job(step: NotebookStep, params: RunParams) -> tuple:
-    """The arguments of :func:`execute_notebook` for a step."""
-    paths = run_paths(params.out)
-    return (str(NOTEBOOKS_DIR / step.notebook), str(paths["notebooks"] / step.notebook.replace(".py", ".ipynb")),
-            params.notebook_parameters(step.name), _step_env(step))
-
-
-SECONDS_MEMO = "step-seconds.json"
-
-
-def _last_seconds(cache_dir: Path) -> dict[str, float]:
-    """How long each step took when it last ran (orders the analyses, longest first)."""
-    try:
-        data = json.loads((Path(cache_dir) / SECONDS_MEMO).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {k: float(v) for k, v in data.items() if isinstance(v, int | float)} if isinstance(data, dict) else {}
-
-
-def _remember_seconds(cache_dir: Path, seconds: dict[str, float]) -> None:
-    data = _last_seconds(cache_dir) | {k: round(v, 2) for k, v in seconds.items()}
-    Path(cache_dir).mkdir(parents=True, exist_ok=True)
-    cache.write_atomic(Path(cache_dir) / SECONDS_MEMO, json.dumps(data, indent=1, sort_keys=True) + "\n")
-
-
-# --------------------------------------------------------------------------- kernels started ahead
-
-
-def warm_up_code(notebook: str | Path, lazy: bool = False) -> str:
-    """The notebook's import statements, as one line a kernel runs as it starts.
-
-    Run in a throwaway namespace (the notebook's own namespace stays empty) and with no
-    history (execution counts unchanged): the executed notebook is the same as with a
-    cold kernel, only its import cell returns sooner.
-    """
-    import ast
-
-    tree = ast.parse(Path(notebook).read_text(encoding="utf-8"))
-    code = "\n".join(ast.unparse(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom))
-    if lazy:  # an analysis: what its functions import when called
-        code += "".join(f"\ntry:\n    import {m}\nexcept ImportError:\n    pass" for m in LAZY_IMPORTS)
-    return f"exec(compile({code!r}, '<prr-warm-up>', 'exec'), {{}})"
-
-
-#: Modules the analyses import inside their functions (statsmodels alone takes about 2 s to
-#: import): imported ahead too by a kernel started early.
-LAZY_IMPORTS = ("statsmodels.api",)
-
-
-def start_kernel(notebook: str | Path, env: dict | None = None, lazy: bool = False):
-    """Start the kernel of a notebook now (its imports run as it starts); return its manager.
-
-    The process is launched and this returns at once: the kernel imports while the caller
-    does something else; papermill connects to it later (``execute_notebook(..., km=...)``).
-    """
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
-
-    km = AsyncKernelManager(kernel_name="python3")
-    args = [*KERNEL_ARGUMENTS, "--HistoryManager.hist_file=:memory:",
-            f"--IPKernelApp.exec_lines={warm_up_code(notebook, lazy)}"]
-    run_sync(km.start_kernel)(extra_arguments=args, cwd=str(Path(notebook).parent),
-                              env={**os.environ, **(env or {})})
-    return km
-
-
-def stop_kernel(km) -> None:
-    from jupyter_core.utils import run_sync
-
-    try:
-        if km.has_kernel:
-            run_sync(km.shutdown_kernel)(now=True)
-    except Exception:  # noqa: BLE001 - a kernel that is already gone
-        pass
-
-
-def _kernel_worker(conn) -> None:
-    """A worker of :class:`KernelPool`: runs notebooks one at a time, each in a kernel of its own.
-
-    Messages: ``("warm", job)`` starts the kernel of that job now; ``("run", job)`` executes it
-    (in the warm kernel if it is this job's, else in a new one) and answers ``("ok", seconds)``
-    or ``("failed", exception)``; ``("stop",)`` ends the worker and its kernels.
-    """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's (one French line)
-    warm = None
-    try:
-        while True:
-            msg = conn.recv()
-            if msg[0] == "stop":
-                break
-            job = msg[1]
-            if warm is not None and (msg[0] == "warm" or warm[0] != job[0]):
-                stop_kernel(warm[1])
-                warm = None
-            if msg[0] == "warm":
-                try:
-                    warm = (job[0], start_kernel(job[0], job[3], lazy=True))
-                except Exception:  # noqa: BLE001 - the job will start its own kernel and report
-                    warm = None
-                _import_papermill()  # while the kernel starts
-                continue
-            km, warm = (warm[1] if warm is not None else None), None
-            try:
-                conn.send(("ok", execute_notebook(*job, km=km)))
-            except StepFailed as exc:
-                conn.send(("failed", exc))
-            except Exception as exc:  # noqa: BLE001 - sent back to the main process, raised there
-                conn.send(("failed", RuntimeError(f"{type(exc).__name__}: {exc}")))
-            finally:
-                if km is not None:
-                    stop_kernel(km)
-    except (EOFError, KeyboardInterrupt):
-        pass
-    finally:
-        if warm is not None:
-            stop_kernel(warm[1])
-
-
-def _import_papermill() -> None:
-    """Import what executing a notebook needs in this process (papermill, jupytext, nbformat: several
-    seconds, mostly jsonschema's grammars); a worker forked afterwards has them already."""
-    import jupytext  # noqa: F401
-    import nbformat  # noqa: F401
-    import papermill  # noqa: F401
-
-
-class KernelPool:
-    """Worker processes executing the analysis notebooks, two at a time on two cores.
-
-    A worker can start a notebook's kernel ahead (:meth:`warm`), while the clean step runs:
-    the kernel's start and its imports (pandas, statsmodels, matplotlib: about 4 s each) are
-    then off the critical path. A job goes to the worker whose warm kernel is its own when
-    there is one; otherwise to any free worker (a warm kernel that is not needed is stopped).
-    """
-
-    def __init__(self, workers: int):
-        import multiprocessing as mp
-
-        # spawned, not forked: this process may already hold a kernel's zmq context (the cleaning's)
-        ctx = mp.get_context("spawn")
-        self._conns, self._procs, self._warm = [], [], []
-        for _ in range(max(1, workers)):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_kernel_worker, args=(child,), daemon=True)
-            proc.start()
-            child.close()
-            self._conns.append(parent)
-            self._procs.append(proc)
-            self._warm.append(None)
-
-    def warm(self, jobs: list[tuple]) -> None:
-        """Start the kernels of ``jobs`` (one per worker, in order) now."""
-        for k, job in enumerate(jobs[: len(self._conns)]):
-            self._conns[k].send(("warm", job))
-            self._warm[k] = job[0]
-
-    def run(self, jobs: list[tuple]) -> list[float]:
-        """Execute ``jobs`` (in this order of priority); the seconds each took. Raises the first failure
-        (in ``jobs`` order) once the running notebooks are done."""
-        from multiprocessing.connection import wait
-
-        pending = list(range(len(jobs)))
-        times: dict[int, float] = {}
-        failures: dict[int, BaseException] = {}
-        busy: dict[int, int] = {}  # worker → job index
-
-        def give(worker: int) -> None:
-            if failures or not pending:
-                return
-            mine = next((j for j in pending if jobs[j][0] == self._warm[worker]), None)
-            if mine is None:  # a job whose kernel is warm elsewhere waits for that worker
-                others = {w for w in self._warm if w is not None}
-                mine = next((j for j in pending if jobs[j][0] not in others), pending[0])
-            pending.remove(mine)
-            self._warm[worker] = None
-            self._conns[worker].send(("run", jobs[mine]))
-            busy[worker] = mine
-
-        for w in range(len(self._conns)):
-            give(w)
-        while busy:
-            ready = wait([self._conns[w] for w in busy])
-            for w in list(busy):
-                if self._conns[w] in ready:
-                    try:
-                        status, value = self._conns[w].recv()
-                    except EOFError:
-                        status, value = "failed", RuntimeError("un processus d'analyse s'est arrêté")
-                    j = busy.pop(w)
-                    if status == "ok":
-                        times[j] = value
-                    else:
-                        failures[j] = value
-                    give(w)
-        if failures:
-            raise failures[min(failures)]
-        return [times[j] for j in range(len(jobs))]
-
-    def close(self) -> None:
-        for conn in self._conns:
-            try:
-                conn.send(("stop",))
-            except OSError:
-                pass
-        for proc in self._procs:
-            proc.join(timeout=30)
-            if proc.is_alive():
-                proc.terminate()
-        for conn in self._conns:
-            conn.close()
 
 
 def _step_env(step: NotebookStep) -> dict:
@@ -541,6 +321,14 @@ def _step_env(step: NotebookStep) -> dict:
     from analysis.ingest.schema import READS_ENV
 
     return {READS_ENV: ",".join(step.reads)}
+
+
+def _worker_ignores_sigint() -> None:
+    """Analysis workers leave Ctrl-C to the main process (one French line, no worker tracebacks);
+    the kernels they start run in their own session and are shut down by papermill."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _registry_env(raw: Path):
@@ -583,29 +371,8 @@ def run(params: RunParams, force: bool = False, log: BuildLog | None = None, par
     _check_writable(Path(params.out))
     log.say(f"Période {params.start} → {params.end} ; données : {params.raw} ; sorties : {params.out}")
     with _registry_env(Path(params.raw)):
-        steps = analysis_steps()
-        workers = min(len(steps), os.cpu_count() or 1) if parallel else 1
-        pool, clean_km = None, None
-        clean_key = _step_key(CLEAN_STEP, params)
-        try:
-            if force or not cache.StepCache(run_paths(params.out)["cache"]).is_fresh(CLEAN_STEP.name, clean_key):
-                # the cleaning will run: its kernel starts (and imports) while this process imports
-                # papermill; then the first analyses' kernels start, they import while it cleans
-                clean_km = start_kernel(NOTEBOOKS_DIR / CLEAN_STEP.notebook)
-                if workers > 1:
-                    last = _last_seconds(run_paths(params.out)["cache"])
-                    planned = sorted(steps, key=lambda s: -last.get(s.name, 0.0))
-                    pool = KernelPool(workers)
-                    pool.warm([_job(s, params) for s in planned])
-                _import_papermill()
-            _run_steps([CLEAN_STEP], params, force, log, parallel=False, keys={CLEAN_STEP.name: clean_key},
-                       km=clean_km)
-            _run_steps(steps, params, force, log, parallel=parallel, pool=pool)
-        finally:
-            if clean_km is not None:
-                stop_kernel(clean_km)
-            if pool is not None:
-                pool.close()
+        _run_steps([CLEAN_STEP], params, force, log, parallel=False)
+        _run_steps(analysis_steps(), params, force, log, parallel=parallel)
     metrics.merge(params.out)
     write_manifest(params)
     return log
