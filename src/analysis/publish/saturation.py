@@ -8,6 +8,7 @@ saturation figures and tables.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,12 @@ from analysis.analyses.saturation import (
     ModelResult,
     SaturationResults,
     km_median,
+    saturation_metrics,
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
 from analysis.publish.disclosure import SECONDARY, hidden_text, is_suppressed, protect_line, publish_count
 from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
+from analysis.publish.sdc import Protection, Relation, protect
 from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR
 
 #: Indicators computed for every group, with their French labels (report tables).
@@ -329,6 +332,10 @@ def withheld_metrics(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE
                 indicators(f"{p}.{col}.{level}", g)
         for _, r in res.medians_by_public[res.medians_by_public["wave"] == wave].iterrows():
             waits(f"{p}.public.{r['public']}", r)
+    if res.model is not None and not model_groups_publishable(res.model, threshold):
+        # the estimates of a model with a small group (the sentence says why it is withheld)
+        out.update(k for k in saturation_metrics(res) if k.startswith("saturation.model.")
+                   and k.rsplit(".", 1)[-1] not in ("n", "clusters", "income_year", "sentence"))
     c = res.comparison
     if c is not None and not (share_publishable(c.k_from, c.n_from, threshold)
                               and share_publishable(c.k_to, c.n_to, threshold)):
@@ -354,8 +361,9 @@ def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
     if not res.waves:
         return {}
     return {
-        "saturation.model.sentence": model_sentence(res.model, ref_dir) if res.model is not None
-        else "Le modèle n'a pas pu être estimé sur ces données.",
+        "saturation.model.sentence": (model_sentence(res.model, ref_dir)
+                                      if model_groups_publishable(res.model, threshold) else model_withheld_fr(threshold))
+        if res.model is not None else "Le modèle n'a pas pu être estimé sur ces données.",
         "saturation.compare.sentence": comparison_sentence(res, ref_dir, threshold),
         "saturation.wait.sentence": wait_sentence(res, threshold, ref_dir),
     }
@@ -706,8 +714,9 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
     figures.append(("saturation-suivis", fig, alt,
                     "Part des demandes réorientées faute de disponibilité, par type de suivi demandé et par vague "
                     f"(IC 95 %, Wilson). Groupes de moins de {threshold} demandes non représentés." + src + note))
+    model_ok = res.model is not None and model_groups_publishable(res.model, threshold)
     if res.model is not None:
-        fig, alt = plot_forest(res.model, ref_dir)
+        fig, alt = plot_forest(res.model, ref_dir) if model_ok else no_data_figure(model_withheld_fr(threshold))
         figures.append(("saturation-forest", fig, alt,
                         "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 % "
                         "tenant compte du regroupement par service, correction CR2 pour petit nombre de services). Revenu : revenu moyen par déclaration fiscale de la "
@@ -740,7 +749,9 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
          "rendez-vous pour la fixer)." + rule + src + note),
     ]
     if res.model is not None:
-        tables.append(("saturation-modele", model_table(res.model, ref_dir), display_model(res.model, ref_dir),
+        shown = display_model(res.model, ref_dir) if model_ok else pd.DataFrame(
+            {"Variable": ["Toutes"], "Rapport de cotes": [model_withheld_fr(threshold)]})
+        tables.append(("saturation-modele", model_table(res.model, ref_dir), shown,
                        "Modèle logistique de la réorientation faute de disponibilité : rapports de cotes "
                        f"(IC 95 % tenant compte du regroupement par service, correction CR2 de Bell et McCaffrey), "
                        f"{fmt_int(res.model.n)} demandes." + src + note))
@@ -783,3 +794,203 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
     for name, exact, disp, caption in tables:
         write_table(exact, disp, name, tables_dir, caption)
     return {"figures": [f[0] for f in figures], "tables": [t[0] for t in tables]}
+
+
+# ---------------------------------------------------------------- linked protection of the census tables
+
+#: Printed cell of each (indicator, ``k``|``n``) of the indicator tables.
+_CELL_OF = {("accepted", "k"): "accepted", ("waiting", "k"): "waiting", ("reoriented", "k"): "reoriented",
+            ("no_followup", "k"): "no_followup", ("constrained", "k"): "constrained",
+            ("constrained_of_reoriented", "k"): "constrained", ("constrained_of_reoriented", "n"): "reoriented",
+            ("full_destination", "k"): "full", ("full_destination", "n"): "full_known",
+            ("first_line", "k"): "first_line", ("first_line", "n"): "first_line_known"}
+#: Printed measures of a group, and the nested relations between them: ``parent = children + rest``
+#: (the rest is printed nowhere: an unprinted cell of :mod:`analysis.publish.sdc`).
+_MEASURES = ("n", "accepted", "waiting", "reoriented", "no_followup", "constrained", "full_known", "full",
+             "first_line_known", "first_line")
+_NESTED = (("n", ("accepted", "waiting", "reoriented", "no_followup"), "outcome_other"),
+           ("reoriented", ("constrained",), "reoriented_other"),
+           ("constrained", ("full_known",), "full_unknown"),
+           ("full_known", ("full",), "full_no"),
+           ("n", ("first_line_known",), "requester_unknown"),
+           ("first_line_known", ("first_line",), "first_line_no"))
+_WAIT = ("wait_n", "wait_events", "wait_censored")
+
+
+def _cell_of(indicator: str, part: str) -> str:
+    return _CELL_OF.get((indicator, part), "n")
+
+
+@dataclass
+class SaturationPlan:
+    """The census tables protected together (:func:`saturation_plan`)."""
+
+    protection: Protection
+
+    def reason(self, group: str, measure: str) -> str | None:
+        cell = f"sat.{group}.{measure}"
+        p = self.protection
+        if cell in p.unprinted:
+            return None
+        if cell in p.primary:
+            return "primary"
+        if cell in p.secondary or cell in p.withdrawn:
+            return "secondary"
+        return None
+
+    def hidden(self, group: str, measure: str) -> bool:
+        return self.reason(group, measure) is not None
+
+    def text(self, group: str, measure: str, value, threshold: int) -> str:
+        why = self.reason(group, measure)
+        return hidden_text(threshold) if why == "primary" else SECONDARY if why else fmt_int(value)
+
+    def share_shown(self, group: str, indicator: str) -> bool:
+        """A share follows its counts: shown when its count and denominator are printed."""
+        return not (self.hidden(group, _cell_of(indicator, "k")) or self.hidden(group, _cell_of(indicator, "n")))
+
+
+def group_key(wave: str, by: str | None = None, level: str | None = None) -> str:
+    """``2020_11``, ``2020_11|public|adultes``, ``2020_11|followup|~`` (``~``: level not given)."""
+    return wave if by is None else f"{wave}|{by}|{level}"
+
+
+def saturation_cells(res: SaturationResults) -> tuple[dict[str, int], list[Relation], set[str], set[str]]:
+    """Cells, relations, unprinted and fixed cells of every census count table of the chapter.
+
+    Groups: each wave, each wave × public, each wave × requested follow-up, plus for each breakdown a
+    group of the demands whose level is not given (printed nowhere), and — with two waves — the
+    demands of the services present in both waves (the paired comparison) and the others. Relations:
+    the nested ones of :data:`_NESTED` in every group; every printed measure of a wave is the sum of
+    that measure over the levels of each breakdown; the waits' table (demands, observed appointments,
+    share still waiting) per wave and public, its demands being the accepted and waiting ones except
+    those dated impossibly (printed nowhere).
+    """
+    values: dict[str, int] = {}
+    rels: list[Relation] = []
+    unprinted: set[str] = set()
+
+    def measures_of(rows: pd.DataFrame) -> dict[str, int]:
+        m = {}
+        for r in rows.itertuples(index=False):
+            m[_cell_of(r.indicator, "k")] = int(r.k)
+            m[_cell_of(r.indicator, "n")] = int(r.n)
+        return m
+
+    def add_group(g: str, m: dict[str, int], printed: bool) -> None:
+        for key in _MEASURES:
+            values[f"sat.{g}.{key}"] = int(m.get(key, 0))
+            if not printed:
+                unprinted.add(f"sat.{g}.{key}")
+        for parent, children, rest in _NESTED:
+            v = values[f"sat.{g}.{parent}"] - sum(values[f"sat.{g}.{c}"] for c in children)
+            values[f"sat.{g}.{rest}"] = v
+            unprinted.add(f"sat.{g}.{rest}")
+            rels.append(Relation(f"sat.{g}.{parent}", tuple(f"sat.{g}.{c}" for c in (*children, rest))))
+
+    def add_wait(g: str, n: int, events: int, printed: bool) -> None:
+        cells = dict(zip(_WAIT, (n, events, n - events), strict=True))
+        for key, v in cells.items():
+            values[f"sat.{g}.{key}"] = int(v)
+            if not printed:
+                unprinted.add(f"sat.{g}.{key}")
+        rels.append(Relation(f"sat.{g}.wait_n", (f"sat.{g}.wait_events", f"sat.{g}.wait_censored")))
+        offered = values[f"sat.{g}.accepted"] + values[f"sat.{g}.waiting"]
+        values[f"sat.{g}.offered"] = offered
+        values[f"sat.{g}.wait_excluded"] = offered - int(n)
+        unprinted.update({f"sat.{g}.offered", f"sat.{g}.wait_excluded"})
+        rels.append(Relation(f"sat.{g}.offered", (f"sat.{g}.accepted", f"sat.{g}.waiting")))
+        rels.append(Relation(f"sat.{g}.offered", (f"sat.{g}.wait_n", f"sat.{g}.wait_excluded")))
+
+    def cross(total: str, parts: list[str], keys) -> None:
+        for key in keys:
+            rels.append(Relation(f"sat.{total}.{key}", tuple(f"sat.{p}.{key}" for p in parts)))
+
+    waits_w = res.medians_by_wave.set_index("wave") if len(res.medians_by_wave) else pd.DataFrame()
+    waits_p = res.medians_by_public.set_index(["wave", "public"]) if len(res.medians_by_public) else pd.DataFrame()
+    for w in res.waves:
+        mw = measures_of(res.by_wave[res.by_wave["wave"] == w])
+        add_group(w, mw, True)
+        n_w = int(waits_w.loc[w, "n"]) if w in waits_w.index else 0
+        e_w = int(waits_w.loc[w, "events"]) if w in waits_w.index else 0
+        add_wait(w, n_w, e_w, w in waits_w.index)
+        for by, table, col in (("public", res.by_public, "public"), ("followup", res.by_followup,
+                                                                     "followup_requested")):
+            sub = table[table["wave"] == w]
+            levels = sorted(str(v) for v in sub[col].dropna().unique())
+            groups = []
+            for lv in levels:
+                g = group_key(w, by, lv)
+                add_group(g, measures_of(sub[sub[col].astype(str) == lv]), True)
+                groups.append(g)
+            rest = group_key(w, by, "~")
+            add_group(rest, {k: values[f"sat.{w}.{k}"] - sum(values[f"sat.{g}.{k}"] for g in groups)
+                             for k in _MEASURES}, False)
+            groups.append(rest)
+            cross(w, groups, _MEASURES)
+            if by == "public":
+                for g, lv in zip(groups[:-1], levels, strict=True):
+                    shown = (w, lv) in waits_p.index
+                    add_wait(g, int(waits_p.loc[(w, lv), "n"]) if shown else 0,
+                             int(waits_p.loc[(w, lv), "events"]) if shown else 0, shown)
+                add_wait(rest, n_w - sum(values[f"sat.{g}.wait_n"] for g in groups[:-1]),
+                         e_w - sum(values[f"sat.{g}.wait_events"] for g in groups[:-1]), False)
+                cross(w, groups, _WAIT)
+    # the comparison restricted to the services present in both waves (its shares are printed)
+    pa, pc = res.clustered.get("accepted_paired"), res.clustered.get("constrained_paired")
+    if pa is not None and pc is not None:
+        for side, wave in (("from", pa.wave_from), ("to", pa.wave_to)):
+            g, o = f"{wave}|paired", f"{wave}|unpaired"
+            got = {"n": getattr(pa, f"n_{side}"), "accepted": getattr(pa, f"k_{side}"),
+                   "constrained": getattr(pc, f"k_{side}")}
+            for grp, m, printed in ((g, got, True),
+                                    (o, {k: values[f"sat.{wave}.{k}"] - v for k, v in got.items()}, False)):
+                for k, v in m.items():
+                    values[f"sat.{grp}.{k}"] = int(v)
+                    if not printed:
+                        unprinted.add(f"sat.{grp}.{k}")
+                values[f"sat.{grp}.other"] = m["n"] - m["accepted"] - m["constrained"]
+                unprinted.add(f"sat.{grp}.other")
+                rels.append(Relation(f"sat.{grp}.n", (f"sat.{grp}.accepted", f"sat.{grp}.constrained",
+                                                      f"sat.{grp}.other")))
+            cross(wave, [g, o], ("n", "accepted", "constrained"))
+    fixed = {f"sat.{w}.n" for w in res.waves}
+    return values, rels, unprinted, fixed
+
+
+def saturation_plan(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> SaturationPlan:
+    """Every census count table of the chapter protected in one linked problem (:mod:`analysis.publish.sdc`):
+    the indicator tables (by wave, public and requested follow-up), the waits' table and the comparisons.
+    A wave's number of demands stays printed (it is in the prose and the gradient chapter) unless it is
+    itself below the threshold."""
+    values, rels, unprinted, fixed = saturation_cells(res)
+    fixed = {c for c in fixed if values[c] >= threshold}
+    return SaturationPlan(protect(values, rels, threshold, fixed=fixed, unprinted=unprinted))
+
+
+def model_withheld_fr(threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
+    """What the model's table, figure and sentence say when its estimates are withheld."""
+    return (f"Modèle non publié : un de ses groupes (public, suivi demandé, origine de la demande ou vague) "
+            f"compte moins de {threshold} demandes, ou moins de {threshold} réorientations contraintes ou "
+            "autres issues ; ses estimations permettraient de retrouver ce petit effectif.")
+
+
+def model_groups_publishable(model: ModelResult | None, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> bool:
+    """A model by group publishes its estimates only when every group is publishable: for every level of each
+    categorical covariate (public, requested follow-up, wave, first line; the reference level included), the
+    demands of the level, its constrained reorientations and the others are all at least ``threshold``."""
+    if model is None or model.fit is None:
+        return False
+    x = pd.DataFrame(model.fit.model.exog, columns=model.fit.model.exog_names)
+    y = np.asarray(model.fit.model.endog, dtype=float)
+    terms = [t for t in x.columns if t not in ("const", "income_10k")]
+    variables = sorted({"first_line" if t == "first_line" else t.split("_")[0] for t in terms})
+    for var in variables:
+        cols = [t for t in terms if (t == var if var == "first_line" else t.split("_")[0] == var)]
+        dummies = x[cols].to_numpy() > 0.5
+        masks = [dummies[:, j] for j in range(dummies.shape[1])] + [~dummies.any(axis=1)]
+        for mask in masks:
+            n, k = int(mask.sum()), int(y[mask].sum())
+            if min(n, k, n - k) < threshold:
+                return False
+    return True

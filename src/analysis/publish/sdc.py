@@ -32,6 +32,19 @@ tell a reader nothing beyond « fewer than t ». The requirement bears on the
 primary (sensitive) cells, as in tau-ARGUS; a complementary cell is a count of
 at least ``t`` that could have been published, and its range is recorded only.
 
+*Unprinted* cells: a count printed nowhere but implied by the published relations — the
+complement of a nested count (« réorientations pour une autre raison » = réorientations −
+réorientations contraintes), the demands of a group missing from a breakdown (wave total −
+Σ publics). A nested relation ``child ≤ parent`` is written ``parent = child + rest`` with the
+rest unprinted. Such a cell is always an unknown of the audit (bounds ``[0, ∞)``, or ``[0, t−1]``
+(nothing printed tells the reader it is small); it is protected like a primary cell when it is
+between 1 and t−1 (a zero printed nowhere reveals nobody), and is never chosen as a complementary cell (hiding what is not printed changes
+nothing).
+
+The relations split into independent components once the cells published regardless (``fixed``:
+grand totals) are substituted; each component is protected on its own (the LP decomposes, so
+this changes no range, only the time taken).
+
 Complementary suppression: while some cell is unprotected, hide one more cell
 chosen among the published cells of the relations around it (nearest relations
 first), preferring one that makes it protected and, among those, the smallest
@@ -70,10 +83,12 @@ class Protection:
     secondary: set[str]
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     withdrawn: set[str] = field(default_factory=set)
+    #: cells printed nowhere, implied by the relations (complements of nested counts; see module doc)
+    unprinted: set[str] = field(default_factory=set)
 
     @property
     def hidden(self) -> set[str]:
-        return self.primary | self.secondary | self.withdrawn
+        return (self.primary | self.secondary | self.withdrawn) - self.unprinted
 
     def is_hidden(self, cell: str) -> bool:
         return cell in self.hidden
@@ -81,18 +96,20 @@ class Protection:
     def unsafe(self) -> list[str]:
         """Primary cells whose feasible range is narrower than the threshold (none after :func:`protect`)."""
         return sorted(c for c, (lo, hi) in self.ranges.items()
-                      if c in self.primary and hi - lo < self.threshold - 1 - 1e-6)
+                      if c in self.primary and c not in self.withdrawn and hi - lo < self.threshold - 1 - 1e-6)
 
     def records(self) -> list[dict]:
         """One row per hidden cell (internal: holds the exact value) for the run's audit file."""
         def kind(c: str) -> str:
+            if c in self.unprinted:
+                return "unprinted"
             return "withdrawn" if c in self.withdrawn else "primary" if c in self.primary else "secondary"
 
         return [{"cell": c, "value": self.values[c], "kind": kind(c),
                  "feasible_min": self.ranges[c][0], "feasible_max": self.ranges[c][1],
                  "protected": c not in self.primary
                  or (self.ranges[c][1] - self.ranges[c][0]) >= self.threshold - 1 - 1e-6}
-                for c in sorted(self.hidden)]
+                for c in sorted(self.hidden | (self.unprinted & self.primary))]
 
 
 def is_primary(value: float, threshold: int) -> bool:
@@ -102,16 +119,19 @@ def is_primary(value: float, threshold: int) -> bool:
 
 def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], primary: set[str],
                     secondary: set[str], threshold: int, cells: Iterable[str] | None = None,
-                    withdrawn: set[str] = frozenset()) -> dict[str, tuple[float, float]]:
+                    withdrawn: set[str] = frozenset(), unprinted: set[str] = frozenset()
+                    ) -> dict[str, tuple[float, float]]:
     """The attacker's LP: min and max of each hidden cell given every published value and relation.
 
     ``values`` is only read for the *published* cells (what the reader sees).
     Primary cells lie in ``[0, t−1]``, complementary ones in ``[t, ∞)``,
-    withdrawn ones (not printed at all) in ``[0, ∞)``.
+    withdrawn ones (not printed at all) and unprinted ones (always unknowns: nothing printed says
+    they are small) in ``[0, ∞)``.
     Returns ``{cell: (min, max)}`` (``max`` may be ``inf``).
     """
-    primary = set(primary) - set(withdrawn)
-    hidden = sorted(primary | set(secondary) | set(withdrawn))
+    primary = set(primary) - set(withdrawn) - set(unprinted)
+    withdrawn = set(withdrawn) | set(unprinted)
+    hidden = sorted(primary | set(secondary) | withdrawn)
     if not hidden:
         return {}
     col = {c: i for i, c in enumerate(hidden)}
@@ -146,21 +166,51 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     return out
 
 
-def _prune(secondary: set[str], withdrawn: set[str], primary: set[str], audit, ok, values) -> set[str]:
+def _prune(secondary: set[str], must: set[str], audit, ok, values) -> set[str]:
     """Clean-up pass: give back every complementary cell whose publication keeps the audit passing
     (largest counts first: they carry the most information). The greedy loop adds cells one at a
     time and can hide more than needed; this removes what turned out unnecessary."""
     kept = set(secondary)
     for c in sorted(secondary, key=lambda c: (-values[c], c)):
         trial = kept - {c}
-        ranges = audit(trial, withdrawn)
-        if all(ok(r) for d, r in ranges.items() if d in primary and d not in withdrawn):
+        # cell by cell, stopping at the first one the trial leaves unprotected
+        if all(ok(audit(trial, cells=[d])[d]) for d in sorted(must)):
             kept = trial
     return kept
 
 
+def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str]) -> list[tuple[list[str], list[Relation]]]:
+    """Cells and relations split into independent parts once fixed (always published) cells are constants."""
+    parent = {c: c for c in cells}
+
+    def find(c: str) -> str:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for rel in relations:
+        free = [c for c in (rel.total, *rel.parts) if c not in fixed]
+        for c in free[1:]:
+            a, b = find(free[0]), find(c)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[str]] = {}
+    for c in sorted(parent):
+        groups.setdefault(find(c), []).append(c)
+    rels: dict[str, list[Relation]] = {}
+    for rel in relations:
+        free = [c for c in (rel.total, *rel.parts) if c not in fixed]
+        rels.setdefault(find(free[0]) if free else "", []).append(rel)
+    out = []
+    for root, members in sorted(groups.items()):
+        out.append((members, rels.get(root, [])))
+    return out
+
+
 def protect(values: Mapping[str, float], relations: Iterable[Relation], threshold: int,
-            fixed: Iterable[str] = (), optional: Iterable[str] = (), max_rounds: int = 500) -> Protection:
+            fixed: Iterable[str] = (), optional: Iterable[str] = (), unprinted: Iterable[str] = (),
+            max_rounds: int = 500) -> Protection:
     """Primary suppression, then complementary suppressions until the LP audit passes.
 
     ``fixed``: cells published elsewhere regardless (a grand total printed in every
@@ -170,20 +220,46 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
     below the threshold; the audit then gives it the bounds ``[0, ∞)``. Since a
     reader cannot tell a withdrawn « n.p. » from a complementary one, the audit's
     ``[t, ∞)`` for complementary cells overstates what a reader knows: it stays
-    conservative.
+    conservative. ``unprinted``: cells printed nowhere but implied by the relations
+    (see the module doc); one that cannot be protected is reported by
+    :meth:`Protection.unsafe`.
+
+    The problem is solved component by component (:func:`_components`).
     """
     relations = list(relations)
     values = {k: int(round(float(v))) for k, v in values.items()}
     for rel in relations:
         if values[rel.total] != sum(values[p] for p in rel.parts):
             raise ValueError(f"relation fausse : {rel.total} ≠ somme de {', '.join(rel.parts)}")
-    fixed, optional = set(fixed), set(optional)
-    totals = {r.total for r in relations}
-    primary = {c for c, v in values.items() if is_primary(v, threshold)}
+    fixed, optional, unprinted = set(fixed), set(optional), set(unprinted)
+    # a zero printed nowhere is not sensitive: it reveals nobody, and no « < t » cell stands for it
+    primary = {c for c, v in values.items() if is_primary(v, threshold) and not (c in unprinted and v == 0)}
     if primary & fixed:
         raise ValueError(f"cellules à publier sous le seuil : {', '.join(sorted(primary & fixed))}")
+    if unprinted & fixed:
+        raise ValueError(f"cellules non imprimées déclarées publiées : {', '.join(sorted(unprinted & fixed))}")
+    out = Protection(threshold, values, set(), set(), {}, set(), set(unprinted))
+    for members, rels in _components(values, relations, fixed):
+        sub = {c: values[c] for c in members}
+        for rel in rels:  # fixed cells of the component's relations: constants
+            for c in (rel.total, *rel.parts):
+                sub.setdefault(c, values[c])
+        p = _protect_component(sub, rels, threshold, fixed & set(sub), optional, unprinted & set(sub), max_rounds)
+        out.primary |= p.primary & set(members)
+        out.secondary |= p.secondary
+        out.withdrawn |= p.withdrawn
+        out.ranges |= {c: r for c, r in p.ranges.items() if c in members}
+    return out
+
+
+def _protect_component(values: dict[str, int], relations: list[Relation], threshold: int, fixed: set[str],
+                       optional: set[str], unprinted: set[str], max_rounds: int) -> Protection:
+    """:func:`protect` on one independent component."""
+    totals = {r.total for r in relations}
+    primary = {c for c, v in values.items() if is_primary(v, threshold) and not (c in unprinted and v == 0)}
     secondary: set[str] = set()
     withdrawn: set[str] = set()
+    given_up: set[str] = set()  # unprinted primary cells nothing more can protect (reported unsafe)
     touching: dict[str, list[Relation]] = {}
     for rel in relations:
         for c in (rel.total, *rel.parts):
@@ -198,14 +274,16 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
     def cost(c: str) -> tuple:
         return (c in totals, values[c], c)
 
-    def audit(sec: set[str], wd: set[str], cells=None) -> dict[str, tuple[float, float]]:
+    def audit(sec: set[str], cells=None) -> dict[str, tuple[float, float]]:
         """Ranges for the reader who knows withdrawn cells may be small, and — when it is consistent
         with the tables — for the reader who takes every « n.p. » for a count ≥ t; the narrower wins."""
-        ranges = feasible_ranges(values, relations, primary, sec, threshold, cells=cells, withdrawn=wd)
+        wd = withdrawn
+        ranges = feasible_ranges(values, relations, primary, sec, threshold, cells=cells, withdrawn=wd,
+                                 unprinted=unprinted)
         if wd:
             try:
                 naive = feasible_ranges(values, relations, primary - wd, sec | wd, threshold,
-                                        cells=[c for c in ranges if c not in wd])
+                                        cells=[c for c in ranges if c not in wd], unprinted=unprinted)
             except ValueError:
                 naive = {}
             for c, r in naive.items():
@@ -213,15 +291,19 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
                     ranges[c] = r
         return ranges
 
+    def must() -> set[str]:
+        return primary - withdrawn - given_up
+
     for _ in range(max_rounds):
-        ranges = audit(secondary, withdrawn)
-        bad = sorted(c for c, r in ranges.items() if c in primary and c not in withdrawn and not ok(r))
+        # only the cells to protect are audited in the loop (the others' ranges are recorded at the end)
+        ranges = audit(secondary, cells=sorted(must()))
+        bad = sorted(c for c, r in ranges.items() if c in must() and not ok(r))
         if not bad:
-            secondary = _prune(secondary, withdrawn, primary, audit, ok, values)
-            ranges = audit(secondary, withdrawn)
-            return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn)
+            secondary = _prune(secondary, must(), audit, ok, values)
+            ranges = audit(secondary)
+            return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn, unprinted)
         target = bad[0]
-        hidden = primary | secondary | withdrawn
+        hidden = primary | secondary | withdrawn | unprinted
         # Published cells of the relations around the target, nearest relations first.
         seen_cells, frontier, candidates = {target}, [target], []
         while frontier and not candidates:
@@ -238,6 +320,9 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
                             candidates.append(d)
             frontier = nxt
         if not candidates:
+            if target in unprinted:
+                given_up.add(target)
+                continue
             # Nothing left to hide around it: the secondary cells' known lower bound (≥ t) is what
             # narrows it. Withdraw it: printed « n.p. » like a complementary cell, so that a reader
             # cannot tell it from one (for the audit: any value ≥ 0, which is all a reader knows).
@@ -246,7 +331,7 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
         # The candidate that protects the target, else the one that widens its range most; cheapest first.
         best, best_width = None, -1.0
         for d in sorted(set(candidates), key=cost)[:25]:
-            rng = audit(secondary | {d}, withdrawn, cells=[target])[target]
+            rng = audit(secondary | {d}, cells=[target])[target]
             if ok(rng):
                 best = d
                 break
