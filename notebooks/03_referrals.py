@@ -50,9 +50,10 @@ clean = load_clean(paths["clean"])
 
 # %%
 results = referrals.analyse_referrals(clean["users"], clean["pros"], clean["census"], start, end)
+# communes, referrers and genders protected together: the same cells as the gradient and Évolution chapters'
+plan = users_plan(clean["users"], start, end, threshold)
 metrics.write_part(Path(out), "referrals",
-                   referrals.referral_metrics(results) | publish_referrals.referral_prose(results, threshold))
-plan = users_plan(clean["users"], start, end, threshold)  # the same cells as the gradient chapter's
+                   referrals.referral_metrics(results) | publish_referrals.referral_prose(results, threshold, plan))
 write_withheld(Path(out), "referrals", publish_referrals.withheld_metrics(results, plan, threshold))
 written = publish_referrals.save_outputs(results, Path(out), threshold, is_example, plan)
 written
@@ -62,7 +63,7 @@ written
 
 # %%
 display(Markdown((paths["tables"] / "orientations-envoyeurs.md").read_text(encoding="utf-8")))
-print(publish_referrals.comparison_sentence(results, threshold))
+print(publish_referrals.comparison_sentence(results, threshold, plan))
 
 # %%
 for name in written["figures"]:

@@ -40,9 +40,10 @@ from IPython.display import SVG, Markdown, display
 from analysis import metrics
 from analysis.analyses import evolution
 from analysis.config import run_paths
+from analysis.ingest.clean import load_clean
 from analysis.publish import evolution as publish_evolution
 from analysis.publish.figures import set_theme
-from analysis.publish.linked import write_withheld
+from analysis.publish.linked import users_plan, write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -57,8 +58,11 @@ if len(declared):
 if compare:
     results = evolution.analyse_evolution(Path(out), [Path(p) for p in compare], start, end, raw=raw)
     metrics.write_part(Path(out), "evolution", evolution.evolution_metrics(results))
-    written = publish_evolution.save_outputs(results, Path(out), threshold, is_example)
-    write_withheld(Path(out), "evolution", publish_evolution.withheld_metrics(results, threshold))
+    # the cells hidden in the referrals chapter are hidden here too: the same plan, from the same rows
+    plan = users_plan(load_clean(paths["clean"])["users"], start, end, threshold)
+    plans = publish_evolution.users_plans(results, threshold, plan)
+    written = publish_evolution.save_outputs(results, Path(out), threshold, is_example, plans=plans)
+    write_withheld(Path(out), "evolution", publish_evolution.withheld_metrics(results, threshold, plans=plans))
 else:
     metrics.write_part(Path(out), "evolution", {"evolution.compared_n": 0})
     written = publish_evolution.save_no_edition(Path(out))

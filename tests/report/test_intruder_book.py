@@ -4,16 +4,21 @@ The reader holds only what an edition gives (``report/_book``: HTML pages and th
 figures, CSV/XLSX downloads, search index, PDF text; the files written next to the chapters in
 ``report/``) and public facts (commune populations; which commune is in which quintile and basin,
 printed in the book). The attacker lives in ``tests/report/intruder.py`` and never asks
-``analysis.publish`` which cell is hidden. Run on the example edition and on a generated new period
-(``analysis.example.new_period``: four tracking services, most communes below the threshold).
+``analysis.publish`` which cell is hidden. Run on the example edition and on two generated new periods
+(``analysis.example.new_period``: four tracking services, most communes below the threshold): seed 1,
+and seed 2 with merged services, compared with the example (``--compare``: the « Évolution »
+chapter's referrer and gender lines are attacked with the rest).
 
 Attacks:
 
 1. differencing: one LP over every published table (copies merged; « Total » rows, « lues =
    retenues + écartées », one total per population across chapters, commune ↔ quintile/basin
    tables), « < 5 » in 0..4, « n.p. » ≥ 5 (or ≥ 0 when the tables contradict that);
-2. back-computing: shares, rates per 10 000 and percentages printed next to a hidden count, and the
-   rate bars by quintile read from the SVG, become bounds in the same LP;
+2. back-computing: shares, rates per 10 000 and percentages printed next to a hidden count, the
+   rate bars by quintile read from the SVG, the interval ends printed next to a share or a rate
+   (Wilson / exact Poisson at the published denominator or population), and the rate ratios between
+   quintiles (the quintile tables, the indices table, the prose) with the printed populations
+   (``c₁·p₅ = r·p₁·c₅``), become bounds and constraints in the same LP;
 3. figure geometry: a bar of a hidden cell is a hatched placeholder of one fixed size, with no error
    bar; a category hidden in its table is hidden in the figure;
 4. text: the exact value of a hidden cell is not printed next to its label in the search index, alt
@@ -37,7 +42,7 @@ pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(shutil.which("pdftotext") is None,
                                  reason="pdftotext (poppler-utils) absent : .ci/run l'installe")]
 
-DATASETS = ["example", "new_period"]
+DATASETS = ["example", "new_period", "new_period_seed2"]
 
 
 def _populations(year: int) -> dict[str, int]:
@@ -50,6 +55,33 @@ def _populations(year: int) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
+def second_period(example_build, tmp_path_factory):
+    """``prr build`` on the new period generated with seed 2 (services merged under a new code),
+    compared with the example (``--compare``); returns (book copy, files beside the chapters, run)."""
+    import os
+    import subprocess
+    import sys
+
+    from analysis.config import REPORT_DIR
+    from analysis.example.new_period import write_new_period
+
+    params, _ = example_build
+    root = tmp_path_factory.mktemp("new_period_seed2")
+    write_new_period(root / "raw", seed=2, start="2023-01", end="2023-06", merged_services=True)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([p for p in sys.path if p])}
+    res = subprocess.run([sys.executable, "-m", "analysis.cli", "build", "--raw", str(root / "raw"),
+                          "--start", "2023-01", "--end", "2023-06", "--out", str(root / "out"),
+                          "--compare", str(params.out), "--engine", "fallback", "--force"],
+                         capture_output=True, text=True, env=env, timeout=1800)
+    assert res.returncode == 0, res.stderr[-2000:]
+    shutil.copytree(REPORT_DIR / "_book", root / "_book")
+    (root / "report").mkdir()
+    shutil.copyfile(REPORT_DIR / "_variables.yml", root / "report" / "_variables.yml")
+    shutil.copytree(REPORT_DIR / "_generated", root / "report" / "_generated")
+    return root / "_book", root / "report", root / "out"
+
+
+@pytest.fixture(scope="module")
 def edition(request, example_build, new_period_build):
     """dataset → (Book as a reader holds it, run folder of the build: the exact values, for checks only)."""
     cache: dict[str, tuple] = {}
@@ -59,6 +91,9 @@ def edition(request, example_build, new_period_build):
             if name == "example":
                 params, book = example_build
                 cache[name] = (I.read_book(book, book.parent), params.out)
+            elif name == "new_period_seed2":
+                book, side, out = request.getfixturevalue("second_period")
+                cache[name] = (I.read_book(book, side), out)
             else:
                 built = new_period_build("both")
                 assert built["result"].returncode == 0, built["result"].stderr[-2000:]
@@ -74,7 +109,9 @@ def _attack(book: I.Book) -> tuple[I.Reader, dict, list[str]]:
     m = I.membership(r)
     r.population_relations(set(m["quintile"]))
     r.commune_relations(set(m["quintile"]))
-    found = r.derived_bounds() + I.figure_rate_bounds(r, _populations)
+    prose = [(f"search:{e['url']}", e["text"]) for e in book.search]
+    found = (r.derived_bounds() + I.figure_rate_bounds(r, _populations) + r.interval_bounds()
+             + r.ratio_bounds(prose))
     return r, r.solve(), found
 
 

@@ -78,3 +78,54 @@ def test_bar_heights_are_read_back_from_the_svg():
     got = {c: v for c, _, v in axes.bar_values()}
     assert set(got) == {"Q1", "Q2", "Q3"}
     assert abs(got["Q1"] - 0.73) < 1e-3 and abs(got["Q3"] - 1.26) < 1e-3
+
+
+QUINTILES = ["Quintile", "Population", "Effectif", "Rapport de taux vs Q5 (IC 95 %)"]
+
+
+def test_a_rate_ratio_against_a_hidden_reference_gives_it_back(tmp_path):
+    """Q1/Q5 = 10,00 at equal populations: the 20 demands of Q1 give Q5 back (2, to the model's slack)."""
+    rows = [["Q1 (plus pauvres)", "100 000", "20", "10,00 (2,10 à 47,60)"], ["Q3", "100 000", "30", "n.p."],
+            ["Q5 (plus aisés)", "100 000", "&lt; 5", "référence"]]
+    book = _page(tmp_path, QUINTILES, rows)
+    r = I.Reader(I.read_book(book))
+    found = r.ratio_bounds()
+    narrow = r.narrowed(r.solve())
+    assert found and set(narrow) == {"t | Q5 (plus aisés) | Effectif"}
+    lo, hi = narrow["t | Q5 (plus aisés) | Effectif"]
+    assert 1.5 < lo <= 2 <= hi < 2.5
+
+
+def test_a_rate_ratio_in_the_prose_gives_a_hidden_quintile_back(tmp_path):
+    """The same ratio printed only in a sentence of the chapter (« … plus aisé : 10,00 »)."""
+    rows = [["Q1 (plus pauvres)", "100 000", "20", "–"], ["Q5 (plus aisés)", "100 000", "&lt; 5", "–"]]
+    book = _page(tmp_path, QUINTILES, rows)
+    r = I.Reader(I.read_book(book))
+    prose = [("page", "Les usager·e·s des projets PRR. Rapport entre le taux du quintile le plus pauvre et celui "
+                      "du plus aisé : 10,00 (IC 95 % : 2,10 à 47,60).")]
+    assert r.ratio_bounds(prose)
+    assert set(r.narrowed(r.solve())) == {"t | Q5 (plus aisés) | Effectif"}
+    # without the sentence, nothing is recovered
+    r = I.Reader(I.read_book(book))
+    assert not r.ratio_bounds() and not r.narrowed(r.solve())
+
+
+def test_an_interval_printed_next_to_a_hidden_share_gives_the_count_back(tmp_path):
+    """Wilson's 95 % interval of 2 of 40 is 1,4 à 16,5 %: printed next to « < 5 », it gives 2 back."""
+    rows = [["CPAS", "20", "50,0 %", "35,2 à 64,8 %"], ["Hôpital", "&lt; 5", "–", "1,4 à 16,5 %"],
+            ["École", "n.p.", "–", "–"], ["Total", "40", "100,0 %", "–"]]
+    book = _page(tmp_path, ["Envoyeur", "Effectif", "Part", "IC 95 %"], rows)
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    assert r.interval_bounds()
+    assert r.narrowed(r.solve()) == {"t | Hôpital | Effectif": (2.0, 2.0)}
+
+
+def test_an_interval_printed_next_to_a_hidden_rate_gives_the_count_back(tmp_path):
+    """The exact Poisson interval of 3 events per 10 000 of 50 000 residents: 0,12 à 1,75."""
+    rows = [["A", "100 000", "50", "5,00 (3,71 à 6,59)"], ["C", "50 000", "&lt; 5", "– (0,12 à 1,75)"]]
+    book = _page(tmp_path, ["Commune", "Population", "Effectif", "Taux pour 10 000 (IC 95 %)"], rows)
+    r = I.Reader(I.read_book(book))
+    assert r.interval_bounds()
+    lo, hi = r.narrowed(r.solve())["t | C | Effectif"]
+    assert lo <= 3 <= hi and hi - lo < 4

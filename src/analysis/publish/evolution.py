@@ -16,6 +16,9 @@ with the report's tools (:mod:`analysis.publish.disclosure`, :mod:`analysis.publ
   counts must not reveal a hidden one); its reading (« en hausse »…) is withheld with it;
 - the first-line share is hidden when one of the first-line referrers is hidden in
   that period (it would be recovered by subtraction);
+- given each period's users plan (:func:`analysis.publish.linked.users_plan`, see
+  :func:`users_plans`), the referrer and gender lines and the first-line share of that period
+  follow the plan: the cells hidden in the referrals chapter are the ones hidden here;
 - activity, participation and service-month counts are not person counts and are shown.
 
 Every reading (« en hausse », « en baisse », « stable », « trop peu de données
@@ -52,6 +55,7 @@ from analysis.publish.fmt import (
     fmt_pct,
     fmt_signed,
 )
+from analysis.publish.linked import LinkedPlan, users_plan
 from analysis.publish.sdc import Protection, Relation, is_primary, protect
 
 VERDICT_FR = {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable",
@@ -130,10 +134,15 @@ class PersonCounts:
       demands, with the published relations ``users.all = Σ services`` and
       ``users.common = Σ services present in both periods`` (their difference, the
       services of one period only, cannot be found either);
-    - zero counts are primary cells (« < 5 » means 0 to 4), as everywhere in the report.
+    - zero counts are primary cells (« < 5 » means 0 to 4), as everywhere in the report;
+    - with ``plans`` (side → the users plan of that period, :func:`users_plans`): the referrer and
+      gender lines and the first-line share of that side read the plan instead (the referrals
+      chapter's decision, first and second line included).
     """
 
-    def __init__(self, comp: pd.DataFrame, services: pd.DataFrame, threshold: int, ref_dir: Path = REFERENCE_DIR):
+    def __init__(self, comp: pd.DataFrame, services: pd.DataFrame, threshold: int, ref_dir: Path = REFERENCE_DIR,
+                 plans: dict[str, LinkedPlan] | None = None):
+        plans = plans or {}
         self.t = threshold
         self.hidden: dict[tuple[str, str, str, str], bool] = {}  # (scope, measure, key, side) -> hidden
         self.primary: dict[tuple[str, str, str, str], bool] = {}
@@ -148,6 +157,10 @@ class PersonCounts:
                 line = counts + ([missing] if missing > 0 else [])  # the referrals chapter's line
                 primary, secondary = protect_line(line, threshold)
                 for j, key in enumerate(sub["key"]):
+                    if side in plans:  # the referrals chapter's decision for this period
+                        self.hidden[("all", measure, key, side)] = plans[side].hidden(f"users.{measure}.{key}")
+                        self.primary[("all", measure, key, side)] = plans[side].primary(f"users.{measure}.{key}")
+                        continue
                     self.hidden[("all", measure, key, side)] = bool(primary[j] or secondary[j])
                     self.primary[("all", measure, key, side)] = bool(primary[j])
         refs = reference.table("referrers", ref_dir)
@@ -179,6 +192,9 @@ class PersonCounts:
                 self.service_hidden[(c, side)] = p.is_hidden(f"svc.{c}")
                 self.service_primary[(c, side)] = f"svc.{c}" in p.primary
             fl_hidden = any(self.hidden.get(("all", "referrer", c, side), False) for c in first)
+            if side in plans:  # first line, other known referrers, known referrers (the share's counts)
+                fl_hidden = fl_hidden or any(plans[side].hidden(c) for c in
+                                             ("users.first_line", "users.second_line", "users.referrer_known"))
             for scope in ("all", "common"):
                 k = rows.loc[(scope, "first_line", "first_line"), f"k_{side}"]
                 n = rows.loc[(scope, "first_line", "first_line"), f"n_{side}"]
@@ -567,9 +583,21 @@ def codes_text(res: EvolutionResults, ref_dir: Path = REFERENCE_DIR) -> str:
             "d'aujourd'hui :\n\n" + "".join(items))
 
 
+def users_plans(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                current: LinkedPlan | None = None) -> list[dict[str, LinkedPlan]]:
+    """Per comparison, side → the users plan of that period (:func:`analysis.publish.linked.users_plan`):
+    ``current`` (the referrals chapter's plan of this edition, computed from the same clean rows) for
+    « maintenant », each earlier edition's rows (codes of today) for « avant »."""
+    cur = current if current is not None else users_plan(res.current.users, res.current.start, res.current.end,
+                                                         threshold)
+    return [{"before": users_plan(ed.users, ed.start, ed.end, threshold), "after": cur} for ed in res.earlier]
+
+
 def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                     ref_dir: Path = REFERENCE_DIR) -> tuple[str, dict[str, PersonCounts]]:
-    """The chapter body (tables and figure included by name) and the disclosure state per comparison."""
+                     ref_dir: Path = REFERENCE_DIR, plans: list[dict[str, LinkedPlan]] | None = None
+                     ) -> tuple[str, dict[str, PersonCounts]]:
+    """The chapter body (tables and figure included by name) and the disclosure state per comparison
+    (``plans``: :func:`users_plans`, else each line protected on its own)."""
     if not res.compared:
         return NO_EDITION, {}
     parts = ["## Éditions comparées {#sec-evolution-editions}\n",
@@ -590,7 +618,7 @@ def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_
               _include_figure("evolution-mois")]
     pcs = {}
     for i, (ed, comp, svc) in enumerate(zip(res.earlier, res.comparisons, res.services, strict=True), start=1):
-        pc = PersonCounts(comp, svc, threshold, ref_dir)
+        pc = PersonCounts(comp, svc, threshold, ref_dir, plans[i - 1] if plans else None)
         pcs[str(i)] = pc
         common = comp.attrs.get("common_services", [])
         names = {**ed.names, **res.current.names}
@@ -616,12 +644,12 @@ def chapter_markdown(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_
 
 
 def withheld_metrics(res: EvolutionResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                     ref_dir: Path = REFERENCE_DIR) -> set[str]:
+                     ref_dir: Path = REFERENCE_DIR, plans: list[dict[str, LinkedPlan]] | None = None) -> set[str]:
     """Metric keys the prose may not show: the reading of every comparison resting on a hidden person
     count (the values themselves are never in the metrics, see ``evolution_metrics``)."""
     out: set[str] = set()
     for i, (comp, svc) in enumerate(zip(res.comparisons, res.services, strict=True), start=1):
-        pc = PersonCounts(comp, svc, threshold, ref_dir)
+        pc = PersonCounts(comp, svc, threshold, ref_dir, plans[i - 1] if plans else None)
         for r in comp[comp["person"].astype(bool)].to_dict("records"):
             if pc.any_hidden(r["scope"], r["measure"], r["key"]):
                 out.add(f"evolution.editions.{i}.{r['scope']}.{r['measure']}.{r['key']}.verdict")
@@ -643,7 +671,8 @@ def save_no_edition(out: Path) -> dict[str, list[str]]:
 
 
 def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                 is_example: bool = False, ref_dir: Path = REFERENCE_DIR) -> dict[str, list[str]]:
+                 is_example: bool = False, ref_dir: Path = REFERENCE_DIR,
+                 plans: list[dict[str, LinkedPlan]] | None = None) -> dict[str, list[str]]:
     """Write the chapter body (``tables/evolution.md``), its tables and figure, and the provenance
     document (``tables/evolution-provenance.md``) under the run folder ``out``."""
     from analysis.config import run_paths
@@ -654,7 +683,7 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
     save_no_edition(out)  # also clears the outputs of an earlier comparison
     if not res.compared:
         return {"figures": [], "tables": []}
-    body, pcs = chapter_markdown(res, threshold, ref_dir)
+    body, pcs = chapter_markdown(res, threshold, ref_dir, plans)
     (paths["tables"] / "evolution.md").write_text(body, encoding="utf-8")
     note = EXAMPLE_NOTE if is_example else ""
     disc = " " + caption_note(threshold)

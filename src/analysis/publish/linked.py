@@ -12,7 +12,15 @@ demands) this module builds the cells and the published relations between them
 - ``<pop>.outside = Σ <pop>.excluded.<reason>`` (the referrals chapter's last row),
 - ``<pop>.total = <pop>.brussels + <pop>.outside``,
 
-and decides the suppression pattern once, deterministically, from the clean
+and, for the users, the profile lines printed beside them (referrals and Évolution chapters;
+:func:`profile_cells`): each referrer, the first line (Σ its referrers), the second line (Σ the
+other known referrers), the known referrers (first + second line: the denominator of the
+first-line share), ``users.total = known + unknown (+ not filled in)`` and
+``users.total = Σ genders (+ not filled in)``. A share printed from a hidden count gives it back
+(share × published denominator): every share, interval and comparison resting on a hidden cell of
+the plan is withheld with it.
+
+The plan decides the suppression pattern once, deterministically, from the clean
 rows: the referrals and gradient notebooks compute the same plan, so the same
 cell is hidden in both chapters. Grand totals (``<pop>.total``) are kept
 published when possible (they appear in the prose).
@@ -93,6 +101,52 @@ def cells_of(pop: str, counts: pd.Series, quintile: pd.Series, basin: pd.Series,
     return values, rels
 
 
+def profile_cells(pop: str, users: pd.DataFrame, ref_dir: Path | None = None
+                  ) -> tuple[dict[str, int], list[Relation]]:
+    """Cells and relations of the referrer and gender lines of ``users`` (the rows of the period).
+
+    Cells: ``<pop>.referrer.<code>`` for every reference code (``inconnu`` included) and
+    ``<pop>.referrer.non_renseigne`` when some rows have none (the referrals table's last row);
+    ``<pop>.first_line``, ``<pop>.second_line``, ``<pop>.referrer_known``; ``<pop>.gender.<code>``
+    and ``<pop>.gender.non_renseigne``. Codes as in :func:`analysis.analyses.referrals.share_table`.
+    """
+    from analysis import reference
+
+    kw = {} if ref_dir is None else {"ref_dir": ref_dir}
+    refs = reference.table("referrers", **kw).sort_values("order")
+    first = [str(c) for c in refs.loc[refs["first_line"].astype(str).str.lower() == "true", "code"]]
+    codes = [str(c) for c in refs["code"]]
+    values: dict[str, int] = {}
+    rels: list[Relation] = []
+    total = f"{pop}.total"
+
+    def line(measure: str, column: str, line_codes: list[str]) -> list[str]:
+        v = users[column].astype("string")
+        cells = []
+        for code in line_codes:
+            values[f"{pop}.{measure}.{code}"] = int((v == code).fillna(False).sum())
+            cells.append(f"{pop}.{measure}.{code}")
+        missing = len(users) - sum(values[c] for c in cells)
+        if missing:
+            values[f"{pop}.{measure}.non_renseigne"] = missing
+            cells.append(f"{pop}.{measure}.non_renseigne")
+        return cells
+
+    cells = line("referrer", "referrer", codes)
+    second = [c for c in codes if c not in first and c != "inconnu"]
+    values[f"{pop}.first_line"] = sum(values[f"{pop}.referrer.{c}"] for c in first)
+    values[f"{pop}.second_line"] = sum(values[f"{pop}.referrer.{c}"] for c in second)
+    values[f"{pop}.referrer_known"] = values[f"{pop}.first_line"] + values[f"{pop}.second_line"]
+    rels += [Relation(f"{pop}.first_line", tuple(f"{pop}.referrer.{c}" for c in first)),
+             Relation(f"{pop}.second_line", tuple(f"{pop}.referrer.{c}" for c in second)),
+             Relation(f"{pop}.referrer_known", (f"{pop}.first_line", f"{pop}.second_line")),
+             Relation(total, (f"{pop}.referrer_known",) + tuple(
+                 c for c in cells if c.rsplit(".", 1)[1] in ("inconnu", "non_renseigne")))]
+    genders = line("gender", "gender", [str(c) for c in reference.codes("genders", **kw)])
+    rels.append(Relation(total, tuple(genders)))
+    return values, rels
+
+
 def plan_cells(values: dict[str, int], rels: list[Relation],
                threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
     """Protect linked cells: grand totals stay published (they are printed in every table of the
@@ -122,10 +176,15 @@ def _users_frame(start: str, end: str) -> pd.DataFrame:
 
 def users_plan(users: pd.DataFrame, start: str, end: str,
                threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
-    """The users' plan from the clean rows of the period (the referrals chapter's view of it)."""
+    """The users' plan from the clean rows of the period: communes, quintiles, basins and totals (the
+    referrals and gradient chapters), referrer and gender lines (the referrals and Évolution chapters)."""
     frame = _users_frame(start, end)
-    return plan_cells(*cells_of("users", count_by_commune(users, frame.index), frame["quintile"], frame["basin"],
-                                exclusions(users)), threshold)
+    values, rels = cells_of("users", count_by_commune(users, frame.index), frame["quintile"], frame["basin"],
+                            exclusions(users))
+    if values["users.total"] != len(users):
+        raise ValueError(f"users plan: commune cells sum to {values['users.total']}, not {len(users)} rows")
+    pv, pr = profile_cells("users", users)
+    return plan_cells(values | pv, rels + pr, threshold)
 
 
 def write_audit(plan: LinkedPlan, out: Path, name: str) -> Path:

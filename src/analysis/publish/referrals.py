@@ -31,13 +31,31 @@ EXAMPLE_NOTE = " Données d'exemple synthétiques."
 SOURCE = " Source : outils de suivi des projets PRR."
 
 
-def first_line_published(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> bool:
-    """The first-line share (and its test) rests on two counts: first line and other known referrers;
-    both must be publishable."""
+#: Cells of the users' linked plan behind the first-line share (its numerator, the other known
+#: referrers, its denominator): the share is published only when none of them is hidden.
+FIRST_LINE_CELLS = ("users.first_line", "users.second_line", "users.referrer_known")
+
+
+def first_line_published(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                         plan: LinkedPlan | None = None) -> bool:
+    """The first-line share (and its interval) rests on two counts: first line and other known
+    referrers; both must be publishable, and none of the plan's cells behind them hidden (a share ×
+    its published denominator gives the count back)."""
+    if plan is not None and any(plan.hidden(c) for c in FIRST_LINE_CELLS):
+        return False
     return res.first_line_k >= threshold and res.first_line_n - res.first_line_k >= threshold
 
 
-def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, Any]:
+def line_hidden(plan: LinkedPlan | None, measure: str, codes) -> dict[str, str] | None:
+    """``code → "primary"|"secondary"`` of the hidden rows of a referrer or gender line of the plan
+    (``users.<measure>.<code>``); ``None`` without a plan."""
+    if plan is None:
+        return None
+    return {c: r for c in codes if (r := plan.reason(f"users.{measure}.{c}")) and plan.hidden(f"users.{measure}.{c}")}
+
+
+def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                   plan: LinkedPlan | None = None) -> dict[str, Any]:
     """The chapter's sentences for ``metrics.json`` (merged with
     :func:`analysis.analyses.referrals.referral_metrics` into the same part).
 
@@ -47,11 +65,12 @@ def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     """
     if res.comparison is None:
         return {}
-    sentence = comparison_sentence(res, threshold)
+    sentence = comparison_sentence(res, threshold, plan)
     return {"referrals.first_line_comparison.sentence": sentence, "referrals.first_line_test.sentence": sentence}
 
 
-def comparison_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
+def comparison_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                        plan: LinkedPlan | None = None) -> str:
     """Plain-French, descriptive reading of the first-line shares (percentages only, and only when both
     counts behind the PRR share are publishable: a share and its interval would give a small count back).
 
@@ -63,7 +82,7 @@ def comparison_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSUR
     if c is None:
         return "La comparaison avec les services de santé mentale n'est pas possible sur cette période."
     wave_fr = fmt_month(c.census_wave.replace("_", "-")) if c.census_wave else ""
-    if not first_line_published(res, threshold):
+    if not first_line_published(res, threshold, plan):
         return (f"La part des nouvelles demandes d'usager·e·s venant de la première ligne n'est pas publiée : elle "
                 f"repose sur un effectif inférieur à {threshold} (première ligne ou autres envoyeurs), qu'elle "
                 f"permettrait de retrouver. Dans les services de santé mentale (recensement commencé en {wave_fr}), "
@@ -85,16 +104,22 @@ def withheld_metrics(res: ReferralResults, plan: LinkedPlan, threshold: int = DE
     computed from them."""
     out: set[str] = set()
 
-    def line(table: pd.DataFrame, n_key: str, pct_key: str, ci: bool = False) -> None:
-        _texts, hidden = publish_line(table["n"], threshold)
+    def line(table: pd.DataFrame, n_key: str, pct_key: str, ci: bool = False, measure: str | None = None
+             ) -> None:
+        if measure is not None:  # a line of the linked plan
+            hidden = [plan.hidden(f"users.{measure}.{code}") for code in table["code"]]
+        else:
+            _texts, hidden = publish_line(table["n"], threshold)
         for code, h in zip(table["code"], hidden, strict=True):
             if h:
                 out.update({f"{n_key}.{code}", f"{pct_key}.{code}"})
                 if ci:
                     out.update({f"users.referrer_ci_low_pct.{code}", f"users.referrer_ci_high_pct.{code}"})
 
-    line(res.referrers, "users.referrer_n", "users.referrer_pct", ci=True)
-    line(res.genders, "users.gender_n", "users.gender_pct")
+    line(res.referrers, "users.referrer_n", "users.referrer_pct", ci=True, measure="referrer")
+    line(res.genders, "users.gender_n", "users.gender_pct", measure="gender")
+    if plan.hidden("users.gender.F"):  # the prose's share of women is the gender line's
+        out.add("users.female_pct")
     line(res.income, "users.income_n", "users.income_pct")
     line(res.requesters, "pros.requester_n", "pros.requester_pct")
     line(res.pros_origin, "pros.origin_n", "pros.origin_pct")
@@ -104,8 +129,8 @@ def withheld_metrics(res: ReferralResults, plan: LinkedPlan, threshold: int = DE
         cell = "users.outside" if code == "non_renseigne" else f"users.commune.{code}"
         if plan.hidden(cell):
             out.update({f"users.commune_n.{code}", f"users.commune_pct.{code}"})
-    if not first_line_published(res, threshold):
-        out.update({"users.first_line_n", "users.first_line_pct", "users.second_line_pct",
+    if not first_line_published(res, threshold, plan):
+        out.update({"users.first_line_n", "users.referrer_known_n", "users.first_line_pct", "users.second_line_pct",
                     "users.first_line_ci_low_pct", "users.first_line_ci_high_pct",
                     "referrals.first_line_comparison.users_pct", "referrals.first_line_comparison.users_ci_low_pct",
                     "referrals.first_line_comparison.users_ci_high_pct", "referrals.first_line_comparison.diff_pts"})
@@ -147,15 +172,22 @@ def display_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRES
 
 # --------------------------------------------------------------------------- figures
 
-def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                   plan: LinkedPlan | None = None):
     """Horizontal bars of referrer shares with 95 % intervals (Wilson or clustered by service, the wider);
-    hidden cells not drawn."""
+    hidden cells (the plan's, else the line's own protection) not drawn."""
     import matplotlib.pyplot as plt
 
     from analysis.publish.figures import OKABE_ITO, fr_formatter, hidden_bar
 
     t = res.referrers.reset_index(drop=True)
-    texts, mask = publish_line(t["n"], threshold)
+    hidden = line_hidden(plan, "referrer", t["code"])
+    if hidden is None:
+        texts, mask = publish_line(t["n"], threshold)
+    else:
+        mask = np.array([c in hidden for c in t["code"]])
+        texts = [(hidden_text(threshold) if hidden[c] == "primary" else SECONDARY) if c in hidden else fmt_int(n)
+                 for c, n in zip(t["code"], t["n"], strict=True)]
     t = t.assign(hidden=mask, text=texts).iloc[::-1].reset_index(drop=True)
     t.loc[t["hidden"], ["pct", "ci_low", "ci_high"]] = math.nan  # published values only from here on
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(t) + 1.4))
@@ -183,7 +215,8 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     return fig, alt
 
 
-def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                    plan: LinkedPlan | None = None):
     """Two bars: first-line share among PRR users and among SSM census demands, with CIs; a share
     resting on a count below the threshold is a hatched placeholder."""
     import matplotlib.pyplot as plt
@@ -196,7 +229,7 @@ def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_TH
               ("SSM\n(recensement des nouvelles demandes)", res.baseline_k, res.baseline_n,
                (c.census_low, c.census_high) if c else None)]
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    ok = [first_line_published(res, threshold),
+    ok = [first_line_published(res, threshold, plan),
           res.baseline_k >= threshold and res.baseline_n - res.baseline_k >= threshold]
     for i, (_label, k, n, ci) in enumerate(groups):
         if not n:
@@ -275,11 +308,11 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
     rule = " " + caption_note(threshold)
     figs = []
     if res.users_n:
-        fig, alt = plot_referrers(res, threshold)
+        fig, alt = plot_referrers(res, threshold, plan)
         figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usager·e·s (part et "
                      "intervalle de confiance à 95 %, le plus large de Wilson et de l'intervalle tenant compte du "
                      "regroupement par service)," + period + rule + SOURCE + note))
-        fig, alt = plot_first_line(res, threshold)
+        fig, alt = plot_first_line(res, threshold, plan)
         figs.append(("orientations-premiere-ligne", fig, alt, "Part des demandes venant de la première ligne : "
                      "projets PRR et services de santé mentale (IC 95 %, regroupement par service pris en compte ; "
                      "deux outils différents : comparaison descriptive, sans test)." + SOURCE
@@ -290,7 +323,9 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
     for name, fig, alt, caption in figs:
         save_figure(fig, name, paths["figures"], alt, caption)
     tables = [
-        ("orientations-envoyeurs", res.referrers, display_shares(res.referrers, "Envoyeur", threshold),
+        ("orientations-envoyeurs", res.referrers,
+         display_shares(res.referrers, "Envoyeur", threshold, hidden=line_hidden(plan, "referrer",
+                                                                                 res.referrers["code"])),
          "Envoyeurs des nouvelles demandes d'usager·e·s (IC 95 %, le plus large de Wilson et de l'intervalle "
          "tenant compte du regroupement par service)," + period + rule + SOURCE + note),
         ("orientations-communes", res.communes,
