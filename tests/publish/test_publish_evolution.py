@@ -176,3 +176,47 @@ def test_code_changes_are_said_in_reader_words(small):
     assert "- Le service « Service Bêta » de l'édition janv. 2022 – avr. 2022 est compté avec « Service Alpha » " \
            "(Bêta a rejoint Alpha)." in text
     assert " 3 " not in text and "`" not in text
+
+
+def test_with_the_users_plans_the_lines_hide_what_the_referrals_chapter_hides(small):
+    """Given each period's users plan, the referrer and gender lines and the first-line share of the
+    Évolution chapter follow it: the same cell hidden in both chapters, and the share of women « now »
+    is the referrals prose's (same number, same decision)."""
+    from analysis import reference
+    from analysis.analyses import referrals as R
+    from analysis.publish import referrals as PR
+    from analysis.publish.linked import users_plan
+
+    communes = reference.communes().sort_values("nis_code")["nis_code"].astype(str).tolist()
+    for ed in (small.earlier[0], small.current):
+        n = len(ed.users)
+        ed.users = ed.users.assign(commune_nis=pd.array([communes[i % 3] for i in range(n)], dtype="string"),
+                                   residence=pd.array(["bruxelles"] * n, dtype="string"),
+                                   income_source=pd.array(["travail"] * n, dtype="string"))
+    plans = P.users_plans(small, T)
+    comp, svc = small.comparisons[0], small.services[0]
+    pc = P.PersonCounts(comp, svc, T, plans=plans[0])
+    for side, ed in (("before", small.earlier[0]), ("after", small.current)):
+        plan = plans[0][side]
+        assert not plan.protection.unsafe()
+        for measure in ("referrer", "gender"):
+            for key in comp[(comp["scope"] == "all") & (comp["measure"] == measure)]["key"]:
+                assert pc.is_hidden("all", measure, key, side) == plan.hidden(f"users.{measure}.{key}"), \
+                    (side, measure, key)
+        if any(plan.hidden(c) for c in PR.FIRST_LINE_CELLS):
+            assert pc.is_hidden("all", "first_line", "first_line", side)
+    # now: 22 demands, 2 « initiative personnelle » (primary): the first-line share is hidden
+    assert pc.is_hidden("all", "first_line", "first_line", "after")
+    pros = pd.DataFrame({"service_code": pd.array(["A"], dtype="string"),
+                         "requesting_service": pd.array(["cpas"], dtype="string"),
+                         "origin_region": pd.array(["bruxelles"], dtype="string")})
+    census = pd.DataFrame({"wave": pd.array([], dtype="string"), "service_code": pd.array([], dtype="string"),
+                           "first_line": pd.array([], dtype="boolean")})
+    res = R.analyse_referrals(small.current.users, pros, census, small.current.start, small.current.end)
+    female = R.referral_metrics(res)["users.female_pct"]
+    row = comp[(comp["scope"] == "all") & (comp["measure"] == "gender") & (comp["key"] == "F")].iloc[0]
+    assert row["pct_after"] == pytest.approx(female)
+    withheld = PR.withheld_metrics(res, plans[0]["after"], T)
+    assert ("users.female_pct" in withheld) == pc.is_hidden("all", "gender", "F", "after")
+    table = P.demands_table(comp, pc).set_index("Mesure")
+    assert (table.loc["Genre : Femme", "Maintenant"] == "–") == ("users.female_pct" in withheld)
