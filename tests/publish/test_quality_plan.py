@@ -60,7 +60,7 @@ def _reader_lp(rows: pd.DataFrame, reasons: pd.DataFrame, printed_elsewhere: dic
             cells[f"{t}.kept@chapter"] = printed_elsewhere[t]
         eqs.append(({f"{t}.read": 1.0, f"{t}.kept": -1.0, f"{t}.rej": -1.0}, 0.0))
         part = reasons[reasons["Table"] == label]
-        names = [f"{t}.reason.{c.strip('`')}" for c in part["Code"]]
+        names = [f"{t}.reason.{c.strip('`') or 'other'}" for c in part["Code"]]
         cells |= {n: _value(v) for n, v in zip(names, part["Lignes"], strict=True)}
         eqs.append(({f"{t}.rej": 1.0, **{n: -1.0 for n in names}}, 0.0))
     others = by_table.drop(index=list(PERSONS))
@@ -114,10 +114,24 @@ def test_a_kept_count_printed_elsewhere_does_not_give_away_the_rows_set_aside():
     pros = rows.set_index("Table").loc["professionnels"]
     assert pros["Mises à l'écart"] == LESS and pros["Retenues"] == "124"
     ranges = _reader_lp(rows, reasons, {"users": 79, "pros": 124, "census": 5300}, texts)
-    assert "pros.rej" in ranges and "pros.reason.date_out_of_period" in ranges
+    assert "pros.rej" in ranges and "pros.reason.other" in ranges
     narrow = {c: r for c, r in ranges.items() if r[1] - r[0] < T - 1 - 1e-6}
     assert not narrow, narrow
     assert plan.protection.unsafe() == []
+
+
+def test_reasons_of_few_rows_are_grouped_and_the_group_is_printed_even_when_zero():
+    """A reason listed only when some row has it would be known to count 1 to 4, not 0 to 4."""
+    plan = quality.plan_of_run({"accounting": ACCOUNTING, "rejected": REJECTED}, None, T)
+    reasons = quality.reasons_table(REJECTED, T, plan)
+    census = reasons[reasons["Table"] == "recensement"]
+    assert census["Code"].tolist() == ["`date_out_of_wave`", "`date_invalid`", "`date_missing`", ""]
+    assert census["Lignes"].tolist()[-1] == "5"  # outcome_missing 4 + total_row 1, each unnamed
+    pros = reasons[reasons["Table"] == "professionnels"]
+    assert pros["Motif"].str.startswith("autres motifs").tolist() == [True] and pros["Lignes"].tolist() == [LESS]
+    no_pros = REJECTED[REJECTED["table"] != "pros"]
+    t = quality.reasons_table(no_pros, T)
+    assert t.loc[t["Table"] == "professionnels", "Lignes"].tolist() == [LESS]  # zero, shown as « < 5 »
 
 
 def test_defaults_without_a_plan_are_safe_too():
@@ -144,5 +158,9 @@ def test_duplicates_nested_in_kept_rows_and_the_account_prints_no_hidden_count()
                           "sheet": ["Professionnels"] * 3, "row": [3, 4, 5]})
     plan = quality.plan_of_run({"accounting": ACCOUNTING, "rejected": REJECTED}, notes, T)
     table = quality.duplicates_table(notes, T, {("a.xlsx", "Professionnels"): "pros"}, plan)
-    assert table["Lignes identiques gardées"].tolist() == [LESS]
+    # pros: 3 identical rows, below the threshold: grouped with the other sheets, unnamed; zero for the
+    # users and census, printed « < 5 » too (a row listed only when some sheet has one would say ≥ 1)
+    assert table["Fichier"].str.startswith("autres feuilles").all()
+    assert table["Table"].tolist() == ["usagers", "professionnels", "recensement"]
+    assert table["Lignes identiques gardées"].tolist() == [LESS] * 3
     assert plan.protection.unsafe() == []

@@ -28,9 +28,17 @@ import pandas as pd
 from analysis import reference
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
 from analysis.ingest.clean import PERSON_TABLES, REASONS_FR, TABLES_FR
-from analysis.publish.disclosure import caption_note, publish_count
+from analysis.publish.disclosure import caption_note
 from analysis.publish.fmt import fmt_int, fmt_month
-from analysis.publish.quality import LINKED_NOTE_FR, QualityPlan, dup_cell, quality_plan
+from analysis.publish.quality import (
+    LINKED_NOTE_FR,
+    OTHER,
+    QualityPlan,
+    dup_cell,
+    other_files_fr,
+    other_reasons_fr,
+    quality_plan,
+)
 from analysis.publish.tables import write_table
 
 TABLE_ORDER = ("activities", "users", "pros", "census", "file")
@@ -90,19 +98,24 @@ def reasons_table(rejected: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_TH
                   plan: QualityPlan | None = None) -> pd.DataFrame:
     """Set-aside rows (and whole files or sheets) by table and reason, French labels.
 
-    Person tables' counts as ``plan`` shows them (by default, a plan of these rows alone)."""
+    Person tables' counts as ``plan`` shows them (by default, a plan of these rows alone): their
+    reasons of fewer rows than the threshold are grouped in one row, printed for every person table
+    (see :mod:`analysis.publish.quality`)."""
     columns = ["Table", "Motif", "Code", "Lignes"]
-    if rejected.empty:
-        return pd.DataFrame(columns=columns)
     plan = plan or _person_plan(rejected, threshold)
-    counts = rejected.groupby(["table", "reason"], observed=True).size().rename("n").reset_index()
+    counts = (rejected.groupby(["table", "reason"], observed=True).size().rename("n").reset_index()
+              if not rejected.empty else pd.DataFrame(columns=["table", "reason", "n"]))
     out = []
-    for table in [t for t in TABLE_ORDER if t in set(counts["table"])]:
+    for table in [t for t in TABLE_ORDER if t in set(counts["table"]) or t in PERSON_TABLES]:
         part = counts[counts["table"] == table].sort_values(["n", "reason"], ascending=[False, True], kind="mergesort")
         for r in part.itertuples():
-            cell = f"{table}.reason.{r.reason}"
-            n = plan.text(cell) if table in PERSON_TABLES else fmt_int(r.n)
-            out.append([_table_fr(table), REASONS_FR.get(r.reason, r.reason), f"`{r.reason}`", n])
+            if table not in PERSON_TABLES:
+                out.append([_table_fr(table), REASONS_FR.get(r.reason, r.reason), f"`{r.reason}`", fmt_int(r.n)])
+            elif plan.has(f"{table}.reason.{r.reason}"):  # reasons of at least the threshold, by name
+                out.append([_table_fr(table), REASONS_FR.get(r.reason, r.reason), f"`{r.reason}`",
+                            plan.text(f"{table}.reason.{r.reason}")])
+        if table in PERSON_TABLES and plan.has(f"{table}.reason.{OTHER}"):
+            out.append([_table_fr(table), other_reasons_fr(threshold), "", plan.text(f"{table}.reason.{OTHER}")])
     return pd.DataFrame(out, columns=columns)
 
 
@@ -133,27 +146,28 @@ def duplicates_table(notes: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_TH
                      plan: QualityPlan | None = None) -> pd.DataFrame:
     """Rows kept although identical to another row of their sheet, counted per file and sheet.
 
-    Person tables' counts as ``plan`` shows them (by default, a plan of these counts alone: each is
-    then nested in an unknown number of kept rows)."""
+    Person tables' counts as ``plan`` shows them (by default, a plan of these counts alone, each
+    nested in an unknown number of kept rows): files of fewer such rows than the threshold are
+    grouped in one row per person table, printed even when it is zero."""
     columns = ["Fichier", "Feuille", "Table", "Lignes identiques gardées"]
     counts = _duplicate_counts(notes, table_of)
-    if counts.empty:
-        return pd.DataFrame(columns=columns)
     if plan is None:
-        kept = counts.groupby("table").agg(clean_rows=("n", "sum")).reset_index()
-        kept["clean_rows"] += threshold  # an unknown number of other kept rows
-        kept["rejected_rows"] = 0
-        kept["raw_rows"] = kept["clean_rows"]
+        kept = pd.DataFrame({"table": list(PERSON_TABLES), "rejected_rows": 0})
+        kept["clean_rows"] = [int(counts.loc[counts["table"] == t, "n"].sum()) + threshold for t in PERSON_TABLES]
+        kept["raw_rows"] = kept["clean_rows"]  # an unknown number of other kept rows
         plan = quality_plan(kept, duplicates=counts, threshold=threshold)
     out = []
-    for r in counts.sort_values(["table", "source_file", "sheet"], kind="mergesort").itertuples():
+    for r in counts.itertuples():
         cell = dup_cell(r.table, r.source_file, r.sheet)
-        if r.table in PERSON_TABLES:
-            n = plan.text(cell) if plan.has(cell) else publish_count(r.n, threshold)
-        else:
-            n = fmt_int(r.n)
-        out.append([f"`{r.source_file}`", r.sheet, _table_fr(r.table) if r.table else "", n])
-    return pd.DataFrame(out, columns=columns).sort_values(["Fichier", "Feuille"], kind="mergesort").reset_index(drop=True)
+        if r.table not in PERSON_TABLES:
+            out.append([f"`{r.source_file}`", r.sheet, _table_fr(r.table) if r.table else "", fmt_int(r.n)])
+        elif plan.has(cell):  # files of at least the threshold, by name
+            out.append([f"`{r.source_file}`", r.sheet, _table_fr(r.table), plan.text(cell)])
+    out.sort(key=lambda row: (row[0], row[1]))
+    for t in PERSON_TABLES:
+        if plan.has(f"{t}.dup.{OTHER}"):
+            out.append([other_files_fr(threshold), "", _table_fr(t), plan.text(f"{t}.dup.{OTHER}")])
+    return pd.DataFrame(out, columns=columns)
 
 
 def replacements_table(decisions: list[dict]) -> pd.DataFrame:

@@ -19,6 +19,12 @@ that, so the cells are one linked problem:
 ``<t>.kept`` is *fixed* (published as it is) when it is at least the threshold, since the chapters
 print it anyway; below the threshold it is a primary cell like the others. The exact counts come
 from the cleaning (:mod:`analysis.ingest.clean`); only this module decides what a reader sees.
+
+Zeros: « < 5 » means 0 to 4 (:mod:`analysis.publish.sdc`). A reason listed only when some row has
+it would be known to count at least 1; so, for a person table, the reasons of fewer rows than the
+threshold are grouped in one row « autres motifs » (``<t>.reason.other``), printed for every person
+table even when it is zero, and likewise the sheets with fewer identical kept rows
+(``<t>.dup.other``). Reasons and sheets at or above the threshold are listed by name.
 """
 
 from __future__ import annotations
@@ -42,6 +48,18 @@ LINKED_NOTE_FR = ("Les lignes retenues de chaque table sont aussi comptées dans
                   "d'usager·e·s, de professionnel·le·s, du recensement) : des lignes lues ou écartées sont "
                   "masquées (« n.p. ») quand elles permettraient, par soustraction, de retrouver un effectif "
                   "masqué.")
+
+
+#: Cell of a person table's reasons (or files with identical rows) of fewer rows than the threshold, grouped.
+OTHER = "other"
+
+
+def other_reasons_fr(threshold: int) -> str:
+    return f"autres motifs (moins de {threshold} lignes chacun, regroupés)"
+
+
+def other_files_fr(threshold: int) -> str:
+    return f"autres feuilles (moins de {threshold} lignes identiques chacune, regroupées)"
 
 
 def dup_cell(table: str, source_file: str, sheet: str) -> str:
@@ -103,20 +121,29 @@ def quality_plan(accounting: pd.DataFrame, rejected: pd.DataFrame | None = None,
         rels.append(Relation(f"{t}.read", (f"{t}.kept", f"{t}.rejected")))
         if values[f"{t}.kept"] >= threshold:  # printed in the chapters regardless
             fixed.append(f"{t}.kept")
-        if rejected is not None and not rejected.empty:
-            counts = rejected.loc[rejected["table"] == t, "reason"].value_counts()
+        if rejected is not None:
+            counts = (rejected.loc[rejected["table"] == t, "reason"].value_counts() if not rejected.empty
+                      else pd.Series(dtype=int))
             parts = []
             for reason, n in sorted(counts.items()):
-                values[f"{t}.reason.{reason}"] = int(n)
-                parts.append(f"{t}.reason.{reason}")
-            if parts and int(counts.sum()) == values[f"{t}.rejected"]:
+                if n >= threshold:
+                    values[f"{t}.reason.{reason}"] = int(n)
+                    parts.append(f"{t}.reason.{reason}")
+            # reasons of fewer rows grouped in one row, printed even when it is zero (see module doc)
+            values[f"{t}.reason.{OTHER}"] = int(counts[counts < threshold].sum())
+            parts.append(f"{t}.reason.{OTHER}")
+            if int(counts.sum()) == values[f"{t}.rejected"]:
                 rels.append(Relation(f"{t}.rejected", tuple(parts)))
-        if duplicates is not None and not duplicates.empty:
-            part = duplicates[duplicates["table"] == t].sort_values(["source_file", "sheet"], kind="mergesort")
-            cells = [dup_cell(t, r.source_file, r.sheet) for r in part.itertuples()]
-            values |= {c: int(n) for c, n in zip(cells, part["n"], strict=True)}
+        if duplicates is not None:
+            part = (duplicates[duplicates["table"] == t].sort_values(["source_file", "sheet"], kind="mergesort")
+                    if not duplicates.empty else pd.DataFrame({"source_file": [], "sheet": [], "n": []}))
+            big = part[part["n"] >= threshold]
+            cells = [dup_cell(t, r.source_file, r.sheet) for r in big.itertuples()]
+            values |= {c: int(n) for c, n in zip(cells, big["n"], strict=True)}
+            values[f"{t}.dup.{OTHER}"] = int(part.loc[part["n"] < threshold, "n"].sum())
+            cells.append(f"{t}.dup.{OTHER}")
             rest = values[f"{t}.kept"] - int(part["n"].sum())
-            if cells and rest >= 0:  # nested in the kept rows; the rest is printed nowhere
+            if rest >= 0:  # nested in the kept rows; the rest is printed nowhere
                 values[f"{t}.kept_other"] = rest
                 unprinted.append(f"{t}.kept_other")
                 rels.append(Relation(f"{t}.kept", (*cells, f"{t}.kept_other")))
