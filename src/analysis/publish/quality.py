@@ -17,7 +17,9 @@ that, so the cells are one linked problem:
   and enter as known constants, so they are left out of the problem).
 
 ``<t>.kept`` is *fixed* (published as it is) when it is at least the threshold, since the chapters
-print it anyway; below the threshold it is a primary cell like the others. The exact counts come
+print it anyway; below the threshold it is a primary cell like the others. The prose totals
+``rows.*`` (person part) are fixed too when that still lets every small count be protected by
+hiding table cells (a sentence keeps its number); otherwise they may be withheld. The exact counts come
 from the cleaning (:mod:`analysis.ingest.clean`); only this module decides what a reader sees.
 
 Zeros: « < 5 » means 0 to 4 (:mod:`analysis.publish.sdc`). A reason listed only when some row has
@@ -152,4 +154,9 @@ def quality_plan(accounting: pd.DataFrame, rejected: pd.DataFrame | None = None,
         rels.append(Relation(key, tuple(f"{t}.{kind}" for t in person_tables)))
     column = {"read": "raw_rows", "kept": "clean_rows", "rejected": "rejected_rows"}
     totals = {key: int(acc[column[kind]].sum()) for key, kind in TOTAL_METRICS.items()}
-    return QualityPlan(protect(values, rels, threshold, fixed=fixed, unprinted=unprinted), totals)
+    # The prose totals are kept when table cells can be hidden instead; else they may be withheld.
+    prose = [key for key in TOTAL_METRICS if values[key] >= threshold]
+    protection = protect(values, rels, threshold, fixed=fixed + prose, unprinted=unprinted)
+    if protection.withdrawn or protection.unsafe():
+        protection = protect(values, rels, threshold, fixed=fixed, unprinted=unprinted)
+    return QualityPlan(protection, totals)
