@@ -73,7 +73,9 @@ def test_identical_home_visits_are_kept_and_listed(tmp_path):
         [("Activités", 3), ("Activités", 4), ("Usagers", 3)]
     table = quality.duplicates_table(result.notes, 5, {("mobile.xlsx", "Activités"): "activities",
                                                         ("mobile.xlsx", "Usagers"): "users"})
-    assert table["Lignes identiques gardées"].tolist() == ["2", "< 5".replace(" ", "\u00a0")]
+    # users' sheet (1 identical row) grouped, unnamed; professionals and census: zero, also « < 5 »
+    assert table["Lignes identiques gardées"].tolist() == ["2"] + ["< 5".replace(" ", "\u00a0")] * 3
+    assert table["Fichier"].tolist()[0] == "`mobile.xlsx`" and table["Table"].tolist()[1] == "usagers"
     assert "doublons possibles" in result.summary_fr()
     assert balanced(result)
 

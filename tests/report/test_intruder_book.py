@@ -117,9 +117,7 @@ def _attack(book: I.Book) -> tuple[I.Reader, dict, list[str]]:
 
 #: Leaks in tables that the `linked` branch protects (activities, referrals, saturation,
 #: users ↔ census, the same breakdown across chapters, quality annex): (dataset, table) → reason.
-LINKED_SCOPE = {
-    ("example", "qualite-lignes"): "protégé par la branche linked",
-}
+LINKED_SCOPE: dict[tuple[str, str], str] = {}
 
 TABLE_FAMILIES = ["qualite-lignes", "orientations-communes", "orientations-envoyeurs", "orientations-revenus",
                   "orientations-professionnels", "orientations-ages", "gradient-communes", "saturation-vagues",

@@ -1938,18 +1938,19 @@ class CleanResult:
             },
         }
 
-    def summary_fr(self, threshold: int | None = None) -> str:
+    def summary_fr(self, threshold: int | None = None, shown: dict[str, str] | None = None) -> str:
         """A short French account of the cleaning: files, rows per table, the accounting check.
 
-        With ``threshold``, the account is for readers (the executed notebook): row counts
-        of the person tables (users, pros, census) below it are withheld.
+        With ``threshold``, the account is for readers (the executed notebook): row counts of the
+        person tables (users, pros, census) and the totals are printed as ``shown`` gives them (the
+        texts of the quality annex's plan, :meth:`analysis.publish.quality.QualityPlan.texts`:
+        ``<table>.read``/``kept``/``rejected``, ``rows.raw``/``clean``/``rejected``); without
+        ``shown`` they are withheld (« n.p. »).
         """
-        from analysis.publish.disclosure import publish_count_prose
-
-        def persons(n: int, table: str) -> str:
-            if threshold is None or table not in PERSON_TABLES:
+        def persons(n: int, table: str, cell: str = "") -> str:
+            if threshold is None or (table not in PERSON_TABLES and table != "rows"):
                 return fmt_int(n)
-            return publish_count_prose(n, threshold)
+            return (shown or {}).get(f"{table}.{cell}", "n.p.")
 
         files = self.tables["files"]
         acc = self.tables["accounting"]
@@ -1968,9 +1969,9 @@ class CleanResult:
         for table in DATA_TABLES:
             sel = acc[acc["table"] == table]
             lines.append(
-                f"  – {TABLES_FR[table]} : {persons(sel['raw_rows'].sum(), table)} brutes, "
-                f"{persons(len(self.tables[table]), table)} retenues, "
-                f"{persons(sel['rejected_rows'].sum(), table)} écartées"
+                f"  – {TABLES_FR[table]} : {persons(sel['raw_rows'].sum(), table, 'read')} brutes, "
+                f"{persons(len(self.tables[table]), table, 'kept')} retenues, "
+                f"{persons(sel['rejected_rows'].sum(), table, 'rejected')} écartées"
             )
         other = acc[acc["table"] == "file"]
         if not other.empty:
@@ -1986,8 +1987,8 @@ class CleanResult:
         ok = bool((acc["raw_rows"] == acc["clean_rows"] + acc["rejected_rows"]).all())
         lines.append(
             f"Contrôle : lignes brutes = retenues + écartées pour chacun des {fmt_int(len(acc))} couples fichier × feuille "
-            f"({fmt_int(acc['raw_rows'].sum())} = {fmt_int(acc['clean_rows'].sum())} + "
-            f"{fmt_int(acc['rejected_rows'].sum())}) : {'vérifié' if ok else 'ÉCHEC'}. "
+            f"({persons(acc['raw_rows'].sum(), 'rows', 'raw')} = {persons(acc['clean_rows'].sum(), 'rows', 'clean')} + "
+            f"{persons(acc['rejected_rows'].sum(), 'rows', 'rejected')}) : {'vérifié' if ok else 'ÉCHEC'}. "
             f"Lignes vides ignorées : {fmt_int(self.blank_rows)}."
         )
         if not self.notes.empty:
@@ -2002,7 +2003,11 @@ class CleanResult:
                         "sheet_language": "feuilles lues en néerlandais",
                         "service_mismatch": "services dont le nom et le code ne concordent pas"}
             value_issues = int(counts[[i for i in counts.index if i.startswith("value_") and i != "value_default"]].sum())
-            bits = [f"{fmt_int(n)} {issue_fr[i]}" for i, n in counts.items() if i in issue_fr]
+            bits = [f"{fmt_int(n)} {issue_fr[i]}" for i, n in counts.items() if i in issue_fr
+                    and not (threshold is not None and i == "duplicate_possible")]
+            if threshold is not None and "duplicate_possible" in counts.index:
+                # per file and sheet in the quality annex; a total here would give away a hidden person count
+                bits.append(f"{issue_fr['duplicate_possible']} (voir le tableau par fichier)")
             if value_issues:
                 bits.append(f"{fmt_int(value_issues)} valeurs non reconnues gardées comme inconnues")
             lines.append("Remarques : " + "; ".join(bits) + ".")

@@ -13,9 +13,10 @@ the report's data quality annex:
 - ``qualite-remplacements``: where two files of one service covered the same months, the
   file retained, the file replaced, the months, the rule used and the rows set aside.
 
-Rows of the user, professional and census tables are demands of persons: their
-counts go through :func:`analysis.publish.disclosure.publish_counts` (small counts hidden,
-with secondary suppression). Activity rows and files are not persons and stay.
+Rows of the user, professional and census tables are demands of persons: their counts are
+shown as :func:`analysis.publish.quality.quality_plan` decides, one linked problem with the
+chapters' totals (small counts hidden, with complementary suppression checked by the
+linear-programming audit). Activity rows and files are not persons and stay.
 """
 
 from __future__ import annotations
@@ -27,15 +28,17 @@ import pandas as pd
 from analysis import reference
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
 from analysis.ingest.clean import PERSON_TABLES, REASONS_FR, TABLES_FR
-from analysis.publish.disclosure import (
-    SECONDARY,
-    caption_note,
-    hidden_text,
-    is_suppressed,
-    publish_counts,
-    total_must_be_hidden,
-)
+from analysis.publish.disclosure import caption_note
 from analysis.publish.fmt import fmt_int, fmt_month
+from analysis.publish.quality import (
+    LINKED_NOTE_FR,
+    OTHER,
+    QualityPlan,
+    dup_cell,
+    other_files_fr,
+    other_reasons_fr,
+    quality_plan,
+)
 from analysis.publish.tables import write_table
 
 TABLE_ORDER = ("activities", "users", "pros", "census", "file")
@@ -48,46 +51,71 @@ def _table_fr(table: str) -> str:
     return TABLES_FR.get(table, table)
 
 
-def _counts(values: pd.Series, table: str, threshold: int) -> pd.Series:
-    """Counts of one table as published: person tables are disclosure-controlled."""
-    if table in PERSON_TABLES:
-        return publish_counts(values.astype(int), threshold)
-    return values.map(fmt_int)
+def _duplicate_counts(notes: pd.DataFrame, table_of: dict[tuple[str, str], str] | None) -> pd.DataFrame:
+    """Rows kept although identical to another of their sheet, per file and sheet (``table``, ``n``)."""
+    columns = ["source_file", "sheet", "n", "table"]
+    dups = notes[notes["issue"] == "duplicate_possible"] if not notes.empty else notes
+    if dups.empty:
+        return pd.DataFrame(columns=columns)
+    counts = dups.groupby(["source_file", "sheet"], observed=True).size().rename("n").reset_index()
+    table_of = table_of or {}
+    counts["table"] = [table_of.get((f, s), "") for f, s in zip(counts["source_file"], counts["sheet"], strict=True)]
+    return counts[columns]
 
 
-def rows_table(accounting: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """Rows read, kept and set aside per table, with the check that they add up."""
+def rows_table(accounting: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+               plan: QualityPlan | None = None) -> pd.DataFrame:
+    """Rows read, kept and set aside per table, with the check that they add up.
+
+    Person tables' counts as ``plan`` shows them (by default the plan of ``accounting`` alone)."""
+    plan = plan or quality_plan(accounting, threshold=threshold)
     # "file": rows of hidden or unrecognised sheets, all set aside (shown when there are some)
     data_tables = [t for t in TABLE_ORDER if t != "file" or t in set(accounting["table"])]
     acc = accounting.groupby("table", observed=True)[["raw_rows", "clean_rows", "rejected_rows"]].sum()
     acc = acc.reindex(data_tables, fill_value=0)
     out = []
     for table, row in acc.iterrows():
-        # kept + set aside add up to the rows read: one line whose total (rows read) is published
-        split = pd.Series([row["clean_rows"], row["rejected_rows"]])
-        parts = _counts(split, table, threshold)
-        total = fmt_int(row["raw_rows"])
-        if table in PERSON_TABLES and (is_suppressed(row["raw_rows"], threshold)
-                                       or total_must_be_hidden(split, threshold)):
-            total = SECONDARY if not is_suppressed(row["raw_rows"], threshold) else hidden_text(threshold)
+        if table in PERSON_TABLES:
+            total, *parts = (plan.text(f"{table}.{k}") for k in ("read", "kept", "rejected"))
+        else:
+            total, *parts = (fmt_int(row[k]) for k in ("raw_rows", "clean_rows", "rejected_rows"))
         balanced = "oui" if row["raw_rows"] == row["clean_rows"] + row["rejected_rows"] else "NON"
         label = "feuilles masquées ou non reconnues" if table == "file" else _table_fr(table)
-        out.append([label, total, *parts.tolist(), balanced])
+        out.append([label, total, *parts, balanced])
     return pd.DataFrame(out, columns=["Table", "Lignes lues", "Retenues", "Mises à l'écart", "Lues = retenues + écartées"])
 
 
-def reasons_table(rejected: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """Set-aside rows (and whole files or sheets) by table and reason, French labels."""
+def _person_plan(rejected: pd.DataFrame, threshold: int) -> QualityPlan:
+    """A plan from the set-aside rows alone (each person table's set-aside total = Σ its reasons)."""
+    person = rejected[rejected["table"].isin(PERSON_TABLES)]
+    acc = person.groupby("table", observed=True).size().rename("rejected_rows").reset_index()
+    acc["clean_rows"] = 0
+    acc["raw_rows"] = acc["rejected_rows"]
+    return quality_plan(acc, rejected, threshold=threshold)
+
+
+def reasons_table(rejected: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                  plan: QualityPlan | None = None) -> pd.DataFrame:
+    """Set-aside rows (and whole files or sheets) by table and reason, French labels.
+
+    Person tables' counts as ``plan`` shows them (by default, a plan of these rows alone): their
+    reasons of fewer rows than the threshold are grouped in one row, printed for every person table
+    (see :mod:`analysis.publish.quality`)."""
     columns = ["Table", "Motif", "Code", "Lignes"]
-    if rejected.empty:
-        return pd.DataFrame(columns=columns)
-    counts = rejected.groupby(["table", "reason"], observed=True).size().rename("n").reset_index()
+    plan = plan or _person_plan(rejected, threshold)
+    counts = (rejected.groupby(["table", "reason"], observed=True).size().rename("n").reset_index()
+              if not rejected.empty else pd.DataFrame(columns=["table", "reason", "n"]))
     out = []
-    for table in [t for t in TABLE_ORDER if t in set(counts["table"])]:
+    for table in [t for t in TABLE_ORDER if t in set(counts["table"]) or t in PERSON_TABLES]:
         part = counts[counts["table"] == table].sort_values(["n", "reason"], ascending=[False, True], kind="mergesort")
-        shown = _counts(part["n"].reset_index(drop=True), table, threshold)
-        for (_, r), n in zip(part.iterrows(), shown, strict=True):
-            out.append([_table_fr(table), REASONS_FR.get(r["reason"], r["reason"]), f"`{r['reason']}`", n])
+        for r in part.itertuples():
+            if table not in PERSON_TABLES:
+                out.append([_table_fr(table), REASONS_FR.get(r.reason, r.reason), f"`{r.reason}`", fmt_int(r.n)])
+            elif plan.has(f"{table}.reason.{r.reason}"):  # reasons of at least the threshold, by name
+                out.append([_table_fr(table), REASONS_FR.get(r.reason, r.reason), f"`{r.reason}`",
+                            plan.text(f"{table}.reason.{r.reason}")])
+        if table in PERSON_TABLES and plan.has(f"{table}.reason.{OTHER}"):
+            out.append([_table_fr(table), other_reasons_fr(threshold), "", plan.text(f"{table}.reason.{OTHER}")])
     return pd.DataFrame(out, columns=columns)
 
 
@@ -114,21 +142,32 @@ def returns_table(submissions: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> p
 
 
 def duplicates_table(notes: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                     table_of: dict[tuple[str, str], str] | None = None) -> pd.DataFrame:
-    """Rows kept although identical to another row of their sheet, counted per file and sheet."""
+                     table_of: dict[tuple[str, str], str] | None = None,
+                     plan: QualityPlan | None = None) -> pd.DataFrame:
+    """Rows kept although identical to another row of their sheet, counted per file and sheet.
+
+    Person tables' counts as ``plan`` shows them (by default, a plan of these counts alone, each
+    nested in an unknown number of kept rows): files of fewer such rows than the threshold are
+    grouped in one row per person table, printed even when it is zero."""
     columns = ["Fichier", "Feuille", "Table", "Lignes identiques gardées"]
-    dups = notes[notes["issue"] == "duplicate_possible"] if not notes.empty else notes
-    if dups.empty:
-        return pd.DataFrame(columns=columns)
-    counts = dups.groupby(["source_file", "sheet"], observed=True).size().rename("n").reset_index()
-    table_of = table_of or {}
-    counts["table"] = [table_of.get((f, s), "") for f, s in zip(counts["source_file"], counts["sheet"], strict=True)]
+    counts = _duplicate_counts(notes, table_of)
+    if plan is None:
+        kept = pd.DataFrame({"table": list(PERSON_TABLES), "rejected_rows": 0})
+        kept["clean_rows"] = [int(counts.loc[counts["table"] == t, "n"].sum()) + threshold for t in PERSON_TABLES]
+        kept["raw_rows"] = kept["clean_rows"]  # an unknown number of other kept rows
+        plan = quality_plan(kept, duplicates=counts, threshold=threshold)
     out = []
-    for table, part in counts.groupby("table", sort=True):
-        shown = _counts(part["n"].reset_index(drop=True), table, threshold)
-        for r, n in zip(part.itertuples(), shown, strict=True):
-            out.append([f"`{r.source_file}`", r.sheet, _table_fr(table) if table else "", n])
-    return pd.DataFrame(out, columns=columns).sort_values(["Fichier", "Feuille"], kind="mergesort").reset_index(drop=True)
+    for r in counts.itertuples():
+        cell = dup_cell(r.table, r.source_file, r.sheet)
+        if r.table not in PERSON_TABLES:
+            out.append([f"`{r.source_file}`", r.sheet, _table_fr(r.table) if r.table else "", fmt_int(r.n)])
+        elif plan.has(cell):  # files of at least the threshold, by name
+            out.append([f"`{r.source_file}`", r.sheet, _table_fr(r.table), plan.text(cell)])
+    out.sort(key=lambda row: (row[0], row[1]))
+    for t in PERSON_TABLES:
+        if plan.has(f"{t}.dup.{OTHER}"):
+            out.append([other_files_fr(threshold), "", _table_fr(t), plan.text(f"{t}.dup.{OTHER}")])
+    return pd.DataFrame(out, columns=columns)
 
 
 def replacements_table(decisions: list[dict]) -> pd.DataFrame:
@@ -140,16 +179,30 @@ def replacements_table(decisions: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
+def plan_of_run(tables: dict[str, pd.DataFrame], notes: pd.DataFrame | None = None,
+                threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> QualityPlan:
+    """The quality annex's linked plan from a run's clean tables and notes (one decision for every
+    table of the annex, the notebook's account and the chapters' totals)."""
+    acc = tables["accounting"]
+    table_of = dict(zip(zip(acc["source_file"], acc["sheet"], strict=True), acc["table"], strict=True))
+    dups = _duplicate_counts(notes if notes is not None else pd.DataFrame(columns=["issue"]), table_of)
+    return quality_plan(acc, tables["rejected"], dups, threshold)
+
+
 def save_quality_tables(tables: dict[str, pd.DataFrame], ignored: list[tuple[str, str]], tables_dir: Path,
                         threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False,
-                        notes: pd.DataFrame | None = None, decisions: list[dict] | None = None) -> list[str]:
-    """Write the data quality tables of a run; returns their names."""
+                        notes: pd.DataFrame | None = None, decisions: list[dict] | None = None,
+                        plan: QualityPlan | None = None) -> list[str]:
+    """Write the data quality tables of a run; returns their names.
+
+    ``plan``: the run's :func:`plan_of_run` (computed here when not given)."""
+    plan = plan or plan_of_run(tables, notes, threshold)
     source = "Source : nettoyage des fichiers du dossier brut" + (" (données d'exemple synthétiques)" if is_example else "")
-    note = caption_note(threshold)
+    note = f"{caption_note(threshold)} {LINKED_NOTE_FR}"
     specs = {
-        "qualite-lignes": (rows_table(tables["accounting"], threshold),
+        "qualite-lignes": (rows_table(tables["accounting"], threshold, plan),
                            f"Lignes lues, retenues et mises à l'écart par table. {note} {source}."),
-        "qualite-motifs": (reasons_table(tables["rejected"], threshold),
+        "qualite-motifs": (reasons_table(tables["rejected"], threshold, plan),
                            f"Lignes, feuilles et fichiers mis à l'écart, par motif. {note} {source}."),
         "qualite-fichiers": (files_table(tables["files"], ignored),
                              f"Fichiers non utilisés et motif. {source}."),
@@ -159,9 +212,9 @@ def save_quality_tables(tables: dict[str, pd.DataFrame], ignored: list[tuple[str
     acc = tables["accounting"]
     table_of = dict(zip(zip(acc["source_file"], acc["sheet"], strict=True), acc["table"], strict=True))
     specs["qualite-doublons"] = (
-        duplicates_table(notes if notes is not None else pd.DataFrame(columns=["issue"]), threshold, table_of),
+        duplicates_table(notes if notes is not None else pd.DataFrame(columns=["issue"]), threshold, table_of, plan),
         "Lignes identiques à une autre ligne de la même feuille, gardées (doublons possibles, à vérifier "
-        f"auprès du service), par fichier et feuille. {note} {source}.")
+        f"auprès du service), par fichier et feuille. {caption_note(threshold)} {source}.")
     specs["qualite-remplacements"] = (
         replacements_table(decisions or []),
         "Fichiers d'un même service couvrant les mêmes mois : fichier retenu pour ces mois, fichier "
