@@ -42,3 +42,35 @@ def test_files_under_skips_hidden(tmp_path: Path):
     (tmp_path / "sub" / "c.csv").write_text("x")
     found = [p.relative_to(tmp_path).as_posix() for p in cache.files_under(tmp_path, ("*.xlsx", "*.csv"))]
     assert found == ["a.xlsx", "sub/c.csv"]
+
+
+def test_file_digest_is_remembered_only_while_the_file_is_untouched(tmp_path, monkeypatch):
+    """``sha256_file`` reads a file again as soon as it is written, even to the same size with its
+    modification time put back (``prr render --watch`` relies on it between edits)."""
+    import hashlib
+    import os
+    import time
+
+    from analysis import cache
+
+    f = tmp_path / "figure.svg"
+    f.write_bytes(b"<svg>aaaa</svg>")
+    # just written: not remembered (a second write within the clock's resolution could go unseen)
+    assert cache.sha256_file(f) == hashlib.sha256(b"<svg>aaaa</svg>").hexdigest()
+    assert str(f) not in cache._DIGESTS
+    monkeypatch.setattr(cache, "_SETTLED_NS", -(10**18))  # as if written long ago
+    assert cache.sha256_file(f) == hashlib.sha256(b"<svg>aaaa</svg>").hexdigest()
+    assert str(f) in cache._DIGESTS
+    reads = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda *a, **k: reads.append(a[0]) or real_open(*a, **k))
+    assert cache.sha256_file(f) == hashlib.sha256(b"<svg>aaaa</svg>").hexdigest()
+    assert reads == []  # unchanged: not read again
+    st = f.stat()
+    time.sleep(0.05)  # past the kernel's clock tick for file times
+    with real_open(f, "r+b") as fh:
+        fh.write(b"<svg>bbbb</svg>")  # same size
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # modification time put back
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    assert cache.sha256_file(f) == hashlib.sha256(b"<svg>bbbb</svg>").hexdigest()
+    assert reads == [str(f)]

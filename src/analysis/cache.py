@@ -25,13 +25,41 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 DIGESTS_MEMO = "clean-digests.json"
 
 
+#: Digests computed in this process, by absolute path: (stat signature, digest) (:func:`sha256_file`).
+_DIGESTS: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+#: A digest is remembered only for a file last changed this many nanoseconds before it was read.
+_SETTLED_NS = 2_000_000_000
+
+
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
+    """SHA-256 of a file's bytes.
+
+    Within one process (``prr render --watch`` hashes the run's figures, tables and
+    notebooks at every edit), a file whose size, modification time, inode and status-change
+    time are those it had when it was last read is not read again. Any write to a file
+    changes its status-change time (which no program can set back), so a rewritten file is
+    always read again; a digest is remembered only for a file already unchanged for 2 s
+    when read, so that a write within the file system's time resolution cannot go unseen.
+    """
+    import os
+    import time
+
+    key = os.path.abspath(path)
+    st = os.stat(key)
+    sig = (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    known = _DIGESTS.get(key)
+    if known is not None and known[0] == sig:
+        return known[1]
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open(key, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+    digest = h.hexdigest()
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > _SETTLED_NS:
+        _DIGESTS[key] = (sig, digest)
+    else:
+        _DIGESTS.pop(key, None)
+    return digest
 
 
 def hash_files(paths: Iterable[Path], root: Path | None = None) -> dict[str, str]:

@@ -149,3 +149,17 @@ def notebook_defaults() -> tuple[str, str, str, str, int, bool]:
                     int(p.get("threshold", DEFAULT_DISCLOSURE_THRESHOLD)), bool(p.get("is_example", False)))
     return (str(EXAMPLE_RAW_DIR), EXAMPLE_START, EXAMPLE_END,
             str(default_out(EXAMPLE_RAW_DIR, EXAMPLE_START, EXAMPLE_END)), DEFAULT_DISCLOSURE_THRESHOLD, True)
+
+
+def without_iri_grammar() -> None:
+    """Keep jsonschema's optional « iri » format checker out of this process.
+
+    nbformat validates notebooks with jsonschema, which, at import, builds the grammar of
+    ``rfc3987_syntax`` with lark when that package is installed: 1.5 s per process. No
+    notebook schema uses a format checker (nbformat does not pass one), so the module is
+    marked absent before jsonschema is first imported; call before importing nbformat or papermill.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]

@@ -230,6 +230,9 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
     metadata papermill adds is removed and cell ids are numbered so that executed
     notebooks are identical between runs with identical inputs.
     """
+    from analysis.config import without_iri_grammar
+
+    without_iri_grammar()
     import jupytext
     import nbformat
     import papermill

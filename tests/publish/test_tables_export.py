@@ -65,3 +65,51 @@ def test_figures_are_written_as_svg_pdf_and_png_identically(tmp_path):
     for ext in ("svg", "pdf", "png"):
         assert (tmp_path / "a" / f"essai.{ext}").read_bytes() == (tmp_path / "b" / f"essai.{ext}").read_bytes()
     assert (tmp_path / "a" / "essai.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_theme_is_seaborns_whitegrid_without_importing_seaborn(tmp_path):
+    """The theme written out in ``figures.SEABORN_THEME`` is what ``seaborn.set_theme`` sets
+    (starting from matplotlib's defaults and from every setting changed): same figures, byte for byte."""
+    import subprocess
+    import sys
+
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from analysis.publish import figures
+
+    def seaborn_then_project():
+        sns.set_theme(context="notebook", style="whitegrid", palette=figures.OKABE_ITO, font="DejaVu Sans")
+        plt.rcParams.update(figures.PROJECT_THEME)
+
+    def draw(folder):
+        fig, ax = plt.subplots()
+        ax.bar(["a", "b"], [1, 2], label="barres")
+        ax.plot([0, 1], [2, 1], label="ligne")
+        ax.legend(title="Légende")
+        ax.set_title("Titre")
+        figures.save_figure(fig, "essai", tmp_path / folder, alt="Essai.", caption="Essai")
+
+    with mpl.rc_context():
+        for start in ("defaults", "changed"):
+            mpl.rcdefaults()
+            if start == "changed":
+                plt.rcParams.update({"font.size": 7, "axes.grid": False, "xtick.bottom": True, "lines.linewidth": 3,
+                                     "axes.edgecolor": "red", "patch.force_edgecolor": False})
+            saved = dict(plt.rcParams)
+            seaborn_then_project()
+            expected = dict(plt.rcParams)
+            draw(f"seaborn-{start}")
+            plt.rcParams.update(saved)
+            figures.set_theme()
+            got = dict(plt.rcParams)
+            draw(f"written-{start}")
+            expected.pop("image.cmap"), got.pop("image.cmap")
+            assert got == expected
+            for ext in ("svg", "pdf", "png"):
+                assert ((tmp_path / f"written-{start}" / f"essai.{ext}").read_bytes()
+                        == (tmp_path / f"seaborn-{start}" / f"essai.{ext}").read_bytes()), (start, ext)
+    code = "import analysis.publish.figures as f, sys; f.set_theme(); print('seaborn' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"

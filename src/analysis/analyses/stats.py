@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats as sps
-
 
 def wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
     """Wilson score interval of the proportion ``k / n`` (fractions in [0, 1]).
@@ -27,6 +25,8 @@ def wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
         return (math.nan, math.nan)
     if not 0 <= k <= n:
         raise ValueError(f"wilson_ci: k={k} outside 0..n={n}")
+    from scipy import stats as sps  # imported when first needed: a second per notebook that never does
+
     z = float(sps.norm.ppf(1 - alpha / 2))
     p = k / n
     denom = 1 + z**2 / n
@@ -63,12 +63,16 @@ def two_proportion_test(k1: int, n1: int, k2: int, n2: int) -> dict[str, float]:
     se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     if se == 0:
         return {"diff": p2 - p1, "z": math.nan, "p_value": 1.0}
+    from scipy import stats as sps
+
     z = (p2 - p1) / se
     return {"diff": p2 - p1, "z": z, "p_value": float(2 * sps.norm.sf(abs(z)))}
 
 
 def fisher_test(k1: int, n1: int, k2: int, n2: int) -> dict[str, float]:
     """Two-sided Fisher exact test on the 2×2 table ``[[k1, n1-k1], [k2, n2-k2]]``."""
+    from scipy import stats as sps
+
     res = sps.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]])
     return {"odds_ratio": float(res.statistic), "p_value": float(res.pvalue)}
 

@@ -62,7 +62,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import linprog
 
 
 @dataclass(frozen=True)
@@ -152,6 +151,8 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     b_eq = np.array(rhs) if rows else None
     bounds = [(0, threshold - 1) if c in primary else (0, None) if c in withdrawn else (threshold, None)
               for c in hidden]
+    from scipy.optimize import linprog  # imported when a table needs it (half a second)
+
     out = {}
     for c in (sorted(cells) if cells is not None else hidden):
         obj = np.zeros(len(hidden))

@@ -33,7 +33,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Dict, Unicode
 from traitlets.config import Config
 
-from analysis.config import run_paths
+from analysis.config import run_paths, without_iri_grammar
 from analysis.publish.fmt import fmt_month
 
 #: Where the annex's own images (figures that are not figures of the report) are written, from the report root.
@@ -166,12 +166,14 @@ class ReaderView(Preprocessor):
 
 
 def _markdown_cell(text: str):
+    without_iri_grammar()
     import nbformat
 
     return nbformat.v4.new_markdown_cell(text)
 
 
 def _markdown_output(text: str):
+    without_iri_grammar()
     import nbformat
 
     return nbformat.v4.new_output("display_data", data={"text/markdown": text})
