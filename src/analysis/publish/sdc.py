@@ -436,7 +436,8 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         bad = sorted(c for c, r in ranges.items() if c in must() and not ok(r))
         if not bad:
             secondary = _prune(secondary, must(), audit, ok, values, added_for)
-            ranges = audit(secondary)
+            # recorded for every cell the audit file lists (unprinted cells only when sensitive)
+            ranges = audit(secondary, cells=sorted((primary | secondary | withdrawn)))
             return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn, unprinted)
         target = bad[0]
         hidden = primary | secondary | withdrawn | unprinted
