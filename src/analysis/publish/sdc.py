@@ -437,7 +437,7 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         if not bad:
             secondary = _prune(secondary, must(), audit, ok, values, added_for)
             # recorded for every cell the audit file lists (unprinted cells only when sensitive)
-            ranges = audit(secondary, cells=sorted((primary | secondary | withdrawn)))
+            ranges = audit(secondary, cells=sorted(primary | secondary | withdrawn))
             return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn, unprinted)
         target = bad[0]
         hidden = primary | secondary | withdrawn | unprinted
