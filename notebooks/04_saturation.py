@@ -42,7 +42,7 @@ from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
 from analysis.publish import saturation as publish
 from analysis.publish.figures import set_theme
-from analysis.publish.linked import write_withheld
+from analysis.publish.linked import write_audit, write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -50,10 +50,14 @@ census = load_clean(paths["clean"])["census"]
 
 # %%
 results = saturation.analyse_saturation(census, saturation.census_income(census))
-metrics.write_part(Path(out), "saturation",
-                   saturation.saturation_metrics(results) | publish.saturation_prose(results, threshold=threshold))
-write_withheld(Path(out), "saturation", publish.withheld_metrics(results, threshold))
-written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example)
+# The chapter's tables protected together: a count hidden in one table is hidden in every table, figure and
+# sentence, and cannot be recomputed from the others (the check of each hidden count is kept in `disclosure/`).
+plan = publish.saturation_plan(results, threshold)
+write_audit(plan, Path(out), "saturation")
+metrics.write_part(Path(out), "saturation", saturation.saturation_metrics(results)
+                   | publish.saturation_prose(results, threshold=threshold, plan=plan))
+write_withheld(Path(out), "saturation", publish.withheld_metrics(results, threshold, plan))
+written = publish.save_outputs(results, paths["figures"], paths["tables"], threshold, is_example, plan=plan)
 written
 
 # %% [markdown]
@@ -75,5 +79,5 @@ print(publish.model_sentence(results.model) if results.model is not None else "M
 # ## Comparaison des vagues et délais
 
 # %%
-print(publish.comparison_sentence(results))
-print(publish.wait_sentence(results, threshold))
+print(publish.comparison_sentence(results, threshold=threshold, plan=plan))
+print(publish.wait_sentence(results, threshold, plan=plan))

@@ -213,14 +213,15 @@ def _share_or_withheld(pct_value: float, k: float, n: float, threshold: int, dec
 
 
 def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
-                        threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
+                        threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, plan: SaturationPlan | None = None) -> str:
     """Like-for-like reading of the wave comparisons (same indicator, same definition in both waves).
 
     Uses the comparisons clustered by service (CR2 interval, wild bootstrap
     p-value) over all services, and says what the services present in both
     waves give. Percentages and differences only (no person counts). A wave's share is printed only when
     its count, complement and denominator are publishable (:func:`share_publishable`), and the difference
-    only when both shares are (a difference and one share give back the other).
+    only when both shares are (a difference and one share give back the other). With the census ``plan``
+    (:func:`saturation_plan`), a share is printed when its count and denominator are published by it.
     """
     short = wave_short_labels(ref_dir)
     parts = []
@@ -229,22 +230,19 @@ def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
         if c is None:
             continue
         w0, w1 = short.get(c.wave_from, c.wave_from), short.get(c.wave_to, c.wave_to)
-        ok_from = share_publishable(c.k_from, c.n_from, threshold)
-        ok_to = share_publishable(c.k_to, c.n_to, threshold)
-        p0 = _share_or_withheld(c.pct_from, c.k_from, c.n_from, threshold)
-        p1 = _share_or_withheld(c.pct_to, c.k_to, c.n_to, threshold)
+        ok_from, ok_to = _compare_shown(c, threshold, plan)
+        p0, p1 = _compare_text(c, "from", threshold, plan), _compare_text(c, "to", threshold, plan)
         if not (ok_from and ok_to):
             parts.append(f"À définition identique, {COMPARED_FR[ind]} : {p0} ({w0.lower()}), {p1} ({w1.lower()}) ; "
                          f"l'écart entre les vagues n'est pas publié, car une des deux parts repose sur un effectif "
-                         f"de moins de {threshold} demandes.")
+                         f"de moins de {threshold} demandes ou masqué.")
             continue
         text = (f"À définition identique, {COMPARED_FR[ind]} passe de {p0} ({w0.lower()}) à "
                 f"{p1} ({w1.lower()}), soit {_points(c.diff_pts)} "
                 f"(IC{NBSP}95{NBSP}% : {fmt_interval(c.diff_low, c.diff_high, 1)}, regroupement des demandes par "
                 f"service pris en compte). {_upper_first(_diff_reading(c.diff_low, c.diff_high, c.p_value, c.p_boot))}")
         paired = res.clustered.get(f"{ind}_paired")
-        if paired is not None and not (share_publishable(paired.k_from, paired.n_from, threshold)
-                                       and share_publishable(paired.k_to, paired.n_to, threshold)):
+        if paired is not None and not all(_compare_shown(paired, threshold, plan)):
             text += (" ; l'écart sur les seuls services présents aux deux vagues n'est pas publié (effectif de moins "
                      f"de {threshold} demandes)")
         elif paired is not None and paired.services_common < max(c.services_from, c.services_to):
@@ -257,18 +255,24 @@ def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
 
 
 def wait_sentence(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                  ref_dir: Path = REFERENCE_DIR) -> str:
+                  ref_dir: Path = REFERENCE_DIR, plan: SaturationPlan | None = None) -> str:
     """The median waits of every wave with their interval and share still waiting (censored), and what
     a comparison of them can say. Waves with fewer than ``threshold`` demands, or fewer than
-    :data:`MIN_EVENTS_PER_PARAMETER` observed appointments, get the stability verdict instead of a number."""
+    :data:`MIN_EVENTS_PER_PARAMETER` observed appointments, get the stability verdict instead of a number.
+    With the census ``plan``, a wave's median and share still waiting are printed only when its demands
+    and observed appointments are published by it."""
     short = wave_short_labels(ref_dir)
     parts, intervals = [], []
     for r in res.medians_by_wave.itertuples(index=False):
         w = short.get(r.wave, r.wave).lower()
+        if plan is not None and not plan.published(r.wave, "wait_n", "wait_events"):
+            parts.append(f"{w} : délai {plan.why(r.wave, 'wait_n', 'wait_events')}")
+            continue
         if is_suppressed(r.n, threshold) or r.events < MIN_EVENTS_PER_PARAMETER:
             parts.append(f"{w} : {UNSTABLE_FR}")
             continue
-        censored = (fmt_pct(100 * (r.n - r.events) / r.n, 0) if share_publishable(r.n - r.events, r.n, threshold)
+        censored = (fmt_pct(100 * (r.n - r.events) / r.n, 0)
+                    if plan is not None or share_publishable(r.n - r.events, r.n, threshold)
                     else withheld_share_fr(threshold))
         if math.isnan(r.median_days):
             med = "médiane non atteinte (plus de la moitié des demandes encore sans rendez-vous)"
@@ -291,60 +295,69 @@ def wait_sentence(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_TH
     return text
 
 
-def withheld_metrics(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> set[str]:
+def withheld_metrics(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                     plan: SaturationPlan | None = None) -> set[str]:
     """Saturation metric keys the prose may not show (:func:`analysis.publish.linked.write_withheld`).
 
-    Every share (with its interval) whose count, complement or denominator is small, the wave outcome
-    counts and shares withheld together in the figure and table (:func:`outcome_shares_hidden`), the
-    share still waiting and the observed appointments when the censored count is small, and every wave
-    comparison (shares, difference, p-values) resting on a withheld share. Small counts themselves are
-    withheld by the report's variables step.
+    Read from the census ``plan`` (:func:`saturation_plan`, computed here when not given): every count the
+    plan hides (« < 5 » or « n.p. »), every share with its interval resting on a hidden count or
+    denominator, a wave's or public's waits (median, interval, observed appointments, share still waiting)
+    when its demands or observed appointments are hidden, the counts the plan treats as printed nowhere
+    (destination unknown, reason missing), and every wave comparison (shares, difference, p-values)
+    resting on a withheld share. Small counts are also withheld by the report's variables step.
     """
     out: set[str] = set()
+    if not res.waves:
+        return out
+    plan = plan if plan is not None else saturation_plan(res, threshold)
     share = ("_pct", "_pct_low", "_pct_high", "_ci_low", "_ci_high")
+    waits = ("median_wait_days", "median_wait_days_low", "median_wait_days_high",
+             "median_wait_days_high_estimable", "wait_censored_n", "wait_censored_pct", "wait_n", "wait_events")
 
-    def indicators(prefix: str, table: pd.DataFrame) -> None:
+    def indicators(prefix: str, g: str, table: pd.DataFrame) -> None:
         for r in table.itertuples(index=False):
-            if not share_publishable(r.k, r.n, threshold):
+            if not plan.share_shown(g, r.indicator):
                 out.update(f"{prefix}.{r.indicator}{s}" for s in share)
+            if plan.hidden(g, _cell_of(r.indicator, "k")):
+                out.add(f"{prefix}.{r.indicator}_count")
+            if plan.hidden(g, _cell_of(r.indicator, "n")):
+                out.add(f"{prefix}.{r.indicator}_denominator")
+        if plan.hidden(g, "n"):
+            out.add(f"{prefix}.n")
 
-    def waits(prefix: str, r) -> None:
-        if not share_publishable(r["n"] - r["events"], r["n"], threshold):
-            out.update({f"{prefix}.wait_censored_pct", f"{prefix}.wait_events", f"{prefix}.wait_censored_n"})
+    def wait_keys(prefix: str, g: str) -> None:
+        if not plan.published(g, "wait_n", "wait_events"):
+            out.update(f"{prefix}.{k}" for k in waits)
 
-    hidden = outcome_shares_hidden(res.by_wave, res.waves, threshold) if res.waves else None
     for wave in res.waves:
         p = f"saturation.{wave}"
-        t = res.by_wave[res.by_wave["wave"] == wave]
-        indicators(p, t)
-        for key in OUTCOME_INDICATORS:
-            if hidden is not None and hidden.loc[wave, key]:
-                out.update({f"{p}.{key}_count", *(f"{p}.{key}{s}" for s in share)})
-        k = t.set_index("indicator")["k"]
-        if not share_publishable(k.get("full_destination", 0), k.get("constrained", 0), threshold):
+        indicators(p, wave, res.by_wave[res.by_wave["wave"] == wave])
+        # counts printed nowhere in the plan (parts of its unknowns): never in the prose
+        out.update({f"{p}.full_destination_unknown", f"{p}.reorientation_reason_missing"})
+        if not plan.published(wave, "full", "constrained"):
             out.add(f"{p}.full_destination_all_pct")
-        med = res.medians_by_wave[res.medians_by_wave["wave"] == wave]
-        if len(med):
-            waits(p, med.iloc[0])
+        wait_keys(p, wave)
         for col, table in (("public", res.by_public), ("followup", res.by_followup)):
             src = "public" if col == "public" else "followup_requested"
             for level, g in table[table["wave"] == wave].groupby(src, observed=True):
-                indicators(f"{p}.{col}.{level}", g)
-        for _, r in res.medians_by_public[res.medians_by_public["wave"] == wave].iterrows():
-            waits(f"{p}.public.{r['public']}", r)
+                indicators(f"{p}.{col}.{level}", group_key(wave, col, str(level)), g)
+        for level in res.medians_by_public.loc[res.medians_by_public["wave"] == wave, "public"]:
+            wait_keys(f"{p}.public.{level}", group_key(wave, "public", str(level)))
     if res.model is not None and not model_groups_publishable(res.model, threshold):
         # the estimates of a model with a small group (the sentence says why it is withheld)
         out.update(k for k in saturation_metrics(res) if k.startswith("saturation.model.")
                    and k.rsplit(".", 1)[-1] not in ("n", "clusters", "income_year", "sentence"))
     c = res.comparison
-    if c is not None and not (share_publishable(c.k_from, c.n_from, threshold)
-                              and share_publishable(c.k_to, c.n_to, threshold)):
+    if c is not None and not all(_compare_shown(c, threshold, plan)):
         out.update(f"saturation.accepted_{s}" for s in (
             "change_pct", "change_pct_low_unclustered", "change_pct_high_unclustered", "unclustered_p_value"))
     for key, c in res.clustered.items():
-        if share_publishable(c.k_from, c.n_from, threshold) and share_publishable(c.k_to, c.n_to, threshold):
-            continue
         q = f"saturation.compare.{key}"
+        for side in ("from", "to"):
+            if plan.hidden(_compare_group(c, side), "n"):
+                out.add(f"{q}.n_{side}")
+        if all(_compare_shown(c, threshold, plan)):
+            continue
         out.update(f"{q}.{s}" for s in ("pct_from", "pct_to", "diff_pts", "diff_pts_low", "diff_pts_high",
                                           "p_value", "boot_p_value", "unclustered_p_value"))
         if key == "accepted":
@@ -355,17 +368,20 @@ def withheld_metrics(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE
 
 
 def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
-                     threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, Any]:
+                     threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, plan: SaturationPlan | None = None
+                     ) -> dict[str, Any]:
     """The French sentences of the saturation metrics (merged with
-    :func:`analysis.analyses.saturation.saturation_metrics` in the same metrics part)."""
+    :func:`analysis.analyses.saturation.saturation_metrics` in the same metrics part); their values read
+    the census ``plan`` (:func:`saturation_plan`, computed here when not given)."""
     if not res.waves:
         return {}
+    plan = plan if plan is not None else saturation_plan(res, threshold)
     return {
         "saturation.model.sentence": (model_sentence(res.model, ref_dir)
                                       if model_groups_publishable(res.model, threshold) else model_withheld_fr(threshold))
         if res.model is not None else "Le modèle n'a pas pu être estimé sur ces données.",
-        "saturation.compare.sentence": comparison_sentence(res, ref_dir, threshold),
-        "saturation.wait.sentence": wait_sentence(res, threshold, ref_dir),
+        "saturation.compare.sentence": comparison_sentence(res, ref_dir, threshold, plan),
+        "saturation.wait.sentence": wait_sentence(res, threshold, ref_dir, plan),
     }
 
 
@@ -380,15 +396,35 @@ def _pct_ci(r, threshold: int) -> str:
 
 
 def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                       ref_dir: Path = REFERENCE_DIR, group_labels: dict[str, str] | None = None) -> pd.DataFrame:
+                       ref_dir: Path = REFERENCE_DIR, group_labels: dict[str, str] | None = None,
+                       plan: SaturationPlan | None = None) -> pd.DataFrame:
     """Reader-facing version of an indicator table: French headers, formatted, disclosure applied.
 
     One row per indicator and group; a share is blanked ("–") when its
     numerator, denominator or complement is a suppressed count. The four outcomes
     partition each group's demands: they are protected together (:func:`_partition_hidden`:
     zero as « < 5 », complementary « n.p. ») so that none is the total minus the others.
+
+    With the census ``plan`` (:func:`saturation_plan`: every census table protected together), each count
+    is printed as the plan decides and a share with its interval only when its count and denominator are
+    printed; otherwise the cell says why (« non publié (effectif < 5) » or « non publié (n.p.) »).
     """
     short = wave_short_labels(ref_dir)
+    if plan is not None:
+        rows = []
+        for r in table.itertuples(index=False):
+            lv = None if group == "wave" else getattr(r, group)
+            g = _row_group(r.wave, group, lv)
+            row = {"Vague": short.get(r.wave, r.wave)}
+            if group != "wave":
+                row["Groupe"] = (group_labels or {}).get(lv, lv)
+            kc, nc = _cell_of(r.indicator, "k"), _cell_of(r.indicator, "n")
+            row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": plan.text(g, kc, r.k, threshold),
+                    "Dénominateur": plan.text(g, nc, r.n, threshold),
+                    "% (IC 95 %)": f"{fmt_pct(r.pct)} ({fmt_interval(r.ci_low, r.ci_high, 1)})"
+                    if plan.share_shown(g, r.indicator) and r.n > 0 else plan.why(g, kc, nc)}
+            rows.append(row)
+        return pd.DataFrame(rows)
     keys = ["wave"] if group == "wave" else ["wave", group]
     status: dict[tuple, str] = {}
     for key, g in table[table["indicator"].isin(OUTCOME_INDICATORS)].groupby(keys, observed=True, sort=False):
@@ -431,12 +467,33 @@ def display_model(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> pd.DataFra
 
 
 def display_medians(medians: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                    ref_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
-    """Median waits per wave and public (groups below the threshold blanked)."""
+                    ref_dir: Path = REFERENCE_DIR, plan: SaturationPlan | None = None) -> pd.DataFrame:
+    """Median waits per wave and public (groups below the threshold blanked).
+
+    With the census ``plan``: demands and observed appointments as the plan prints them; the share still
+    waiting, the median and its interval only when both are printed (else why they are withheld)."""
     short = wave_short_labels(ref_dir)
     pub = reference.labels("publics", ref_dir)
     rows = []
     for r in medians.itertuples(index=False):
+        if plan is not None:
+            public = getattr(r, "public", None) if "public" in medians else None
+            g = _row_group(r.wave, "public", public)
+            shown = plan.published(g, "wait_n", "wait_events")
+            why = plan.why(g, "wait_n", "wait_events")
+            rows.append({
+                "Vague": short.get(r.wave, r.wave),
+                "Public": pub.get(public, "Tous publics") if public is not None else "Tous publics",
+                "Demandes": plan.text(g, "wait_n", r.n, threshold),
+                "Premier rendez-vous observé": plan.text(g, "wait_events", r.events, threshold),
+                "Sans rendez-vous à la fin de la vague (censurées)": fmt_pct(r.censored_pct, 0) if shown else why,
+                "Délai médian (jours)": why if not shown else "non atteint" if math.isnan(r.median_days)
+                else fmt_int(r.median_days),
+                "IC 95 %": why if not shown else "–" if math.isnan(r.ci_low)
+                else f"{fmt_int(r.ci_low)} à {NOT_ESTIMABLE_FR}" if math.isnan(r.ci_high)
+                else f"{fmt_int(r.ci_low)}–{fmt_int(r.ci_high)}",
+            })
+            continue
         small = is_suppressed(r.n, threshold)
         # the censored count is Demandes − events: both published would give it back when it is small
         censored_ok = share_publishable(r.n - r.events, r.n, threshold)
@@ -501,12 +558,13 @@ def _partition_hidden(counts: list[int], total: int, threshold: int) -> tuple[np
 
 
 def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
-                  threshold: int = DEFAULT_DISCLOSURE_THRESHOLD):
+                  threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, plan: SaturationPlan | None = None):
     """Stacked horizontal bars: outcome shares per wave. Returns ``(fig, alt)``.
 
     Drawn from published values only: a wave with a withheld share (:func:`outcome_shares_hidden`) is drawn
     as a hatched placeholder of no data length (in a stacked bar, the other segments' positions would
     give the withheld one back); its labels and alt text say « non publié (moins de 5) » for that share.
+    With the census ``plan``, a share is withheld when the plan hides its count or the wave's demands.
     """
     import matplotlib.pyplot as plt
 
@@ -519,7 +577,11 @@ def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
         return no_data_figure("Aucune demande du recensement dans les données.")
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.8 * len(waves)))
     pct = by_wave.pivot(index="wave", columns="indicator", values="pct").reindex(waves)
-    hidden = outcome_shares_hidden(by_wave, waves, threshold)
+    if plan is None:
+        hidden = outcome_shares_hidden(by_wave, waves, threshold)
+    else:
+        hidden = pd.DataFrame([[not plan.share_shown(w, key) for key in OUTCOME_INDICATORS] for w in waves],
+                              index=waves, columns=list(OUTCOME_INDICATORS))
     drawn = ~hidden.any(axis=1).to_numpy()
     withheld = withheld_share_fr(threshold)
     left = np.zeros(len(waves))
@@ -533,11 +595,13 @@ def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
                         color="white" if i in (0, 2) else "black")
         left += vals
         alt_parts.append(f"{labels[key].lower()} " + " puis ".join(
-            withheld if hidden.loc[w, key] else fmt_pct(v, 0) for w, v in zip(waves, pct[key], strict=True)))
+            (withheld if plan is None else plan.share_why(w, key)) if hidden.loc[w, key] else fmt_pct(v, 0)
+            for w, v in zip(waves, pct[key], strict=True)))
     for y in range(len(waves)):
         if not drawn[y]:
             hidden_bar(ax, y, "répartition non publiée (une part repose sur moins de "
-                       f"{threshold} demandes)", horizontal=True)
+                       f"{threshold} demandes" + (")" if plan is None else " ou sur un effectif masqué)"),
+                       horizontal=True)
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
@@ -549,11 +613,13 @@ def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
 
 
 def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_labels: dict[str, str],
-                         threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, ref_dir: Path = REFERENCE_DIR):
+                         threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, ref_dir: Path = REFERENCE_DIR,
+                         plan: SaturationPlan | None = None):
     """Dot-and-whisker chart of one indicator per group and wave (95 % intervals).
 
     Groups whose share is not publishable (:func:`share_publishable`: fewer than ``threshold`` demands, or
-    a count or complement below it) are not drawn. Returns ``(fig, alt)``.
+    a count or complement below it; with the census ``plan``: its count or denominator hidden by the plan)
+    are not drawn. Returns ``(fig, alt)``.
     """
     import matplotlib.pyplot as plt
 
@@ -561,7 +627,12 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
 
     short = wave_short_labels(ref_dir)
     t = table[table["indicator"] == indicator]
-    t = t[np.array([share_publishable(k, n, threshold) for k, n in zip(t["k"], t["n"], strict=True)], dtype=bool)]
+    if plan is None:
+        keep = [share_publishable(k, n, threshold) for k, n in zip(t["k"], t["n"], strict=True)]
+    else:
+        keep = [plan.share_shown(_row_group(w, group, lv), indicator)
+                for w, lv in zip(t["wave"], t[group], strict=True)]
+    t = t[np.array(keep, dtype=bool)]
     order = [g for g in group_labels if g in set(t[group])]
     waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(t["wave"])]
     fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.55 * max(len(order), 1) * max(len(waves), 1) / 1.5))
@@ -622,10 +693,11 @@ def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
 
 
 def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
-                  ref_dir: Path = REFERENCE_DIR):
+                  ref_dir: Path = REFERENCE_DIR, plan: SaturationPlan | None = None):
     """Kaplan–Meier curves of the wait for a first appointment, one panel per wave, a line per public.
 
-    Publics with fewer demands than ``threshold`` in a wave are not drawn.
+    Publics with fewer demands than ``threshold`` in a wave are not drawn (with the census ``plan``: those
+    whose demands or observed appointments the plan hides).
     Returns ``(fig, alt)``.
     """
     import matplotlib.pyplot as plt
@@ -640,7 +712,8 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
     alt_parts = []
     for ax, w in zip(axes[0], waves, strict=False):
         for i, code in enumerate(reference.codes("publics", ref_dir)):
-            if sizes.get((w, code), 0) < threshold:
+            if sizes.get((w, code), 0) < threshold or (
+                    plan is not None and not plan.published(group_key(w, "public", code), "wait_n", "wait_events")):
                 continue
             c = curves[(curves["wave"] == w) & (curves["public"] == code)]
             ax.step(c["time"], 100 * c["survival"], where="post", color=OKABE_ITO[i], label=pub[code])
@@ -685,20 +758,25 @@ def write_table(exact: pd.DataFrame, display: pd.DataFrame, name: str, tables_di
 
 def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                  threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False,
-                 ref_dir: Path = REFERENCE_DIR) -> dict[str, list[str]]:
+                 ref_dir: Path = REFERENCE_DIR, plan: SaturationPlan | None = None) -> dict[str, list[str]]:
     """Save every saturation figure (SVG, PDF, alt text) and table (CSV exact, Markdown published).
 
+    Every count, share, median and comparison shown reads the census ``plan`` (:func:`saturation_plan`,
+    computed here when not given), so that a cell hidden in one table is hidden in all of them.
     Returns the names written, ``{"figures": [...], "tables": [...]}``.
     """
+    from analysis.publish.disclosure import caption_note
     from analysis.publish.figures import save_figure
 
+    if plan is None and res.waves:
+        plan = saturation_plan(res, threshold)
     note = EXAMPLE_NOTE if is_example else ""
     src = " Source : recensement des nouvelles demandes des SSM (LBSM)."
-    rule = f" Effectifs inférieurs à {threshold} masqués."
+    rule = " " + caption_note(threshold) + " Part non publiée quand son effectif ou son dénominateur est masqué."
     pub = reference.labels("publics", ref_dir)
     fol = reference.labels("followups", ref_dir)
     figures: list[tuple[str, Any, str, str]] = []
-    fig, alt = plot_outcomes(res.by_wave, ref_dir, threshold)
+    fig, alt = plot_outcomes(res.by_wave, ref_dir, threshold, plan)
     figures.append(("saturation-issues", fig, alt, "Issue des nouvelles demandes adressées aux SSM, par vague du "
                     "recensement." + src + note))
     if not res.waves:
@@ -706,14 +784,17 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
         empty = pd.DataFrame({"Indicateur": ["Aucune demande du recensement dans les données."]})
         write_table(res.by_wave, empty, "saturation-vagues", tables_dir, "Indicateurs de saturation." + note)
         return {"figures": ["saturation-issues"], "tables": ["saturation-vagues"]}
-    fig, alt = plot_group_indicator(res.by_public, "public", "constrained", pub, threshold, ref_dir)
+    fig, alt = plot_group_indicator(res.by_public, "public", "constrained", pub, threshold, ref_dir, plan)
     figures.append(("saturation-publics", fig, alt,
                     "Part des demandes réorientées faute de disponibilité, par public et par vague (IC 95 %, Wilson)."
-                    f" Groupes de moins de {threshold} demandes non représentés." + src + note))
-    fig, alt = plot_group_indicator(res.by_followup, "followup_requested", "constrained", fol, threshold, ref_dir)
+                    f" Groupes dont la part repose sur moins de {threshold} demandes ou sur un effectif masqué non "
+                    "représentés." + src + note))
+    fig, alt = plot_group_indicator(res.by_followup, "followup_requested", "constrained", fol, threshold, ref_dir,
+                                    plan)
     figures.append(("saturation-suivis", fig, alt,
                     "Part des demandes réorientées faute de disponibilité, par type de suivi demandé et par vague "
-                    f"(IC 95 %, Wilson). Groupes de moins de {threshold} demandes non représentés." + src + note))
+                    f"(IC 95 %, Wilson). Groupes dont la part repose sur moins de {threshold} demandes ou sur un "
+                    "effectif masqué non représentés." + src + note))
     model_ok = res.model is not None and model_groups_publishable(res.model, threshold)
     if res.model is not None:
         fig, alt = plot_forest(res.model, ref_dir) if model_ok else no_data_figure(model_withheld_fr(threshold))
@@ -723,27 +804,27 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                         "commune de résidence, faute de revenu médian publié pour chaque commune ; demandes hors "
                         "Bruxelles ou sans commune exclues." + src + note))
     if not res.curves.empty:
-        fig, alt = plot_survival(res.curves, res.waits, threshold, ref_dir)
+        fig, alt = plot_survival(res.curves, res.waits, threshold, ref_dir, plan)
         figures.append(("saturation-survie", fig, alt,
                         "Délai entre la demande et le premier rendez-vous (Kaplan–Meier), demandes avec suivi "
                         "proposé ou mises sur liste d'attente ; sans rendez-vous à la fin de la vague : durée "
-                        f"censurée au dernier jour de la vague. Publics de moins de {threshold} demandes non "
-                        "représentés." + src + note))
+                        f"censurée au dernier jour de la vague. Publics de moins de {threshold} demandes, ou dont "
+                        "l'effectif est masqué, non représentés." + src + note))
     for name, fig, alt, caption in figures:
         save_figure(fig, name, figures_dir, alt, caption)
 
     tables = [
-        ("saturation-vagues", res.by_wave, display_indicators(res.by_wave, "wave", threshold, ref_dir),
+        ("saturation-vagues", res.by_wave, display_indicators(res.by_wave, "wave", threshold, ref_dir, plan=plan),
          "Indicateurs de saturation par vague (IC 95 %, Wilson)." + rule + src + note),
         ("saturation-publics", res.by_public,
-         display_indicators(res.by_public, "public", threshold, ref_dir, pub),
+         display_indicators(res.by_public, "public", threshold, ref_dir, pub, plan),
          "Indicateurs de saturation par public et par vague (IC 95 %, Wilson)." + rule + src + note),
         ("saturation-suivis", res.by_followup,
-         display_indicators(res.by_followup, "followup_requested", threshold, ref_dir, fol),
+         display_indicators(res.by_followup, "followup_requested", threshold, ref_dir, fol, plan),
          "Indicateurs de saturation par suivi demandé et par vague (IC 95 %, Wilson)." + rule + src + note),
         ("saturation-delais", pd.concat([res.medians_by_wave, res.medians_by_public], ignore_index=True),
-         pd.concat([display_medians(res.medians_by_wave, threshold, ref_dir),
-                    display_medians(res.medians_by_public, threshold, ref_dir)], ignore_index=True),
+         pd.concat([display_medians(res.medians_by_wave, threshold, ref_dir, plan),
+                    display_medians(res.medians_by_public, threshold, ref_dir, plan)], ignore_index=True),
          "Délai médian jusqu'au premier rendez-vous (Kaplan–Meier, IC 95 % de Brookmeyer–Crowley ; durées "
          "censurées à la fin de la vague ; borne « non estimable » quand trop de demandes restent sans "
          "rendez-vous pour la fixer)." + rule + src + note),
@@ -761,16 +842,16 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
         exact = pd.DataFrame([c.__dict__ for c in res.clustered.values()])
         rows = []
         for c in res.clustered.values():
-            both = share_publishable(c.k_from, c.n_from, threshold) and share_publishable(c.k_to, c.n_to, threshold)
-            if not both:
-                withheld = withheld_share_fr(threshold)
+            shown = _compare_shown(c, threshold, plan)
+            if not all(shown):
+                withheld = ("non publié (une des deux parts est masquée)" if plan is not None
+                            else withheld_share_fr(threshold))
                 rows.append({
                     "Indicateur": what.get(c.indicator, c.indicator),
                     "Services": (f"les {fmt_int(c.services_common)} présents aux deux vagues" if c.scope == "paired"
                                  else f"tous ({fmt_int(c.services_from)} puis {fmt_int(c.services_to)})"),
                     f"{short.get(c.wave_from, c.wave_from)} → {short.get(c.wave_to, c.wave_to)}":
-                        f"{_share_or_withheld(c.pct_from, c.k_from, c.n_from, threshold)} → "
-                        f"{_share_or_withheld(c.pct_to, c.k_to, c.n_to, threshold)}",
+                        f"{_compare_text(c, 'from', threshold, plan)} → {_compare_text(c, 'to', threshold, plan)}",
                     "Différence (points, IC 95 %)": withheld, "p (CR2)": withheld, "p (bootstrap)": withheld,
                 })
                 continue
@@ -849,10 +930,55 @@ class SaturationPlan:
         """A share follows its counts: shown when its count and denominator are printed."""
         return not (self.hidden(group, _cell_of(indicator, "k")) or self.hidden(group, _cell_of(indicator, "n")))
 
+    def published(self, group: str, *measures: str) -> bool:
+        """Every one of these counts of the group is printed (a value resting on them may be shown)."""
+        return not any(self.hidden(group, m) for m in measures)
+
+    def why(self, group: str, *measures: str) -> str:
+        """Why a value resting on these counts is withheld (table cell and sentence text)."""
+        if any(self.reason(group, m) == "primary" for m in measures):
+            return f"non publié (effectif{NBSP}<{NBSP}{self.protection.threshold})"
+        return "non publié (n.p.)"
+
+    def share_why(self, group: str, indicator: str) -> str:
+        return self.why(group, _cell_of(indicator, "k"), _cell_of(indicator, "n"))
+
 
 def group_key(wave: str, by: str | None = None, level: str | None = None) -> str:
     """``2020_11``, ``2020_11|public|adultes``, ``2020_11|followup|~`` (``~``: level not given)."""
     return wave if by is None else f"{wave}|{by}|{level}"
+
+
+#: Breakdown name in the plan's group keys of each indicator table's group column.
+_BY = {"public": "public", "followup_requested": "followup", "followup": "followup"}
+
+
+def _row_group(wave: str, group: str, level=None) -> str:
+    """The plan's group of a row of an indicator (or waits) table grouped by ``group``."""
+    return wave if group == "wave" or level is None else group_key(wave, _BY[group], str(level))
+
+
+def _compare_group(c, side: str) -> str:
+    """The plan's group of one side of a wave comparison (all services: the wave; else its paired part)."""
+    wave = getattr(c, f"wave_{side}")
+    return wave if getattr(c, "scope", "all") == "all" else f"{wave}|paired"
+
+
+def _compare_shown(c, threshold: int, plan: SaturationPlan | None) -> tuple[bool, bool]:
+    """Whether each side's share of a comparison may be printed."""
+    if plan is None:
+        return (share_publishable(c.k_from, c.n_from, threshold), share_publishable(c.k_to, c.n_to, threshold))
+    ind = getattr(c, "indicator", "accepted")
+    return tuple(plan.published(_compare_group(c, side), ind, "n") for side in ("from", "to"))
+
+
+def _compare_text(c, side: str, threshold: int, plan: SaturationPlan | None) -> str:
+    """One side's share of a comparison, or why it is withheld."""
+    pct, k, n = getattr(c, f"pct_{side}"), getattr(c, f"k_{side}"), getattr(c, f"n_{side}")
+    if plan is None:
+        return _share_or_withheld(pct, k, n, threshold)
+    g = _compare_group(c, side)
+    return fmt_pct(pct) if plan.published(g, c.indicator, "n") else plan.why(g, c.indicator, "n")
 
 
 def saturation_cells(res: SaturationResults) -> tuple[dict[str, int], list[Relation], set[str], set[str]]:

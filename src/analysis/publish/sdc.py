@@ -64,6 +64,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def _linprog(*args, **kwargs):
+    """:func:`scipy.optimize.linprog`, imported when a table needs it (half a second)."""
+    from scipy.optimize import linprog
+
+    return linprog(*args, **kwargs)
+
+
 @dataclass(frozen=True)
 class Relation:
     """A published linear relation ``total = sum(parts)``."""
@@ -118,7 +125,8 @@ def is_primary(value: float, threshold: int) -> bool:
 
 def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], primary: set[str],
                     secondary: set[str], threshold: int, cells: Iterable[str] | None = None,
-                    withdrawn: set[str] = frozenset(), unprinted: set[str] = frozenset()
+                    withdrawn: set[str] = frozenset(), unprinted: set[str] = frozenset(),
+                    cache: dict | None = None, stop_below: float | None = None
                     ) -> dict[str, tuple[float, float]]:
     """The attacker's LP: min and max of each hidden cell given every published value and relation.
 
@@ -127,55 +135,182 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     withdrawn ones (not printed at all) and unprinted ones (always unknowns: nothing printed says
     they are small) in ``[0, ∞)``.
     Returns ``{cell: (min, max)}`` (``max`` may be ``inf``).
+
+    Once the published values are substituted, the relations split into independent blocks of hidden
+    cells (two hidden cells are linked when a relation holds both); a cell's range depends on its block
+    only, so each block is solved on its own (same optimum as the whole LP). ``cache``: a dict kept by
+    the caller across calls *with the same values and relations*; a block whose cells and kinds are
+    unchanged is not solved again. ``stop_below``: stop at the first requested cell (in sorted order)
+    whose range is narrower than this width (the result then holds the cells up to it). Raises ``ValueError`` when the tables are inconsistent with the
+    bounds (as the whole LP would: a block is checked whenever the exact values break its bounds).
     """
     primary = set(primary) - set(withdrawn) - set(unprinted)
     withdrawn = set(withdrawn) | set(unprinted)
-    hidden = sorted(primary | set(secondary) | withdrawn)
+    hidden = primary | set(secondary) | withdrawn
     if not hidden:
         return {}
-    col = {c: i for i, c in enumerate(hidden)}
-    rows, rhs = [], []
-    for rel in relations:
-        terms = [(rel.total, -1.0)] + [(p, 1.0) for p in rel.parts]
-        a = np.zeros(len(hidden))
-        b = 0.0
-        for cell, coef in terms:
-            if cell in col:
-                a[col[cell]] += coef
-            else:
-                b -= coef * float(values[cell])
-        if np.any(a != 0):
-            rows.append(a)
-            rhs.append(b)
-    a_eq = np.vstack(rows) if rows else None
-    b_eq = np.array(rhs) if rows else None
-    bounds = [(0, threshold - 1) if c in primary else (0, None) if c in withdrawn else (threshold, None)
-              for c in hidden]
-    from scipy.optimize import linprog  # imported when a table needs it (half a second)
+    kind = {c: "p" if c in primary else "w" if c in withdrawn else "s" for c in hidden}
+    relations = list(relations)
+    parent = {c: c for c in hidden}
 
-    out = {}
-    for c in (sorted(cells) if cells is not None else hidden):
-        obj = np.zeros(len(hidden))
-        obj[col[c]] = 1.0
-        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if lo.status == 2 or hi.status == 2:
+    def find(c: str) -> str:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for rel in relations:
+        hs = [c for c in (rel.total, *rel.parts) if c in parent]
+        for c in hs[1:]:
+            a, b = find(hs[0]), find(c)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    blocks: dict[str, list[str]] = {}
+    for c in sorted(hidden):
+        blocks.setdefault(find(c), []).append(c)
+    block_rels: dict[str, list[Relation]] = {}
+    for rel in relations:
+        h = next((c for c in (rel.total, *rel.parts) if c in parent), None)
+        if h is not None:
+            block_rels.setdefault(find(h), []).append(rel)
+    cache = {} if cache is None else cache
+    lo_b, hi_b = 0, threshold - 1
+
+    def bounds_of(c: str) -> tuple[float, float | None]:
+        return (lo_b, hi_b) if kind[c] == "p" else (0, None) if kind[c] == "w" else (threshold, None)
+
+    def system(root: str):
+        members = blocks[root]
+        col = {c: i for i, c in enumerate(members)}
+        rows, rhs = [], []
+        for rel in block_rels.get(root, []):
+            a = np.zeros(len(members))
+            b = 0.0
+            for cell, coef in [(rel.total, -1.0)] + [(p, 1.0) for p in rel.parts]:
+                if cell in col:
+                    a[col[cell]] += coef
+                else:
+                    b -= coef * float(values[cell])
+            if np.any(a != 0):
+                rows.append(a)
+                rhs.append(b)
+        a_eq = np.vstack(rows) if rows else None
+        b_eq = np.array(rhs) if rows else None
+        return col, a_eq, b_eq, [bounds_of(c) for c in members]
+
+    def solved(root: str) -> dict:
+        key = frozenset((c, kind[c]) for c in blocks[root])
+        entry = cache.get(key)
+        if entry is None:
+            entry = cache[key] = {}
+        return entry
+
+    # consistency: a block whose exact values keep to its bounds is feasible; others are checked
+    for root, members in blocks.items():
+        if all(bounds_of(c)[0] <= values[c] and (bounds_of(c)[1] is None or values[c] <= bounds_of(c)[1])
+               for c in members):
+            continue
+        entry = solved(root)
+        if "feasible" not in entry:
+            col, a_eq, b_eq, bounds = system(root)
+            res = _linprog(np.zeros(len(col)), A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            entry["feasible"] = res.status != 2
+        if not entry["feasible"]:
             raise ValueError("relations de publication incohérentes avec les valeurs exactes")
-        low = float(lo.fun) if lo.status == 0 else -math.inf
-        high = -float(hi.fun) if hi.status == 0 else math.inf
-        out[c] = (low, high)
+    out = {}
+    wanted = sorted(cells) if cells is not None else sorted(hidden)
+    built: dict[str, tuple] = {}
+
+    def solve(root: str, obj, capped: Iterable[str] = ()):
+        if root not in built:
+            built[root] = system(root)
+        _col, a_eq, b_eq, bounds = built[root]
+        capped = set(capped)
+        if capped:  # these unknowns held to [0, t−1]: a smaller feasible set (see below)
+            bounds = [(lo, hi_b) if c in capped else (lo, hi) for c, (lo, hi) in zip(blocks[root], bounds,
+                                                                                      strict=True)]
+        r = _linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if r.status == 2 and not capped:
+            raise ValueError("relations de publication incohérentes avec les valeurs exactes")
+        return r
+
+    # Certificates. A hidden cell's lower bound is 0 for primary and unprinted cells: a feasible point
+    # where it is 0 gives its minimum exactly; a primary cell's upper bound is t−1, so a feasible point
+    # where it is t−1 gives its maximum exactly. Minimising (maximising) the sum of the cells still open
+    # finds such points for many cells at once; the others get their own LPs below. When the caller
+    # only asks whether ranges are wide enough (``stop_below``), a point where an unprinted cell is t−1
+    # (found with every unprinted cell held to [0, t−1], a subset of the feasible points) shows that
+    # its range is at least [0, t−1]: enough to say it is protected, never stored as its range.
+    known_lo: set[str] = set()
+    known_hi: set[str] = set()
+    wide: set[str] = set()
+    by_block: dict[str, list[str]] = {}
+    for c in wanted:
+        if kind[c] in "pw" and c not in solved(find(c)):
+            by_block.setdefault(find(c), []).append(c)
+    for root, small in by_block.items():
+        if len(small) < 2:
+            continue
+        col = built.setdefault(root, system(root))[0]
+        up = [c for c in small if kind[c] == "p" or stop_below is not None]
+        for sense, pool, known, at in ((1.0, small, known_lo, 0.0), (-1.0, up, known_hi, float(hi_b))):
+            for _ in range(3):
+                open_ = [c for c in pool if c not in known]
+                if len(open_) < 2:
+                    break
+                obj = np.zeros(len(col))
+                obj[[col[c] for c in open_]] = sense
+                r = solve(root, obj, capped=[c for c in open_ if kind[c] == "w"] if sense < 0 else ())
+                if r.status != 0:
+                    break
+                got = {c for c in open_ if abs(r.x[col[c]] - at) <= 1e-7}
+                if not got:
+                    break
+                known |= got
+        wide |= {c for c in known_hi if kind[c] == "w"} & known_lo
+        known_hi -= {c for c in known_hi if kind[c] == "w"}
+    for c in wanted:
+        root = find(c)
+        entry = solved(root)
+        if c not in entry and c in wide:
+            out[c] = (0.0, float(hi_b))  # at least this wide (only asked with stop_below, not stored)
+            continue
+        if c not in entry:
+            if c in known_lo:
+                low = 0.0
+            else:
+                obj = np.zeros(len(blocks[root]))
+                obj[blocks[root].index(c)] = 1.0
+                lo = solve(root, obj)
+                low = float(lo.fun) if lo.status == 0 else -math.inf
+            if c in known_hi:
+                high = float(hi_b)
+            else:
+                obj = np.zeros(len(blocks[root]))
+                obj[blocks[root].index(c)] = -1.0
+                hi = solve(root, obj)
+                high = -float(hi.fun) if hi.status == 0 else math.inf
+            entry[c] = (low, high)
+        out[c] = entry[c]
+        if stop_below is not None and out[c][1] - out[c][0] < stop_below:
+            break  # the caller wants the first cell narrower than this (in order), not the rest
     return out
 
 
-def _prune(secondary: set[str], must: set[str], audit, ok, values) -> set[str]:
+def _prune(secondary: set[str], must: set[str], audit, ok, values, added_for: dict[str, str] | None = None
+           ) -> set[str]:
     """Clean-up pass: give back every complementary cell whose publication keeps the audit passing
     (largest counts first: they carry the most information). The greedy loop adds cells one at a
-    time and can hide more than needed; this removes what turned out unnecessary."""
+    time and can hide more than needed; this removes what turned out unnecessary. ``added_for``: the
+    cell each complementary one was hidden for, audited first (usually the one a trial leaves open)."""
     kept = set(secondary)
     for c in sorted(secondary, key=lambda c: (-values[c], c)):
         trial = kept - {c}
-        # cell by cell, stopping at the first one the trial leaves unprotected
-        if all(ok(audit(trial, cells=[d])[d]) for d in sorted(must)):
+        first = (added_for or {}).get(c)
+        if first in must and not ok(audit(trial, cells=[first])[first]):
+            continue
+        ranges = audit(trial, cells=sorted(must), first_bad=True)
+        if all(ok(r) for r in ranges.values()):
             kept = trial
     return kept
 
@@ -275,16 +410,21 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
     def cost(c: str) -> tuple:
         return (c in totals, values[c], c)
 
-    def audit(sec: set[str], cells=None) -> dict[str, tuple[float, float]]:
+    cache: dict = {}  # blocks of hidden cells already solved (same values and relations throughout)
+
+    def audit(sec: set[str], cells=None, first_bad: bool = False) -> dict[str, tuple[float, float]]:
         """Ranges for the reader who knows withdrawn cells may be small, and — when it is consistent
-        with the tables — for the reader who takes every « n.p. » for a count ≥ t; the narrower wins."""
+        with the tables — for the reader who takes every « n.p. » for a count ≥ t; the narrower wins.
+        ``first_bad``: the cells in sorted order up to the first unprotected one (enough to find it)."""
         wd = withdrawn
+        stop = threshold - 1 - 1e-6 if first_bad else None
         ranges = feasible_ranges(values, relations, primary, sec, threshold, cells=cells, withdrawn=wd,
-                                 unprinted=unprinted)
+                                 unprinted=unprinted, cache=cache, stop_below=stop)
         if wd:
             try:
                 naive = feasible_ranges(values, relations, primary - wd, sec | wd, threshold,
-                                        cells=[c for c in ranges if c not in wd], unprinted=unprinted)
+                                        cells=[c for c in ranges if c not in wd], unprinted=unprinted,
+                                        cache=cache, stop_below=stop)
             except ValueError:
                 naive = {}
             for c, r in naive.items():
@@ -295,13 +435,15 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
     def must() -> set[str]:
         return primary - withdrawn - given_up
 
+    added_for: dict[str, str] = {}
     for _ in range(max_rounds):
         # only the cells to protect are audited in the loop (the others' ranges are recorded at the end)
-        ranges = audit(secondary, cells=sorted(must()))
+        ranges = audit(secondary, cells=sorted(must()), first_bad=True)
         bad = sorted(c for c, r in ranges.items() if c in must() and not ok(r))
         if not bad:
-            secondary = _prune(secondary, must(), audit, ok, values)
-            ranges = audit(secondary)
+            secondary = _prune(secondary, must(), audit, ok, values, added_for)
+            # recorded for every cell the audit file lists (unprinted cells only when sensitive)
+            ranges = audit(secondary, cells=sorted(primary | secondary | withdrawn))
             return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn, unprinted)
         target = bad[0]
         hidden = primary | secondary | withdrawn | unprinted
@@ -339,4 +481,5 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
             if width(rng) > best_width + 1e-9:
                 best, best_width = d, width(rng)
         secondary.add(best)
+        added_for[best] = target
     raise RuntimeError("la suppression complémentaire ne converge pas")
