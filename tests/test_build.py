@@ -305,3 +305,8 @@ def test_intruder_recovers_no_suppressed_count_from_the_published_tables(builds,
     # the run records the audit (internal), and the report's variables hold only what the chapters cite
     audit = json.loads((params.out / "disclosure" / "gradient-users.json").read_text(encoding="utf-8"))
     assert audit["unsafe"] == [] and audit["cells"]
+    # every linked plan of the run (users, census, quality, saturation…) protects all its small cells
+    audits = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in (params.out / "disclosure").glob("*.json")}
+    unsafe = {name: a["unsafe"] for name, a in audits.items() if isinstance(a, dict) and a.get("unsafe")}
+    assert not unsafe, (which, unsafe)
+    assert {"quality.json", "saturation.json"} <= set(audits), sorted(audits)

@@ -185,7 +185,6 @@ def test_with_the_users_plans_the_lines_hide_what_the_referrals_chapter_hides(sm
     from analysis import reference
     from analysis.analyses import referrals as R
     from analysis.publish import referrals as PR
-    from analysis.publish.linked import users_plan
 
     communes = reference.communes().sort_values("nis_code")["nis_code"].astype(str).tolist()
     for ed in (small.earlier[0], small.current):
@@ -196,7 +195,7 @@ def test_with_the_users_plans_the_lines_hide_what_the_referrals_chapter_hides(sm
     plans = P.users_plans(small, T)
     comp, svc = small.comparisons[0], small.services[0]
     pc = P.PersonCounts(comp, svc, T, plans=plans[0])
-    for side, ed in (("before", small.earlier[0]), ("after", small.current)):
+    for side in ("before", "after"):
         plan = plans[0][side]
         assert not plan.protection.unsafe()
         for measure in ("referrer", "gender"):

@@ -165,3 +165,15 @@ def test_duplicates_nested_in_kept_rows_and_the_account_prints_no_hidden_count()
     assert table["Table"].tolist() == ["usagers", "professionnels", "recensement"]
     assert table["Lignes identiques gardées"].tolist() == [LESS] * 3
     assert plan.protection.unsafe() == []
+
+
+def test_a_withdrawn_cell_pinned_by_printed_totals_is_reported_unsafe():
+    """« n.p. » hides nothing when the cells printed elsewhere give the count back: the audit says so."""
+    from analysis.publish.sdc import Relation, protect
+
+    rel = [Relation("read", ("kept", "aside"))]
+    pinned = protect({"read": 30, "kept": 28, "aside": 2}, rel, 5, fixed={"read", "kept"})
+    assert pinned.withdrawn == {"aside"} and pinned.unsafe() == ["aside"]
+    assert [r["protected"] for r in pinned.records() if r["cell"] == "aside"] == [False]
+    free = protect({"read": 30, "kept": 28, "aside": 2}, rel, 5, fixed={"read"})
+    assert free.unsafe() == [] and free.is_hidden("kept")

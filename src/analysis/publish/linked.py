@@ -29,6 +29,7 @@ published when possible (they appear in the prose).
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -197,6 +198,10 @@ def write_audit(plan: LinkedPlan, out: Path, name: str) -> Path:
            "cells": p.records(), "unsafe": p.unsafe()}
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True, default=float) + "\n",
                     encoding="utf-8")
+    if doc["unsafe"]:
+        # names only (no values): the console is read by the team, the audit file holds the detail
+        print(f"ATTENTION secret statistique ({name}) : {len(doc['unsafe'])} case(s) sous le seuil restent "
+              f"déductibles malgré le masquage : {', '.join(doc['unsafe'])}. Voir {path}.", file=sys.stderr)
     return path
 
 

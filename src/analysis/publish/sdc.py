@@ -99,10 +99,19 @@ class Protection:
     def is_hidden(self, cell: str) -> bool:
         return cell in self.hidden
 
+    def _small(self, c: str) -> bool:
+        """A count below the threshold: primary, or withdrawn (a withdrawn cell is a small one)."""
+        return c in self.primary or c in self.withdrawn
+
     def unsafe(self) -> list[str]:
-        """Primary cells whose feasible range is narrower than the threshold (none after :func:`protect`)."""
+        """Small cells whose feasible range is narrower than the threshold.
+
+        Withdrawn cells are included: printing « n.p. » protects a small count only when nothing
+        published pins it (cells declared ``fixed`` can: read = kept + set aside with both totals
+        printed elsewhere gives the set-aside count whatever the table prints).
+        """
         return sorted(c for c, (lo, hi) in self.ranges.items()
-                      if c in self.primary and c not in self.withdrawn and hi - lo < self.threshold - 1 - 1e-6)
+                      if self._small(c) and hi - lo < self.threshold - 1 - 1e-6)
 
     def records(self) -> list[dict]:
         """One row per hidden cell (internal: holds the exact value) for the run's audit file."""
@@ -113,7 +122,7 @@ class Protection:
 
         return [{"cell": c, "value": self.values[c], "kind": kind(c),
                  "feasible_min": self.ranges[c][0], "feasible_max": self.ranges[c][1],
-                 "protected": c not in self.primary
+                 "protected": not self._small(c)
                  or (self.ranges[c][1] - self.ranges[c][0]) >= self.threshold - 1 - 1e-6}
                 for c in sorted(self.hidden | (self.unprinted & self.primary))]
 
