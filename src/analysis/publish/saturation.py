@@ -1013,6 +1013,12 @@ def saturation_cells(res: SaturationResults) -> tuple[dict[str, int], list[Relat
             values[f"sat.{g}.{rest}"] = v
             unprinted.add(f"sat.{g}.{rest}")
             rels.append(Relation(f"sat.{g}.{parent}", tuple(f"sat.{g}.{c}" for c in (*children, rest))))
+        # the persons without each outcome (demands − outcome: « not accepted »…) are a count too,
+        # printed nowhere but given by a printed share and its denominator
+        for outcome in _NESTED[0][1]:
+            values[f"sat.{g}.not_{outcome}"] = values[f"sat.{g}.n"] - values[f"sat.{g}.{outcome}"]
+            unprinted.add(f"sat.{g}.not_{outcome}")
+            rels.append(Relation(f"sat.{g}.n", (f"sat.{g}.{outcome}", f"sat.{g}.not_{outcome}")))
 
     def add_wait(g: str, n: int, events: int, printed: bool) -> None:
         cells = dict(zip(_WAIT, (n, events, n - events), strict=True))
