@@ -63,10 +63,48 @@ def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     ``referrals.first_line_test.sentence`` carries the same text under the key
     older chapters use (no test is performed any more).
     """
+    out = {"users.commune_top_sentence": commune_top_sentence(res, threshold, plan)}
     if res.comparison is None:
-        return {}
+        return out
     sentence = comparison_sentence(res, threshold, plan)
-    return {"referrals.first_line_comparison.sentence": sentence, "referrals.first_line_test.sentence": sentence}
+    return out | {"referrals.first_line_comparison.sentence": sentence,
+                  "referrals.first_line_test.sentence": sentence}
+
+
+def _top_communes(res: ReferralResults) -> pd.DataFrame:
+    """The three most frequent communes of residence (as :func:`referral_metrics` ranks them)."""
+    communes = res.communes
+    if not len(communes) or communes["n"].max() <= 0:
+        return communes.head(0)
+    return communes.sort_values(["n", "label"], ascending=[False, True]).head(3)
+
+
+def _top_communes_published(res: ReferralResults, threshold: int, plan: LinkedPlan | None) -> bool:
+    """Whether the three most frequent communes may be named with their shares: each count published
+    (by the linked plan: a commune hidden in the table as « n.p. » cannot be given back by its share),
+    the names included, since their order bounds the other communes."""
+    top = _top_communes(res)
+    if not len(top):
+        return False
+    if plan is None:
+        return bool((top["n"] >= threshold).all())
+    return not any(plan.hidden("users.outside" if code == "non_renseigne" else f"users.commune.{code}")
+                   for code in top["code"])
+
+
+def commune_top_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                         plan: LinkedPlan | None = None) -> str:
+    """The sentence on the most frequent communes of residence, or why they are not named."""
+    top = _top_communes(res)
+    if _top_communes_published(res, threshold, plan):
+        named = [f"{r.label} ({fmt_pct(r.pct, 1)})" for r in top.itertuples(index=False)]
+        listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " et " + named[-1]
+        return (f"Les communes de résidence les plus fréquentes sont {listed}, ce qui reflète d'abord "
+                "l'implantation des services qui ont encodé")
+    return ("Les communes de résidence les plus fréquentes ne sont pas nommées ici : certaines sont masquées "
+            "dans le tableau des communes, pour qu'aucun effectif inférieur à "
+            f"{threshold} ne puisse être recalculé, et leur part permettrait de les retrouver. La répartition "
+            "publiée reflète d'abord l'implantation des services qui ont encodé")
 
 
 def comparison_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
@@ -129,6 +167,8 @@ def withheld_metrics(res: ReferralResults, plan: LinkedPlan, threshold: int = DE
         cell = "users.outside" if code == "non_renseigne" else f"users.commune.{code}"
         if plan.hidden(cell):
             out.update({f"users.commune_n.{code}", f"users.commune_pct.{code}"})
+    if not _top_communes_published(res, threshold, plan):
+        out.update({f"users.commune_top.{i}.{k}" for i in (1, 2, 3) for k in ("name", "n", "pct")})
     if not first_line_published(res, threshold, plan):
         out.update({"users.first_line_n", "users.referrer_known_n", "users.first_line_pct", "users.second_line_pct",
                     "users.first_line_ci_low_pct", "users.first_line_ci_high_pct",

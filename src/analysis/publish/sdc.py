@@ -160,28 +160,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         return {}
     kind = {c: "p" if c in primary else "w" if c in withdrawn else "s" for c in hidden}
     relations = list(relations)
-    parent = {c: c for c in hidden}
-
-    def find(c: str) -> str:
-        while parent[c] != c:
-            parent[c] = parent[parent[c]]
-            c = parent[c]
-        return c
-
-    for rel in relations:
-        hs = [c for c in (rel.total, *rel.parts) if c in parent]
-        for c in hs[1:]:
-            a, b = find(hs[0]), find(c)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    blocks: dict[str, list[str]] = {}
-    for c in sorted(hidden):
-        blocks.setdefault(find(c), []).append(c)
-    block_rels: dict[str, list[Relation]] = {}
-    for rel in relations:
-        h = next((c for c in (rel.total, *rel.parts) if c in parent), None)
-        if h is not None:
-            block_rels.setdefault(find(h), []).append(rel)
+    blocks, block_rels, root_of = _blocks(hidden, relations, hidden.__contains__)
     cache = {} if cache is None else cache
     lo_b, hi_b = 0, threshold - 1
 
@@ -255,8 +234,8 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     wide: set[str] = set()
     by_block: dict[str, list[str]] = {}
     for c in wanted:
-        if kind[c] in "pw" and c not in solved(find(c)):
-            by_block.setdefault(find(c), []).append(c)
+        if kind[c] in "pw" and c not in solved(root_of[c]):
+            by_block.setdefault(root_of[c], []).append(c)
     for root, small in by_block.items():
         if len(small) < 2:
             continue
@@ -279,7 +258,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         wide |= {c for c in known_hi if kind[c] == "w"} & known_lo
         known_hi -= {c for c in known_hi if kind[c] == "w"}
     for c in wanted:
-        root = find(c)
+        root = root_of[c]
         entry = solved(root)
         if c not in entry and c in wide:
             out[c] = (0.0, float(hi_b))  # at least this wide (only asked with stop_below, not stored)
@@ -324,8 +303,13 @@ def _prune(secondary: set[str], must: set[str], audit, ok, values, added_for: di
     return kept
 
 
-def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str]) -> list[tuple[list[str], list[Relation]]]:
-    """Cells and relations split into independent parts once fixed (always published) cells are constants."""
+def _blocks(cells: Iterable[str], relations: list[Relation], linked
+            ) -> tuple[dict[str, list[str]], dict[str, list[Relation]], dict[str, str]]:
+    """Union-find: ``cells`` joined when one relation holds both (only cells ``linked`` accepts join).
+
+    Returns the blocks ``{root: sorted cells}``, each relation filed under the block of its first
+    linked cell (``""`` when it has none) and each cell's root.
+    """
     parent = {c: c for c in cells}
 
     def find(c: str) -> str:
@@ -335,18 +319,25 @@ def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str]
         return c
 
     for rel in relations:
-        free = [c for c in (rel.total, *rel.parts) if c not in fixed]
-        for c in free[1:]:
-            a, b = find(free[0]), find(c)
+        hs = [c for c in (rel.total, *rel.parts) if linked(c)]
+        for c in hs[1:]:
+            a, b = find(hs[0]), find(c)
             if a != b:
                 parent[max(a, b)] = min(a, b)
+    root_of = {c: find(c) for c in parent}
     groups: dict[str, list[str]] = {}
     for c in sorted(parent):
-        groups.setdefault(find(c), []).append(c)
+        groups.setdefault(root_of[c], []).append(c)
     rels: dict[str, list[Relation]] = {}
     for rel in relations:
-        free = [c for c in (rel.total, *rel.parts) if c not in fixed]
-        rels.setdefault(find(free[0]) if free else "", []).append(rel)
+        h = next((c for c in (rel.total, *rel.parts) if linked(c)), None)
+        rels.setdefault(root_of[h] if h is not None else "", []).append(rel)
+    return groups, rels, root_of
+
+
+def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str]) -> list[tuple[list[str], list[Relation]]]:
+    """Cells and relations split into independent parts once fixed (always published) cells are constants."""
+    groups, rels, _root = _blocks(cells, relations, lambda c: c not in fixed)
     out = []
     for root, members in sorted(groups.items()):
         out.append((members, rels.get(root, [])))

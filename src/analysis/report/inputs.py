@@ -676,8 +676,14 @@ def provenance_markdown(run_out: Path, variables: dict) -> str:
     return text
 
 
-def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR) -> str:
-    """Annex: each figure printed in 2022 next to the recomputed value (:func:`analysis.analyses.audit.build_audit`)."""
+def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR,
+                   threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, withheld: set[str] = frozenset()) -> str:
+    """Annex: each figure printed in 2022 next to the recomputed value (:func:`analysis.analyses.audit.build_audit`).
+
+    The recomputed value is this edition's, so it is published as the chapters publish it: a value
+    resting on a withheld or small count (or a sum of values one of which is) reads « non publié »,
+    and so does its status (« conforme » next to a printed 0,0 % would give the count back).
+    """
     from analysis.analyses.audit import build_audit, load_published
 
     published = load_published(ref_dir)
@@ -691,8 +697,26 @@ def audit_markdown(metrics: Mapping[str, object], ref_dir: Path = REFERENCE_DIR)
                 "contrôle n'est pas reproduit ici. Il l'est dans toute édition calculée sur la période du rapport "
                 "de 2022.\n")
     df = build_audit(dict(metrics), ref_dir)
-    rows = [[r.label, r.printed, "–" if r.computed is None else format_metric(r.metric or "", r.computed),
-             r.status, r.note] for r in df.itertuples(index=False)]
+    keys = {k.strip() for m in df["metric"] if m for k in m.split("+")}
+    shown = build_variables(metrics, threshold, withheld=withheld, only=keys & set(metrics))
+
+    def published(key: str) -> bool:
+        node = shown
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+        return isinstance(node, str) and node == publish_metric(key, metrics[key], threshold) \
+            and not node.startswith(("non publié", "moins de"))
+
+    rows = []
+    for r in df.itertuples(index=False):
+        if r.computed is None:
+            rows.append([r.label, r.printed, "–", r.status, r.note])
+        elif all(published(k.strip()) for k in (r.metric or "").split("+")):
+            rows.append([r.label, r.printed, format_metric(r.metric or "", r.computed), r.status, r.note])
+        else:
+            rows.append([r.label, r.printed, WITHHELD_FR, "non publié", r.note])
     return ("Chaque chiffre imprimé dans le rapport de 2022 est comparé à la valeur recalculée par la chaîne de "
             "traitement, arrondie à la précision imprimée (@tbl-audit).\n\n"
             + markdown_table(["Chiffre", "Imprimé (2022)", "Recalculé", "Statut", "Note"], rows,
@@ -763,7 +787,7 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
         data_notice(flags, (per["start_fr"], per["end_fr"]) if "start_fr" in per else None), encoding="utf-8")
 
     builders = {
-        "audit": lambda: audit_markdown(metrics, ref_dir),
+        "audit": lambda: audit_markdown(metrics, ref_dir, threshold, read_withheld(run_out)),
         "codebook": codebook_markdown,
         "provenance": lambda: provenance_markdown(run_out, variables),
         "notebooks": lambda: notebooks_markdown(run_out, gen / "figures", report_dir / IMAGES_DIR,
