@@ -48,7 +48,8 @@ def test_display_hides_small_counts_and_their_shares():
 def test_comparison_read_in_french_and_merged_into_the_metrics():
     res = _results()
     prose = P.referral_prose(res)
-    assert sorted(prose) == ["referrals.first_line_comparison.sentence", "referrals.first_line_test.sentence"]
+    assert sorted(prose) == ["referrals.first_line_comparison.sentence", "referrals.first_line_test.sentence",
+                             "users.commune_top_sentence"]
     sentence = prose["referrals.first_line_comparison.sentence"]
     assert "première ligne" in sentence and "novembre 2020" in sentence
     # different instruments: side by side, never a test or a p-value
@@ -62,7 +63,7 @@ def test_comparison_read_in_french_and_merged_into_the_metrics():
 
 def test_no_comparison_without_a_census():
     res = _results(_census([]).iloc[0:0])
-    assert res.comparison is None and P.referral_prose(res) == {}
+    assert res.comparison is None and list(P.referral_prose(res)) == ["users.commune_top_sentence"]
     assert "n'est pas possible" in P.comparison_sentence(res)
 
 
@@ -77,3 +78,25 @@ def test_save_outputs_writes_controlled_tables_and_exact_values(tmp_path):
     assert "<\u00a05" in md and "Données d'exemple synthétiques." in md
     exact = pd.read_csv(tmp_path / "exact" / "orientations-envoyeurs.csv").set_index("code")
     assert exact.loc["sante_generale", "n"] == 2  # exact, unlike the published table
+
+
+class _Plan:
+    """The linked plan's answer for the commune cells only."""
+
+    def __init__(self, hidden: set[str]):
+        self._hidden = hidden
+
+    def hidden(self, cell: str) -> bool:
+        return cell in self._hidden
+
+
+def test_top_communes_named_only_when_the_plan_publishes_their_counts():
+    """A share printed in the prose for a commune the table hides (« n.p. ») gives its count back
+    (13,9 % of 79 is 11 and nothing else): the names and shares go with the counts."""
+    res = _results()
+    top = res.communes.sort_values(["n", "label"], ascending=[False, True]).head(3)
+    open_ = P.commune_top_sentence(res, 5, _Plan(set()))
+    assert all(label in open_ for label in top["label"])
+    hidden_one = _Plan({f"users.commune.{top['code'].iloc[0]}"})
+    closed = P.commune_top_sentence(res, 5, hidden_one)
+    assert not any(label in closed for label in top["label"]) and "%" not in closed
