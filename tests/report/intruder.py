@@ -543,6 +543,52 @@ class Reader:
                     found.append(f"{key}: {h} = {r[d]} → [{min(ks)}, {max(ks)}]")
         return found
 
+    def named_share_bounds(self, prose: list[tuple[str, str]] = ()) -> list[str]:
+        """A row's share printed outside its table: « Etterbeek (17,7 %) » in the prose of the table's
+        page, or a row « … Etterbeek (%) » with a percentage in another table (the audit annex's
+        recomputed value, or the 2022 value it says it matches: « conforme »). With the table's
+        published total as denominator, the share bounds the row's count. ``prose``: (where, text)
+        of the pages. Returns the bounds found for a hidden cell."""
+        found = []
+        pct = re.compile(r"^(\d+(?:[.,]\d+)?)\s*%?$")
+        for name, t in self.tables.items():
+            labels = labels_of(t)
+            totals = [lab for lab in labels if is_total_label(lab)]
+            page = Path(t.source).stem
+            for j in count_columns(t):
+                col = norm(t.header[j])
+                n = self.cells.get(self.key(name, totals[0], col)) if len(totals) == 1 else None
+                if not isinstance(n, int) or n <= 0:
+                    continue
+                for lab in labels:
+                    key = self.key(name, lab, col)
+                    if self.cells.get(key) not in (HIDDEN_PRIMARY, HIDDEN_SECONDARY) or len(lab) < 4:
+                        continue
+                    hits = []
+                    in_prose = re.compile(re.escape(lab) + r"\s*\(\s*(\d+(?:,\d+)?)\s*%\s*\)")
+                    for where, text in prose:
+                        if page in where:
+                            hits += [(where, m.group(1)) for m in in_prose.finditer(norm(text))]
+                    row_of = re.compile(r"(^|: )" + re.escape(lab) + r"\s*\(%\)$", re.I)
+                    for other in self.book.tables:
+                        for r in other.rows:
+                            if not r or not row_of.search(norm(r[0])):
+                                continue
+                            cells = [norm(c) for c in r[1:]]
+                            agreed = "conforme" in cells
+                            for k, c in enumerate(cells):
+                                m = pct.match(c)
+                                if m and ("%" in c or (k == 0 and agreed)):
+                                    hits.append((other.source, m.group(1)))
+                    for where, text in hits:
+                        x = float(text.replace(",", "."))
+                        half = 0.5 * 10 ** -(len(text.replace(",", ".").split(".")[1]) if "." in text.replace(
+                            ",", ".") else 0)
+                        lo, hi = (x - half) / 100 * n, (x + half) / 100 * n
+                        self.bounds_extra.append(({key: 1.0}, lo, hi))
+                        found.append(f"{key}: {text} % of {n} in {where} → [{lo:.2f}, {hi:.2f}]")
+        return found
+
     def ratio_bounds(self, prose: list[tuple[str, str]] = ()) -> list[str]:
         """Rate ratios between two income quintiles (a row's « Rapport de taux vs Q5 », the Q1/Q5 column of
         an indices table, a sentence of the prose): ``r = (c₁/p₁)/(c₅/p₅)``, i.e. ``c₁·p₅ = r·p₁·c₅``,

@@ -129,3 +129,27 @@ def test_an_interval_printed_next_to_a_hidden_rate_gives_the_count_back(tmp_path
     assert r.interval_bounds()
     lo, hi = r.narrowed(r.solve())["t | C | Effectif"]
     assert lo <= 3 <= hi and hi - lo < 4
+
+
+def test_a_share_named_in_the_prose_gives_a_hidden_row_back(tmp_path):
+    """« Etterbeek (13,9 %) » in the page of a table where Etterbeek is « n.p. »: of 79, only 11; then
+    the « < 5 » cell beside it is the total minus the rest."""
+    rows = [["Anderlecht", "n.p."], ["Ixelles", "66"], ["Saint-Josse-ten-Noode", "&lt; 5"], ["Total", "79"]]
+    book = _page(tmp_path, ["Commune", "Effectif"], rows)
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    assert not r.narrowed(r.solve())
+    prose = [("search:t.html", "Les communes les plus fréquentes sont Ixelles (83,5 %) et Anderlecht (13,9 %).")]
+    assert r.named_share_bounds(prose)
+    assert set(r.narrowed(r.solve())) == {"t | Saint-Josse-ten-Noode | Effectif"}
+
+
+def test_a_recomputed_share_in_another_table_gives_a_hidden_row_back(tmp_path):
+    """The audit annex's row « Envoyeur : CPAS (%) | 0.0 | 0,0 % | conforme » of a « < 5 » cell."""
+    _page(tmp_path, ["Envoyeur", "Effectif"], [["CPAS", "&lt; 5"], ["Hôpital", "n.p."], ["Total", "40"]])
+    book = _page(tmp_path, ["Chiffre", "Imprimé (2022)", "Recalculé", "Statut"],
+                 [["Envoyeur : CPAS (%)", "0.0", "0,0 %", "conforme"]], name="audit", caption="Contrôle.")
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    assert r.named_share_bounds()
+    assert set(r.narrowed(r.solve())) == {"t | CPAS | Effectif"}
