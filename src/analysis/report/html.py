@@ -78,8 +78,11 @@ class _Done:
     files: dict[str, Callable[[Path], None]]
 
 
-def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> list[Path]:
-    """The web book: one page per chapter, sidebar contents, previous/next links, search."""
+def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True, pristine: bool = False) -> list[Path]:
+    """The web book: one page per chapter, sidebar contents, previous/next links, search.
+
+    With ``pristine``, the trees given are not modified (a chapter is copied before its HTML
+    transforms): ``prr render --watch`` keeps them for the next render."""
     global _MEMO, _PAGES, _SEARCH
     out = book.output_dir
     for ch in chapters:
@@ -106,6 +109,8 @@ def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> li
             done[key] = _MEMO[key]
             ch.blocks = done[key].blocks
             continue
+        if pristine:
+            ch.blocks = json.loads(json.dumps(ch.blocks))
         refs: dict[str, ImageRef] = {}
         ch_images: dict[str, Path] = {}
         ch_files: dict[str, Callable[[Path], None]] = {}
