@@ -233,6 +233,9 @@ def watch(pipeline, params: RunParams, engine: str, interval: float = 0.1, round
     pdf_pending = False
     last = None
     n = 0
+    from analysis.report import render as report_render
+
+    report_render.KEEP_PREPARED = True  # the book prepared once, then only the edited chapter
     try:
         while (rounds is None or n < rounds) and not (stop is not None and stop.is_set()):
             n += 1
@@ -262,6 +265,8 @@ def watch(pipeline, params: RunParams, engine: str, interval: float = 0.1, round
             if rounds is None or n < rounds:
                 time.sleep(interval)
     finally:
+        report_render.KEEP_PREPARED = False
+        report_render._KEPT = None
         if pdf_proc is not None and pdf_proc.poll() is None:
             pdf_proc.terminate()
             pdf_proc.wait()

@@ -301,8 +301,8 @@ def _locate(needle: str, chapter: Chapter, root: Path) -> str:
     return _rel(chapter.files[0], root)
 
 
-def parse_chapters(book: Book) -> list[Chapter]:
-    """Expand shortcodes and parse every chapter with pandoc (in parallel)."""
+def expand_chapters(book: Book) -> list[tuple[ChapterSpec, str, list[Path]]]:
+    """Each chapter's expanded text (includes and variables) and the files it was made from."""
     sources = []
     for spec in book.chapters:
         path = book.root / spec.source
@@ -310,20 +310,28 @@ def parse_chapters(book: Book) -> list[Chapter]:
             raise RenderError(f"chapitre introuvable « {spec.source} » (listé dans _quarto.yml)")
         text, files = expand_source(path, book.root, book.variables)
         sources.append((spec, text, files))
+    return sources
 
-    def parse(item) -> Chapter:
-        spec, text, files = item
-        out, _ = run_pandoc(["-f", "markdown", "-t", "json"], text)
-        doc = json.loads(out)
-        blocks = doc["blocks"]
-        meta_title = doc.get("meta", {}).get("title")
-        if not any(b["t"] == "Header" and b["c"][0] == 1 for b in blocks) and meta_title:
-            title = meta_title["c"] if meta_title["t"] == "MetaInlines" else [Str(stringify(meta_title))]
-            blocks.insert(0, {"t": "Header", "c": [1, attr(), title]})
-        return Chapter(spec, blocks, files)
 
+def parse_chapter(item: tuple[ChapterSpec, str, list[Path]]) -> Chapter:
+    """One expanded chapter parsed by pandoc (its title from the metadata when it has no ``#``)."""
+    spec, text, files = item
+    out, _ = run_pandoc(["-f", "markdown", "-t", "json"], text)
+    doc = json.loads(out)
+    blocks = doc["blocks"]
+    meta_title = doc.get("meta", {}).get("title")
+    if not any(b["t"] == "Header" and b["c"][0] == 1 for b in blocks) and meta_title:
+        title = meta_title["c"] if meta_title["t"] == "MetaInlines" else [Str(stringify(meta_title))]
+        blocks.insert(0, {"t": "Header", "c": [1, attr(), title]})
+    return Chapter(spec, blocks, files)
+
+
+def parse_chapters(book: Book, sources: list | None = None) -> list[Chapter]:
+    """Expand shortcodes and parse every chapter with pandoc (in parallel)."""
+    if sources is None:
+        sources = expand_chapters(book)
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 2)) as pool:
-        return list(pool.map(parse, sources))
+        return list(pool.map(parse_chapter, sources))
 
 
 # --------------------------------------------------------------------------- images

@@ -68,6 +68,8 @@ from analysis.report.pandoc_ast import (
 _MEMO: dict[str, _Done] = {}
 _PAGES: dict[str, str] = {}
 _SEARCH: dict[str, list[dict]] = {}
+#: With pristine trees (``prr render --watch``): each tree's ids and digest, by the tree (:func:`_tree_facts`).
+_FACTS: dict[int, tuple] = {}
 
 
 @dataclass
@@ -78,27 +80,29 @@ class _Done:
     files: dict[str, Callable[[Path], None]]
 
 
-def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> list[Path]:
-    """The web book: one page per chapter, sidebar contents, previous/next links, search."""
+def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True, pristine: bool = False) -> list[Path]:
+    """The web book: one page per chapter, sidebar contents, previous/next links, search.
+
+    With ``pristine``, the trees given are not modified (a chapter is copied before its HTML
+    transforms): ``prr render --watch`` keeps them for the next render."""
     global _MEMO, _PAGES, _SEARCH
     out = book.output_dir
     for ch in chapters:
         ch.page = _page_of(ch.spec)
+    global _FACTS
+    facts = [_tree_facts(ch.blocks, _FACTS if pristine else None) for ch in chapters]
+    if pristine:
+        _FACTS = {id(ch.blocks): (ch.blocks, *f) for ch, f in zip(chapters, facts, strict=True)}
     ids: dict[str, str] = {}
-    for ch in chapters:
-        def grab(el: dict, _page: str = ch.page) -> None:
-            a = el["c"][0] if el["t"] in ("Div", "Figure", "Table", "Span", "CodeBlock") else (
-                el["c"][1] if el["t"] == "Header" else None)
-            if a and isinstance(a, list) and a[0]:
-                ids.setdefault(a[0], _page)
-
-        each(ch.blocks, grab)
+    for ch, (found, _) in zip(chapters, facts, strict=True):
+        for ident in found:
+            ids.setdefault(ident, ch.page)
 
     filters = _lua_filters(book)
     context = _context_digest(book, ids, filters)
     images: dict[str, Path] = {}
     files: dict[str, Callable[[Path], None]] = {}  # project path → writes the file there
-    keys = [_chapter_key(context, ch) for ch in chapters]
+    keys = [_chapter_key(context, ch, digest) for ch, (_, digest) in zip(chapters, facts, strict=True)]
     done: dict[str, _Done] = {}
     todo: list[tuple[str, Chapter, dict, dict]] = []
     for key, ch in zip(keys, chapters, strict=True):
@@ -106,6 +110,8 @@ def write_html(chapters: list[Chapter], book: Book, with_pdf: bool = True) -> li
             done[key] = _MEMO[key]
             ch.blocks = done[key].blocks
             continue
+        if pristine:
+            ch.blocks = json.loads(json.dumps(ch.blocks))
         refs: dict[str, ImageRef] = {}
         ch_images: dict[str, Path] = {}
         ch_files: dict[str, Callable[[Path], None]] = {}
@@ -189,9 +195,30 @@ def _context_digest(book: Book, ids: dict[str, str], filters: list[str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _chapter_key(context: str, ch: Chapter) -> str:
-    text = json.dumps([context, ch.page, ch.blocks], ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _tree_facts(blocks: list, memo: dict | None) -> tuple[list[str], str]:
+    """A chapter tree's ids (in document order) and the digest of the tree.
+
+    ``memo`` (pristine trees only: never modified once given) holds them by the tree itself,
+    from the last render: the chapters a text edit did not touch are not walked again."""
+    if memo is not None:
+        hit = memo.get(id(blocks))
+        if hit is not None and hit[0] is blocks:
+            return hit[1], hit[2]
+    found: list[str] = []
+
+    def grab(el: dict) -> None:
+        a = el["c"][0] if el["t"] in ("Div", "Figure", "Table", "Span", "CodeBlock") else (
+            el["c"][1] if el["t"] == "Header" else None)
+        if a and isinstance(a, list) and a[0]:
+            found.append(a[0])
+
+    each(blocks, grab)
+    return found, hashlib.sha256(json.dumps(blocks, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _chapter_key(context: str, ch: Chapter, tree: str) -> str:
+    """What a chapter's HTML is made from: the context, its page and its tree (``tree``: its digest)."""
+    return hashlib.sha256(json.dumps([context, ch.page, tree]).encode("utf-8")).hexdigest()
 
 
 def _nav_digest(context: str, chapters: list[Chapter], toc: list[list[TocEntry]], with_pdf: bool) -> str:

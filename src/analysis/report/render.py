@@ -38,10 +38,17 @@ from pathlib import Path
 from analysis.config import REPORT_DIR
 from analysis.errors import RenderError
 from analysis.report import pandoc_ast
-from analysis.report.book import Book, Chapter, load_book, parse_chapters
+from analysis.report.book import Book, Chapter, expand_chapters, load_book, parse_chapter, parse_chapters
 from analysis.report.html import write_html
 from analysis.report.pdf import build_typst, write_pdf
-from analysis.report.xref import apply_citeproc, number_book, resolve_crossrefs
+from analysis.report.xref import (
+    apply_citeproc,
+    citations_of,
+    number_book,
+    number_one_chapter,
+    put_citations,
+    resolve_crossrefs,
+)
 
 QUARTO_MESSAGE = "Rendu via Quarto"
 FALLBACK_MESSAGE = "Rendu via pandoc + typst (Quarto absent)"
@@ -145,10 +152,13 @@ def render_fallback(report_dir: Path = REPORT_DIR, formats: Iterable[str] = ("ht
     cache_dir = book.root / CACHE_DIRNAME
     pandoc_ast.use_cache(cache_dir / "pandoc")
     try:
-        chapters = parse_chapters(book)
-        labels = number_book(chapters, book)
-        resolve_crossrefs(chapters, labels, book)
-        apply_citeproc(chapters, book)
+        if KEEP_PREPARED:
+            chapters = _prepare_kept(book)
+        else:
+            chapters = parse_chapters(book)
+            labels = number_book(chapters, book)
+            resolve_crossrefs(chapters, labels, book)
+            apply_citeproc(chapters, book)
         seconds = {"prepare": time.perf_counter() - t0}
         outputs: list[Path] = []
         changed: list[Path] = []
@@ -156,7 +166,8 @@ def render_fallback(report_dir: Path = REPORT_DIR, formats: Iterable[str] = ("ht
             t1 = time.perf_counter()
             staging = _staging(cache_dir / "staging-html")
             written = write_html(_copy(chapters) if "pdf" in fmts else chapters, replace(book, output_dir=staging),
-                                 with_pdf="pdf" in fmts if pdf_link is None else pdf_link)
+                                 with_pdf="pdf" in fmts if pdf_link is None else pdf_link,
+                                 pristine=KEEP_PREPARED and "pdf" not in fmts)
             out, new = _publish(staging, written, book.output_dir, keep=lambda p: p.suffix == ".pdf")
             outputs += out
             changed += new
@@ -172,6 +183,93 @@ def render_fallback(report_dir: Path = REPORT_DIR, formats: Iterable[str] = ("ht
         pandoc_ast.use_cache(None)
     seconds["total"] = time.perf_counter() - t0
     return RenderResult("fallback", FALLBACK_MESSAGE, sorted(outputs), seconds, sorted(changed))
+
+
+# --------------------------------------------------------------------------- fallback: prepare kept
+
+#: Set by ``prr render --watch``: the process keeps the last prepared book (:func:`_prepare_kept`).
+KEEP_PREPARED = False
+
+
+@dataclass
+class _Prepared:
+    """The last prepared book of this process and what each chapter contributed to it."""
+
+    context: str  # the book's settings, bibliography and style (by size and modification time)
+    digests: list[str]  # each chapter's expanded text and files
+    chapters: list[Chapter]  # prepared trees, never modified afterwards (write_html copies)
+    labels: dict  # every numbered id's label
+    chapter_labels: list[dict]  # the labels each chapter defines
+    citations: list[tuple[str, str]]  # per chapter: what citeproc was given, what it made of it
+
+
+_KEPT: _Prepared | None = None
+
+
+def _prepare_context(book: Book) -> str:
+    stats = []
+    for f in (book.bibliography, book.csl):
+        if f is not None and Path(f).is_file():
+            st = Path(f).stat()
+            stats.append((str(f), st.st_size, st.st_mtime_ns))
+    return hashlib.sha256(json.dumps([repr(book), stats]).encode("utf-8")).hexdigest()
+
+
+def _prepare_kept(book: Book) -> list[Chapter]:
+    """The book prepared (parsed, numbered, cross-referenced, cited), redoing one edited chapter only.
+
+    When a single chapter's text changed and it defines the same labels (ids, numbers, titles of
+    numbered items), its chapter title and number are the same and it gives citeproc the same
+    citations, the other chapters' prepared trees, the labels and citeproc's results are those of
+    the last render; only that chapter is parsed, numbered, cross-referenced and cited again, and
+    the result is the one the whole prepare stage would give. Anything else prepares the whole book.
+    """
+    global _KEPT
+    sources = expand_chapters(book)
+    context = _prepare_context(book)
+    digests = [hashlib.sha256(json.dumps([spec.source, text, [str(f) for f in files]]).encode("utf-8")).hexdigest()
+               for spec, text, files in sources]
+    kept = _KEPT
+    if kept is not None and kept.context == context and len(kept.digests) == len(digests):
+        edited = [i for i, (a, b) in enumerate(zip(kept.digests, digests, strict=True)) if a != b]
+        if not edited:
+            return [copy.copy(ch) for ch in kept.chapters]
+        if len(edited) == 1:
+            chapters = _prepare_one(book, kept, edited[0], sources[edited[0]])
+            if chapters is not None:
+                kept.digests = digests
+                return [copy.copy(ch) for ch in chapters]
+    _KEPT = None
+    chapters = parse_chapters(book, sources)
+    labels = number_book(chapters, book)
+    chapter_labels: list[dict] = [{} for _ in chapters]  # the labels each chapter defines
+    for ident, lab in labels.items():
+        chapter_labels[lab.chapter].setdefault(ident, lab)
+    resolve_crossrefs(chapters, labels, book)
+    citations: list = []
+    apply_citeproc(chapters, book, memo=citations)
+    _KEPT = _Prepared(context, digests, chapters, labels, chapter_labels, citations)
+    return [copy.copy(ch) for ch in chapters]
+
+
+def _prepare_one(book: Book, kept: _Prepared, i: int, source) -> list[Chapter] | None:
+    """The book with chapter ``i`` prepared again, or None when the whole book must be."""
+    old = kept.chapters[i]
+    try:
+        ch = parse_chapter(source)
+        labels = number_one_chapter(ch, i, old.number, book)
+        if labels is None or labels != kept.chapter_labels[i] or ch.title != old.title or ch.ident != old.ident:
+            return None
+        resolve_crossrefs([ch], kept.labels, book)
+        cites, refs = citations_of(ch)
+        given, done = kept.citations[i]
+        if json.dumps([cites, refs]) != given:
+            return None
+        put_citations(ch, done)
+    except RenderError:
+        return None  # the whole prepare stage says it (and names the file)
+    kept.chapters[i] = ch
+    return kept.chapters
 
 
 def _copy(chapters: list[Chapter]) -> list[Chapter]:

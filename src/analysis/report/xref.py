@@ -121,22 +121,51 @@ def number_book(chapters: list[Chapter], book: Book) -> dict[str, Label]:
         labels[ident] = label
 
     for i, ch in enumerate(chapters):
-        _normalise_callouts(ch, book.root)
-        h1 = next((b for b in ch.blocks if b["t"] == "Header" and b["c"][0] == 1), None)
-        if h1 is None:
-            raise RenderError(f"le chapitre {ch.spec.source} n'a pas de titre de niveau 1 (# Titre)")
-        unnumbered = "unnumbered" in h1["c"][1][1]
-        if not unnumbered:
+        h1 = _chapter_h1(ch, book)
+        if "unnumbered" not in h1["c"][1][1]:
             if ch.spec.appendix:
                 n_apx += 1
                 ch.number = _letters(n_apx)
             else:
                 n_chap += 1
                 ch.number = str(n_chap)
-        ch.title = h1["c"][2]
-        ch.ident = h1["c"][1][0]
-        h1["c"][1][2] = [*h1["c"][1][2], ["data-number", ch.number or ""]]
-        _ChapterNumberer(ch, i, h1, book.number_depth, register).run()
+        _number_chapter(ch, i, h1, book, register)
+    return labels
+
+
+def _chapter_h1(ch: Chapter, book: Book) -> dict:
+    _normalise_callouts(ch, book.root)
+    h1 = next((b for b in ch.blocks if b["t"] == "Header" and b["c"][0] == 1), None)
+    if h1 is None:
+        raise RenderError(f"le chapitre {ch.spec.source} n'a pas de titre de niveau 1 (# Titre)")
+    return h1
+
+
+def _number_chapter(ch: Chapter, index: int, h1: dict, book: Book,
+                    register: Callable[[str, Label, Chapter], None]) -> None:
+    ch.title = h1["c"][2]
+    ch.ident = h1["c"][1][0]
+    h1["c"][1][2] = [*h1["c"][1][2], ["data-number", ch.number or ""]]
+    _ChapterNumberer(ch, index, h1, book.number_depth, register).run()
+
+
+def number_one_chapter(ch: Chapter, index: int, number: str | None, book: Book) -> dict[str, Label] | None:
+    """Number one chapter as :func:`number_book` would at ``index`` with chapter number ``number``.
+
+    Returns the labels it defines, or None when its title's ``{.unnumbered}`` does not agree with
+    ``number`` (its number would then depend on the other chapters: number the whole book)."""
+    labels: dict[str, Label] = {}
+
+    def register(ident: str, label: Label, _ch: Chapter) -> None:
+        if ident in labels:
+            raise RenderError(f"identifiant « #{ident} » défini deux fois ({_locate('#' + ident, ch, book.root)})")
+        labels[ident] = label
+
+    h1 = _chapter_h1(ch, book)
+    if ("unnumbered" in h1["c"][1][1]) != (number is None):
+        return None
+    ch.number = number
+    _number_chapter(ch, index, h1, book, register)
     return labels
 
 
@@ -244,12 +273,19 @@ def _is_xref(ident: str) -> bool:
 _MISSING_CITE = re.compile(r"Citeproc: citation (\S+) not found")
 
 
-def apply_citeproc(chapters: list[Chapter], book: Book) -> None:
-    """Run citeproc once over the whole book (citations everywhere, list in ``#refs``)."""
+def apply_citeproc(chapters: list[Chapter], book: Book, memo: list | None = None) -> None:
+    """Run citeproc once over the whole book (citations everywhere, list in ``#refs``).
+
+    ``memo`` (a list) receives, per chapter, what citeproc was given from it and what it made of
+    it (:func:`citations_of`, :func:`put_citations`)."""
+    if memo is not None:
+        memo.clear()
     has_cites = []
     for ch in chapters:
         each(ch.blocks, lambda el, _h=has_cites: _h.append(1) if el["t"] == "Cite" else None)
     if not has_cites:
+        if memo is not None:
+            memo += [("[[], []]", "[[], []]") for _ in chapters]
         return
     if book.bibliography is None or not book.bibliography.exists():
         raise RenderError(f"bibliographie introuvable « {book.bibliography} » (_quarto.yml : bibliography)")
@@ -292,6 +328,15 @@ def apply_citeproc(chapters: list[Chapter], book: Book) -> None:
         raise RenderError(f"référence bibliographique inconnue « @{key} » ({where}) :"
                           f" absente de {_rel(book.bibliography, book.root)}")
     result = json.loads(out)["blocks"]
+    if memo is not None:
+        n_cites = n_refs = 0
+        for ch in chapters:
+            mine_c, mine_r = citations_of(ch)
+            memo.append((json.dumps([mine_c, mine_r]),
+                         json.dumps([[b["c"][0] for b in result[n_cites: n_cites + len(mine_c)]],
+                                     result[len(cites) + n_refs: len(cites) + n_refs + len(mine_r)]])))
+            n_cites += len(mine_c)
+            n_refs += len(mine_r)
     done_cites = iter([b["c"][0] for b in result[: len(cites)]])
     done_refs = iter(result[len(cites):])  # the bibliography may come before later citations
 
@@ -307,6 +352,43 @@ def apply_citeproc(chapters: list[Chapter], book: Book) -> None:
     for i, ch in enumerate(chapters):
         if i in touched:
             ch.blocks = walk(ch.blocks, put)
+
+
+def citations_of(ch: Chapter) -> tuple[list[dict], list[dict]]:
+    """The citations and bibliography places of a chapter, in the order citeproc is given them."""
+    cites: list[dict] = []
+    refs: list[dict] = []
+
+    def grab(el: dict) -> dict | None:
+        if el["t"] == "Cite":
+            cites.append(el)
+        elif el["t"] == "Div" and el["c"][0][0] == "refs":
+            refs.append(el)
+        else:
+            return None
+        return el
+
+    walk(ch.blocks, grab)
+    return cites, refs
+
+
+def put_citations(ch: Chapter, done: str) -> None:
+    """Put in a chapter what citeproc made of its citations (``done``: recorded by :func:`apply_citeproc`)."""
+    cites, refs = json.loads(done)
+    if not cites and not refs:
+        return
+    done_cites, done_refs = iter(cites), iter(refs)
+
+    def put(el: dict) -> dict | None:
+        if el["t"] == "Cite":
+            return _rendered_cite(next(done_cites))
+        if el["t"] == "Div" and el["c"][0][0] == "refs":
+            div = next(done_refs)
+            _french_punctuation_in_refs([div])
+            return div
+        return None
+
+    ch.blocks = walk(ch.blocks, put)
 
 
 def _rendered_cite(el: dict) -> dict | None:
