@@ -49,7 +49,7 @@ def test_comparison_read_in_french_and_merged_into_the_metrics():
     res = _results()
     prose = P.referral_prose(res)
     assert sorted(prose) == ["referrals.first_line_comparison.sentence", "referrals.first_line_test.sentence",
-                             "users.commune_top_sentence"]
+                             "users.age_range_fr", "users.commune_top_sentence"]
     sentence = prose["referrals.first_line_comparison.sentence"]
     assert "première ligne" in sentence and "novembre 2020" in sentence
     # different instruments: side by side, never a test or a p-value
@@ -63,7 +63,8 @@ def test_comparison_read_in_french_and_merged_into_the_metrics():
 
 def test_no_comparison_without_a_census():
     res = _results(_census([]).iloc[0:0])
-    assert res.comparison is None and list(P.referral_prose(res)) == ["users.commune_top_sentence"]
+    assert res.comparison is None and sorted(P.referral_prose(res)) == ["users.age_range_fr",
+                                                                     "users.commune_top_sentence"]
     assert "n'est pas possible" in P.comparison_sentence(res)
 
 
@@ -100,3 +101,10 @@ def test_top_communes_named_only_when_the_plan_publishes_their_counts():
     hidden_one = _Plan({f"users.commune.{top['code'].iloc[0]}"})
     closed = P.commune_top_sentence(res, 5, hidden_one)
     assert not any(label in closed for label in top["label"]) and "%" not in closed
+
+
+def test_extreme_ages_withheld_when_an_age_band_is_hidden():
+    """« de 17 à 75 ans » with the 0–11 and 12–17 bands « < 5 »: 0–11 is then 0 and 12–17 at least 1."""
+    res = _results()  # 4 users: every age band is below the threshold
+    assert "non publiés" in P.age_range_fr(res, 5) and " 10 " not in P.age_range_fr(res, 5)
+    assert P.age_range_fr(res, 0) == "de 10 à 50 ans"  # nothing hidden at a threshold of 0

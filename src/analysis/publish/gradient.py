@@ -91,13 +91,14 @@ def withheld_metrics(res: GradientResults, threshold: int = DEFAULT_DISCLOSURE_T
     if res.census is not None:
         pops.append(("gradient.census", res.census))
     pops += [(f"gradient.census.{w}", g) for w, g in res.census_waves.items()]
-    metrics = gradient_metrics(res)
+    # the prose's readings (RII, rate ratio, which quintile is highest) rest on the same counts
+    metrics = gradient_metrics(res) | gradient_prose(res)
     for prefix, g in pops:
         if models_published(g, threshold):
             continue
         nested = [p for p, _ in pops if p != prefix and p.startswith(prefix + ".")]
         out |= {k for k in metrics if k.startswith(prefix + ".") and not any(k.startswith(n + ".") for n in nested)
-                and not k.endswith("model")}
+                and not k.endswith(("model", "model_fr"))}
     return out
 
 

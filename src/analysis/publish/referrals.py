@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.analyses.referrals import ReferralResults
+from analysis.analyses.referrals import ReferralResults, referral_metrics
 from analysis.analyses.stats import wilson_ci
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD
 from analysis.publish.disclosure import (
@@ -63,12 +63,31 @@ def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     ``referrals.first_line_test.sentence`` carries the same text under the key
     older chapters use (no test is performed any more).
     """
-    out = {"users.commune_top_sentence": commune_top_sentence(res, threshold, plan)}
+    out = {"users.commune_top_sentence": commune_top_sentence(res, threshold, plan),
+           "users.age_range_fr": age_range_fr(res, threshold)}
     if res.comparison is None:
         return out
     sentence = comparison_sentence(res, threshold, plan)
     return out | {"referrals.first_line_comparison.sentence": sentence,
                   "referrals.first_line_test.sentence": sentence}
+
+
+def _age_extremes_published(res: ReferralResults, threshold: int) -> bool:
+    """The youngest and oldest ages place persons in an age band (and empty the bands beyond them):
+    printed only when no band of the age table is hidden."""
+    if not len(res.age_table) or res.age_table["n"].sum() == 0:
+        return False
+    _texts, hidden = publish_line(res.age_table["n"], threshold)
+    return not any(hidden)
+
+
+def age_range_fr(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
+    """« de 3 à 89 ans », or why the extreme ages are not given."""
+    m = referral_metrics(res)
+    if _age_extremes_published(res, threshold) and m.get("users.age_min") is not None:
+        return f"de {m['users.age_min']} à {m['users.age_max']} ans"
+    return ("âges extrêmes non publiés : ils situeraient des personnes dans une classe d'âge masquée "
+            f"de moins de {threshold} personnes")
 
 
 def _top_communes(res: ReferralResults) -> pd.DataFrame:
@@ -167,6 +186,8 @@ def withheld_metrics(res: ReferralResults, plan: LinkedPlan, threshold: int = DE
         cell = "users.outside" if code == "non_renseigne" else f"users.commune.{code}"
         if plan.hidden(cell):
             out.update({f"users.commune_n.{code}", f"users.commune_pct.{code}"})
+    if not _age_extremes_published(res, threshold):
+        out.update({"users.age_min", "users.age_max"})
     if not _top_communes_published(res, threshold, plan):
         out.update({f"users.commune_top.{i}.{k}" for i in (1, 2, 3) for k in ("name", "n", "pct")})
     if not first_line_published(res, threshold, plan):
