@@ -73,7 +73,8 @@ display(Markdown((paths["tables"] / "saturation-vagues.md").read_text(encoding="
 # ## Lecture du modèle
 
 # %%
-print(publish.model_sentence(results.model) if results.model is not None else "Modèle non estimable sur ces données.")
+print(publish.saturation_prose(results, threshold=threshold, plan=plan).get(
+    "saturation.model.sentence", "Modèle non estimable sur ces données."))
 
 # %% [markdown]
 # ## Comparaison des vagues et délais

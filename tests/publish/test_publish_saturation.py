@@ -263,3 +263,16 @@ def test_outcome_counts_in_the_table_cannot_be_recovered_by_difference():
     # nothing small: nothing hidden
     t = _by_wave({"accepted": 10, "waiting": 5, "reoriented": 6, "no_followup": 10})
     assert list(publish.display_indicators(t, "wave")["Effectif"]) == ["10", "5", "6", "10"]
+
+
+def test_model_sample_size_not_printed_when_it_gives_a_small_set_aside_count_back(analysed):
+    """« Modèle estimé sur 35 demandes » next to 36 demands in the census: 1 set aside."""
+    from dataclasses import replace
+
+    res = analysed.model
+    few = replace(res, excluded_outside_brussels=0, excluded_missing=1)
+    assert "non publié" in publish.model_sample_fr(few, 5)
+    assert "non publié" not in publish.model_sample_fr(replace(res, excluded_outside_brussels=0,
+                                                               excluded_missing=0), 5)
+    assert "non publié" not in publish.model_sample_fr(replace(res, excluded_outside_brussels=7,
+                                                               excluded_missing=0), 5)

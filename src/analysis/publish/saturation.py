@@ -115,11 +115,23 @@ def _reference_phrase(variable: str, ref: str) -> str:
     return "celles venant d'un·e professionnel·le"
 
 
-def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> str:
+def model_sample_fr(res: ModelResult, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
+    """The model's sample: its size is printed only when the demands set aside (outside Brussels,
+    missing commune or covariate) are none or at least the threshold, else the census total minus
+    it gives them back (a commune « inconnue » printed « < 5 » in the gradient chapter)."""
+    excluded = (res.excluded_outside_brussels, res.excluded_missing)
+    if all(e == 0 or e >= threshold for e in excluded):
+        return f"{fmt_int(res.n)} demandes de résident·e·s bruxellois·es"
+    return (f"les demandes de résident·e·s bruxellois·es (nombre non publié : les demandes écartées, moins de "
+            f"{threshold}, s'en déduiraient)")
+
+
+def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR,
+                   threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
     """Plain-French reading of the model, generated from its results.
 
     Names the covariate with the strongest evidence (smallest p-value, income
-    and wave aside), then the income term, then the sample.
+    and wave aside), then the income term, then the sample (:func:`model_sample_fr`).
     """
     alpha = res.alpha
     conf = fmt_number(100 * (1 - alpha), 0)
@@ -157,7 +169,7 @@ def model_sentence(res: ModelResult, ref_dir: Path = REFERENCE_DIR) -> str:
             f"(IC{NBSP}{conf}{NBSP}% : {fmt_interval(r['ci_low'], r['ci_high'], 2)}) : {verdict}."
         )
     parts.append(
-        f"Modèle estimé sur {fmt_int(res.n)} demandes de résident·e·s bruxellois·es ; les intervalles tiennent "
+        f"Modèle estimé sur {model_sample_fr(res, threshold)} ; les intervalles tiennent "
         f"compte du regroupement des demandes par service ({fmt_int(res.clusters)} services, correction pour "
         "petit nombre de services)."
     )
@@ -377,7 +389,7 @@ def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
         return {}
     plan = plan if plan is not None else saturation_plan(res, threshold)
     return {
-        "saturation.model.sentence": (model_sentence(res.model, ref_dir)
+        "saturation.model.sentence": (model_sentence(res.model, ref_dir, threshold)
                                       if model_groups_publishable(res.model, threshold) else model_withheld_fr(threshold))
         if res.model is not None else "Le modèle n'a pas pu être estimé sur ces données.",
         "saturation.compare.sentence": comparison_sentence(res, ref_dir, threshold, plan),
