@@ -589,6 +589,41 @@ class Reader:
                         found.append(f"{key}: {text} % of {n} in {where} → [{lo:.2f}, {hi:.2f}]")
         return found
 
+    def age_extreme_bounds(self, prose: list[tuple[str, str]] = ()) -> list[str]:
+        """The youngest and oldest ages printed in the prose (« l'âge … de 17 à 75 ans ») with an age table:
+        the bands below the youngest (above the oldest) hold nobody, the band of each extreme at least
+        one person. Returns the bounds found for a hidden band."""
+        found = []
+        span = re.compile(r"\bde (\d+) à (\d+) ans\b")
+        band = re.compile(r"^(\d+)\s*[–-]\s*(\d+) ans$|^(\d+) ans et plus$")
+        for name, t in self.tables.items():
+            labels = labels_of(t)
+            bands = {}
+            for lab in labels:
+                if m := band.match(lab):
+                    bands[lab] = (int(m.group(1)), int(m.group(2))) if m.group(1) else (int(m.group(3)), 10 ** 3)
+            cols = count_columns(t)
+            if len(bands) < 3 or not cols:
+                continue
+            col = norm(t.header[cols[0]])
+            for where, text in prose:
+                text = norm(text)
+                for m in span.finditer(text):
+                    if "âge" not in text[max(0, m.start() - 80):m.start()]:  # a sentence on the persons' ages
+                        continue
+                    young, old = int(m.group(1)), int(m.group(2))
+                    for lab, (lo, hi) in bands.items():
+                        key = self.key(name, lab, col)
+                        if self.cells.get(key) not in (HIDDEN_PRIMARY, HIDDEN_SECONDARY):
+                            continue
+                        if hi < young or lo > old:
+                            self.bounds_extra.append(({key: 1.0}, 0.0, 0.0))
+                            found.append(f"{key}: nobody outside {young}–{old} ({where})")
+                        elif lo <= young <= hi or lo <= old <= hi:
+                            self.bounds_extra.append(({key: 1.0}, 1.0, math.inf))
+                            found.append(f"{key}: holds the age {young} or {old} ({where})")
+        return found
+
     def ratio_bounds(self, prose: list[tuple[str, str]] = ()) -> list[str]:
         """Rate ratios between two income quintiles (a row's « Rapport de taux vs Q5 », the Q1/Q5 column of
         an indices table, a sentence of the prose): ``r = (c₁/p₁)/(c₅/p₅)``, i.e. ``c₁·p₅ = r·p₁·c₅``,

@@ -111,7 +111,7 @@ def _attack(book: I.Book) -> tuple[I.Reader, dict, list[str]]:
     r.commune_relations(set(m["quintile"]))
     prose = [(f"search:{e['url']}", e["text"]) for e in book.search]
     found = (r.derived_bounds() + I.figure_rate_bounds(r, _populations) + r.interval_bounds()
-             + r.ratio_bounds(prose) + r.named_share_bounds(prose))
+             + r.ratio_bounds(prose) + r.named_share_bounds(prose) + r.age_extreme_bounds(prose))
     return r, r.solve(), found
 
 

@@ -153,3 +153,14 @@ def test_a_recomputed_share_in_another_table_gives_a_hidden_row_back(tmp_path):
     r.table_relations()
     assert r.named_share_bounds()
     assert set(r.narrowed(r.solve())) == {"t | CPAS | Effectif"}
+
+
+def test_extreme_ages_in_the_prose_empty_or_fill_hidden_age_bands(tmp_path):
+    """« de 17 à 75 ans »: the 0–11 band « < 5 » is 0, the 12–17 band holds the 17-year-old."""
+    rows = [["0–11 ans", "&lt; 5"], ["12–17 ans", "&lt; 5"], ["18–64 ans", "60"], ["65 ans et plus", "12"]]
+    book = _page(tmp_path, ["Classe d'âge", "Effectif"], rows)
+    r = I.Reader(I.read_book(book))
+    assert not r.narrowed(r.solve())
+    assert len(r.age_extreme_bounds([("search:t.html", "L'âge va de 17 à 75 ans.")])) == 2
+    narrow = r.narrowed(r.solve())
+    assert narrow["t | 0–11 ans | Effectif"] == (0.0, 0.0) and narrow["t | 12–17 ans | Effectif"][0] == 1.0
