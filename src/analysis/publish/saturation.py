@@ -358,7 +358,8 @@ def withheld_metrics(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE
     if res.model is not None and not model_groups_publishable(res.model, threshold):
         # the estimates of a model with a small group (the sentence says why it is withheld)
         out.update(k for k in saturation_metrics(res) if k.startswith("saturation.model.")
-                   and k.rsplit(".", 1)[-1] not in ("n", "clusters", "income_year", "sentence"))
+                   and k.rsplit(".", 1)[-1] not in ("clusters", "income_year", "sentence",
+                                                    "min_events_per_parameter"))  # a rule, not a result
     c = res.comparison
     if c is not None and not all(_compare_shown(c, threshold, plan)):
         out.update(f"saturation.accepted_{s}" for s in (
