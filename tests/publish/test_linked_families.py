@@ -111,19 +111,25 @@ def constraints(cells, groups, waves):
     return rows
 
 
+def _split(coefs: dict[str, float], col: dict[str, int], cells) -> tuple[np.ndarray, float]:
+    """A linear expression as (coefficients of the hidden cells, value of the printed part)."""
+    a, known = np.zeros(len(col)), 0.0
+    for c, k in coefs.items():
+        if c in col:
+            a[col[c]] += k
+        else:
+            known += k * cells[c]
+    return a, known
+
+
 def attack(cells, rows, objective: dict[str, float], np_floor: int = T):
     """Min and max of a linear expression of cells given everything printed."""
     hidden = sorted(c for c, v in cells.items() if not isinstance(v, int))
     col = {c: i for i, c in enumerate(hidden)}
     a_eq, b_eq, a_ub, b_ub = [], [], [], []
     for coefs, kind in rows:
-        a = np.zeros(len(hidden))
-        rhs = 0.0
-        for c, k in coefs.items():
-            if c in col:
-                a[col[c]] += k
-            else:
-                rhs -= k * cells[c]
+        a, known = _split(coefs, col, cells)
+        rhs = -known
         if not a.any():
             continue
         if kind == "eq":
@@ -132,13 +138,7 @@ def attack(cells, rows, objective: dict[str, float], np_floor: int = T):
         else:  # a·x ≥ rhs  ⇔  −a·x ≤ −rhs
             a_ub.append(-a)
             b_ub.append(-rhs)
-    obj = np.zeros(len(hidden))
-    const = 0.0
-    for c, k in objective.items():
-        if c in col:
-            obj[col[c]] += k
-        else:
-            const += k * cells[c]
+    obj, const = _split(objective, col, cells)
     if not obj.any():
         return const, const
     bounds = [(0, T - 1) if cells[c] == "<" else (np_floor, None) for c in hidden]

@@ -337,18 +337,8 @@ def apply_citeproc(chapters: list[Chapter], book: Book, memo: list | None = None
                                      result[len(cites) + n_refs: len(cites) + n_refs + len(mine_r)]])))
             n_cites += len(mine_c)
             n_refs += len(mine_r)
-    done_cites = iter([b["c"][0] for b in result[: len(cites)]])
-    done_refs = iter(result[len(cites):])  # the bibliography may come before later citations
-
-    def put(el: dict) -> dict | None:
-        if el["t"] == "Cite":
-            return _rendered_cite(next(done_cites))
-        if el["t"] == "Div" and el["c"][0][0] == "refs":
-            div = next(done_refs)
-            _french_punctuation_in_refs([div])
-            return div
-        return None
-
+    # the bibliography may come before later citations
+    put = _putter([b["c"][0] for b in result[: len(cites)]], result[len(cites):])
     for i, ch in enumerate(chapters):
         if i in touched:
             ch.blocks = walk(ch.blocks, put)
@@ -377,6 +367,11 @@ def put_citations(ch: Chapter, done: str) -> None:
     cites, refs = json.loads(done)
     if not cites and not refs:
         return
+    ch.blocks = walk(ch.blocks, _putter(cites, refs))
+
+
+def _putter(cites: list, refs: list):
+    """A walk function putting citeproc's citations and bibliography places back, in order."""
     done_cites, done_refs = iter(cites), iter(refs)
 
     def put(el: dict) -> dict | None:
@@ -388,7 +383,7 @@ def put_citations(ch: Chapter, done: str) -> None:
             return div
         return None
 
-    ch.blocks = walk(ch.blocks, put)
+    return put
 
 
 def _rendered_cite(el: dict) -> dict | None:
