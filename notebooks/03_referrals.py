@@ -42,7 +42,7 @@ from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
 from analysis.publish import referrals as publish_referrals
 from analysis.publish.figures import set_theme
-from analysis.publish.linked import users_plan, write_withheld
+from analysis.publish.linked import users_plan, write_audit, write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -51,7 +51,9 @@ clean = load_clean(paths["clean"])
 # %%
 results = referrals.analyse_referrals(clean["users"], clean["pros"], clean["census"], start, end)
 # communes, referrers and genders protected together: the same cells as the gradient and Évolution chapters'
+# on the 2022 report's period, the figures that report printed are known to readers: cells are hidden around them
 plan = users_plan(clean["users"], start, end, threshold)
+write_audit(plan, Path(out), "users")
 metrics.write_part(Path(out), "referrals",
                    referrals.referral_metrics(results) | publish_referrals.referral_prose(results, threshold, plan))
 write_withheld(Path(out), "referrals", publish_referrals.withheld_metrics(results, plan, threshold))

@@ -28,6 +28,16 @@ from scipy.optimize import linprog
 
 T = 5
 NP = "n.p."
+#: public reference files (commune names, referrer and gender labels, the 2022 report's printed figures)
+REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference"
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")
+
+
+def _month_fr(month: str) -> str:
+    """``2021-09`` → ``septembre 2021`` (as the book's captions name a month)."""
+    year, m = month.split("-")
+    return f"{MONTHS_FR[int(m) - 1]} {year}"
 HIDDEN_PRIMARY = "<"
 HIDDEN_SECONDARY = "np"
 
@@ -304,6 +314,9 @@ class Reader:
         self.conflicts: list[str] = []
         self.eqs: list[tuple[dict[str, float], float]] = []  # Σ coef·cell = rhs
         self.bounds_extra: list[tuple[dict[str, float], float, float]] = []  # lo ≤ Σ coef·cell ≤ hi
+        #: hidden cells another publication pins by itself (the 2022 report's 0,0 %): its disclosure, not
+        #: the book's; they stay in the LP (they may not help recover another cell)
+        self.printed_elsewhere: set[str] = set()
         self.tables: dict[str, Table] = {}
         self._canon: dict[tuple, str] = {}
         named = [t for t in book.tables if not re.match(r"^(anon\d+|cb\d+-\d+)$", t.ident)
@@ -624,6 +637,52 @@ class Reader:
                             found.append(f"{key}: holds the age {young} or {old} ({where})")
         return found
 
+    def printed_report_bounds(self, figures: Path = REFERENCE / "published_figures.yaml") -> list[str]:
+        """The 2022 report in hand: when the book covers its tracking period (a caption names the months
+        ``period.start`` – ``period.end`` of the printed figures), the persons are the same, and every
+        figure printed about them bounds a cell of the book: the total of new demands, the share of a
+        commune, of a referrer, of women (of the printed total, rounded to the nearest or truncated),
+        the youngest and oldest ages (:meth:`age_extreme_bounds`). Returns the bounds found."""
+        import yaml
+
+        doc = yaml.load(Path(figures).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        start, end = doc["period"]["start"], doc["period"]["end"]
+        span = f"{_month_fr(start)} – {_month_fr(end)}"
+        if not any(span in norm(t.caption) for t in self.book.tables):
+            return []
+        u = doc["users_new_demands"]
+        n = int(u["n"])
+        labels: dict[str, str] = dict(u["commune_top_pct"].items())  # commune name → printed share
+        refs = {r["code"]: r["label_fr"] for r in csv.DictReader(open(REFERENCE / "referrers.csv", encoding="utf-8"))}
+        genders = {r["code"]: r["label_fr"] for r in csv.DictReader(open(REFERENCE / "genders.csv", encoding="utf-8"))}
+        for code, printed in u["referrer_pct"].items():
+            labels[norm(refs[code])] = printed
+        labels[norm(genders["F"])] = u["female_pct"]
+        found = []
+        self.cells.setdefault("pop:users", HIDDEN_SECONDARY)
+        self.bounds_extra.append(({"pop:users": 1.0}, float(n), float(n)))
+        for name, t in self.tables.items():
+            if _population(t.caption) != "users":
+                continue
+            cols = [j for j in count_columns(t) if norm(t.header[j]).startswith("Effectif")]
+            for lab in labels_of(t):
+                printed = next((v for k, v in labels.items() if lab == k or lab.startswith(k + " (")), None)
+                if printed is None or not cols:
+                    continue
+                d = len(printed.split(".")[1]) if "." in printed else 0
+                p, step = float(printed), 10.0 ** -d
+                lo, hi = (p - step / 2) * n / 100, (p + step) * n / 100 - 1e-9  # rounded or truncated
+                key = self.key(name, lab, norm(t.header[cols[0]]))
+                if isinstance(self.cells.get(key), int) and not lo <= self.cells[key] <= hi:
+                    continue  # the book's count contradicts the printed share: not the same persons
+                self.bounds_extra.append(({key: 1.0}, lo, hi))
+                if self.cells.get(key) in (HIDDEN_PRIMARY, HIDDEN_SECONDARY):
+                    found.append(f"{key}: {printed} % of {n} in the 2022 report → [{lo:.2f}, {hi:.2f}]")
+                    if math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) < T - 1:
+                        self.printed_elsewhere.add(key)
+        found += self.age_extreme_bounds([("rapport 2022", f"l'âge va de {u['age_min']} à {u['age_max']} ans")])
+        return found
+
     def ratio_bounds(self, prose: list[tuple[str, str]] = ()) -> list[str]:
         """Rate ratios between two income quintiles (a row's « Rapport de taux vs Q5 », the Q1/Q5 column of
         an indices table, a sentence of the prose): ``r = (c₁/p₁)/(c₅/p₅)``, i.e. ``c₁·p₅ = r·p₁·c₅``,
@@ -760,10 +819,11 @@ class Reader:
         return out
 
     def narrowed(self, ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
-        """« < T » cells whose feasible range is narrower than T values (integers ⌈min⌉..⌊max⌋)."""
+        """« < T » cells whose feasible range is narrower than T values (integers ⌈min⌉..⌊max⌋), except those
+        another publication pins by itself (:attr:`printed_elsewhere`)."""
         out = {}
         for c, (lo, hi) in ranges.items():
-            if self.cells[c] != HIDDEN_PRIMARY:
+            if self.cells[c] != HIDDEN_PRIMARY or c in self.printed_elsewhere:
                 continue
             ilo, ihi = math.ceil(lo - 1e-6), math.floor(hi + 1e-6)
             if ihi - ilo < T - 1:

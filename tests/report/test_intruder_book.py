@@ -18,7 +18,10 @@ Attacks:
    rate bars by quintile read from the SVG, the interval ends printed next to a share or a rate
    (Wilson / exact Poisson at the published denominator or population), and the rate ratios between
    quintiles (the quintile tables, the indices table, the prose) with the printed populations
-   (``c₁·p₅ = r·p₁·c₅``), become bounds and constraints in the same LP;
+   (``c₁·p₅ = r·p₁·c₅``), become bounds and constraints in the same LP; on the 2022 report's period,
+   the figures that report printed (``data/reference/published_figures.yaml``: shares of communes,
+   referrers and women of its 79 demands, youngest and oldest ages) are bounds too: the reader has
+   that report in hand;
 3. figure geometry: a bar of a hidden cell is a hatched placeholder of one fixed size, with no error
    bar; a category hidden in its table is hidden in the figure;
 4. text: the exact value of a hidden cell is not printed next to its label in the search index, alt
@@ -111,7 +114,8 @@ def _attack(book: I.Book) -> tuple[I.Reader, dict, list[str]]:
     r.commune_relations(set(m["quintile"]))
     prose = [(f"search:{e['url']}", e["text"]) for e in book.search]
     found = (r.derived_bounds() + I.figure_rate_bounds(r, _populations) + r.interval_bounds()
-             + r.ratio_bounds(prose) + r.named_share_bounds(prose) + r.age_extreme_bounds(prose))
+             + r.ratio_bounds(prose) + r.named_share_bounds(prose) + r.age_extreme_bounds(prose)
+             + r.printed_report_bounds())
     return r, r.solve(), found
 
 

@@ -4,6 +4,7 @@ with a leak, each of its attacks finds the leak (fast; the slow suite runs it on
 from __future__ import annotations
 
 import io
+import math
 import sys
 from pathlib import Path
 
@@ -164,3 +165,52 @@ def test_extreme_ages_in_the_prose_empty_or_fill_hidden_age_bands(tmp_path):
     assert len(r.age_extreme_bounds([("search:t.html", "L'âge va de 17 à 75 ans.")])) == 2
     narrow = r.narrowed(r.solve())
     assert narrow["t | 0–11 ans | Effectif"] == (0.0, 0.0) and narrow["t | 12–17 ans | Effectif"][0] == 1.0
+
+
+def _commune_book(tmp: Path, pattern) -> Path:
+    """Three communes of a quintile and their total, as printed by an edition on the 2022 period, with
+    the protection ``pattern`` (:func:`analysis.publish.sdc.protect`)."""
+    names = {"and": "Anderlecht", "mol": "Molenbeek-Saint-Jean", "sjt": "Saint-Josse-ten-Noode"}
+    rows = [[label, "&lt; 5" if c in pattern.primary else "n.p." if c in pattern.hidden else str(pattern.values[c])]
+            for c, label in names.items()]
+    return _page(tmp, ["Commune", "Effectif"], rows + [["Total", str(pattern.values["q1"])]],
+                 caption="Nouvelles demandes d’usager·e·s du quintile 1 par commune, septembre 2021 – avril 2022.")
+
+
+def test_the_2022_report_in_hand_gives_back_saint_josse_unless_the_plan_knows_it(tmp_path):
+    """Planted leak (issue 12): a pattern chosen blind to the 2022 report hides Anderlecht as the
+    complement of Saint-Josse; the 2022 report printed Anderlecht's share (13,9 % of 79: 11), so the
+    reader gets Saint-Josse = 43 − 30 − 11 = 2. The plan that takes the printed figures as known
+    (``known``) hides Molenbeek instead, and the same reader recovers nothing."""
+    from analysis.publish.printed import reader_knowledge
+    from analysis.publish.sdc import Relation, protect
+
+    values = {"and": 11, "mol": 30, "sjt": 2, "q1": 43}
+    rels = [Relation("q1", ("and", "mol", "sjt"))]
+    known = {"and": reader_knowledge("2021-09", "2022-04")["users.commune.21001"]}
+    for name, pattern, leaks in (("blind", protect(values, rels, 5, fixed=["q1"]), True),
+                                 ("aware", protect(values, rels, 5, fixed=["q1"], known=known), False)):
+        (tmp_path / name).mkdir()
+        book = _commune_book(tmp_path / name, pattern)
+        r = I.Reader(I.read_book(book))
+        r.table_relations()
+        assert not r.narrowed(r.solve()), name  # the book alone gives nothing back
+        found = r.printed_report_bounds()
+        assert found or not leaks, name
+        narrow = r.narrowed(r.solve())
+        if leaks:
+            assert set(narrow) == {"t | Saint-Josse-ten-Noode | Effectif"}
+            lo, hi = narrow["t | Saint-Josse-ten-Noode | Effectif"]
+            assert math.ceil(lo) == math.floor(hi) == 2
+        else:
+            assert not narrow, narrow
+
+
+def test_the_2022_figures_are_ignored_on_another_period(tmp_path):
+    rows = [["Anderlecht", "n.p."], ["Molenbeek-Saint-Jean", "30"], ["Saint-Josse-ten-Noode", "&lt; 5"],
+            ["Total", "43"]]
+    book = _page(tmp_path, ["Commune", "Effectif"], rows,
+                 caption="Nouvelles demandes d’usager·e·s par commune, janvier 2023 – juin 2023.")
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    assert r.printed_report_bounds() == [] and not r.narrowed(r.solve())

@@ -30,7 +30,7 @@ Data decisions:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -543,6 +543,8 @@ class PopulationGradient:
     overall_rate: float
     #: SII/RII on the five population-weighted income quintiles (phe_sii), over-dispersion-aware intervals
     quantile_index: QuantileIndex | None = None
+    #: the months ``(start, end)`` of the rows, for the PRR users (the census has its waves)
+    period: tuple[str, str] | None = None
 
 
 def analyse_population(name: str, rows: pd.DataFrame, frame: pd.DataFrame, population_year: int | None,
@@ -592,7 +594,8 @@ def analyse_gradient(users: pd.DataFrame, census: pd.DataFrame, start: str, end:
     income_year = int(income.attrs["income_year"])
     inc = income["mean_income_per_return_eur"]
     users_frame = commune_frame(reference.population(year, ref_dir), inc, ref_dir)
-    res_users = analyse_population("users", users, users_frame, year, n_sim, seed)
+    res_users = replace(analyse_population("users", users, users_frame, year, n_sim, seed),
+                                    period=(start, end))
     waves_ref = reference.table("census_waves", ref_dir).set_index("code")
     present = [w for w in waves_ref.index if w in set(census["wave"].dropna().astype(str))]
     wave_years = {w: period_year(waves_ref.loc[w, "start"], waves_ref.loc[w, "end"]) for w in present}

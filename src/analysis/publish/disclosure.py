@@ -183,14 +183,16 @@ def withheld_keys(metrics: Mapping[str, object], is_person_count, threshold: int
 
 # --------------------------------------------------------------------------- one line, LP-audited
 
-def protect_line(counts, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, total_fixed: bool = True
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def protect_line(counts, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, total_fixed: bool = True,
+                 known: dict[int, tuple[float, float]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Primary and complementary masks of a one-way table whose total is published.
 
     Zero counts are included in the primary cells (« < 5 » means 0 to 4), and the
     pattern passes the LP audit of :mod:`analysis.publish.sdc` (every hidden cell's
     feasible range holds at least ``threshold`` values). A total below the threshold
-    hides every cell.
+    hides every cell. ``known``: position → (lo, hi), what a reader knows of a cell from another
+    publication (:mod:`analysis.publish.sdc`, « known cells »). A small cell printed « n.p. » (withdrawn:
+    its known bounds make « < t » informative) is in the complementary mask.
     """
     from analysis.publish.sdc import Relation, protect
 
@@ -203,15 +205,17 @@ def protect_line(counts, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, total_fi
         return np.ones(n, bool), np.zeros(n, bool)
     cells = {f"c{i:04d}": v for i, v in enumerate(values)} | {"total": total}
     p = protect(cells, [Relation("total", tuple(f"c{i:04d}" for i in range(n)))], threshold,
-                fixed=["total"] if total_fixed else [])
+                fixed=["total"] if total_fixed else [],
+                known={f"c{i:04d}": b for i, b in (known or {}).items()})
     primary = np.array([f"c{i:04d}" in p.primary for i in range(n)])
-    secondary = np.array([f"c{i:04d}" in p.secondary for i in range(n)])
+    secondary = np.array([f"c{i:04d}" in p.secondary | p.withdrawn for i in range(n)])
     return primary, secondary
 
 
-def publish_line(counts, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> tuple[list[str], np.ndarray]:
+def publish_line(counts, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                 known: dict[int, tuple[float, float]] | None = None) -> tuple[list[str], np.ndarray]:
     """Texts (``12``, ``< 5``, ``n.p.``) and hidden mask of a one-way table (:func:`protect_line`)."""
-    primary, secondary = protect_line(counts, threshold)
+    primary, secondary = protect_line(counts, threshold, known=known)
     texts = [hidden_text(threshold) if p else SECONDARY if s else fmt_int(v)
              for v, p, s in zip(np.asarray(counts, dtype=float), primary, secondary, strict=True)]
     return texts, primary | secondary

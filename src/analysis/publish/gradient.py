@@ -40,8 +40,13 @@ def population_label(g: PopulationGradient) -> str:
 
 
 def plan_of(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
-    """The protection of this population's linked tables (communes, quintiles, basins, totals)."""
-    return plan_of_gradient(g.name.split(".")[0], g.communes, g.excluded, threshold)
+    """The protection of this population's linked tables (communes, quintiles, basins, totals); for the
+    users of the 2022 report's period, what that report printed is known to the reader
+    (:func:`analysis.publish.printed.reader_knowledge`), as in the users plan of the referrals chapter."""
+    from analysis.publish.printed import reader_knowledge
+
+    known = reader_knowledge(*g.period) if g.period is not None else {}
+    return plan_of_gradient(g.name.split(".")[0], g.communes, g.excluded, threshold, known)
 
 
 class _View:

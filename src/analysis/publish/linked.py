@@ -20,6 +20,11 @@ first-line share), ``users.total = known + unknown (+ not filled in)`` and
 (share × published denominator): every share, interval and comparison resting on a hidden cell of
 the plan is withheld with it.
 
+For an edition on the 2022 report's period, the figures that report printed about the same persons
+(shares of three communes and three referrers, of women, the total) are known to the reader: the
+plan takes them as known cells (``known``, from :func:`analysis.publish.printed.reader_knowledge`,
+i.e. the printed figures file) and chooses the complementary suppressions around them.
+
 The plan decides the suppression pattern once, deterministically, from the clean
 rows: the referrals and gradient notebooks compute the same plan, so the same
 cell is hidden in both chapters. Grand totals (``<pop>.total``) are kept
@@ -149,21 +154,28 @@ def profile_cells(pop: str, users: pd.DataFrame, ref_dir: Path | None = None
 
 
 def plan_cells(values: dict[str, int], rels: list[Relation],
-               threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
+               threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+               known: dict[str, tuple[float, float]] | None = None) -> LinkedPlan:
     """Protect linked cells: grand totals stay published (they are printed in every table of the
-    population), the breakdown of people left out of the rates may be withdrawn."""
+    population), the breakdown of people left out of the rates may be withdrawn. ``known``: bounds a
+    reader holds from another publication (:mod:`analysis.publish.printed`); those the exact values
+    break are left out (:func:`analysis.publish.printed.consistent`)."""
+    from analysis.publish.printed import consistent
+
+    known = consistent(known or {}, values)
     if values.get(next((c for c in values if c.endswith(".total")), ""), threshold) < threshold:
         # A population smaller than the threshold: nothing of it is published.
-        return LinkedPlan(protect(values, rels, threshold, optional=list(values)))
+        return LinkedPlan(protect(values, rels, threshold, optional=list(values), known=known))
     return LinkedPlan(protect(values, rels, threshold, fixed=[c for c in values if c.endswith(".total")],
-                              optional=[c for c in values if ".excluded." in c]))
+                              optional=[c for c in values if ".excluded." in c], known=known))
 
 
 def plan_of_gradient(pop: str, communes: pd.DataFrame, excluded: dict[str, int],
-                     threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
+                     threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                     known: dict[str, tuple[float, float]] | None = None) -> LinkedPlan:
     """The plan of one population from its gradient commune table (``count``, ``quintile``, ``basin``)."""
     return plan_cells(*cells_of(pop, communes["count"], communes["quintile"], communes["basin"], excluded),
-                      threshold)
+                      threshold, known)
 
 
 def _users_frame(start: str, end: str) -> pd.DataFrame:
@@ -176,16 +188,23 @@ def _users_frame(start: str, end: str) -> pd.DataFrame:
 
 
 def users_plan(users: pd.DataFrame, start: str, end: str,
-               threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> LinkedPlan:
+               threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+               known: dict[str, tuple[float, float]] | None = None) -> LinkedPlan:
     """The users' plan from the clean rows of the period: communes, quintiles, basins and totals (the
-    referrals and gradient chapters), referrer and gender lines (the referrals and Évolution chapters)."""
+    referrals and gradient chapters), referrer and gender lines (the referrals and Évolution chapters).
+    ``known``: what a reader holds from elsewhere; by default, what the 2022 report printed when the
+    period is its own (:func:`analysis.publish.printed.reader_knowledge`), ``{}`` to ignore it."""
+    if known is None:
+        from analysis.publish.printed import reader_knowledge
+
+        known = reader_knowledge(start, end)
     frame = _users_frame(start, end)
     values, rels = cells_of("users", count_by_commune(users, frame.index), frame["quintile"], frame["basin"],
                             exclusions(users))
     if values["users.total"] != len(users):
         raise ValueError(f"users plan: commune cells sum to {values['users.total']}, not {len(users)} rows")
     pv, pr = profile_cells("users", users)
-    return plan_cells(values | pv, rels + pr, threshold)
+    return plan_cells(values | pv, rels + pr, threshold, known)
 
 
 def write_audit(plan: LinkedPlan, out: Path, name: str) -> Path:
@@ -194,7 +213,9 @@ def write_audit(plan: LinkedPlan, out: Path, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     p = plan.protection
     doc = {"threshold": p.threshold, "rule": "feasible range of every hidden cell holds at least threshold values "
-           "(max - min >= threshold - 1); primary cells 0..threshold-1 (zero included), complementary >= threshold",
+           "(max - min >= threshold - 1); primary cells 0..threshold-1 (zero included), complementary >= threshold; "
+           "known_min/known_max: what another publication (the 2022 report) tells a reader; published_elsewhere: "
+           "a small cell that publication pins by itself",
            "cells": p.records(), "unsafe": p.unsafe()}
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True, default=float) + "\n",
                     encoding="utf-8")

@@ -72,12 +72,26 @@ def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
                   "referrals.first_line_test.sentence": sentence}
 
 
+def age_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> tuple[list[str], np.ndarray]:
+    """Texts and hidden mask of the age table. On the 2022 report's period, its youngest and oldest ages
+    are known to the reader (:func:`analysis.publish.printed.age_band_knowledge`): the band of each holds
+    somebody, so a small one is printed « n.p. » and protected with that lower bound."""
+    from analysis.analyses.referrals import AGE_BANDS
+    from analysis.publish.printed import age_band_knowledge
+
+    t = res.age_table
+    known = age_band_knowledge(res.start, res.end, AGE_BANDS)
+    values = {i: int(v) for i, v in enumerate(t["n"])}
+    known = {i: b for i, b in known.items() if i in values and b[0] <= values[i] <= b[1]}
+    return publish_line(t["n"], threshold, known=known)
+
+
 def _age_extremes_published(res: ReferralResults, threshold: int) -> bool:
     """The youngest and oldest ages place persons in an age band (and empty the bands beyond them):
     printed only when no band of the age table is hidden."""
     if not len(res.age_table) or res.age_table["n"].sum() == 0:
         return False
-    _texts, hidden = publish_line(res.age_table["n"], threshold)
+    _texts, hidden = age_line(res, threshold)
     return not any(hidden)
 
 
@@ -181,7 +195,9 @@ def withheld_metrics(res: ReferralResults, plan: LinkedPlan, threshold: int = DE
     line(res.requesters, "pros.requester_n", "pros.requester_pct")
     line(res.pros_origin, "pros.origin_n", "pros.origin_pct")
     line(res.residence, "users.residence_n", "users.residence_pct")
-    line(res.age_table.assign(code=range(len(res.age_table))), "users.age_band_n", "users.age_band_pct")
+    for i, h in enumerate(age_line(res, threshold)[1]):
+        if h:
+            out.update({f"users.age_band_n.{i}", f"users.age_band_pct.{i}"})
     for code in res.communes["code"]:
         cell = "users.outside" if code == "non_renseigne" else f"users.commune.{code}"
         if plan.hidden(cell):
@@ -228,7 +244,7 @@ def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DIS
 
 def display_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
     t = res.age_table
-    return pd.DataFrame({"Classe d'âge": t["band"], "Effectif": publish_line(t["n"], threshold)[0]})
+    return pd.DataFrame({"Classe d'âge": t["band"], "Effectif": age_line(res, threshold)[0]})
 
 
 # --------------------------------------------------------------------------- figures
@@ -324,7 +340,7 @@ def plot_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
     from analysis.publish.figures import OKABE_ITO, hidden_bar
 
     t = res.age_table
-    texts, mask = publish_line(t["n"], threshold)
+    texts, mask = age_line(res, threshold)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     x = np.arange(len(t))
     shown = t["n"].to_numpy()[~mask]  # published values only

@@ -45,6 +45,18 @@ The relations split into independent components once the cells published regardl
 grand totals) are substituted; each component is protected on its own (the LP decomposes, so
 this changes no range, only the time taken).
 
+*Known* cells: what a reader knows from elsewhere than this edition (another report printed the
+share of a commune of the same population and period: ``known = {cell: (lo, hi)}``, the integer
+values the printed figure allows). The audit adds these bounds to the LP, so a hidden cell is
+protected against a reader who holds them. A known cell pinned to fewer than ``t`` values is never
+chosen as a complementary cell (hiding it hides nothing). A small cell whose known bounds alone hold
+fewer than ``t`` values was disclosed by the other publication, not by this one: it is printed
+« < t » as usual, kept in the LP with its bounds (it may not help recover any other cell), and
+recorded as ``published_elsewhere`` rather than unsafe. A small cell whose known bounds are wide
+but make « < t » informative (a lower bound ≥ 1: somebody is known to be in it) is printed
+« n.p. » from the start (withdrawn) and protected as such: its range, known bounds included, must
+hold ``t`` values.
+
 Complementary suppression: while some cell is unprotected, hide one more cell
 chosen among the published cells of the relations around it (nearest relations
 first), preferring one that makes it protected and, among those, the smallest
@@ -91,6 +103,9 @@ class Protection:
     withdrawn: set[str] = field(default_factory=set)
     #: cells printed nowhere, implied by the relations (complements of nested counts; see module doc)
     unprinted: set[str] = field(default_factory=set)
+    #: integer bounds a reader knows from elsewhere (see module doc), and the small cells they pin
+    known: dict[str, tuple[float, float]] = field(default_factory=dict)
+    disclosed: set[str] = field(default_factory=set)
 
     @property
     def hidden(self) -> set[str]:
@@ -111,19 +126,22 @@ class Protection:
         printed elsewhere gives the set-aside count whatever the table prints).
         """
         return sorted(c for c, (lo, hi) in self.ranges.items()
-                      if self._small(c) and hi - lo < self.threshold - 1 - 1e-6)
+                      if self._small(c) and c not in self.disclosed and hi - lo < self.threshold - 1 - 1e-6)
 
     def records(self) -> list[dict]:
         """One row per hidden cell (internal: holds the exact value) for the run's audit file."""
         def kind(c: str) -> str:
             if c in self.unprinted:
                 return "unprinted"
+            if c in self.disclosed:
+                return "published_elsewhere"
             return "withdrawn" if c in self.withdrawn else "primary" if c in self.primary else "secondary"
 
         return [{"cell": c, "value": self.values[c], "kind": kind(c),
                  "feasible_min": self.ranges[c][0], "feasible_max": self.ranges[c][1],
-                 "protected": not self._small(c)
+                 "protected": not self._small(c) or c in self.disclosed
                  or (self.ranges[c][1] - self.ranges[c][0]) >= self.threshold - 1 - 1e-6}
+                | ({"known_min": self.known[c][0], "known_max": self.known[c][1]} if c in self.known else {})
                 for c in sorted(self.hidden | (self.unprinted & self.primary))]
 
 
@@ -132,10 +150,24 @@ def is_primary(value: float, threshold: int) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value)) and float(value) < threshold
 
 
+def _int_bounds(lo: float, hi: float) -> tuple[float, float]:
+    """The integers within ``[lo, hi]``: ``(⌈lo⌉, ⌊hi⌋)``, infinite ends kept."""
+    return (math.ceil(lo - 1e-9) if math.isfinite(lo) else lo, math.floor(hi + 1e-9) if math.isfinite(hi) else hi)
+
+
+def known_width(known: Mapping[str, tuple[float, float]], cell: str) -> float:
+    """How many integer values minus one the reader's outside knowledge leaves ``cell`` (inf: none known)."""
+    if cell not in known:
+        return math.inf
+    lo, hi = _int_bounds(*known[cell])
+    return hi - lo
+
+
 def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], primary: set[str],
                     secondary: set[str], threshold: int, cells: Iterable[str] | None = None,
                     withdrawn: set[str] = frozenset(), unprinted: set[str] = frozenset(),
-                    cache: dict | None = None, stop_below: float | None = None
+                    cache: dict | None = None, stop_below: float | None = None,
+                    known: Mapping[str, tuple[float, float]] | None = None
                     ) -> dict[str, tuple[float, float]]:
     """The attacker's LP: min and max of each hidden cell given every published value and relation.
 
@@ -149,7 +181,8 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     cells (two hidden cells are linked when a relation holds both); a cell's range depends on its block
     only, so each block is solved on its own (same optimum as the whole LP). ``cache``: a dict kept by
     the caller across calls *with the same values and relations*; a block whose cells and kinds are
-    unchanged is not solved again. ``stop_below``: stop at the first requested cell (in sorted order)
+    unchanged is not solved again (``known`` must stay the same too). ``known``: bounds the reader
+    holds from elsewhere (module doc), intersected with each cell's. ``stop_below``: stop at the first requested cell (in sorted order)
     whose range is narrower than this width (the result then holds the cells up to it). Raises ``ValueError`` when the tables are inconsistent with the
     bounds (as the whole LP would: a block is checked whenever the exact values break its bounds).
     """
@@ -164,8 +197,16 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     cache = {} if cache is None else cache
     lo_b, hi_b = 0, threshold - 1
 
+    known = known or {}
+
     def bounds_of(c: str) -> tuple[float, float | None]:
-        return (lo_b, hi_b) if kind[c] == "p" else (0, None) if kind[c] == "w" else (threshold, None)
+        lo, hi = (lo_b, hi_b) if kind[c] == "p" else (0, None) if kind[c] == "w" else (threshold, None)
+        if c in known:
+            k_lo, k_hi = _int_bounds(*known[c])
+            lo = max(lo, k_lo)
+            if math.isfinite(k_hi):
+                hi = k_hi if hi is None else min(hi, k_hi)
+        return lo, hi
 
     def system(root: str):
         members = blocks[root]
@@ -196,11 +237,14 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     # consistency: a block whose exact values keep to its bounds is feasible; others are checked
     for root, members in blocks.items():
         if all(bounds_of(c)[0] <= values[c] and (bounds_of(c)[1] is None or values[c] <= bounds_of(c)[1])
-               for c in members):
+               for c in members) and all(bounds_of(c)[1] is None or bounds_of(c)[0] <= bounds_of(c)[1]
+                                         for c in members):
             continue
         entry = solved(root)
         if "feasible" not in entry:
             col, a_eq, b_eq, bounds = system(root)
+            if any(hi is not None and lo > hi for lo, hi in bounds):
+                raise ValueError("relations de publication incohérentes avec les valeurs exactes")
             res = _linprog(np.zeros(len(col)), A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
             entry["feasible"] = res.status != 2
         if not entry["feasible"]:
@@ -215,8 +259,8 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         _col, a_eq, b_eq, bounds = built[root]
         capped = set(capped)
         if capped:  # these unknowns held to [0, t−1]: a smaller feasible set (see below)
-            bounds = [(lo, hi_b) if c in capped else (lo, hi) for c, (lo, hi) in zip(blocks[root], bounds,
-                                                                                      strict=True)]
+            bounds = [(lo, hi_b if hi is None else min(hi, hi_b)) if c in capped else (lo, hi)
+                      for c, (lo, hi) in zip(blocks[root], bounds, strict=True)]
         r = _linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
         if r.status == 2 and not capped:
             raise ValueError("relations de publication incohérentes avec les valeurs exactes")
@@ -346,7 +390,7 @@ def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str]
 
 def protect(values: Mapping[str, float], relations: Iterable[Relation], threshold: int,
             fixed: Iterable[str] = (), optional: Iterable[str] = (), unprinted: Iterable[str] = (),
-            max_rounds: int = 500) -> Protection:
+            max_rounds: int = 500, known: Mapping[str, tuple[float, float]] | None = None) -> Protection:
     """Primary suppression, then complementary suppressions until the LP audit passes.
 
     ``fixed``: cells published elsewhere regardless (a grand total printed in every
@@ -358,7 +402,8 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
     ``[t, ∞)`` for complementary cells overstates what a reader knows: it stays
     conservative. ``unprinted``: cells printed nowhere but implied by the relations
     (see the module doc); one that cannot be protected is reported by
-    :meth:`Protection.unsafe`.
+    :meth:`Protection.unsafe`. ``known``: ``{cell: (lo, hi)}``, what a reader knows of a cell from
+    another publication (module doc: « Known cells »); cells absent from ``values`` are ignored.
 
     The problem is solved component by component (:func:`_components`).
     """
@@ -374,27 +419,42 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
         raise ValueError(f"cellules à publier sous le seuil : {', '.join(sorted(primary & fixed))}")
     if unprinted & fixed:
         raise ValueError(f"cellules non imprimées déclarées publiées : {', '.join(sorted(unprinted & fixed))}")
-    out = Protection(threshold, values, set(), set(), {}, set(), set(unprinted))
+    known = {c: (float(lo), float(hi)) for c, (lo, hi) in (known or {}).items() if c in values}
+    for c, (lo, hi) in known.items():
+        if not _int_bounds(lo, hi)[0] <= values[c] <= _int_bounds(lo, hi)[1]:
+            raise ValueError(f"valeur connue hors de ses bornes : {c}")
+    out = Protection(threshold, values, set(), set(), {}, set(), set(unprinted), dict(known), set())
     for members, rels in _components(values, relations, fixed):
         sub = {c: values[c] for c in members}
         for rel in rels:  # fixed cells of the component's relations: constants
             for c in (rel.total, *rel.parts):
                 sub.setdefault(c, values[c])
-        p = _protect_component(sub, rels, threshold, fixed & set(sub), optional, unprinted & set(sub), max_rounds)
+        p = _protect_component(sub, rels, threshold, fixed & set(sub), optional, unprinted & set(sub), max_rounds,
+                               {c: r for c, r in known.items() if c in sub})
         out.primary |= p.primary & set(members)
         out.secondary |= p.secondary
         out.withdrawn |= p.withdrawn
+        out.disclosed |= p.disclosed & set(members)
         out.ranges |= {c: r for c, r in p.ranges.items() if c in members}
     return out
 
 
 def _protect_component(values: dict[str, int], relations: list[Relation], threshold: int, fixed: set[str],
-                       optional: set[str], unprinted: set[str], max_rounds: int) -> Protection:
+                       optional: set[str], unprinted: set[str], max_rounds: int,
+                       known: dict[str, tuple[float, float]] | None = None) -> Protection:
     """:func:`protect` on one independent component."""
     totals = {r.total for r in relations}
+    known = known or {}
     primary = {c for c, v in values.items() if is_primary(v, threshold) and not (c in unprinted and v == 0)}
     secondary: set[str] = set()
-    withdrawn: set[str] = set()
+    # small cells the reader's outside knowledge pins by itself: disclosed elsewhere, not protected here
+    disclosed = {c for c in primary if known_width(known, c) < threshold - 1}
+    # small cells whose known bounds make « < t » informative (somebody is known to be there): « n.p. »
+    guard = {c for c in primary - disclosed - unprinted
+             if c in known and (_int_bounds(*known[c])[0] > 0 or _int_bounds(*known[c])[1] < threshold - 1)}
+    withdrawn: set[str] = set(guard)
+    # a cell the reader pins to fewer than t values is no complement
+    pinned = {c for c in values if known_width(known, c) < threshold - 1}
     given_up: set[str] = set()  # unprinted primary cells nothing more can protect (reported unsafe)
     touching: dict[str, list[Relation]] = {}
     for rel in relations:
@@ -411,6 +471,7 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         return (c in totals, values[c], c)
 
     cache: dict = {}  # blocks of hidden cells already solved (same values and relations throughout)
+    naive_cache: dict = {}
 
     def audit(sec: set[str], cells=None, first_bad: bool = False) -> dict[str, tuple[float, float]]:
         """Ranges for the reader who knows withdrawn cells may be small, and — when it is consistent
@@ -419,12 +480,12 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         wd = withdrawn
         stop = threshold - 1 - 1e-6 if first_bad else None
         ranges = feasible_ranges(values, relations, primary, sec, threshold, cells=cells, withdrawn=wd,
-                                 unprinted=unprinted, cache=cache, stop_below=stop)
+                                 unprinted=unprinted, cache=cache, stop_below=stop, known=known)
         if wd:
             try:
                 naive = feasible_ranges(values, relations, primary - wd, sec | wd, threshold,
                                         cells=[c for c in ranges if c not in wd], unprinted=unprinted,
-                                        cache=cache, stop_below=stop)
+                                        cache=naive_cache, stop_below=stop, known=known)
             except ValueError:
                 naive = {}
             for c, r in naive.items():
@@ -433,7 +494,7 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         return ranges
 
     def must() -> set[str]:
-        return primary - withdrawn - given_up
+        return ((primary - withdrawn) | guard) - given_up - disclosed
 
     added_for: dict[str, str] = {}
     for _ in range(max_rounds):
@@ -444,7 +505,8 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
             secondary = _prune(secondary, must(), audit, ok, values, added_for)
             # recorded for every cell the audit file lists (unprinted cells only when sensitive)
             ranges = audit(secondary, cells=sorted(primary | secondary | withdrawn))
-            return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn, unprinted)
+            return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn, unprinted,
+                              dict(known), disclosed)
         target = bad[0]
         hidden = primary | secondary | withdrawn | unprinted
         # Published cells of the relations around the target, nearest relations first.
@@ -459,11 +521,11 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
                         seen_cells.add(d)
                         if d in hidden:
                             nxt.append(d)
-                        elif d not in fixed:
+                        elif d not in fixed and d not in pinned:
                             candidates.append(d)
             frontier = nxt
         if not candidates:
-            if target in unprinted:
+            if target in unprinted or target in guard:
                 given_up.add(target)
                 continue
             # Nothing left to hide around it: the secondary cells' known lower bound (≥ t) is what
