@@ -648,8 +648,14 @@ class Reader:
         doc = yaml.load(Path(figures).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
         start, end = doc["period"]["start"], doc["period"]["end"]
         span = f"{_month_fr(start)} – {_month_fr(end)}"
-        if not any(span in norm(t.caption) for t in self.book.tables):
+        months = "|".join(MONTHS_FR)
+        spans = {m.group(0) for t in self.book.tables
+                 for m in re.finditer(rf"\b(?:{months}) \d{{4}} – (?:{months}) \d{{4}}", norm(t.caption))}
+        if span not in spans:
             return []
+        # a book on that period only: every table of its users; else (an Évolution chapter setting another
+        # period beside it) only the tables whose caption names that period
+        same = spans == {span}
         u = doc["users_new_demands"]
         n = int(u["n"])
         labels: dict[str, str] = dict(u["commune_top_pct"].items())  # commune name → printed share
@@ -662,7 +668,7 @@ class Reader:
         self.cells.setdefault("pop:users", HIDDEN_SECONDARY)
         self.bounds_extra.append(({"pop:users": 1.0}, float(n), float(n)))
         for name, t in self.tables.items():
-            if _population(t.caption) != "users":
+            if _population(t.caption) != "users" or not (same or span in norm(t.caption)):
                 continue
             cols = [j for j in count_columns(t) if norm(t.header[j]).startswith("Effectif")]
             for lab in labels_of(t):
@@ -680,7 +686,8 @@ class Reader:
                     found.append(f"{key}: {printed} % of {n} in the 2022 report → [{lo:.2f}, {hi:.2f}]")
                     if math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) < T - 1:
                         self.printed_elsewhere.add(key)
-        found += self.age_extreme_bounds([("rapport 2022", f"l'âge va de {u['age_min']} à {u['age_max']} ans")])
+        if same:  # the age table is the period's own
+            found += self.age_extreme_bounds([("rapport 2022", f"l'âge va de {u['age_min']} à {u['age_max']} ans")])
         return found
 
     def ratio_bounds(self, prose: list[tuple[str, str]] = ()) -> list[str]:

@@ -321,7 +321,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
                 obj = np.zeros(len(blocks[root]))
                 obj[blocks[root].index(c)] = -1.0
                 hi = solve(root, obj)
-                high = -float(hi.fun) if hi.status == 0 else math.inf
+                high = -float(hi.fun) + 0.0 if hi.status == 0 else math.inf
             entry[c] = (low, high)
         out[c] = entry[c]
         if stop_below is not None and out[c][1] - out[c][0] < stop_below:
