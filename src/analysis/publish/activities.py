@@ -77,9 +77,10 @@ def plot_type_shares(res: ActivityResults):
     """Horizontal bars: share of activities vs share of work time, per type."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, as_printed, fr_formatter
 
     t = res.by_type[res.by_type["n"] > 0].iloc[::-1]
+    t = t.assign(count_pct=as_printed(t["count_pct"], 1), work_pct=as_printed(t["work_pct"], 1))  # as printed
     fig, ax = plt.subplots(figsize=(8, 0.42 * max(len(t), 3) + 1.2))
     y = np.arange(len(t))
     ax.barh(y + 0.2, t["count_pct"], height=0.4, color=OKABE_ITO[0], label="Part des activités")
@@ -133,9 +134,10 @@ def plot_participation(res: ActivityResults):
     """Bars: participation rate of funded services per month, with the overall rate as a line."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter
+    from analysis.publish.figures import OKABE_ITO, as_printed, fr_formatter
 
     p = res.participation
+    p = p.assign(rate_pct=as_printed(p["rate_pct"], 1))  # as the table prints it
     fig, ax = plt.subplots(figsize=(8, 3.8))
     x = np.arange(len(p))
     ax.bar(x, p["rate_pct"].fillna(0), color=OKABE_ITO[2])

@@ -131,6 +131,25 @@ def error_extents(value, low, high):
     return np.vstack([np.atleast_1d(below), np.atleast_1d(above)])
 
 
+def as_printed(values, decimals: int):
+    """The values as a table prints them (:func:`analysis.publish.fmt.fmt_number`'s rounding), NaN kept:
+    a figure draws these, never the exact values (its geometry would carry more than the page prints)."""
+    import numpy as np
+
+    def one(v):
+        v = float(v)
+        return float(f"{v:.{decimals}f}") if np.isfinite(v) else v
+
+    if np.ndim(values) == 0:
+        return one(values)
+    out = np.array([one(v) for v in np.asarray(values, dtype=float).ravel()]).reshape(np.shape(values))
+    if hasattr(values, "index"):
+        import pandas as pd
+
+        return pd.Series(out, index=values.index, name=getattr(values, "name", None))
+    return out
+
+
 def fr_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
     """Axis tick formatter with French decimals and thousands (``1 234,5``)."""
     return FuncFormatter(lambda x, _pos: fmt_number(x, decimals) + suffix)

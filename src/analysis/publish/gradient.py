@@ -99,12 +99,23 @@ def withheld_metrics(res: GradientResults, threshold: int = DEFAULT_DISCLOSURE_T
     # the prose's readings (RII, rate ratio, which quintile is highest) rest on the same counts
     metrics = gradient_metrics(res) | gradient_prose(res)
     for prefix, g in pops:
-        if models_published(g, threshold):
-            continue
+        plan = plan_of(g, threshold)
         nested = [p for p, _ in pops if p != prefix and p.startswith(prefix + ".")]
-        out |= {k for k in metrics if k.startswith(prefix + ".") and not any(k.startswith(n + ".") for n in nested)
-                and not k.endswith(("model", "model_fr"))}
+        own = {k for k in metrics if k.startswith(prefix + ".") and not any(k.startswith(n + ".") for n in nested)}
+        # the Brussels total (and the overall rate, which gives it back) follows its own cell of the plan:
+        # when every quintile count is printed, their sum is printed too, and the bars (rate × public
+        # population) add up to it; when the plan withholds it, it is withheld everywhere
+        total = {f"{prefix}.{k}" for k in TOTAL_METRICS} & own
+        if plan.hidden(f"{g.name.split('.')[0]}.brussels"):
+            out |= total
+        if models_published(g, threshold, plan):
+            continue
+        out |= {k for k in own - total if not k.endswith(("model", "model_fr"))}
     return out
+
+
+#: Metrics of a population that are its Brussels total (or give it back with the public populations).
+TOTAL_METRICS = ("n", "n_brussels", "rate_per_10000")
 
 
 def model_name_fr(g: PopulationGradient) -> str:
@@ -362,8 +373,9 @@ def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
 
     c = g.communes
     v = _View(g, threshold, plan)
-    hidden = pd.Series([v.hidden("commune", nis) for nis in c.index], index=c.index)
-    rate = c["rate"].where(~hidden)  # the published rates; withheld ones are NaN from here on
+    pub = published_communes(g, threshold, v.plan)
+    hidden = pub["hidden"].astype(bool)
+    rate = pub["rate"]  # the printed rates (one decimal); withheld ones are NaN
     fig, ax = plt.subplots()
     size = 20 + 180 * c["population"] / c["population"].max()
     ax.scatter(c.loc[~hidden, "income"], rate[~hidden], s=size[~hidden], color=OKABE_ITO[0],
@@ -401,39 +413,82 @@ def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
     return fig, alt
 
 
+#: Decimals of a rate per 10 000 and of its interval ends in the tables and the prose.
+RATE_DECIMALS = 1
+
+
+def published_rates(t: pd.DataFrame, hidden: pd.Series, view: _View, kind: str) -> pd.DataFrame:
+    """The published view of a table of rates (communes, quintiles): each row's rate and interval ends
+    as the table prints them (``RATE_DECIMALS``), NaN where the count is withheld, and the placeholder
+    text of a withheld row. Figures draw from this frame only."""
+    from analysis.publish.figures import as_printed
+
+    keep = ~hidden
+    return pd.DataFrame({
+        "rate": as_printed(t["rate"].where(keep), RATE_DECIMALS),
+        "ci_low": as_printed(t["ci_low"].where(keep), RATE_DECIMALS),
+        "ci_high": as_printed(t["ci_high"].where(keep), RATE_DECIMALS),
+        "hidden": hidden,
+        "hidden_text": [view.count(kind, k, 0) if h else "" for k, h in hidden.items()],
+    }, index=t.index)
+
+
+def published_quintiles(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                        plan: LinkedPlan | None = None) -> pd.DataFrame:
+    """The quintile rates as printed in the quintile table (:func:`display_quintiles`)."""
+    v = _View(g, threshold, plan)
+    q = g.quintiles
+    return published_rates(q, pd.Series([v.hidden("quintile", k) for k in q.index], index=q.index), v, "quintile")
+
+
+def published_communes(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+                       plan: LinkedPlan | None = None) -> pd.DataFrame:
+    """The commune rates as printed in the commune table (:func:`display_communes`), with the public
+    facts a figure places them by (name, income, population)."""
+    v = _View(g, threshold, plan)
+    c = g.communes
+    out = published_rates(c, pd.Series([v.hidden("commune", n) for n in c.index], index=c.index), v, "commune")
+    return out.join(c[["name_fr", "income", "population"]])
+
+
 def plot_quintile_rates(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
                         plan: LinkedPlan | None = None):
     """Bar chart of the published rate per income quintile with 95 % intervals. Returns ``(fig, alt)``.
 
-    A withheld quintile is a hatched placeholder of fixed height (no data height).
+    Drawn from :func:`published_quintiles` only: bars at the printed rate (one decimal), whiskers at the
+    printed interval ends; a withheld quintile is a hatched placeholder of fixed height (no data height).
     """
+    return draw_quintile_rates(published_quintiles(g, threshold, plan), population_label(g))
+
+
+def draw_quintile_rates(pub: pd.DataFrame, label: str):
+    """The bar chart of :func:`plot_quintile_rates` from a published view (NaN where withheld)."""
     import matplotlib.pyplot as plt
 
     from analysis.publish.figures import OKABE_ITO, error_extents, fr_tick_formatter, hidden_bar
 
-    q = g.quintiles
-    v = _View(g, threshold, plan)
-    hidden = pd.Series([v.hidden("quintile", k) for k in q.index], index=q.index)
-    shown = q[~hidden]
+    hidden = pub["hidden"].astype(bool)
+    shown = pub[~hidden]
     fig, ax = plt.subplots()
     names = [f"Q{k}" + ("\n(plus pauvres)" if k == 1 else "\n(plus aisés)" if k == N_QUINTILES else "")
-             for k in q.index]
-    x = np.arange(len(q))
+             for k in pub.index]
+    x = np.arange(len(pub))
     xs = x[~hidden.to_numpy()]
     if len(shown):
         ax.bar(xs, shown["rate"], color=OKABE_ITO[0], width=0.8,
                yerr=error_extents(shown["rate"], shown["ci_low"], shown["ci_high"]), capsize=4)
-    for xi, k in zip(x, q.index, strict=True):
+    for xi, k in zip(x, pub.index, strict=True):
         if hidden[k]:
-            hidden_bar(ax, xi, v.count("quintile", k, 0))
+            hidden_bar(ax, xi, pub.loc[k, "hidden_text"])
     ax.set_xticks(x, names)
-    ax.set_xlim(-0.6, len(q) - 0.4)
-    ax.set_ylim(0, float(shown["ci_high"].max()) * 1.1 if len(shown) and shown["ci_high"].max() > 0 else 1)
+    ax.set_xlim(-0.6, len(pub) - 0.4)
+    top = shown["ci_high"].max() if len(shown) else math.nan
+    ax.set_ylim(0, float(top) * 1.1 if pd.notna(top) and top > 0 else 1)
     ax.yaxis.set_major_formatter(fr_tick_formatter(ax.yaxis))
     ax.set_xlabel("Quintile de revenu moyen par déclaration de la commune (population)")
-    ax.set_ylabel(f"Taux {population_label(g)}")
-    alt = (f"Histogramme du taux {population_label(g)} par quintile de revenu, du plus pauvre au plus aisé : "
-           + ", ".join("non publié" if hidden[k] else fmt_number(r, 1) for k, r in q["rate"].items())
+    ax.set_ylabel(f"Taux {label}")
+    alt = (f"Histogramme du taux {label} par quintile de revenu, du plus pauvre au plus aisé : "
+           + ", ".join("non publié" if hidden[k] else fmt_number(r, RATE_DECIMALS) for k, r in pub["rate"].items())
            + ", avec intervalles de confiance à 95 %.")
     return fig, alt
 
@@ -442,20 +497,29 @@ def plot_map(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
     """Map of the published rate per commune; withheld communes are hatched grey. Returns ``(fig, alt)``."""
     from analysis.publish.maps import plot_commune_map
 
-    c = g.communes
-    v = _View(g, threshold, plan)
-    hidden = {nis for nis in c.index if v.hidden("commune", nis)}
-    rate = c["rate"].where(~c.index.isin(hidden))  # published values only: colours and scale
-    labels = {nis: fmt_number(r, 1) for nis, r in rate.items() if nis not in hidden}
+    pub = published_communes(g, threshold, plan)
+    hidden = {nis for nis, h in pub["hidden"].items() if h}
+    rate = pub["rate"]  # printed values only (one decimal): colours, labels and scale
+    labels = {nis: fmt_number(r, RATE_DECIMALS) for nis, r in rate.items() if nis not in hidden}
     fig = plot_commune_map(rate, legend_label=f"Taux {population_label(g)}", labels=labels, hidden=hidden,
                            hidden_label="effectif masqué : non publié",
-                           names={nis: str(n) for nis, n in c["name_fr"].items()})
-    top = c[~c.index.isin(hidden)].sort_values("rate", ascending=False)
+                           names={nis: str(n) for nis, n in pub["name_fr"].items()})
     alt = (f"Carte des 19 communes bruxelloises colorées selon le taux {population_label(g)}. "
-           + (f"Taux le plus élevé : {top['name_fr'].iloc[0]} ({fmt_number(top['rate'].iloc[0], 1)}) ; "
-              f"le plus bas : {top['name_fr'].iloc[-1]} ({fmt_number(top['rate'].iloc[-1], 1)}). " if len(top) else "")
+           + map_extremes_fr(pub)
            + (f"{len(hidden)} commune(s) hachurée(s) : effectif masqué, taux non publié." if hidden else ""))
     return fig, alt
+
+
+def map_extremes_fr(pub: pd.DataFrame) -> str:
+    """« Taux le plus élevé : A (x) ; le plus bas : B (y). » among the published communes, said only when
+    no commune is withheld: with a hatched commune, « le plus bas » among the published ones would tell
+    the reader nothing false but invites reading the hidden ones as lower (they are: a withheld count is
+    small), and « le plus élevé » would bound each hidden rate from above; an order is not published."""
+    if pub["hidden"].any() or pub["rate"].isna().all():
+        return ""
+    top = pub.sort_values("rate", ascending=False)
+    return (f"Taux le plus élevé : {top['name_fr'].iloc[0]} ({fmt_number(top['rate'].iloc[0], RATE_DECIMALS)}) ; "
+            f"le plus bas : {top['name_fr'].iloc[-1]} ({fmt_number(top['rate'].iloc[-1], RATE_DECIMALS)}). ")
 
 
 # ---------------------------------------------------------------- outputs of the notebook

@@ -255,7 +255,7 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     hidden cells (the plan's, else the line's own protection) not drawn."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, fr_formatter, hidden_bar
+    from analysis.publish.figures import OKABE_ITO, as_printed, fr_formatter, hidden_bar
 
     t = res.referrers.reset_index(drop=True)
     hidden = line_hidden(plan, "referrer", t["code"])
@@ -267,6 +267,8 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
                  for c, n in zip(t["code"], t["n"], strict=True)]
     t = t.assign(hidden=mask, text=texts).iloc[::-1].reset_index(drop=True)
     t.loc[t["hidden"], ["pct", "ci_low", "ci_high"]] = math.nan  # published values only from here on
+    for col in ("pct", "ci_low", "ci_high"):  # as the table prints them (one decimal)
+        t[col] = as_printed(t[col], 1)
     fig, ax = plt.subplots(figsize=(8, 0.38 * len(t) + 1.4))
     y = np.arange(len(t))
     shown = ~t["hidden"]
@@ -298,7 +300,7 @@ def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_TH
     resting on a count below the threshold is a hatched placeholder."""
     import matplotlib.pyplot as plt
 
-    from analysis.publish.figures import OKABE_ITO, error_extents, fr_formatter, hidden_bar
+    from analysis.publish.figures import OKABE_ITO, as_printed, error_extents, fr_formatter, hidden_bar
 
     c = res.comparison
     groups = [("Projets PRR\n(nouvelles demandes d'usager·e·s)", res.first_line_k, res.first_line_n,
@@ -314,9 +316,10 @@ def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_TH
         if not ok[i]:
             hidden_bar(ax, i, hidden_text(threshold), width=0.55)
             continue
-        p = 100 * k / n
         lo, hi = ci if ci is not None else wilson_ci(k, n)
         lo, hi = min(lo, k / n), max(hi, k / n)  # never a negative error bar
+        # the share and its interval as the prose prints them (one decimal)
+        p, lo, hi = as_printed(100 * k / n, 1), as_printed(100 * lo, 1) / 100, as_printed(100 * hi, 1) / 100
         ax.bar(i, p, color=OKABE_ITO[i], width=0.55)
         # 100 * k / n and 100 * (k / n) can differ in the last bit: error_extents never goes negative
         ax.errorbar(i, p, yerr=error_extents(p, 100 * lo, 100 * hi), fmt="none", ecolor=OKABE_ITO[7], capsize=4)

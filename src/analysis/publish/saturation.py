@@ -589,7 +589,10 @@ def plot_outcomes(by_wave: pd.DataFrame, ref_dir: Path = REFERENCE_DIR,
     if not waves:
         return no_data_figure("Aucune demande du recensement dans les données.")
     fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.8 * len(waves)))
-    pct = by_wave.pivot(index="wave", columns="indicator", values="pct").reindex(waves)
+    from analysis.publish.figures import as_printed
+
+    # the shares as the wave table prints them (one decimal)
+    pct = by_wave.pivot(index="wave", columns="indicator", values="pct").reindex(waves).apply(as_printed, decimals=1)
     if plan is None:
         hidden = outcome_shares_hidden(by_wave, waves, threshold)
     else:
@@ -646,6 +649,9 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
         keep = [plan.share_shown(_row_group(w, group, lv), indicator)
                 for w, lv in zip(t["wave"], t[group], strict=True)]
     t = t[np.array(keep, dtype=bool)]
+    from analysis.publish.figures import as_printed
+
+    t = t.assign(**{c: as_printed(t[c], 1) for c in ("pct", "ci_low", "ci_high")})  # as the table prints them
     order = [g for g in group_labels if g in set(t[group])]
     waves = [w for w in reference.codes("census_waves", ref_dir) if w in set(t["wave"])]
     fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.55 * max(len(order), 1) * max(len(waves), 1) / 1.5))
@@ -677,9 +683,10 @@ def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-    from analysis.publish.figures import OKABE_ITO, error_extents
+    from analysis.publish.figures import OKABE_ITO, as_printed, error_extents
 
     t = model_table(res, ref_dir).reset_index(drop=True)
+    t = t.assign(**{c: as_printed(t[c], 2) for c in ("odds_ratio", "ci_low", "ci_high")})  # as printed
     fig, ax = plt.subplots(figsize=(7.5, 0.8 + 0.42 * len(t)))
     ys = np.arange(len(t))
     ax.errorbar(t["odds_ratio"], ys, xerr=error_extents(t["odds_ratio"], t["ci_low"], t["ci_high"]),
