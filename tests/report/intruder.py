@@ -760,6 +760,213 @@ class Reader:
                     constrain(pop, 1, 5, m.group(1) or m.group(2), where)
         return found
 
+    # ------------------------------------------------------------------ samples and orderings
+
+    def quintile_tables(self) -> dict[str, tuple[str, dict[int, tuple[str, float]], str]]:
+        """population → (table, {quintile k: (row label, printed population)}, count column)."""
+        out = {}
+        for name, t in self.tables.items():
+            heads = [norm(h) for h in t.header]
+            pop_col = next((j for j, h in enumerate(heads) if h.startswith("Population")), None)
+            counts = [c for c in count_columns(t) if heads[c].startswith("Effectif")]
+            if not heads or heads[0] != "Quintile" or pop_col is None or len(counts) != 1:
+                continue
+            rows = {}
+            for lab, r in zip(labels_of(t), t.rows, strict=False):
+                m = re.match(r"Q(\d)", lab)
+                if m and pop_col < len(r) and parse_number(r[pop_col]):
+                    rows[int(m.group(1))] = (lab, parse_number(r[pop_col]))
+            if rows and (pop := _population(t.caption)):
+                out.setdefault(pop, (name, rows, heads[counts[0]]))
+        return out
+
+    def commune_tables(self, communes: set[str]) -> dict[str, tuple[str, dict[str, float | None], str]]:
+        """population → (table, {commune: printed population or None}, count column) of the tables by
+        commune of residence (the gradient's, the referrals')."""
+        out = {}
+        for name, t in self.tables.items():
+            heads = [norm(h) for h in t.header]
+            labels = labels_of(t)
+            col = next((heads[j] for j in count_columns(t) if heads[j].startswith("Effectif")), None)
+            if len(set(labels) & communes) < 10 or col is None or not (pop := _population(t.caption)):
+                continue
+            pop_col = next((j for j, h in enumerate(heads) if h.startswith("Population")), None)
+            rows = {lab: (parse_number(r[pop_col]) if pop_col is not None and pop_col < len(r) else None)
+                    for lab, r in zip(labels, t.rows, strict=False) if lab in communes}
+            if pop not in out or pop_col is not None and out[pop][1] and None in out[pop][1].values():
+                out[pop] = (name, rows, col)
+        return out
+
+    def sample_hypotheses(self, prose: list[tuple[str, str]], communes: set[str]) -> list[tuple[str, list]]:
+        """A model's or an analysis's sample printed in the prose (« Modèle estimé sur 4 708 demandes de
+        résident·e·s bruxellois·es », « n = 35 », « 118 demandes localisées dans une commune bruxelloise »)
+        with the published tables of its population: the sample is the population's total less the rows
+        it sets aside. The reader does not know which rows those are: each guess (the communes of
+        Brussels; a table's rows less its « inconnu »/outside rows) is a hypothesis, kept if the book does
+        not contradict it (:meth:`solve_hypotheses`). Returns (description, equations) per guess."""
+        out = []
+        pat = re.compile(r"(?:\bsur|\bn\s*=)\s*(\d{1,3}(?:[  ]\d{3})*|\d+)\b(?:\s+(demandes|usager|personnes|réponses))?"
+                         r"|(\d{1,3}(?:[  ]\d{3})*|\d+) demandes localisées dans une commune bruxelloise")
+        outside = re.compile(r"inconnu|non renseign|indéterminé|hors bruxelles|flandre|wallonie|autre|étranger"
+                             r"|manquant|hors calcul", re.I)
+        by_commune = self.commune_tables(communes)
+        for where, text in prose:
+            text = norm(text)
+            for m in pat.finditer(text):
+                n = int(re.sub(r"\D", "", m.group(1) or m.group(3)))
+                if m.group(1) and not (m.group(2) or re.search(r"n\s*=", m.group(0))):
+                    continue
+                before = text[max(0, m.start() - 400): m.end() + 80]
+                pop = ("census" if "saturation" in where or re.search(r"recensement|SSM|services de santé mentale",
+                                                                       before[-300:], re.I)
+                       else "users" if re.search(r"usager", before, re.I) else None)
+                if pop is None:
+                    continue
+                brussels = bool(m.group(3)) or re.search(r"bruxellois|commune bruxelloise", m.group(0) + text[
+                    m.end(): m.end() + 60])
+                if pop in by_commune and brussels:  # the communes of Brussels, every one of them
+                    name, rows, col = by_commune[pop]
+                    keys = [self.key(name, c, col) for c in rows]
+                    if all(k in self.cells for k in keys):
+                        out.append((f"{where}: {m.group(0)} = Σ {name} communes",
+                                    [({k: 1.0 for k in keys}, float(n))]))
+                for name, t in self.tables.items():  # a table of the population less its set-aside rows
+                    if _population(t.caption) != pop:
+                        continue
+                    labels = labels_of(t)
+                    kept = [lab for lab in labels if not is_total_label(lab) and not outside.search(lab)]
+                    if len(kept) == len(labels) - sum(map(is_total_label, labels)) or not kept:
+                        continue
+                    for j in count_columns(t):
+                        col = norm(t.header[j])
+                        keys = [self.key(name, lab, col) for lab in kept]
+                        if all(k in self.cells for k in keys) and any(
+                                not isinstance(self.cells[k], int) for k in
+                                [self.key(name, lab, col) for lab in labels]):
+                            out.append((f"{where}: {m.group(0)} = Σ {name} less its set-aside rows ({col})",
+                                        [({k: 1.0 for k in keys}, float(n))]))
+        return out
+
+    def solve_hypotheses(self, hypotheses: list[tuple[str, list]]) -> dict[str, dict[str, tuple[float, float]]]:
+        """Each hypothesis's equations added to the LP in turn: description → the « < T » cells it narrows
+        (a hypothesis the book contradicts is dropped, as the reader would)."""
+        out = {}
+        for desc, eqs in hypotheses:
+            saved = list(self.eqs)
+            self.eqs += eqs
+            try:
+                narrow = self.narrowed(self._solve(T))
+            except (_Infeasible, AssertionError):
+                narrow = None
+            finally:
+                self.eqs = saved
+            if narrow is not None:
+                out[desc] = narrow
+        return out
+
+    def order_bounds(self, prose: list[tuple[str, str]], communes: set[str], populations=None) -> list[str]:
+        """Orders stated in the prose and alt texts become inequalities between cells:
+
+        - « le taux diminue à chaque quintile » (rate Qk ≥ rate Qk+1), « le plus élevé est observé dans le
+          quintile Qk » (rate Qk ≥ every other quintile's), with the quintile table's printed populations:
+          ``c_k·p_j ≥ c_j·p_k``;
+        - « Taux le plus élevé : A (x) ; le plus bas : B (y) » (a map's alt text): every commune's rate lies in
+          [y, x] to the rounding, i.e. ``c_j`` within [y−½, x+½] × p_j / 10 000 × the waves (the factor the
+          published rows give);
+        - « les communes les plus fréquentes sont A, B, C » / « A (12,0 %), B (…) »: each named commune's count
+          ≥ every other commune's.
+        Returns the constraints that touch a hidden cell."""
+        found = []
+        quint = self.quintile_tables()
+        by_commune = self.commune_tables(communes)
+
+        def pop_of(where: str, before: str) -> str | None:
+            if re.search(r"recensement|SSM|services de santé mentale|par vague", before[-400:], re.I):
+                return "census"
+            return "users" if re.search(r"usager", before, re.I) else None
+
+        def ge(a: str, b: str, wa: float, wb: float, desc: str) -> None:
+            """wa·a ≥ wb·b."""
+            if a in self.cells and b in self.cells and not all(isinstance(self.cells[k], int) for k in (a, b)):
+                self.bounds_extra.append(({a: wa, b: -wb} if a != b else {a: wa - wb}, 0.0, math.inf))
+                found.append(desc)
+
+        for where, text in prose:
+            text = norm(text)
+            for m in re.finditer(r"le taux diminue à chaque quintile|le plus élevé est observé dans le quintile Q(\d)",
+                                 text):
+                pop = pop_of(where, text[max(0, m.start() - 600): m.start()])
+                if pop not in quint:
+                    continue
+                name, rows, col = quint[pop]
+                key = {k: self.key(name, lab, col) for k, (lab, _p) in rows.items()}
+                popn = {k: p for k, (_lab, p) in rows.items()}
+                if m.group(1):
+                    top = int(m.group(1))
+                    pairs = [(top, j) for j in rows if j != top and top in rows]
+                else:
+                    pairs = [(k, k + 1) for k in sorted(rows) if k + 1 in rows]
+                for a, b in pairs:  # c_a / p_a ≥ c_b / p_b
+                    ge(key[a], key[b], popn[b], popn[a], f"{where}: rate Q{a} ≥ rate Q{b} ({pop})")
+            for m in re.finditer(r"Taux le plus élevé : ([^(;]+?) \((\d+(?:,\d+)?)\) ; le plus bas : ([^(;]+?) "
+                                 r"\((\d+(?:,\d+)?)\)", text):
+                pop = pop_of(where, text[max(0, m.start() - 400): m.start()])
+                if pop not in by_commune:
+                    continue
+                name, rows, col = by_commune[pop]
+                hi_v, lo_v = parse_number(m.group(2)), parse_number(m.group(4))
+                half = 0.5 * 10 ** -decimals(m.group(2))
+                factor = self._rate_factor(name, rows, col, populations, text[max(0, m.start() - 400): m.start()])
+                if factor is None:
+                    continue
+                for c, p in rows.items():
+                    k = self.key(name, c, col)
+                    if self.cells.get(k) in (HIDDEN_PRIMARY, HIDDEN_SECONDARY) and (p or factor[1].get(c)):
+                        popc = p or factor[1][c]
+                        lo, hi = (lo_v - half) * popc / 10000 * factor[0], (hi_v + half) * popc / 10000 * factor[0]
+                        self.bounds_extra.append(({k: 1.0}, lo, hi))
+                        found.append(f"{where}: {c} rate in [{m.group(4)}, {m.group(2)}] → {k} ∈ [{lo:.2f}, {hi:.2f}]")
+            for m in re.finditer(r"communes(?: de résidence)? les plus fréquentes(?: sont)?\s*:?\s*([^.;]+)", text):
+                named = [c for c in communes if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", m.group(1))]
+                pop = pop_of(where, text[max(0, m.start() - 400): m.end()])
+                if not named or pop not in by_commune:
+                    continue
+                name, rows, col = by_commune[pop]
+                for a in named:
+                    for b in rows:
+                        if b not in named:
+                            ge(self.key(name, a, col), self.key(name, b, col), 1.0, 1.0,
+                               f"{where}: {a} ≥ {b} (les plus fréquentes)")
+        return found
+
+    def _rate_factor(self, name: str, rows: dict, col: str, populations, context: str):
+        """(waves, {commune: population}) of a commune table: the printed populations, else the public ones of
+        the year the context names; the waves factor (rate per wave) from the published rows."""
+        pops = dict(rows)
+        if any(v is None for v in pops.values()):
+            year = re.search(r"\((\d{4})\)", context)
+            if populations is None:
+                return None
+            try:
+                public = populations(int(year.group(1)) if year else 2022)
+            except Exception:
+                return None
+            pops = {c: public.get(c) for c in rows}
+        t = self.tables[name]
+        heads = [norm(h) for h in t.header]
+        rate_col = next((j for j, h in enumerate(heads) if h.startswith("Taux")), None)
+        if rate_col is None:
+            return None
+        factors = []
+        for lab, r in zip(labels_of(t), t.rows, strict=False):
+            v = self.cells.get(self.key(name, lab, col))
+            rate = parse_number(r[rate_col]) if rate_col < len(r) else None
+            if isinstance(v, int) and v > 0 and rate and pops.get(lab):
+                factors.append(v / (rate * pops[lab] / 10000))
+        if not factors:
+            return None
+        return float(round(float(np.median(factors)))) or 1.0, pops
+
     # ------------------------------------------------------------------ the LP
 
     def solve(self) -> dict[str, tuple[float, float]]:
@@ -990,7 +1197,8 @@ def read_svg(svg: str) -> list[Axes]:
     axes = []
     for seg in parts:
         bars = []
-        for m in re.finditer(r'<g id="patch_\d+">\s*<path d="([^"]*)"[^>]*?style="([^"]*)"', seg):
+        plot = seg.split('<g id="legend_')[0]  # a legend's colour keys are no bars
+        for m in re.finditer(r'<g id="patch_\d+">\s*<path d="([^"]*)"[^>]*?style="([^"]*)"', plot):
             pts = re.findall(r"([\d.-]+) ([\d.-]+)", m.group(1))
             xs = sorted({round(float(x), 3) for x, _ in pts})
             ys = sorted({round(float(y), 3) for _, y in pts})
@@ -1050,12 +1258,34 @@ def figure_rate_bounds(reader: Reader, populations) -> list[str]:
                 if bar.hatched or value is None or cat not in set(groups.values()):
                     continue
                 members = [c for c, q in groups.items() if q == cat]
-                n = value * sum(popn[c] for c in members) / 10000
-                for k in (1, 2, 3, 4):  # per wave: the reader finds the factor that gives an integer
-                    if abs(n * k - round(n * k)) < 0.02:
-                        n *= k
-                        break
+                people = sum(popn[c] for c in members) / 10000
+                n = value * people
+                # a bar at a value of few decimals is a rounded rate: the reader takes its rounding
+                d = next((d for d in (0, 1, 2) if abs(value * 10 ** d - round(value * 10 ** d)) < 1e-4), None)
+                half = 0.5 * 10 ** -d if d is not None else 0.0
+                waves = next((k for k in (1, 2, 3, 4) if abs(n * k - round(n * k)) < 0.02), None)
+                if waves is None and d is not None:  # the factor the published rows give (rates per wave)
+                    waves = _waves_factor(reader, table, col, popn) or 1
+                waves = waves or 1
+                lo, hi = (value - half) * people * waves - 0.05, (value + half) * people * waves + 0.05
                 keys = {reader.key(table, c, col): 1.0 for c in members}
-                reader.bounds_extra.append((keys, n - 0.05, n + 0.05))
-                found.append(f"{path} {cat}: rate {value:.4f} → Σ {cat} communes = {n:.2f}")
+                reader.bounds_extra.append((keys, lo, hi))
+                found.append(f"{path} {cat}: rate {value:.4f} → Σ {cat} communes ∈ [{lo:.2f}, {hi:.2f}]")
     return found
+
+
+def _waves_factor(reader: Reader, table: str, col: str, popn: dict[str, int]) -> int | None:
+    """Counts per rate × population / 10 000 on the published rows of a commune table (2 when the rate is
+    per wave of a two-wave census), rounded to an integer."""
+    t = reader.tables[table]
+    heads = [norm(h) for h in t.header]
+    j = next((k for k, h in enumerate(heads) if h.startswith("Taux")), None)
+    if j is None:
+        return None
+    ratios = []
+    for lab, r in zip(labels_of(t), t.rows, strict=False):
+        v = reader.cells.get(reader.key(table, lab, col))
+        rate = parse_number(norm(r[j]).split("(")[0]) if j < len(r) and re.match(r"\d", norm(r[j])) else None
+        if isinstance(v, int) and v > 0 and rate and popn.get(lab):
+            ratios.append(v / (rate * popn[lab] / 10000))
+    return int(round(float(np.median(ratios)))) if ratios else None

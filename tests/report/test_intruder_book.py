@@ -22,8 +22,13 @@ Attacks:
    the figures that report printed (``data/reference/published_figures.yaml``: shares of communes,
    referrers and women of its 79 demands, youngest and oldest ages) are bounds too: the reader has
    that report in hand;
+   orders stated in the prose and alt texts (« le taux diminue à chaque quintile », « Taux le plus élevé :
+   A (x) ; le plus bas : B (y) », « les communes les plus fréquentes sont … ») are inequalities in the same
+   LP; a sample printed for a model (« estimé sur 4 708 demandes », « n = … ») with the published totals is
+   tried as each hypothesis on the rows it sets aside (kept when the book does not contradict it);
 3. figure geometry: a bar of a hidden cell is a hatched placeholder of one fixed size, with no error
    bar; a category hidden in its table is hidden in the figure;
+   bars and whiskers are drawn at the values as printed (no more precision than the table);
 4. text: the exact value of a hidden cell is not printed next to its label in the search index, alt
    texts, figure captions, PDF text or files beside the book.
 """
@@ -113,9 +118,12 @@ def _attack(book: I.Book) -> tuple[I.Reader, dict, list[str]]:
     r.population_relations(set(m["quintile"]))
     r.commune_relations(set(m["quintile"]))
     prose = [(f"search:{e['url']}", e["text"]) for e in book.search]
+    prose += [(f"alt:{src}", alt) for _, src, alt in book.alts]
+    communes = set(m["quintile"])
     found = (r.derived_bounds() + I.figure_rate_bounds(r, _populations) + r.interval_bounds()
              + r.ratio_bounds(prose) + r.named_share_bounds(prose) + r.age_extreme_bounds(prose)
-             + r.printed_report_bounds())
+             + r.printed_report_bounds() + r.order_bounds(prose, communes, _populations))
+    r.samples = r.sample_hypotheses(prose, communes)
     return r, r.solve(), found
 
 
@@ -327,3 +335,71 @@ def test_no_text_ties_an_exact_hidden_value_to_its_cell(attacked, dataset):
             if m:
                 problems.append(f"{name} | {lab} = {v} in {where}: « {m.group(0)} »")
     assert not problems, "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_printed_samples_recover_no_count(attacked, dataset):
+    """Attack 2, samples: each plausible reading of a printed sample size (the communes of Brussels, a table
+    less its « inconnu »/outside rows), added to the LP, leaves every « < 5 » cell 5 possible values."""
+    _, _, r, _, _ = attacked(dataset)
+    found = r.solve_hypotheses(r.samples)
+    print(f"\n{dataset}: {len(r.samples)} sample readings, {len(found)} consistent with the book")
+    leaks = {d: n for d, n in found.items() if n}
+    assert not leaks, "; ".join(f"{d} → " + ", ".join(f"{c} ∈ [{lo:g}, {hi:g}]" for c, (lo, hi) in n.items())
+                                for d, n in leaks.items())
+
+
+def _quintile_rows(r: I.Reader, pop: str) -> dict[str, tuple[float | None, tuple | None]]:
+    """Q1..Q5 → (printed rate, printed interval) of the quintile table of ``pop``."""
+    for t in r.tables.values():
+        heads = [I.norm(h) for h in t.header]
+        j = next((k for k, h in enumerate(heads) if h.startswith("Taux")), None)
+        if heads and heads[0] == "Quintile" and j is not None and I._population(t.caption) == pop:
+            out = {}
+            for row in t.rows:
+                cell = I.norm(row[j])
+                rate = I.parse_number(cell.split("(")[0]) if re.match(r"\d", cell) else None
+                out[I.norm(row[0]).split(" ")[0]] = (rate, I.parse_interval(cell.split("(", 1)[1])
+                                                     if "(" in cell and rate is not None else None)
+            return out
+    return {}
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_bars_carry_no_more_than_the_printed_values(attacked, dataset):
+    """Issue #12, figures from published values: a rate bar by quintile stands at the rate the quintile
+    table prints (one decimal) and its whiskers at the printed interval ends, read back from the SVG with
+    the axis transform; every other bar of a share or a rate stands on a value of at most 1 decimal."""
+    book, _, r, _, _ = attacked(dataset)
+    problems, checked = [], 0
+    for path, svg in book.svgs.items():
+        cap = book.figures.get(path, ("", ""))[1]
+        for ax in I.read_svg(svg):
+            bars = [(c, b, v) for c, b, v in ax.bar_values() if not b.hatched and v is not None]
+            f = ax.scale()
+            if not bars or f is None:
+                continue
+            span = abs(f(0) - f(100))  # value per 100 px: SVG coordinates carry 1e-6 px
+            tol = 1e-4 * span + 1e-6
+            cats = {c for c, _, _ in bars}
+            if {"Q1", "Q5"} & cats and "10 000" in cap and (rows := _quintile_rows(r, I._population(cap))):
+                for cat, b, v in bars:
+                    rate, iv = rows.get(cat, (None, None))
+                    checked += 1
+                    if rate is None or abs(v - rate) > tol:
+                        problems.append(f"{path} {cat}: bar {v:.6f}, table prints {rate}")
+                    whisk = [(y0, y1) for x, y0, y1 in ax.vlines if b.x0 - 1e-3 <= x <= b.x1 + 1e-3]
+                    if whisk and iv is not None:
+                        (y0, y1), base = whisk[0], f(max(b.y0, b.y1))
+                        ends = sorted((f(y0) - base, f(y1) - base))
+                        if abs(ends[0] - iv[0]) > tol or abs(ends[1] - iv[1]) > tol:
+                            problems.append(f"{path} {cat}: whisker {ends}, table prints {iv[:2]}")
+                    elif whisk:
+                        problems.append(f"{path} {cat}: whisker without a printed interval")
+                continue
+            for cat, _b, v in bars:  # shares and rates print one decimal, counts none
+                checked += 1
+                if abs(v * 10 - round(v * 10)) > 10 * tol:
+                    problems.append(f"{path} {cat}: bar {v:.6f} carries more than one decimal")
+    assert checked >= 5
+    assert not problems, "\n".join(problems)

@@ -214,3 +214,84 @@ def test_the_2022_figures_are_ignored_on_another_period(tmp_path):
     r = I.Reader(I.read_book(book))
     r.table_relations()
     assert r.printed_report_bounds() == [] and not r.narrowed(r.solve())
+
+
+# --------------------------------------------------------------------------- samples and orderings
+
+COMMUNES = ["Anderlecht", "Auderghem", "Etterbeek", "Evere", "Forest", "Ixelles", "Jette", "Koekelberg",
+            "Schaerbeek", "Uccle"]
+USERS = "Nouvelles demandes d'usager·e·s par commune de résidence."
+
+
+def _listed_communes_book(tmp: Path, counts: list[str], rates: list[str] | None = None, pops: list[int] | None = None,
+                  extra: list[list[str]] = ()) -> tuple[I.Reader, set[str]]:
+    header = ["Commune", "Quintile de revenu"] + (["Population au 1er janvier 2022"] if pops else []) + ["Effectif"]
+    header += ["Taux pour 10 000 habitant·e·s (2022)"] if rates else []
+    rows = []
+    for i, (c, n) in enumerate(zip(COMMUNES, counts, strict=True)):
+        rows.append([c, f"Q{i % 5 + 1}"] + ([f"{pops[i]:,}".replace(",", " ")] if pops else []) + [n]
+                    + ([rates[i]] if rates else []))
+    book = _page(tmp, header, rows + [list(r) for r in extra], name="communes", caption=USERS)
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    return r, set(I.membership(r)["quintile"])
+
+
+def test_a_sample_of_the_brussels_communes_gives_a_hidden_commune_back(tmp_path):
+    counts = ["20", "15", "10", "&lt; 5", "12", "18", "10", "10", "10", "10"]  # published: 115
+    r, communes = _listed_communes_book(tmp_path, counts)
+    assert not r.narrowed(r.solve())  # the table alone keeps « < 5 » in 0..4
+    prose = [("search:gradient.html", "Les usager·e·s des projets PRR (118 demandes localisées dans une commune "
+                                      "bruxelloise).")]
+    found = r.solve_hypotheses(r.sample_hypotheses(prose, communes))
+    assert {(lo, hi) for narrow in found.values() for lo, hi in narrow.values()} == {(3.0, 3.0)}, found
+
+
+def test_a_model_sample_and_a_published_total_give_the_set_aside_rows_back(tmp_path):
+    book = _page(tmp_path, ["Résidence", "Effectif"],
+                 [["Bruxelles", "n.p."], ["Wallonie", "12"], ["Inconnu", "&lt; 5"], ["Total", "150"]])
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    assert not r.narrowed(r.solve())
+    prose = [("search:profil.html", "Chez les usager·e·s : modèle estimé sur 136 demandes de résident·e·s "
+                                        "bruxellois·es.")]
+    found = r.solve_hypotheses(r.sample_hypotheses(prose, set()))
+    assert any(narrow.get("t | Inconnu | Effectif") == pytest.approx((2.0, 2.0)) for narrow in found.values()), found
+
+
+def test_a_stated_quintile_order_bounds_a_hidden_quintile(tmp_path):
+    rows = [["Q1 (plus pauvres)", "200 000", "30"], ["Q2", "200 000", "20"], ["Q3", "200 000", "12"],
+            ["Q4", "200 000", "6"], ["Q5 (plus aisés)", "100 000", "&lt; 5"]]
+    book = _page(tmp_path, ["Quintile", "Population au 1er janvier 2022", "Effectif"], rows, name="q",
+                 caption="Nouvelles demandes d'usager·e·s par quintile de revenu.")
+    r = I.Reader(I.read_book(book))
+    assert not r.narrowed(r.solve())
+    prose = [("search:g.html", "Les usager·e·s des projets PRR. Comparaison des quintiles : le taux diminue à "
+                               "chaque quintile, du plus pauvre au plus aisé.")]
+    assert r.order_bounds(prose, set())
+    lo, hi = r.narrowed(r.solve())["q | Q5 (plus aisés) | Effectif"]  # c5 ≤ 6 · 100 000 / 200 000 = 3
+    assert (lo, hi) == pytest.approx((0.0, 3.0))
+
+
+def test_a_map_alt_naming_the_lowest_rate_bounds_a_hidden_commune_from_below(tmp_path):
+    pops = [10000] * 10
+    counts = ["10", "8", "6", "&lt; 5", "7", "9", "5", "6", "8", "7"]
+    rates = ["10,0", "8,0", "6,0", "non publié", "7,0", "9,0", "5,0", "6,0", "8,0", "7,0"]
+    r, communes = _listed_communes_book(tmp_path, counts, rates, pops)
+    assert not r.narrowed(r.solve())
+    prose = [("alt:carte.svg", "Carte des 19 communes : nouvelles demandes d'usager·e·s. Taux le plus élevé : "
+                               "Anderlecht (10,0) ; le plus bas : Jette (2,0).")]
+    assert r.order_bounds(prose, communes)
+    lo, hi = r.narrowed(r.solve())["communes | Evere | Effectif"]  # rate ≥ 1,95 on 10 000 people: ≥ 2
+    assert (lo, hi) == pytest.approx((1.95, 4.0))
+
+
+def test_named_most_frequent_communes_bound_a_hidden_one_from_below(tmp_path):
+    counts = ["20", "3", "2", "&lt; 5", "3", "18", "3", "1", "2", "3"]  # a planted book: small published cells
+    r, communes = _listed_communes_book(tmp_path, counts)
+    assert not r.narrowed(r.solve())
+    prose = [("search:o.html", "Nouvelles demandes d'usager·e·s : les communes les plus fréquentes sont "
+                               "Anderlecht, Evere et Ixelles.")]
+    assert r.order_bounds(prose, communes)
+    lo, hi = r.narrowed(r.solve())["communes | Evere | Effectif"]  # Evere ≥ Jette (3)
+    assert (lo, hi) == pytest.approx((3.0, 4.0))
