@@ -162,3 +162,40 @@ def test_pattern_names_the_highest_quintile_when_not_steady(analysed):
     g.quintiles = q
     text = publish.quintile_pattern(g)
     assert text.startswith("le taux ne diminue pas régulièrement") and text.endswith("Q4")
+
+
+@pytest.mark.parametrize("population", ["users", "census"])
+def test_quintile_bars_and_whiskers_stand_at_the_printed_values(analysed, population):
+    """Issue #12: Figure 10.3 is drawn from the quintile table as printed (rate and interval ends to one
+    decimal), read back from the SVG with the axis transform; withheld quintiles are placeholders."""
+    import io
+    import re
+
+    import matplotlib.pyplot as plt
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+    import intruder as I
+
+    g = getattr(analysed, population)
+    table = publish.display_quintiles(g)
+    rate_col = next(c for c in table.columns if c.startswith("Taux"))
+    printed = {row["Quintile"].split(" ")[0]: I.norm(row[rate_col]) for _, row in table.iterrows()}
+    fig, _ = publish.plot_quintile_rates(g)
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    (ax,) = I.read_svg(buf.getvalue())
+    f = ax.scale()
+    drawn = 0
+    for cat, bar, value in ax.bar_values():
+        text = printed[cat]
+        if bar.hatched:
+            assert not re.match(r"\d", text)
+            continue
+        drawn += 1
+        rate, (lo, hi, _half) = I.parse_number(text.split("(")[0]), I.parse_interval(text.split("(", 1)[1])
+        assert value == pytest.approx(rate, abs=1e-4), (cat, value, text)
+        (y0, y1), = [(a, b) for x, a, b in ax.vlines if bar.x0 <= x <= bar.x1]
+        base = f(max(bar.y0, bar.y1))
+        assert sorted((f(y0) - base, f(y1) - base)) == pytest.approx([lo, hi], abs=1e-4), (cat, text)
+    assert drawn >= 1
