@@ -102,11 +102,13 @@ def withheld_metrics(res: GradientResults, threshold: int = DEFAULT_DISCLOSURE_T
         plan = plan_of(g, threshold)
         nested = [p for p, _ in pops if p != prefix and p.startswith(prefix + ".")]
         own = {k for k in metrics if k.startswith(prefix + ".") and not any(k.startswith(n + ".") for n in nested)}
-        # the Brussels total (and the overall rate, which gives it back) follows its own cell of the plan:
-        # when every quintile count is printed, their sum is printed too, and the bars (rate × public
-        # population) add up to it; when the plan withholds it, it is withheld everywhere
+        # the Brussels total (and the overall rate, which gives it back): printed only when every quintile
+        # count is (it is then their sum, nothing new); with a quintile withheld, the total with the other
+        # chapters' tables (income quintile rows less « autre », measured on a generated period) would
+        # give back a small set-aside count that this population's plan does not see, so it is withheld
         total = {f"{prefix}.{k}" for k in TOTAL_METRICS} & own
-        if plan.hidden(f"{g.name.split('.')[0]}.brussels"):
+        v = _View(g, threshold, plan)
+        if plan.hidden(f"{v.pop}.brussels") or not v.all_published("quintile", g.quintiles.index):
             out |= total
         if models_published(g, threshold, plan):
             continue
