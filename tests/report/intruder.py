@@ -806,14 +806,15 @@ class Reader:
         not contradict it (:meth:`solve_hypotheses`). Returns (description, equations) per guess."""
         out = []
         pat = re.compile(r"(?:\bsur|\bn\s*=)\s*(\d{1,3}(?:[  ]\d{3})*|\d+)\b(?:\s+(demandes|usager|personnes|réponses))?"
-                         r"|(\d{1,3}(?:[  ]\d{3})*|\d+) demandes localisées dans une commune bruxelloise")
+                         r"|(\d{1,3}(?:[  ]\d{3})*|\d+) demandes localisées dans une commune bruxelloise"
+                         r"|demandes localisées dans une commune bruxelloise\s*:\s*(\d{1,3}(?:[  ]\d{3})*|\d+)\b")
         outside = re.compile(r"inconnu|non renseign|indéterminé|hors bruxelles|flandre|wallonie|autre|étranger"
                              r"|manquant|hors calcul", re.I)
         by_commune = self.commune_tables(communes)
         for where, text in prose:
             text = norm(text)
             for m in pat.finditer(text):
-                n = int(re.sub(r"\D", "", m.group(1) or m.group(3)))
+                n = int(re.sub(r"\D", "", m.group(1) or m.group(3) or m.group(4)))
                 if m.group(1) and not (m.group(2) or re.search(r"n\s*=", m.group(0))):
                     continue
                 before = text[max(0, m.start() - 400): m.end() + 80]
@@ -822,7 +823,7 @@ class Reader:
                        else "users" if re.search(r"usager", before, re.I) else None)
                 if pop is None:
                     continue
-                brussels = bool(m.group(3)) or re.search(r"bruxellois|commune bruxelloise", m.group(0) + text[
+                brussels = bool(m.group(3) or m.group(4)) or re.search(r"bruxellois|commune bruxelloise", m.group(0) + text[
                     m.end(): m.end() + 60])
                 if pop in by_commune and brussels:  # the communes of Brussels, every one of them
                     name, rows, col = by_commune[pop]

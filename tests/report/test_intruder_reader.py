@@ -237,12 +237,13 @@ def _listed_communes_book(tmp: Path, counts: list[str], rates: list[str] | None 
     return r, set(I.membership(r)["quintile"])
 
 
-def test_a_sample_of_the_brussels_communes_gives_a_hidden_commune_back(tmp_path):
+@pytest.mark.parametrize("sentence", ["118 demandes localisées dans une commune bruxelloise",
+                                      "demandes localisées dans une commune bruxelloise : 118"])
+def test_a_sample_of_the_brussels_communes_gives_a_hidden_commune_back(tmp_path, sentence):
     counts = ["20", "15", "10", "&lt; 5", "12", "18", "10", "10", "10", "10"]  # published: 115
     r, communes = _listed_communes_book(tmp_path, counts)
     assert not r.narrowed(r.solve())  # the table alone keeps « < 5 » in 0..4
-    prose = [("search:gradient.html", "Les usager·e·s des projets PRR (118 demandes localisées dans une commune "
-                                      "bruxelloise).")]
+    prose = [("search:gradient.html", f"Les usager·e·s des projets PRR ({sentence}).")]
     found = r.solve_hypotheses(r.sample_hypotheses(prose, communes))
     assert {(lo, hi) for narrow in found.values() for lo, hi in narrow.values()} == {(3.0, 3.0)}, found
 
