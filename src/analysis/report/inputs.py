@@ -246,6 +246,7 @@ def build_variables(metrics: Mapping[str, object], threshold: int = DEFAULT_DISC
         flat["period.start_fr"] = fmt_month(str(start))
         flat["period.end_fr"] = fmt_month(str(end))
     flat["disclosure.threshold"] = str(threshold)
+    flat["disclosure.threshold_minus_one"] = str(threshold - 1)
     variables = nest(flat)
     variables["synthetic"] = bool(is_example)
     return variables
