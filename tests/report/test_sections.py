@@ -151,15 +151,15 @@ def test_census_coverage_is_computed_from_the_waves_dates():
     assert RI.census_coverage_fr("2021-09", "2022-04") == (
         "Aucune vague du recensement des SSM ne recouvre cette période, même en partie")
     assert RI.census_coverage_fr("2023-01", "2023-06") == (
-        "La vague 2 du recensement (novembre 2022 – février 2023) recouvre en partie cette période : 2 de ses 4 "
-        "mois en font partie (de janvier 2023 à février 2023)")
+        "La vague 2 du recensement, de novembre 2022 à février 2023, recouvre en partie cette période : 2 de ses "
+        "4 mois en font partie (de janvier 2023 à février 2023)")
     one = RI.census_coverage_fr("2021-02", "2021-08")
     assert one.startswith("La vague 1 du recensement") and "1 de ses 4 mois en fait partie (février 2021)" in one
     both = RI.census_coverage_fr("2019-01", "2023-01")
-    assert "vague 1 du recensement (novembre 2020 – février 2021) se déroule entièrement" in both
-    assert "vague 2 du recensement (novembre 2022 – février 2023) recouvre en partie" in both
+    assert "vague 1 du recensement, de novembre 2020 à février 2021, se déroule entièrement" in both
+    assert "vague 2 du recensement, de novembre 2022 à février 2023, recouvre en partie" in both
     assert "3 de ses 4 mois en font partie (de novembre 2022 à janvier 2023)" in both
-    assert RI.census_wave_fr("2022_11") == "la vague 2 du recensement (novembre 2022 – février 2023)"
+    assert RI.census_wave_fr("2022_11") == "la vague 2 du recensement, de novembre 2022 à février 2023"
     assert RI.census_wave_fr(None) is None and RI.census_wave_fr("1999_01") is None
 
 
@@ -177,9 +177,9 @@ def test_new_period_names_the_wave_its_numbers_come_from(fake_run, tmp_path):
     texts = {spec.source: expand_source(book / spec.source, b.root, b.variables)[0] for spec in b.chapters}
     methods = " ".join(texts["chapters/10b-methodes.qmd"].split())
     assert "Aucun recensement des SSM ne couvre cette période" not in methods
-    assert ("La vague 2 du recensement (novembre 2022 – février 2023) recouvre en partie cette période : "
+    assert ("La vague 2 du recensement, de novembre 2022 à février 2023, recouvre en partie cette période : "
             "2 de ses 4 mois en font partie (de janvier 2023 à février 2023)") in methods
     conclusion = " ".join(texts["chapters/11-conclusion.qmd"].split())
     assert "2020–2021" not in conclusion.split("## Après 2022")[0]
-    assert "lors de la vague 2 du recensement (novembre 2022 – février 2023)" in conclusion
+    assert "lors de la vague 2 du recensement, de novembre 2022 à février 2023 (@sec-orientations)" in conclusion
     assert "Lors de la vague du recensement menée de novembre 2022 à février 2023" in conclusion

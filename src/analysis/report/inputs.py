@@ -401,7 +401,7 @@ def _month_of(index: int) -> str:
 
 
 def census_wave_fr(code: str | None, ref_dir: Path = REFERENCE_DIR) -> str | None:
-    """« la vague 2 du recensement (novembre 2022 – février 2023) »: a wave named from its own code."""
+    """« la vague 2 du recensement, de novembre 2022 à février 2023 »: a wave named from its own code."""
     from analysis import reference
 
     if not code:
@@ -410,10 +410,9 @@ def census_wave_fr(code: str | None, ref_dir: Path = REFERENCE_DIR) -> str | Non
     rows = [r for r in ref.itertuples() if str(r.code) == str(code)]
     if not rows:
         return None
-    label = str(rows[0].label_fr)
-    name, _, dates = label.partition(" (")
-    name = "la " + name[0].lower() + name[1:] + " du recensement"
-    return f"{name} ({dates}" if dates else name
+    name = str(rows[0].label_fr).partition(" (")[0]
+    return (f"la {name[0].lower() + name[1:]} du recensement, de {fmt_month(str(rows[0].start))} "
+            f"à {fmt_month(str(rows[0].end))}")
 
 
 def census_coverage_fr(start: str | None, end: str | None, ref_dir: Path = REFERENCE_DIR) -> str:
@@ -437,9 +436,9 @@ def census_coverage_fr(start: str | None, end: str | None, ref_dir: Path = REFER
         name = census_wave_fr(r.code, ref_dir)
         whole = w_hi - w_lo + 1
         if n == whole:
-            parts.append(f"{name} se déroule entièrement dans cette période")
+            parts.append(f"{name}, se déroule entièrement dans cette période")
         else:
-            parts.append(f"{name} recouvre en partie cette période : {fmt_int(n)} de ses {fmt_int(whole)} mois "
+            parts.append(f"{name}, recouvre en partie cette période : {fmt_int(n)} de ses {fmt_int(whole)} mois "
                          f"{'en fait' if n == 1 else 'en font'} partie ({span})")
     if not parts:
         return "Aucune vague du recensement des SSM ne recouvre cette période, même en partie"
