@@ -42,6 +42,7 @@ from analysis.config import run_paths
 from analysis.ingest.clean import load_clean
 from analysis.publish import activities as publish_activities
 from analysis.publish.figures import set_theme
+from analysis.publish.linked import write_withheld
 
 set_theme()
 paths = run_paths(Path(out))
@@ -51,8 +52,11 @@ clean = load_clean(paths["clean"], columns={"activities": activities.COLUMNS},
 
 # %%
 results = activities.analyse_activities(clean["activities"], clean["submissions"], start, end)
-metrics.write_part(Path(out), "activities", activities.activity_metrics(results))
-written = publish_activities.save_outputs(results, Path(out), is_example)
+# The attendance of one activity is a count of persons: under the threshold it is printed « < 5 »
+metrics.write_part(Path(out), "activities", activities.activity_metrics(results)
+                   | publish_activities.activities_prose(results, threshold))
+write_withheld(Path(out), "activities", publish_activities.withheld_metrics(results, threshold))
+written = publish_activities.save_outputs(results, Path(out), is_example, threshold)
 written
 
 # %% [markdown]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from analysis.config import REPO_ROOT
 from analysis.report import notebooks as NB
@@ -69,3 +71,45 @@ def test_parameters_sentence():
 
 def test_no_notebooks(tmp_path):
     assert "Aucun carnet" in NB.notebooks_markdown(tmp_path, tmp_path, tmp_path)
+
+
+def _table_rows(md: str) -> list[list[str]]:
+    return [[c.strip() for c in line.strip().strip("|").split("|")] for line in md.splitlines()
+            if line.startswith("|") and not line.startswith("|:") and not line.startswith("|-")]
+
+
+def test_months_returned_in_the_annex_agree_with_the_quality_table(tmp_path):
+    """A new period (2023-01 → 2023-06) where services return 3, 4 and 6 months: the notebook annex
+    shows the same « Mois rendus » as the quality annex's table (« 3/6 » once became « 6 »)."""
+    import pandas as pd
+
+    from analysis.ingest import quality
+
+    months = [f"2023-0{i}" for i in range(1, 7)]
+    sent = {"DUNE": {"2023-03", "2023-05", "2023-06"}, "MOB": set(months) - {"2023-04", "2023-05"},
+            "SMES": set(months)}
+    subs = pd.DataFrame([{"service_code": s, "month": m, "returned_activities": m in got,
+                          "returned_users": False, "returned_pros": False, "files": None}
+                         for s, got in sent.items() for m in months])
+    sys.path.insert(0, str(Path(__file__).parents[1] / "ingest"))
+    from test_quality import ACCOUNTING, FILES, REJECTED
+
+    tables = quality.save_quality_tables(
+        {"accounting": ACCOUNTING, "rejected": REJECTED, "files": FILES, "submissions": subs}, [],
+        tmp_path / "tables", threshold=5, is_example=False)
+    assert "qualite-retours" in tables
+    published = (tmp_path / "tables" / "qualite-retours.md").read_text(encoding="utf-8")
+    run_out = tmp_path / "run"
+    nb = run_out / "notebooks" / "01_clean.ipynb"
+    nb.parent.mkdir(parents=True)
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "# 1. Nettoyage"},
+             {"cell_type": "code", "metadata": {}, "source": "display(x)", "execution_count": 1, "outputs": [
+                 {"output_type": "display_data", "data": {"text/markdown": published, "text/plain": "<Markdown>"},
+                  "metadata": {}}]}]
+    nb.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    annex = NB.notebooks_markdown(run_out, tmp_path, tmp_path / "img", {"tbl-qualite-retours"})
+    expected = quality.returns_table(subs)
+    shown = _table_rows(annex)
+    assert shown[0] == list(expected.columns)
+    assert [r[-1] for r in shown[1:]] == expected["Mois rendus"].tolist() == ["3/6", "4/6", "6/6"]
+    assert shown == _table_rows(published)

@@ -75,7 +75,7 @@ def test_data_flags_and_waves_sentence():
     assert flags == {"activities": False, "users": True, "pros": False, "census": True, "tracking": True,
                      "census.2020_11": False, "census.2022_11": True}
     assert RI.census_waves_fr(flags) == "la vague 2 (novembre 2022 – février 2023) du recensement"
-    assert "aucune vague" in RI.census_waves_fr({})
+    assert RI.census_waves_fr({}).startswith("aucune,") and "ne contenant pas de vague" in RI.census_waves_fr({})
     notice = RI.data_notice(flags, ("janvier 2023", "juin 2023"))
     assert "activités" in notice and "professionnel" in notice and "recensement" not in notice
     assert RI.data_notice(FLAGS_ALL, None) == ""
@@ -145,3 +145,41 @@ def test_full_data_shows_every_section(fake_run, tmp_path):
     b = load_book(book)
     text = "".join(expand_source(book / spec.source, b.root, b.variables)[0] for spec in b.chapters)
     assert RI.NO_DATA_TITLE not in text and "Données absentes" not in text
+
+
+def test_census_coverage_is_computed_from_the_waves_dates():
+    assert RI.census_coverage_fr("2021-09", "2022-04") == (
+        "Aucune vague du recensement des SSM ne recouvre cette période, même en partie")
+    assert RI.census_coverage_fr("2023-01", "2023-06") == (
+        "La vague 2 du recensement, de novembre 2022 à février 2023, recouvre en partie cette période : 2 de ses "
+        "4 mois en font partie (de janvier 2023 à février 2023)")
+    one = RI.census_coverage_fr("2021-02", "2021-08")
+    assert one.startswith("La vague 1 du recensement") and "1 de ses 4 mois en fait partie (février 2021)" in one
+    both = RI.census_coverage_fr("2019-01", "2023-01")
+    assert "vague 1 du recensement, de novembre 2020 à février 2021, se déroule entièrement" in both
+    assert "vague 2 du recensement, de novembre 2022 à février 2023, recouvre en partie" in both
+    assert "3 de ses 4 mois en font partie (de novembre 2022 à janvier 2023)" in both
+    assert RI.census_wave_fr("2022_11") == "la vague 2 du recensement, de novembre 2022 à février 2023"
+    assert RI.census_wave_fr(None) is None and RI.census_wave_fr("1999_01") is None
+
+
+def test_new_period_names_the_wave_its_numbers_come_from(fake_run, tmp_path):
+    """A 2023 edition whose census has only wave 2: the methods say that wave overlaps January–February
+    2023, and the conclusion's first-line share is told as wave 2's, not « 2020–2021 »."""
+    book, run = _copy(fake_run, tmp_path)
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    metrics = {k: v for k, v in metrics.items() if not k.startswith(("saturation.2020_11", "saturation.compare"))}
+    metrics.update({"period.start": "2023-01", "period.end": "2023-06", "referrals.baseline_wave": "2022_11",
+                    "referrals.baseline_first_line_pct": 58.3})
+    (run / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    RI.prepare_report_inputs(run, book, threshold=5, is_example=False)
+    b = load_book(book)
+    texts = {spec.source: expand_source(book / spec.source, b.root, b.variables)[0] for spec in b.chapters}
+    methods = " ".join(texts["chapters/10b-methodes.qmd"].split())
+    assert "Aucun recensement des SSM ne couvre cette période" not in methods
+    assert ("La vague 2 du recensement, de novembre 2022 à février 2023, recouvre en partie cette période : "
+            "2 de ses 4 mois en font partie (de janvier 2023 à février 2023)") in methods
+    conclusion = " ".join(texts["chapters/11-conclusion.qmd"].split())
+    assert "2020–2021" not in conclusion.split("## Après 2022")[0]
+    assert "lors de la vague 2 du recensement, de novembre 2022 à février 2023 (@sec-orientations)" in conclusion
+    assert "Lors de la vague du recensement menée de novembre 2022 à février 2023" in conclusion

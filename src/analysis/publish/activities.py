@@ -1,7 +1,11 @@
 """Activities for readers (printed chapter 7): French tables, figures and captions.
 
 The exact results come from :mod:`analysis.analyses.activities`; activity counts
-are not persons and are not subject to disclosure control.
+are not persons and are not subject to disclosure control. The attendance of one
+activity (the smallest and largest number of participants of a type) is a count of
+persons present together: below the threshold it is printed « < 5 », and the range
+is not printed when the hidden attendance could be narrowed from the printed
+number of participations, mean and other bound (:func:`attendance_range`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import pandas as pd
 from analysis import reference
 from analysis.analyses.activities import ActivityResults
 from analysis.analyses.stats import pct
-from analysis.config import REFERENCE_DIR
+from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
 from analysis.publish.fmt import NBSP, fmt_int, fmt_month, fmt_number, fmt_pct
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
@@ -29,19 +33,79 @@ def _num(v: float, decimals: int = 0) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt_number(v, decimals)
 
 
-def display_types(res: ActivityResults) -> pd.DataFrame:
-    """The printed chapter's table per type: French headers, formatted (activity counts are not controlled)."""
+def _narrowed(k: int, total: int, lo: int, hi: int, threshold: int) -> bool:
+    """Whether a smallest attendance printed « < threshold » could be narrowed from the rest of the row.
+
+    A reader knows the number of activities with participants ``k`` (participations divided by the
+    mean), their sum ``total`` and the largest attendance ``hi``. A smallest value ``m`` fits when the
+    ``k - 2`` other activities can hold what is left (each between ``m`` and ``hi``). As for every
+    « < 5 » of the report, each value from 0 to threshold − 1 must still fit (and from 1, for a
+    reader who assumes an activity has at least one participant)."""
+    def fits(m: int) -> bool:
+        if k == 1:
+            return m == hi == total
+        if k == 2:
+            return m + hi == total
+        return (k - 2) * m <= total - m - hi <= (k - 2) * hi
+
+    return not all(fits(m) for m in range(0, threshold))
+
+
+def attendance_range(total: float, mean: float, lo: float, hi: float, threshold: int) -> str | None:
+    """« 5 à 9 », « < 5 à 9 »: the range of participants per activity of a type, as printed.
+
+    Each bound is the attendance of one activity, a count of persons: a smallest attendance under
+    ``threshold`` reads « < 5 ». ``None`` (not printed) when the largest is under the threshold too,
+    or when the printed total, mean and largest attendance would narrow the hidden smallest one
+    (see :func:`_narrowed`)."""
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in (mean, lo, hi)):
+        return None
+    lo, hi, total = int(round(lo)), int(round(hi)), int(round(total))
+    if lo >= threshold:
+        return f"{fmt_int(lo)}{NBSP}à {fmt_int(hi)}"
+    if hi < threshold:  # every activity under the threshold: the mean is all that is printed
+        return None
+    k = int(round(total / mean)) if mean else 0
+    if not k or _narrowed(k, total, lo, hi, threshold):
+        return None
+    return f"<{NBSP}{fmt_int(threshold)}{NBSP}à {fmt_int(hi)}"
+
+
+def _single_small(total: float, mean: float, threshold: int) -> bool:
+    """One activity with participants whose attendance (the type's total) is under the threshold."""
+    return bool(mean) and not math.isnan(mean) and int(round(total / mean)) == 1 and total < threshold
+
+
+def _participations_cell(total: float, mean: float, threshold: int) -> str:
+    if math.isnan(mean):
+        return "–"
+    return f"<{NBSP}{fmt_int(threshold)}" if _single_small(total, mean, threshold) else fmt_int(total)
+
+
+def _attendance_cell(total: float, mean: float, lo: float, hi: float, threshold: int) -> str:
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "–"
+    if _single_small(total, mean, threshold):  # one activity: its total is its attendance
+        return f"<{NBSP}{fmt_int(threshold)}"
+    rng = attendance_range(total, mean, lo, hi, threshold)
+    return f"{_num(mean, 1)} ({rng if rng else 'n.p.'})"
+
+
+def display_types(res: ActivityResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """The printed chapter's table per type: French headers, formatted (activity counts are not controlled;
+    the attendance of one activity follows the threshold, see :func:`attendance_range`)."""
     t = res.by_type
     axes = reference.labels("axes")
     return pd.DataFrame({
         "Axe": [axes.get(a, a).split(" –")[0] for a in t["axis"]],
         "Type d'activité": t["label"],
         "Activités": [fmt_int(v) for v in t["n"]],
-        "Participations": [fmt_int(v) if not math.isnan(m) else "–" for v, m in
+        "Participations": [_participations_cell(v, m, threshold) for v, m in
                            zip(t["participations"], t["mean_participants"].fillna(math.nan), strict=True)],
         "Participants par activité : moyenne (min. à max.)": [
-            "–" if math.isnan(m) else f"{_num(m, 1)} ({_num(lo)}{NBSP}à {_num(hi)})"
-            for m, lo, hi in zip(t["mean_participants"], t["min_participants"], t["max_participants"], strict=True)],
+            _attendance_cell(v, m, lo, hi, threshold) for v, m, lo, hi in
+            zip(t["participations"], t["mean_participants"], t["min_participants"], t["max_participants"],
+                strict=True)],
         "Services": [f"{fmt_int(v)} ({fmt_pct(p, 0)})" for v, p in zip(t["services_n"], t["services_pct"], strict=True)],
         "Part des activités": [fmt_pct(v, 1) for v in t["count_pct"].fillna(0)],
         "Part du temps de travail": [fmt_pct(v, 1) for v in t["work_pct"].fillna(0)],
@@ -163,7 +227,45 @@ def plot_participation(res: ActivityResults):
     return fig, alt
 
 
-def save_outputs(res: ActivityResults, out: Path, is_example: bool = False) -> dict[str, list[str]]:
+def activities_prose(res: ActivityResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, str]:
+    """``activities.<type>.participants_range_fr``: « de 4 à 9 par activité », « de moins de 5 à 9 par
+    activité », or that the range is not published (the same rule as the table)."""
+    out = {}
+    for r in res.by_type.itertuples(index=False):
+        if r.mean_participants is None or math.isnan(r.mean_participants):
+            continue
+        rng = (None if _single_small(r.participations, r.mean_participants, threshold) else
+               attendance_range(r.participations, r.mean_participants, r.min_participants, r.max_participants,
+                                threshold))
+        out[f"activities.{r.code}.participants_range_fr"] = (
+            "étendue non publiée, une présence trop petite pouvant s'en déduire" if rng is None else
+            "de " + rng.replace(f"<{NBSP}", f"moins de{NBSP}") + " par activité")
+    return out
+
+
+def withheld_metrics(res: ActivityResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> set[str]:
+    """The exact smallest and largest attendances prose may not show (those under the threshold, and
+    the other bound of a range that is not published); the total and mean of a single small activity."""
+    keys = set()
+    for r in res.by_type.itertuples(index=False):
+        if r.mean_participants is None or math.isnan(r.mean_participants):
+            continue
+        base = f"activities.{r.code}."
+        if _single_small(r.participations, r.mean_participants, threshold):
+            keys |= {base + c for c in ("participations", "mean_participants", "min_participants", "max_participants")}
+            continue
+        rng = attendance_range(r.participations, r.mean_participants, r.min_participants, r.max_participants,
+                               threshold)
+        if rng is None:
+            keys |= {base + "min_participants", base + "max_participants"}
+        else:
+            keys |= {base + c for c, v in (("min_participants", r.min_participants),
+                                           ("max_participants", r.max_participants)) if v < threshold}
+    return keys
+
+
+def save_outputs(res: ActivityResults, out: Path, is_example: bool = False,
+                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> dict[str, list[str]]:
     """Save the chapter's figures and tables under the run folder ``out``."""
     from analysis.config import run_paths
     from analysis.publish.figures import save_figure
@@ -183,10 +285,15 @@ def save_outputs(res: ActivityResults, out: Path, is_example: bool = False) -> d
                  "mois ; chiffre dans la barre : nombre de services," + period + SOURCE + note))
     for name, fig, alt, caption in figs:
         save_figure(fig, name, paths["figures"], alt, caption)
+    types = display_types(res, threshold)
+    cells = " ".join(types["Participants par activité : moyenne (min. à max.)"]) + " ".join(types["Participations"])
+    rule = (f" Le nombre de participants d'une activité est donné « <{NBSP}{fmt_int(threshold)} » quand il est "
+            f"inférieur à {fmt_int(threshold)} ; « n.p. » : étendue non publiée, car une telle présence pourrait "
+            "se déduire du total et de la moyenne." if "<" in cells else "")
     tables = [
-        ("activites-types", res.by_type, display_types(res),
+        ("activites-types", res.by_type, types,
          "Activités par type : nombre, participations, participants par activité, services, parts en nombre "
-         "et en temps de travail," + period + SOURCE + note),
+         "et en temps de travail," + period + rule + SOURCE + note),
         ("activites-axes", res.by_axis, display_axes(res), "Activités par axe," + period + SOURCE + note),
         ("activites-participation", res.participation, display_participation(res),
          "Taux de participation mensuel des services financés," + period + SOURCE + note),

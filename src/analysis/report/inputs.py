@@ -246,6 +246,7 @@ def build_variables(metrics: Mapping[str, object], threshold: int = DEFAULT_DISC
         flat["period.start_fr"] = fmt_month(str(start))
         flat["period.end_fr"] = fmt_month(str(end))
     flat["disclosure.threshold"] = str(threshold)
+    flat["disclosure.threshold_minus_one"] = str(threshold - 1)
     variables = nest(flat)
     variables["synthetic"] = bool(is_example)
     return variables
@@ -384,10 +385,65 @@ def census_waves_fr(flags: Mapping[str, bool], ref_dir: Path = REFERENCE_DIR) ->
     ref = reference.table("census_waves", ref_dir)
     labels = [str(r.label_fr) for r in ref.itertuples() if flags.get(f"census.{r.code}")]
     if not labels:
-        return "aucune, car aucune vague du recensement ne couvre cette période"
+        return "aucune, les données de cette édition ne contenant pas de vague du recensement"
     labels = ["la " + lab[0].lower() + lab[1:] for lab in labels]
     joined = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " et " + labels[-1]
     return joined + " du recensement"
+
+
+def _month_index(month: str) -> int:
+    year, m = str(month)[:7].split("-")
+    return int(year) * 12 + int(m) - 1
+
+
+def _month_of(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def census_wave_fr(code: str | None, ref_dir: Path = REFERENCE_DIR) -> str | None:
+    """« la vague 2 du recensement, de novembre 2022 à février 2023 »: a wave named from its own code."""
+    from analysis import reference
+
+    if not code:
+        return None
+    ref = reference.table("census_waves", ref_dir)
+    rows = [r for r in ref.itertuples() if str(r.code) == str(code)]
+    if not rows:
+        return None
+    name = str(rows[0].label_fr).partition(" (")[0]
+    return (f"la {name[0].lower() + name[1:]} du recensement, de {fmt_month(str(rows[0].start))} "
+            f"à {fmt_month(str(rows[0].end))}")
+
+
+def census_coverage_fr(start: str | None, end: str | None, ref_dir: Path = REFERENCE_DIR) -> str:
+    """Which census waves overlap the edition's period, and by how many months (a French sentence).
+
+    Computed from each wave's first and last month (``data/reference/census_waves.csv``): a wave
+    counts when at least one of its months falls in the period (partial overlap)."""
+    from analysis import reference
+
+    if not start or not end:
+        return "La période de cette édition n'est pas connue : son recouvrement par le recensement des SSM non plus"
+    lo, hi = _month_index(start), _month_index(end)
+    parts = []
+    for r in reference.table("census_waves", ref_dir).itertuples():
+        w_lo, w_hi = _month_index(r.start), _month_index(r.end)
+        a, b = max(lo, w_lo), min(hi, w_hi)
+        if a > b:
+            continue
+        n = b - a + 1
+        span = fmt_month(_month_of(a)) if a == b else f"de {fmt_month(_month_of(a))} à {fmt_month(_month_of(b))}"
+        name = census_wave_fr(r.code, ref_dir)
+        whole = w_hi - w_lo + 1
+        if n == whole:
+            parts.append(f"{name}, se déroule entièrement dans cette période")
+        else:
+            parts.append(f"{name}, recouvre en partie cette période : {fmt_int(n)} de ses {fmt_int(whole)} mois "
+                         f"{'en fait' if n == 1 else 'en font'} partie ({span})")
+    if not parts:
+        return "Aucune vague du recensement des SSM ne recouvre cette période, même en partie"
+    text = " ; ".join(parts)
+    return text[0].upper() + text[1:]
 
 
 _FRONT = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n", re.S)
@@ -780,6 +836,11 @@ def prepare_report_inputs(run_out: Path, report_dir: Path = REPORT_DIR,
                                 only=referenced_variables(report_dir))
     flags = data_flags(metrics, ref_dir)
     variables.setdefault("sources", {})["census_waves_fr"] = census_waves_fr(flags, ref_dir)
+    start, end = metrics.get("period.start") or params.get("start"), metrics.get("period.end") or params.get("end")
+    variables["sources"]["census_coverage_fr"] = census_coverage_fr(start, end, ref_dir)
+    baseline = census_wave_fr(metrics.get("referrals.baseline_wave"), ref_dir)
+    if baseline:
+        variables.setdefault("referrals", {})["baseline_wave_fr"] = baseline
     write_variables(variables, report_dir / "_variables.yml")
     write_sections(report_dir, gen, variables, flags)
     per = variables.get("period", {})

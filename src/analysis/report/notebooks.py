@@ -43,9 +43,16 @@ _PATH = re.compile(r"(?:(?<=[\s'\"(=])|^)(?:[A-Za-z]:)?(?:[\w.<>~-]*/)+([\w.-]+)
 _CAPTION = re.compile(r"^:\s+(?P<text>.*?)\s*\{#(?P<id>(?:tbl|fig)-[\w-]+)\}\s*$", re.M)
 
 
+#: Numbers separated by slashes (« 3/6 » months returned, a date 01/02/2023): not a path.
+_NUMBERS = re.compile(r"[\d/]+")
+
+
 def strip_dirs(text: str) -> str:
-    """``/home/x/run/clean/users.parquet`` → ``users.parquet``; ``suivi/a.xlsx`` → ``a.xlsx``."""
-    return _PATH.sub(lambda m: m.group(1), text)
+    """``/home/x/run/clean/users.parquet`` → ``users.parquet``; ``suivi/a.xlsx`` → ``a.xlsx``.
+
+    Numbers separated by slashes are kept whole: « 3/6 » (months returned of the period) is not a
+    folder ``3`` holding a file ``6``."""
+    return _PATH.sub(lambda m: m.group(0) if _NUMBERS.fullmatch(m.group(0)) else m.group(1), text)
 
 
 def _digest(text: str) -> str:
