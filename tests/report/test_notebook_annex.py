@@ -113,3 +113,14 @@ def test_months_returned_in_the_annex_agree_with_the_quality_table(tmp_path):
     assert shown[0] == list(expected.columns)
     assert [r[-1] for r in shown[1:]] == expected["Mois rendus"].tolist() == ["3/6", "4/6", "6/6"]
     assert shown == _table_rows(published)
+
+
+def test_labels_with_a_slash_are_not_paths():
+    """Table headers of the notebook copies keep « χ²/ddl », « Q1/Q5 », « SISP/AIS » (a reviewer
+    read « Surdispersion (ddl) » in the annex); real paths still lose their folders."""
+    for label in ("Surdispersion (χ²/ddl)", "Rapport de taux Q1/Q5", "Logement social (SISP/AIS)",
+                  "| 3/6 |", "le 01/02/2023"):
+        assert NB.strip_dirs(label) == label
+    assert NB.strip_dirs("lu /home/x/run/clean/users.parquet") == "lu users.parquet"
+    assert NB.strip_dirs("fichier suivi/a.xlsx rejeté") == "fichier a.xlsx rejeté"
+    assert NB.strip_dirs("dans 'data/processed/clean'") == "dans 'clean'"

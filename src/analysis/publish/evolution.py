@@ -281,14 +281,14 @@ def demands_table(comp: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
                            if not pc.is_hidden(scope, "users", "total", "after")
                            else pc.cell(r["count_after"], scope, "users", "total", "after")),
             "Évolution (IC 95 %)": ratio_text(r) if shown else DASH,
-            "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (effectif trop petit)",
+            "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (secret statistique)",
         })
         r = c[c["measure"] == "first_line"].iloc[0].to_dict()
         shown = not pc.any_hidden(scope, "first_line", "first_line")
         out.append({"Services": services, "Mesure": "Part de première ligne (personne ou entourage)",
                     "Avant": _share_cells(r, pc, "before"), "Maintenant": _share_cells(r, pc, "after"),
                     "Évolution (IC 95 %)": diff_text(r) if shown else DASH,
-                    "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (effectif trop petit)"})
+                    "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (secret statistique)"})
         # a mean age rests on the new demands' count: withheld with it
         r = c[c["measure"] == "age_mean"].iloc[0].to_dict()
 
@@ -301,7 +301,7 @@ def demands_table(comp: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
                     "Avant": age("before"), "Maintenant": age("after"),
                     "Évolution (IC 95 %)": (diff_text(r, 1, f"{NBSP}an" if abs(r["diff"]) < 2 else f"{NBSP}ans")
                                             if shown_users and _fin(r["diff"]) else DASH),
-                    "Lecture": verdict_fr(r["verdict"]) if shown_users else "non publiée (effectif trop petit)"})
+                    "Lecture": verdict_fr(r["verdict"]) if shown_users else "non publiée (secret statistique)"})
     c = comp[comp["scope"] == "all"]
     for measure, head in (("gender", "Genre"), ("referrer", "Envoyeur")):
         for r in c[c["measure"] == measure].to_dict("records"):
@@ -311,7 +311,7 @@ def demands_table(comp: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
             out.append({"Services": "tous", "Mesure": f"{head} : {r['label']}",
                         "Avant": _share_cells(r, pc, "before"), "Maintenant": _share_cells(r, pc, "after"),
                         "Évolution (IC 95 %)": diff_text(r) if shown else DASH,
-                        "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (effectif trop petit)"})
+                        "Lecture": verdict_fr(r["verdict"]) if shown else "non publiée (secret statistique)"})
     return pd.DataFrame(out)
 
 
@@ -413,7 +413,7 @@ def ratio_sentence(r: dict, what: str, unit: str) -> str:
 def share_sentence(r: dict, what: str, pc: PersonCounts) -> str:
     scope = "sur l'ensemble des services" if r["scope"] == "all" else "sur les services présents aux deux éditions"
     if pc.any_hidden(r["scope"], r["measure"], r["key"]):
-        return f"La comparaison de {what} {scope} n'est pas publiée : un des effectifs est trop petit."
+        return f"La comparaison de {what} {scope} n'est pas publiée : un des effectifs est inférieur au seuil ou masqué."
     if not (_fin(r["pct_before"]) and _fin(r["pct_after"])):
         return f"{what[0].upper()}{what[1:]} ne peut pas être comparée {scope} : trop peu de données pour conclure."
     return (f"{what[0].upper()}{what[1:]}, {scope}, passe de {fmt_pct(r['pct_before'], 1)} à "
@@ -432,7 +432,7 @@ def summary_sentences(comp: pd.DataFrame, pc: PersonCounts) -> list[str]:
         if pc.any_hidden(scope, "users", "total"):
             out.append(("Sur l'ensemble des services" if scope == "all" else
                         "Sur les services présents aux deux éditions")
-                       + ", la comparaison des nouvelles demandes d'usager·e·s n'est pas publiée (effectif trop petit).")
+                       + ", la comparaison des nouvelles demandes d'usager·e·s n'est pas publiée (secret statistique).")
         else:
             out.append(ratio_sentence(u, "les nouvelles demandes d'usager·e·s", "demandes"))
     out.append(share_sentence(rec[("all", "first_line", "first_line")], "la part des demandes de première ligne", pc))

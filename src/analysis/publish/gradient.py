@@ -490,7 +490,8 @@ def draw_quintile_rates(pub: pd.DataFrame, label: str):
     ax.set_xlabel("Quintile de revenu moyen par déclaration de la commune (population)")
     ax.set_ylabel(f"Taux {label}")
     alt = (f"Histogramme du taux {label} par quintile de revenu, du plus pauvre au plus aisé : "
-           + ", ".join("non publié" if hidden[k] else fmt_number(r, RATE_DECIMALS) for k, r in pub["rate"].items())
+           + ", ".join(f"{pub.loc[k, 'hidden_text']} (non publié)" if hidden[k] else fmt_number(r, RATE_DECIMALS)
+                       for k, r in pub["rate"].items())
            + ", avec intervalles de confiance à 95 %.")
     return fig, alt
 

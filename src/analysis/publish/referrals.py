@@ -155,8 +155,9 @@ def comparison_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSUR
     wave_fr = fmt_month(c.census_wave.replace("_", "-")) if c.census_wave else ""
     if not first_line_published(res, threshold, plan):
         return (f"La part des nouvelles demandes d'usager·e·s venant de la première ligne n'est pas publiée : elle "
-                f"repose sur un effectif inférieur à {threshold} (première ligne ou autres envoyeurs), qu'elle "
-                f"permettrait de retrouver. Dans les services de santé mentale (recensement commencé en {wave_fr}), "
+                "se calcule à partir d'effectifs dont l'un est inférieur à "
+                f"{threshold} ou masqué (première ligne, autres envoyeurs ou envoyeur inconnu), et elle "
+                f"permettrait de le retrouver. Dans les services de santé mentale (recensement commencé en {wave_fr}), "
                 f"cette part est de {fmt_pct(100 * c.census_share, 1)} (IC 95 % {fmt_pct(100 * c.census_low, 1)} "
                 f"à {fmt_pct(100 * c.census_high, 1)}).")
     return (f"Parmi les nouvelles demandes d'usager·e·s adressées aux projets PRR, {fmt_pct(100 * c.users_share, 1)} "

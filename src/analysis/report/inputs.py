@@ -181,8 +181,9 @@ def nest(flat: Mapping[str, object]) -> dict:
     return root
 
 
-#: What prose shows in place of a withheld value.
-WITHHELD_FR = "non publié (effectif trop petit)"
+#: What prose shows in place of a withheld value: a small count, a count masked to protect another
+#: (complementary suppression) or a value computed from either (methods annex, « Secret statistique »).
+WITHHELD_FR = "non publié (secret statistique)"
 
 _VAR = re.compile(r"\{\{<\s*var\s+([^\s>]+)\s*>\}\}")
 

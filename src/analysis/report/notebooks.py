@@ -45,14 +45,27 @@ _CAPTION = re.compile(r"^:\s+(?P<text>.*?)\s*\{#(?P<id>(?:tbl|fig)-[\w-]+)\}\s*$
 
 #: Numbers separated by slashes (« 3/6 » months returned, a date 01/02/2023): not a path.
 _NUMBERS = re.compile(r"[\d/]+")
+#: A file name with an extension (``users.parquet``, ``a.xlsx``).
+_FILE = re.compile(r"[^/]*\.[A-Za-z][\w]{0,7}")
+
+
+def _is_path(match: str) -> bool:
+    """Whether a slash-separated word is a path: rooted (``/``, ``~``, ``C:``, ``./``), several folders
+    deep, or ending in a file name with an extension. « χ²/ddl », « Q1/Q5 », « SISP/AIS » or « 3/6 »
+    are labels, not paths."""
+    if _NUMBERS.fullmatch(match):
+        return False
+    if match.startswith(("/", "~", "./", "../")) or re.match(r"[A-Za-z]:", match):
+        return True
+    return match.count("/") >= 2 or bool(_FILE.fullmatch(match.rsplit("/", 1)[-1]))
 
 
 def strip_dirs(text: str) -> str:
     """``/home/x/run/clean/users.parquet`` → ``users.parquet``; ``suivi/a.xlsx`` → ``a.xlsx``.
 
-    Numbers separated by slashes are kept whole: « 3/6 » (months returned of the period) is not a
-    folder ``3`` holding a file ``6``."""
-    return _PATH.sub(lambda m: m.group(0) if _NUMBERS.fullmatch(m.group(0)) else m.group(1), text)
+    Labels with a slash are kept whole: « 3/6 » (months returned of the period) is not a folder
+    ``3`` holding a file ``6``, nor « χ²/ddl » a folder ``χ²``."""
+    return _PATH.sub(lambda m: m.group(1) if _is_path(m.group(0)) else m.group(0), text)
 
 
 def _digest(text: str) -> str:
