@@ -223,6 +223,10 @@ def _step_outputs(step: NotebookStep, params: RunParams) -> list[Path]:
     return outputs
 
 
+#: How many times a notebook kernel that dies while starting (before any cell) is started again.
+KERNEL_START_ATTEMPTS = 3
+
+
 def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict | None = None) -> float:
     """Execute one jupytext notebook with papermill; return its wall time in seconds.
 
@@ -249,15 +253,23 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
     before = {k: os.environ.get(k) for k in (env or {})}
     os.environ.update(env or {})
     try:
-        papermill.execute_notebook(
-            str(src_ipynb),
-            str(out),
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(Path(notebook).parent),
-            extra_arguments=KERNEL_ARGUMENTS,
-        )
+        for attempt in range(KERNEL_START_ATTEMPTS):
+            try:
+                papermill.execute_notebook(
+                    str(src_ipynb),
+                    str(out),
+                    parameters=parameters,
+                    kernel_name="python3",
+                    progress_bar=False,
+                    cwd=str(Path(notebook).parent),
+                    extra_arguments=KERNEL_ARGUMENTS,
+                )
+                break
+            except RuntimeError as exc:
+                # Two kernels starting at once on one machine may pick the same free port (jupyter_client
+                # picks then releases it): the kernel dies before running any cell, so starting again is safe.
+                if "Kernel died before replying" not in str(exc) or attempt == KERNEL_START_ATTEMPTS - 1:
+                    raise
     except papermill.PapermillExecutionError as exc:
         raise StepFailed(Path(notebook).name, exc.ename, str(exc.evalue), str(out)) from None
     finally:
