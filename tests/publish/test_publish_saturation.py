@@ -276,3 +276,22 @@ def test_model_sample_size_not_printed_when_it_gives_a_small_set_aside_count_bac
                                                                excluded_missing=0), 5)
     assert "non publié" not in publish.model_sample_fr(replace(res, excluded_outside_brussels=7,
                                                                excluded_missing=0), 5)
+
+
+def test_survival_curve_stops_before_the_last_few_waiting():
+    """A Kaplan–Meier tail counts the last demands one by one: the published curve stops while at least
+    the threshold are still waiting, and its heights are at the printed precision."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.analyses.saturation import kaplan_meier
+
+    days = pd.Series([1, 2, 3, 5, 8, 13, 21, 34, 40, 41, 60, 61])
+    event = pd.Series([1] * 12)
+    curve = kaplan_meier(days, event)
+    shown = publish.published_survival(curve, 5)
+    assert len(shown) < len(curve)
+    kept = curve[curve["time"].isin(shown["time"])]
+    assert (kept["at_risk"] >= 5).all()
+    assert curve[~curve["time"].isin(shown["time"])]["at_risk"].max() < 5
+    assert np.allclose(shown["survival_pct"], np.round(shown["survival_pct"], 1))

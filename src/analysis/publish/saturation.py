@@ -712,6 +712,15 @@ def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
     return fig, alt
 
 
+def published_survival(curve: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
+    """The part of one Kaplan–Meier curve a reader sees: the steps while at least ``threshold`` demands are
+    still waiting (the tail of a curve counts the last few demands one by one), survival in percent at the
+    printed precision (one decimal). Columns ``time``, ``survival_pct``."""
+    kept = curve[curve["at_risk"] >= threshold]
+    return pd.DataFrame({"time": kept["time"].to_numpy(),
+                         "survival_pct": np.round(100 * kept["survival"].to_numpy(), 1)})
+
+
 def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
                   ref_dir: Path = REFERENCE_DIR, plan: SaturationPlan | None = None):
     """Kaplan–Meier curves of the wait for a first appointment, one panel per wave, a line per public.
@@ -736,7 +745,8 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
                     plan is not None and not plan.published(group_key(w, "public", code), "wait_n", "wait_events")):
                 continue
             c = curves[(curves["wave"] == w) & (curves["public"] == code)]
-            ax.step(c["time"], 100 * c["survival"], where="post", color=OKABE_ITO[i], label=pub[code])
+            shown = published_survival(c, threshold)
+            ax.step(shown["time"], shown["survival_pct"], where="post", color=OKABE_ITO[i], label=pub[code])
             med = km_median(c)
             alt_parts.append(f"{short[w]}, {pub[code].lower()} : médiane "
                              + ("non atteinte" if math.isnan(med) else f"{fmt_int(med)} jours"))
@@ -748,7 +758,8 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
     axes[0][0].set_ylabel("Sans premier rendez-vous")
     axes[0][-1].legend(frameon=False, fontsize=8)
     alt = ("Courbes de Kaplan–Meier de la part des demandes (suivi proposé ou liste d'attente) encore sans "
-           "premier rendez-vous selon le nombre de jours écoulés, par vague et par public. "
+           "premier rendez-vous selon le nombre de jours écoulés, par vague et par public ; chaque courbe "
+           f"s'arrête quand moins de {threshold} demandes restent en attente. "
            + " ; ".join(alt_parts) + ".")
     return fig, alt
 
@@ -829,7 +840,8 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                         "Délai entre la demande et le premier rendez-vous (Kaplan–Meier), demandes avec suivi "
                         "proposé ou mises sur liste d'attente ; sans rendez-vous à la fin de la vague : durée "
                         f"censurée au dernier jour de la vague. Publics de moins de {threshold} demandes, ou dont "
-                        "l'effectif est masqué, non représentés." + src + note))
+                        "l'effectif est masqué, non représentés ; chaque courbe s'arrête quand moins de "
+                        f"{threshold} demandes restent en attente." + src + note))
     for name, fig, alt, caption in figures:
         save_figure(fig, name, figures_dir, alt, caption)
 
