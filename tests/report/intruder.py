@@ -697,21 +697,7 @@ class Reader:
         its rounding, and ``RATIO_SLACK`` for a model's estimate that is not the crude ratio).
         ``prose``: (where, text) of the pages. Returns the constraints on a hidden count."""
         found = []
-        quint = {}  # population → (table, {quintile k: (row label, population)}, count column)
-        for name, t in self.tables.items():
-            heads = [norm(h) for h in t.header]
-            pop_col = next((j for j, h in enumerate(heads) if h.startswith("Population")), None)
-            counts = [c for c in count_columns(t) if heads[c].startswith("Effectif")]
-            if not heads or heads[0] != "Quintile" or pop_col is None or len(counts) != 1:
-                continue
-            rows = {}
-            for lab, r in zip(labels_of(t), t.rows, strict=False):
-                m = re.match(r"Q(\d)", lab)
-                if m and pop_col < len(r) and parse_number(r[pop_col]):
-                    rows[int(m.group(1))] = (lab, parse_number(r[pop_col]), r)
-            pop = _population(t.caption)
-            if rows and pop:
-                quint.setdefault(pop, (name, rows, heads[counts[0]], heads))
+        quint = self.quintile_tables()
 
         def constrain(pop: str, a: int, b: int, text: str, where: str) -> None:
             if pop not in quint or (iv := _ratio_value(text)) is None:
@@ -762,8 +748,8 @@ class Reader:
 
     # ------------------------------------------------------------------ samples and orderings
 
-    def quintile_tables(self) -> dict[str, tuple[str, dict[int, tuple[str, float]], str]]:
-        """population → (table, {quintile k: (row label, printed population)}, count column)."""
+    def quintile_tables(self) -> dict[str, tuple[str, dict[int, tuple[str, float, list[str]]], str, list[str]]]:
+        """population → (table, {quintile k: (row label, printed population, row)}, count column, header)."""
         out = {}
         for name, t in self.tables.items():
             heads = [norm(h) for h in t.header]
@@ -775,9 +761,9 @@ class Reader:
             for lab, r in zip(labels_of(t), t.rows, strict=False):
                 m = re.match(r"Q(\d)", lab)
                 if m and pop_col < len(r) and parse_number(r[pop_col]):
-                    rows[int(m.group(1))] = (lab, parse_number(r[pop_col]))
+                    rows[int(m.group(1))] = (lab, parse_number(r[pop_col]), r)
             if rows and (pop := _population(t.caption)):
-                out.setdefault(pop, (name, rows, heads[counts[0]]))
+                out.setdefault(pop, (name, rows, heads[counts[0]], heads))
         return out
 
     def commune_tables(self, communes: set[str]) -> dict[str, tuple[str, dict[str, float | None], str]]:
@@ -899,9 +885,9 @@ class Reader:
                 pop = pop_of(where, text[max(0, m.start() - 600): m.start()])
                 if pop not in quint:
                     continue
-                name, rows, col = quint[pop]
-                key = {k: self.key(name, lab, col) for k, (lab, _p) in rows.items()}
-                popn = {k: p for k, (_lab, p) in rows.items()}
+                name, rows, col, _ = quint[pop]
+                key = {k: self.key(name, lab, col) for k, (lab, _p, _r) in rows.items()}
+                popn = {k: p for k, (_lab, p, _r) in rows.items()}
                 if m.group(1):
                     top = int(m.group(1))
                     pairs = [(top, j) for j in rows if j != top and top in rows]

@@ -392,18 +392,10 @@ def census_waves_fr(flags: Mapping[str, bool], ref_dir: Path = REFERENCE_DIR) ->
     return joined + " du recensement"
 
 
-def _month_index(month: str) -> int:
-    year, m = str(month)[:7].split("-")
-    return int(year) * 12 + int(m) - 1
-
-
-def _month_of(index: int) -> str:
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def census_wave_fr(code: str | None, ref_dir: Path = REFERENCE_DIR) -> str | None:
     """« la vague 2 du recensement, de novembre 2022 à février 2023 »: a wave named from its own code."""
     from analysis import reference
+    from analysis.publish.saturation import wave_short_labels
 
     if not code:
         return None
@@ -411,7 +403,7 @@ def census_wave_fr(code: str | None, ref_dir: Path = REFERENCE_DIR) -> str | Non
     rows = [r for r in ref.itertuples() if str(r.code) == str(code)]
     if not rows:
         return None
-    name = str(rows[0].label_fr).partition(" (")[0]
+    name = wave_short_labels(ref_dir)[str(code)]
     return (f"la {name[0].lower() + name[1:]} du recensement, de {fmt_month(str(rows[0].start))} "
             f"à {fmt_month(str(rows[0].end))}")
 
@@ -422,20 +414,20 @@ def census_coverage_fr(start: str | None, end: str | None, ref_dir: Path = REFER
     Computed from each wave's first and last month (``data/reference/census_waves.csv``): a wave
     counts when at least one of its months falls in the period (partial overlap)."""
     from analysis import reference
+    from analysis.ingest.normalise import months_between
 
     if not start or not end:
         return "La période de cette édition n'est pas connue : son recouvrement par le recensement des SSM non plus"
-    lo, hi = _month_index(start), _month_index(end)
+    period = set(months_between(str(start)[:7], str(end)[:7]))
     parts = []
     for r in reference.table("census_waves", ref_dir).itertuples():
-        w_lo, w_hi = _month_index(r.start), _month_index(r.end)
-        a, b = max(lo, w_lo), min(hi, w_hi)
-        if a > b:
+        wave = months_between(str(r.start)[:7], str(r.end)[:7])
+        common = [m for m in wave if m in period]
+        if not common:
             continue
-        n = b - a + 1
-        span = fmt_month(_month_of(a)) if a == b else f"de {fmt_month(_month_of(a))} à {fmt_month(_month_of(b))}"
+        n, whole = len(common), len(wave)
+        span = fmt_month(common[0]) if n == 1 else f"de {fmt_month(common[0])} à {fmt_month(common[-1])}"
         name = census_wave_fr(r.code, ref_dir)
-        whole = w_hi - w_lo + 1
         if n == whole:
             parts.append(f"{name}, se déroule entièrement dans cette période")
         else:
