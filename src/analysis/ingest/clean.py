@@ -873,13 +873,17 @@ def _fingerprint(parses: list[_SheetParse]) -> str:
         if not p.data_rows:
             continue
         if p.header:
-            # column after column (one C-level join per column, no Python loop over rows): the same
-            # rows give the same digest, as row after row would (the row count is hashed first)
+            # column after column, no Python loop over rows: each column as its distinct texts in
+            # the order they first occur, then each row's position among them (the same texts in
+            # the same rows give the same digest, whatever the cells' types; the row count first)
             h.update(f"{len(p.data_rows)}\x1d".encode())
             for fld in sorted(p.header.columns):
                 col = p.fields[fld]
-                texts = _objects([cell_text(u) for u in col.uniq])[col.codes].tolist()
-                h.update(("\x1f".join(texts) + "\x1e").encode())
+                ids: dict[str, int] = {}
+                of_uniq = np.fromiter((ids.setdefault(cell_text(u), len(ids)) for u in col.uniq),
+                                      dtype=np.int64, count=len(col.uniq))
+                h.update(f"{len(ids)}\x1d".encode() + ("\x1f".join(ids) + "\x1e").encode())
+                h.update(of_uniq[col.codes].tobytes())
         else:
             lines = ["\x1f".join(cell_text(c) for c in cells) for _, cells in p.data_rows]
             h.update(("\x1e".join(lines) + "\x1e").encode())
@@ -1659,7 +1663,8 @@ class _Part:
         pairs = _pairs(frame) if table in TRACKING_TABLES else Counter()
         if spill is None:
             return cls(table, source, sheet, frame, pairs, len(frame))
-        schema.validate(frame, table)  # here, one sheet at a time: the whole table is never in memory
+        # validated against the schema when the table is streamed into its file, one row group at a
+        # time (:meth:`~analysis.ingest.parts.SpilledTable.row_groups`): the whole table is never in memory
         return cls(table, source, sheet, None, pairs, len(frame), spill.put(frame))
 
     def load(self) -> pd.DataFrame:
@@ -2106,27 +2111,57 @@ def run_cleaning(raw_dir: Path, start: str, end: str, spill: bool | Path = False
     return result
 
 
-def _read_ahead(entries: list, raw_dir: Path):
+#: From this many bytes of raw files on, workbooks are read by a second process instead of a thread.
+READ_PROCESS_MIN_BYTES = 8 * 2**20
+
+
+def _read_ahead(entries: list, raw_dir: Path, process: bool | None = None):
     """The workbooks of ``entries`` in order, each read while the previous one is cleaned.
 
-    python-calamine and zlib release the GIL while they parse, so reading the next file in a
-    thread overlaps the cleaning of the current one on a second core. At most two workbooks
-    are in memory: the one being cleaned and the one being read.
+    At most two workbooks are in memory: the one being cleaned and the one being read. Reading
+    (python-calamine, then each row's clean-up in Python) overlaps the cleaning of the previous
+    workbook on a second core: in a second process (``process``; by default when the files weigh
+    :data:`READ_PROCESS_MIN_BYTES` or more, :class:`~analysis.ingest.readproc.ReaderProcess`: the
+    Python part of reading would otherwise share one core with the cleaning), else in a thread
+    (small folders: no process to start).
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    def load(entry):
-        return entry if isinstance(entry, Workbook) else read_file(entry, raw_dir)
-
     if not entries:
         return
+    if process is None:
+        paths = [Path(e) for e in entries if not isinstance(e, Workbook)]
+        process = sum(p.stat().st_size for p in paths if p.is_file()) >= READ_PROCESS_MIN_BYTES
+    if process:
+        from analysis.ingest.readproc import ReaderProcess
+
+        with ReaderProcess(raw_dir) as reader:
+            yield from _in_order(entries, reader.submit, reader.result)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prr-read") as pool:
-        pending = pool.submit(load, entries[0])
-        for k in range(len(entries)):
-            wb = pending.result()
-            pending = pool.submit(load, entries[k + 1]) if k + 1 < len(entries) else None
-            yield wb
-            del wb  # the consumer has let it go too: only the next workbook stays in memory
+        futures: list = []
+        yield from _in_order(entries, lambda p: futures.append(pool.submit(read_file, p, raw_dir)),
+                             lambda: futures.pop(0).result())
+
+
+def _in_order(entries: list, submit, result):
+    """``entries`` read in order, the next one asked for as soon as the current one is handed out;
+    a :class:`Workbook` entry (a file already known unreadable) is handed out as it is."""
+    paths = [e for e in entries if not isinstance(e, Workbook)]
+    asked = 0
+    if paths:
+        submit(paths[0])
+        asked = 1
+    for entry in entries:
+        if isinstance(entry, Workbook):
+            yield entry
+            continue
+        wb = result()
+        if asked < len(paths):
+            submit(paths[asked])
+            asked += 1
+        yield wb
+        del wb  # the consumer has let it go too: only the next workbook stays in memory
 
 
 _SETTINGS_FR = {
@@ -2163,7 +2198,7 @@ def clean_workbooks(workbooks: list[Workbook], ignored: list[tuple[str, str]], s
     tables["files"] = files
     tables["accounting"] = _accounting(state, tables, rejected)
     for t in TABLE_NAMES:
-        if not isinstance(tables[t], SpilledTable):  # a spilled table is in order, its parts validated
+        if not isinstance(tables[t], SpilledTable):  # a spilled table is in order, validated as it is written
             tables[t] = sort_table(tables[t], t)  # the unsorted frame goes before the next table is sorted
     tables = {t: tables[t] for t in TABLE_NAMES}
     for name, df in tables.items():

@@ -30,6 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analysis.ingest import schema
+
 #: pyarrow's default largest row group (``pyarrow.parquet.write_table`` without ``row_group_size``):
 #: the row groups of a file written by ``DataFrame.to_parquet``.
 ROW_GROUP_ROWS = 1024 * 1024
@@ -95,6 +97,13 @@ class SpilledTable:
         self.parts = parts  # clean._Part, each with .path, .n, .pairs, .source, .sheet
         self.dtypes = dtypes
         self.columns = list(dtypes)
+        # the schema as the cleaning saw it (a raw folder's services.csv may add services)
+        self._schema = schema.pandera_schema(table)
+
+    def validate(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` (rows of this table) validated against the table's schema, as it stood when the
+        table was cleaned; raises pandera's error listing the failures."""
+        return self._schema.validate(df, lazy=True)
 
     def __len__(self) -> int:
         return sum(p.n for p in self.parts)
@@ -126,10 +135,16 @@ class SpilledTable:
         if not frames:
             return pd.DataFrame({c: pd.Series(dtype=t) for c, t in self.dtypes.items()})
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return contiguous(df)
+        return self.validate(contiguous(df))
 
     def row_groups(self, rows: int = ROW_GROUP_ROWS):
-        """The table in frames of ``rows`` rows (the last one shorter), each column contiguous."""
+        """The table in frames of ``rows`` rows (the last one shorter), each column contiguous, each
+        validated against the table's schema (:meth:`validate`)."""
+        for df in self._row_groups(rows):
+            self.validate(df)
+            yield df
+
+    def _row_groups(self, rows: int):
         held: list[pd.DataFrame] = []
         n_held = 0
         for df in self.frames():

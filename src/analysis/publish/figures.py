@@ -192,6 +192,8 @@ def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> di
     """
     figures_dir = Path(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
+    # the tight bounding box (« savefig.bbox: tight ») measured once, not again for every format
+    bbox = _tight_bbox(fig)
     for ext in FORMATS:
         extra = {}
         if ext == "svg":
@@ -200,6 +202,8 @@ def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> di
             meta = {"CreationDate": None, "ModDate": None, "Creator": "prr-report"}
         else:
             meta, extra = {"Software": None}, {"dpi": PNG_DPI}
+        if bbox is not None:
+            extra["bbox_inches"] = bbox
         fig.savefig(figures_dir / f"{name}.{ext}", format=ext, metadata=meta, **extra)
     info = {"name": name, "alt": alt, "caption": caption}
     (figures_dir / f"{name}.json").write_text(
@@ -207,6 +211,26 @@ def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> di
     )
     plt.close(fig)
     return info
+
+
+def _tight_bbox(fig):
+    """The figure's tight bounding box in inches, padded as ``savefig`` pads it (None unless the
+    theme asks for a tight box): what ``savefig(bbox_inches="tight")`` draws the figure to find,
+    measured as the SVG and PDF backends measure text (72 dpi, no hinting)."""
+    from contextlib import nullcontext
+    from functools import partial
+
+    from matplotlib.backend_bases import _get_renderer
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    if plt.rcParams["savefig.bbox"] != "tight":
+        return None
+    canvas = fig.canvas
+    renderer = _get_renderer(fig, partial(FigureCanvasSVG(fig).print_svg))
+    fig.set_canvas(canvas)  # the SVG canvas only measured
+    with getattr(renderer, "_draw_disabled", nullcontext)():
+        fig.draw(renderer)
+    return fig.get_tightbbox(renderer).padded(plt.rcParams["savefig.pad_inches"])
 
 
 #: Face and hatch of a withheld value's placeholder (no data height, no data colour).

@@ -1,0 +1,94 @@
+"""Read raw files in a second process, one at a time, while the caller cleans the previous one.
+
+:func:`analysis.ingest.readers.read_file` spends about half its time in Python (each row's
+clean-up after python-calamine): in a thread it would share one core with the cleaning. Here a
+child process (``python -m analysis.ingest.readproc``) reads each file it is sent and sends the
+:class:`~analysis.ingest.readers.Workbook` back, pickled, through its standard output. A plain
+child rather than :mod:`multiprocessing`: the caller's ``__main__`` (a notebook kernel, a user's
+script without a ``__main__`` guard) is never imported again.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import analysis
+
+
+class ReaderProcess:
+    """A child process reading the files it is sent, in order (see the module docstring).
+
+    ``submit(path)`` asks for a file; ``result()`` returns the oldest file asked for and not yet
+    returned. Use as a context manager: the child is stopped on exit.
+    """
+
+    def __init__(self, raw_dir: Path):
+        env = dict(os.environ)
+        src = str(Path(analysis.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join([src, *filter(None, [env.get("PYTHONPATH")])])
+        self._proc = subprocess.Popen([sys.executable, "-m", "analysis.ingest.readproc", str(raw_dir)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self._asked = 0
+
+    def submit(self, path: Path) -> None:
+        pickle.dump(str(path), self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self._proc.stdin.flush()
+        self._asked += 1
+
+    def result(self):
+        if not self._asked:
+            raise RuntimeError("no file asked for")
+        self._asked -= 1
+        try:
+            kind, value = pickle.load(self._proc.stdout)
+        except EOFError:
+            raise RuntimeError(f"le processus de lecture des classeurs s'est arrêté (code {self._proc.wait()})") \
+                from None
+        if kind == "error":
+            raise RuntimeError(f"lecture des classeurs : {value}")
+        return value
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                self._proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc.stdout.close()
+
+    def __enter__(self) -> ReaderProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _serve(raw_dir: Path) -> None:
+    from analysis.ingest.readers import read_file
+
+    requests, replies = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing else may write on the channel of the replies
+    while True:
+        try:
+            path = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            reply = ("ok", read_file(Path(path), raw_dir))
+        except Exception as exc:  # noqa: BLE001 - read_file does not raise for a bad file; say anything else
+            reply = ("error", f"{path} : {type(exc).__name__} : {exc}")
+        pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
+        replies.flush()
+
+
+if __name__ == "__main__":
+    _serve(Path(sys.argv[1]))
