@@ -331,14 +331,22 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
         log.say(f"  ✓ {step.name} : {seconds:.1f} s")
 
 
+#: Every kernel's linear algebra (OpenBLAS, MKL, OpenMP) on one thread: the steps already run side by
+#: side on the cores, and results must not depend on the machine: a model fitted with BLAS split
+#: over 2 threads differs in its last digits from the same fit on 1 or 8.
+SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def _step_env(step: NotebookStep) -> dict:
-    """An analysis kernel sees only the clean tables its notebook declares
+    """The environment of a step's kernel: linear algebra on one thread (:data:`SINGLE_THREAD_ENV`),
+    and an analysis kernel sees only the clean tables its notebook declares
     (:data:`analysis.ingest.schema.READS_ENV`)."""
+    env = dict(SINGLE_THREAD_ENV)
     if step.inputs != "clean" or step.reads is None:
-        return {}
+        return env
     from analysis.ingest.schema import READS_ENV
 
-    return {READS_ENV: ",".join(step.reads)}
+    return {**env, READS_ENV: ",".join(step.reads)}
 
 
 def _worker_ignores_sigint() -> None:
