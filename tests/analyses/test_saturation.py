@@ -271,3 +271,58 @@ def test_logistic_model_uses_cr2_and_flags_too_few_events_per_parameter(simulate
     assert small.events_per_parameter < 10 and not small.stable
     m = saturation.saturation_metrics(saturation.analyse_saturation(few, income))
     assert m["saturation.model.stable"] is False
+
+
+def _generated_clean(tmp_path, seed: int = 3) -> dict[str, pd.DataFrame]:
+    """The clean tables of a new period written by the independent generator."""
+    from analysis.example.new_period import write_new_period
+    from analysis.ingest.clean import run_cleaning
+
+    write_new_period(tmp_path / "raw", seed=seed)
+    return run_cleaning(tmp_path / "raw", "2023-01", "2023-06").tables
+
+
+def test_census_share_interval_is_clustered_by_service_like_referrals(tmp_path):
+    """A census share gets the referrals chapter's interval (the wider of Wilson and CR2 by service),
+    on a generated period: the census table and the first-line comparison print the same interval."""
+    from analysis.analyses import referrals
+    from analysis.analyses.cluster import share_interval
+
+    t = _generated_clean(tmp_path)
+    census = t["census"]
+    table = saturation.indicator_table(census, ["wave"])
+    res = referrals.analyse_referrals(t["users"], t["pros"], census, "2023-01", "2023-06")
+    c = res.comparison
+    assert c is not None and c.census_services >= 3
+    row = table[(table["wave"] == c.census_wave) & (table["indicator"] == "first_line")].iloc[0]
+    assert (row["k"], row["n"]) == (c.census_k, c.census_n)
+    assert row["ci_low"] == pytest.approx(100 * c.census_low, abs=1e-9)
+    assert row["ci_high"] == pytest.approx(100 * c.census_high, abs=1e-9)
+    # every indicator: the same rule, and wider than Wilson where the services differ
+    flagged = saturation.add_flags(census)
+    wider = 0
+    for _, r in table.iterrows():
+        g = flagged[flagged["wave"] == r["wave"]]
+        among = {"constrained_of_reoriented": g["reoriented"], "full_destination": g["full_known"],
+                 "first_line": g["first_line_known"]}.get(r["indicator"], pd.Series(True, index=g.index))
+        flag = {"constrained_of_reoriented": "constrained", "full_destination": "full"}.get(r["indicator"],
+                                                                                            r["indicator"])
+        y = g.loc[among.to_numpy(dtype=bool), flag].astype(bool).to_numpy()
+        lo, hi = share_interval(y, g.loc[among.to_numpy(dtype=bool), "service_code"].astype(str).to_numpy())
+        assert (r["k"], r["n"]) == (int(y.sum()), len(y))
+        if len(y):
+            assert (r["ci_low"], r["ci_high"]) == pytest.approx((100 * lo, 100 * hi), abs=1e-9)
+            w_lo, w_hi = saturation.wilson_ci(int(y.sum()), len(y))
+            assert r["ci_low"] <= 100 * w_lo + 1e-9 and r["ci_high"] >= 100 * w_hi - 1e-9
+            wider += (r["ci_high"] - r["ci_low"]) > 100 * (w_hi - w_lo) + 0.5
+    assert wider >= 3  # clustering matters on real-looking data: not just Wilson under another name
+
+
+def test_census_share_of_one_service_falls_back_to_wilson():
+    """One service: no cluster-robust interval can be estimated, the Wilson interval stays."""
+    df = small_census()
+    df["service_code"] = df["service_code"].iloc[0]
+    t = saturation.indicator_table(df, ["wave"])
+    r = _ind(t, "accepted")
+    lo, hi = saturation.wilson_ci(int(r["k"]), int(r["n"]))
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((100 * lo, 100 * hi))

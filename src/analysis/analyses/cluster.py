@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
+from analysis.analyses.stats import wilson_ci
+
 #: Fixed seed of the wild bootstrap (reproducible p-values).
 BOOT_SEED = 20240501
 #: Number of wild bootstrap draws.
@@ -241,6 +243,26 @@ def clustered_share(y, groups, alpha: float = 0.05) -> ClusteredEstimate:
     if math.isfinite(lo):
         lo, hi = min(lo, est), max(hi, est)
     return ClusteredEstimate(est, res.se, res.df, lo, hi, res.p_value, res.clusters, res.n, res.method)
+
+
+def share_interval(flags, groups=None, alpha: float = 0.05) -> tuple[float, float]:
+    """95 % interval (fractions) of the share of True in ``flags``.
+
+    Without ``groups``: Wilson. With ``groups`` (the service of each person):
+    the wider of the Wilson interval and the CR2 cluster-robust interval
+    (:func:`clustered_share`), so that neither the
+    clustering (few services) nor a share near 0 or 1 (where the cluster-robust
+    variance collapses) makes the interval too narrow.
+    """
+    y = np.asarray(flags, dtype=float)
+    n, k = len(y), int(y.sum())
+    lo, hi = wilson_ci(k, n, alpha)
+    if groups is None or n == 0:
+        return lo, hi
+    c = clustered_share(y, np.asarray(groups).astype(str), alpha)
+    if math.isfinite(c.ci_low) and math.isfinite(c.ci_high):
+        lo, hi = min(lo, c.ci_low), max(hi, c.ci_high)
+    return lo, hi
 
 
 def difference_of_shares(y, group, clusters, alpha: float = 0.05) -> ClusteredEstimate:

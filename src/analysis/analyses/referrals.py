@@ -9,7 +9,7 @@ service types and region of origin.
 
 Inference: new users are clustered in the few services that recorded them, so
 the interval of a referrer share is the wider of the Wilson interval and the
-CR2 cluster-robust interval by service (:func:`share_interval`). The PRR
+CR2 cluster-robust interval by service (:func:`analysis.analyses.cluster.share_interval`). The PRR
 tracking tool and the SSM census are different instruments (different
 questions, periods and services): their first-line shares are compared
 descriptively only, never tested (``referrals.first_line_comparison.test_performed``
@@ -27,37 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analysis import reference
-from analysis.analyses.cluster import clustered_share
+from analysis.analyses.cluster import share_interval
 from analysis.analyses.stats import pct, wilson_ci
 from analysis.config import REFERENCE_DIR
 
 #: Age bands (inclusive lower bounds) of the users table; the last band is open.
 AGE_BANDS = ((0, 11, "0–11 ans"), (12, 17, "12–17 ans"), (18, 24, "18–24 ans"), (25, 44, "25–44 ans"),
              (45, 64, "45–64 ans"), (65, 200, "65 ans et plus"))
-
-
-def share_interval(flags, groups=None, alpha: float = 0.05) -> tuple[float, float]:
-    """95 % interval (fractions) of the share of True in ``flags``.
-
-    Without ``groups``: Wilson. With ``groups`` (the service of each person):
-    the wider of the Wilson interval and the CR2 cluster-robust interval
-    (:func:`analysis.analyses.cluster.clustered_share`), so that neither the
-    clustering (few services) nor a share near 0 or 1 (where the cluster-robust
-    variance collapses) makes the interval too narrow.
-    """
-    y = np.asarray(flags, dtype=float)
-    n, k = len(y), int(y.sum())
-    lo, hi = wilson_ci(k, n, alpha)
-    if groups is None or n == 0:
-        return lo, hi
-    c = clustered_share(y, np.asarray(groups).astype(str), alpha)
-    if math.isfinite(c.ci_low) and math.isfinite(c.ci_high):
-        lo, hi = min(lo, c.ci_low), max(hi, c.ci_high)
-    return lo, hi
 
 
 def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alpha: float = 0.05,

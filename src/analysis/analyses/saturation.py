@@ -25,7 +25,10 @@ Definitions (data decisions):
   constrained reorientations as a lower bound.
 - ``first_line``: share of demands made by the person or a relative, among
   demands whose requester is known.
-- 95 % intervals for shares are Wilson score intervals.
+- 95 % intervals for shares: demands cluster in the services that answered the census (each
+  service's capacity and way of recording), so the interval of a share is the wider of the
+  Wilson score interval and the CR2 cluster-robust interval by service
+  (:func:`clustered_proportion`, the same rule as the referrals chapter).
 """
 
 from __future__ import annotations
@@ -87,10 +90,22 @@ def wilson_ci(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
 
 
 def proportion(k: int, n: int, alpha: float = 0.05) -> dict[str, float]:
-    """``{k, n, pct, ci_low, ci_high}`` in percent units (Wilson interval)."""
+    """``{k, n, pct, ci_low, ci_high}`` in percent units (Wilson interval: no service known)."""
     low, high = wilson_ci(int(k), int(n), alpha)
     pct = 100 * k / n if n else math.nan
     return {"k": int(k), "n": int(n), "pct": pct, "ci_low": 100 * low, "ci_high": 100 * high}
+
+
+def clustered_proportion(flags, services, alpha: float = 0.05) -> dict[str, float]:
+    """``{k, n, pct, ci_low, ci_high}`` in percent units of the share of True in ``flags``, the
+    demands of ``services`` (the service each demand was made to): the interval is the wider of
+    the Wilson interval and the CR2 interval by service
+    (:func:`analysis.analyses.cluster.share_interval`, the rule of the referrals chapter)."""
+    y = np.asarray(flags, dtype=bool)
+    k, n = int(y.sum()), len(y)
+    low, high = cluster.share_interval(y, np.asarray(services).astype(str), alpha)
+    pct = 100 * k / n if n else math.nan
+    return {"k": k, "n": n, "pct": pct, "ci_low": 100 * low, "ci_high": 100 * high}
 
 
 # ---------------------------------------------------------------- flags
@@ -124,15 +139,20 @@ def add_flags(census: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> pd.DataFra
 
 def _indicator_rows(g: pd.DataFrame, alpha: float) -> list[dict[str, Any]]:
     """The indicators of one group of flagged demands (see :func:`add_flags`)."""
-    n = len(g)
-    rows = [{"indicator": key, **proportion(g[key].sum(), n, alpha)} for key in OUTCOME_INDICATORS]
-    rows.append({"indicator": "constrained", **proportion(g["constrained"].sum(), n, alpha)})
-    rows.append({"indicator": "constrained_of_reoriented",
-                 **proportion(g["constrained"].sum(), g["reoriented"].sum(), alpha)})
-    rows.append({"indicator": "full_destination", **proportion(g["full"].sum(), g["full_known"].sum(), alpha)})
-    known = g["first_line_known"]
-    rows.append({"indicator": "first_line",
-                 **proportion(g.loc[known, "first_line"].astype(bool).sum(), known.sum(), alpha)})
+    services = g["service_code"].astype(str).to_numpy()
+
+    def share(flag: str, among: pd.Series | None = None) -> dict[str, float]:
+        if among is None:
+            return clustered_proportion(g[flag].to_numpy(dtype=bool), services, alpha)
+        mask = among.to_numpy(dtype=bool)
+        return clustered_proportion(g.loc[mask, flag].astype(bool).to_numpy(), services[mask], alpha)
+
+    rows = [{"indicator": key, **share(key)} for key in OUTCOME_INDICATORS]
+    rows.append({"indicator": "constrained", **share("constrained")})
+    # constrained ⊂ reoriented and full ⊂ full_known: the same counts over their denominators
+    rows.append({"indicator": "constrained_of_reoriented", **share("constrained", g["reoriented"])})
+    rows.append({"indicator": "full_destination", **share("full", g["full_known"])})
+    rows.append({"indicator": "first_line", **share("first_line", g["first_line_known"])})
     return rows
 
 

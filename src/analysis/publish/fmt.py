@@ -64,6 +64,10 @@ def fmt_month(month: str, short: bool = False) -> str:
 
 MINUS = "\u2212"
 
+#: How a share's 95 % interval is computed where persons cluster in services (referrals, census):
+#: the words of every caption that shows one.
+CLUSTERED_CI_FR = "le plus large de Wilson et de l'intervalle tenant compte du regroupement par service"
+
 
 def fmt_signed(value: float, decimals: int = 1) -> str:
     """:func:`fmt_number` with a true minus sign (−3,0) for negative values."""

@@ -24,7 +24,7 @@ from analysis.publish.disclosure import (
     publish_line,
     publish_share,
 )
-from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_month, fmt_pct
+from analysis.publish.fmt import CLUSTERED_CI_FR, NBSP, fmt_int, fmt_interval, fmt_month, fmt_pct
 from analysis.publish.linked import LinkedPlan
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
@@ -391,8 +391,7 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
     if res.users_n:
         fig, alt = plot_referrers(res, threshold, plan)
         figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usager·e·s (part et "
-                     "intervalle de confiance à 95 %, le plus large de Wilson et de l'intervalle tenant compte du "
-                     "regroupement par service)," + period + rule + SOURCE + note))
+                     f"intervalle de confiance à 95 %, {CLUSTERED_CI_FR})," + period + rule + SOURCE + note))
         fig, alt = plot_first_line(res, threshold, plan)
         figs.append(("orientations-premiere-ligne", fig, alt, "Part des demandes venant de la première ligne : "
                      "projets PRR et services de santé mentale (IC 95 %, regroupement par service pris en compte ; "
@@ -407,8 +406,8 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
         ("orientations-envoyeurs", res.referrers,
          display_shares(res.referrers, "Envoyeur", threshold, hidden=line_hidden(plan, "referrer",
                                                                                  res.referrers["code"])),
-         "Envoyeurs des nouvelles demandes d'usager·e·s (IC 95 %, le plus large de Wilson et de l'intervalle "
-         "tenant compte du regroupement par service)," + period + rule + SOURCE + note),
+         f"Envoyeurs des nouvelles demandes d'usager·e·s (IC 95 %, {CLUSTERED_CI_FR}),"
+         + period + rule + SOURCE + note),
         ("orientations-communes", res.communes,
          display_shares(res.communes, "Commune", threshold, with_ci=False, hidden=_commune_hidden(res, plan)),
          "Commune de résidence des nouvelles demandes d'usager·e·s," + period

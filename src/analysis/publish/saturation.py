@@ -29,7 +29,7 @@ from analysis.analyses.saturation import (
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
 from analysis.publish.disclosure import SECONDARY, hidden_text, is_suppressed, protect_line, publish_count
-from analysis.publish.fmt import NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
+from analysis.publish.fmt import CLUSTERED_CI_FR, NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
 from analysis.publish.sdc import Protection, Relation, protect
 from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR
 
@@ -817,14 +817,14 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
         return {"figures": ["saturation-issues"], "tables": ["saturation-vagues"]}
     fig, alt = plot_group_indicator(res.by_public, "public", "constrained", pub, threshold, ref_dir, plan)
     figures.append(("saturation-publics", fig, alt,
-                    "Part des demandes réorientées faute de disponibilité, par public et par vague (IC 95 %, Wilson)."
+                    f"Part des demandes réorientées faute de disponibilité, par public et par vague (IC 95 %, {CLUSTERED_CI_FR})."
                     f" Groupes dont la part repose sur moins de {threshold} demandes ou sur un effectif masqué non "
                     "représentés." + src + note))
     fig, alt = plot_group_indicator(res.by_followup, "followup_requested", "constrained", fol, threshold, ref_dir,
                                     plan)
     figures.append(("saturation-suivis", fig, alt,
                     "Part des demandes réorientées faute de disponibilité, par type de suivi demandé et par vague "
-                    f"(IC 95 %, Wilson). Groupes dont la part repose sur moins de {threshold} demandes ou sur un "
+                    f"(IC 95 %, {CLUSTERED_CI_FR}). Groupes dont la part repose sur moins de {threshold} demandes ou sur un "
                     "effectif masqué non représentés." + src + note))
     model_ok = res.model is not None and model_groups_publishable(res.model, threshold)
     if res.model is not None:
@@ -847,13 +847,13 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
 
     tables = [
         ("saturation-vagues", res.by_wave, display_indicators(res.by_wave, "wave", threshold, ref_dir, plan=plan),
-         "Indicateurs de saturation par vague (IC 95 %, Wilson)." + rule + src + note),
+         f"Indicateurs de saturation par vague (IC 95 %, {CLUSTERED_CI_FR})." + rule + src + note),
         ("saturation-publics", res.by_public,
          display_indicators(res.by_public, "public", threshold, ref_dir, pub, plan),
-         "Indicateurs de saturation par public et par vague (IC 95 %, Wilson)." + rule + src + note),
+         f"Indicateurs de saturation par public et par vague (IC 95 %, {CLUSTERED_CI_FR})." + rule + src + note),
         ("saturation-suivis", res.by_followup,
          display_indicators(res.by_followup, "followup_requested", threshold, ref_dir, fol, plan),
-         "Indicateurs de saturation par suivi demandé et par vague (IC 95 %, Wilson)." + rule + src + note),
+         f"Indicateurs de saturation par suivi demandé et par vague (IC 95 %, {CLUSTERED_CI_FR})." + rule + src + note),
         ("saturation-delais", pd.concat([res.medians_by_wave, res.medians_by_public], ignore_index=True),
          pd.concat([display_medians(res.medians_by_wave, threshold, ref_dir, plan),
                     display_medians(res.medians_by_public, threshold, ref_dir, plan)], ignore_index=True),
