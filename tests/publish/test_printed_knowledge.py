@@ -95,3 +95,107 @@ def test_a_band_known_to_hold_somebody_is_printed_np_and_stays_wide():
     assert p.unsafe() == [] and "c5" in p.withdrawn
     lo, hi = p.ranges["c5"]
     assert lo >= 1 and hi - lo >= T - 1
+
+
+# The 2022 report's mean age (37,8 years, ages 3 to 89): two linear constraints on the age bands.
+AGE_COUNTS = [21, 3, 10, 20, 4, 12]  # a period whose small bands the mean would narrow (the example's does not)
+
+
+def _age_res(counts, start="2021-09", end="2022-04"):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    return SimpleNamespace(age_table=pd.DataFrame({"n": counts, "band": [b[2] for b in AGE_BANDS]}),
+                           start=start, end=end)
+
+
+def _mean_age_ranges(texts, counts):
+    """The reader's LP: printed bands and total, the 2022 extreme ages and mean (rounded or truncated)."""
+    from scipy.optimize import linprog
+
+    hidden = [i for i, x in enumerate(texts) if not x.isdigit()]
+    span = [(max(lo, 3), min(hi, 89)) for lo, hi, _ in AGE_BANDS]
+    fixed = {i: counts[i] for i in range(len(counts)) if i not in hidden}
+    a_ub = [[span[i][0] - 37.9 for i in hidden], [-(span[i][1] - 37.75) for i in hidden]]
+    b_ub = [-sum(v * (span[i][0] - 37.9) for i, v in fixed.items()),
+            sum(v * (span[i][1] - 37.75) for i, v in fixed.items())]
+    bounds = [(0, T - 1) if texts[i].startswith("<") else (1 if i in (0, 5) else T, None) for i in hidden]
+    kw = dict(A_ub=a_ub, b_ub=b_ub, A_eq=[[1] * len(hidden)], b_eq=[sum(counts) - sum(fixed.values())],
+              bounds=bounds, method="highs")
+    out = {}
+    for j, i in enumerate(hidden):
+        obj = [0] * len(hidden)
+        obj[j] = 1
+        lo, hi = linprog(obj, **kw), linprog([-x for x in obj], **kw)
+        out[i] = (lo.fun, -hi.fun if hi.status == 0 else math.inf)
+    return out
+
+
+def test_the_2022_mean_age_narrows_no_small_age_band_of_its_period():
+    """Planted: with the band counts ``AGE_COUNTS``, the line protection alone leaves « 12–17 ans »
+    (3 persons) in 0..4 for a reader of this edition, but the mean age of 37,8 printed in 2022 narrows
+    it; the age table then prints one more band « n.p. » and every small band keeps its 5 values."""
+    from analysis.publish.disclosure import hidden_text, publish_line
+    from analysis.publish.printed import mean_age_narrows
+    from analysis.publish.referrals import age_line
+
+    known = age_band_knowledge("2021-09", "2022-04", AGE_BANDS)
+    texts, hidden = publish_line(AGE_COUNTS, T, known=known)
+    primary = [x == hidden_text(T) for x in texts]
+    assert mean_age_narrows(AGE_COUNTS, primary, hidden, list(AGE_BANDS), T, "2021-09", "2022-04")
+    before = _mean_age_ranges([x.replace("\u00a0", " ") for x in texts], AGE_COUNTS)
+    assert any(math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) < T - 1 for i, (lo, hi) in before.items()
+               if primary[i])
+    got, mask = age_line(_age_res(AGE_COUNTS), T)
+    assert mask.sum() > hidden.sum()
+    after = _mean_age_ranges([x.replace("\u00a0", " ") for x in got], AGE_COUNTS)
+    for i, (lo, hi) in after.items():
+        if got[i].startswith("<"):
+            assert math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= T - 1, (i, lo, hi)
+    # another period: the 2022 figures say nothing, the line protection alone decides
+    other, other_mask = age_line(_age_res(AGE_COUNTS, "2023-01", "2023-06"), T)
+    assert (other_mask == publish_line(AGE_COUNTS, T)[1]).all()
+
+
+def test_the_2022_census_share_is_known_in_every_edition_holding_its_wave():
+    """« 30 % » of constrained reorientations in the census of November 2020 – February 2021 (wave
+    2020_11): a count interval of that wave's demands, rounded or truncated, whatever the tracking
+    period; about n/100 values, so it pins a small wave (100 demands: exactly 30)."""
+    from analysis.publish.printed import census_knowledge
+
+    assert census_knowledge({"2020_11": 2500, "2022_11": 2800}) == {"sat.2020_11.constrained": (738.0, 774.0)}
+    assert census_knowledge({"2020_11": 100}) == {"sat.2020_11.constrained": (30.0, 30.0)}
+    assert census_knowledge({"2022_11": 100}) == {}
+
+
+def test_a_small_census_wave_is_protected_around_the_2022_share():
+    """Planted: 100 demands of wave 2020_11, 30 constrained reorientations (the 2022 share pins 30),
+    2 of them for children. The census plan takes the 30 as known: whatever it hides, the children's
+    « < 5 » keeps its 5 values for a reader who also holds the 2022 report."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+    from census_rows import ACCEPTED, CONSTRAINED, PUBLICS, REORIENTED, census_frame
+
+    from analysis.analyses import saturation
+    from analysis.publish.saturation import saturation_cells, saturation_plan
+
+    adult, child = PUBLICS[0], PUBLICS[1]
+    rows = ([{"outcome": REORIENTED, "reorientation_reason": CONSTRAINED, "public": child}] * 2
+            + [{"outcome": REORIENTED, "reorientation_reason": CONSTRAINED, "public": adult}] * 28
+            + [{"outcome": ACCEPTED, "public": adult}] * 60 + [{"outcome": ACCEPTED, "public": child}] * 10)
+    res = saturation.analyse_saturation(census_frame(rows), saturation.census_income(census_frame(rows)))
+    plan = saturation_plan(res, T)
+    p = plan.protection
+    assert p.known.get("sat.2020_11.constrained") == (30.0, 30.0)
+    assert p.unsafe() == []
+    values, rels, unprinted, _fixed = saturation_cells(res)
+    ranges = feasible_ranges(values, rels, p.primary, p.secondary, T, withdrawn=p.withdrawn,
+                             unprinted=p.unprinted, known=p.known)
+    small = [c for c in p.primary if c not in p.unprinted]
+    assert small, "the children's constrained reorientations (2) are « < 5 »"
+    for c in small:
+        lo, hi = ranges[c]
+        assert math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= T - 1 or c in p.disclosed, (c, lo, hi)

@@ -295,3 +295,21 @@ def test_survival_curve_stops_before_the_last_few_waiting():
     assert (kept["at_risk"] >= 5).all()
     assert curve[~curve["time"].isin(shown["time"])]["at_risk"].max() < 5
     assert np.allclose(shown["survival_pct"], np.round(shown["survival_pct"], 1))
+    assert shown["time"].dtype.kind == "i"  # whole days
+
+
+def test_survival_steps_are_whole_days_on_a_generated_census(tmp_path):
+    """The published curves of a census written by the independent generator: steps at whole days only,
+    each while at least the threshold are waiting."""
+    from analysis.analyses import saturation
+    from analysis.example.new_period import write_new_period
+    from analysis.ingest.clean import run_cleaning
+
+    write_new_period(tmp_path / "raw", seed=5)
+    census = run_cleaning(tmp_path / "raw", "2023-01", "2023-06").tables["census"]
+    res = saturation.analyse_saturation(census, saturation.census_income(census))
+    assert len(res.curves)
+    for _, curve in res.curves.groupby(["wave", "public"], observed=True):
+        shown = publish.published_survival(curve, 5)
+        assert shown["time"].dtype.kind == "i"
+        assert (curve.set_index("time").loc[shown["time"], "at_risk"] >= 5).all()

@@ -688,6 +688,42 @@ class Reader:
                         self.printed_elsewhere.add(key)
         if same:  # the age table is the period's own
             found += self.age_extreme_bounds([("rapport 2022", f"l'âge va de {u['age_min']} à {u['age_max']} ans")])
+            found += self.mean_age_bounds(u["age_mean"], int(u["age_min"]), int(u["age_max"]), n)
+        return found
+
+    def mean_age_bounds(self, printed: str, young: int, old: int, n: int) -> list[str]:
+        """A printed mean age ``m`` (rounded or truncated to its decimals) of the persons of an age table,
+        all aged ``young`` to ``old``: each band ``[lo, hi]`` (clipped to those ages) puts its count
+        ``n_b`` between ``lo·n_b`` and ``hi·n_b`` years, so ``Σ n_b·(lo − m_max) ≤ 0 ≤ Σ n_b·(hi − m_min)``
+        (two linear constraints on the band counts; the persons of unknown age are not in the mean). An
+        age table of the users (or without caption: the notebooks annex) whose printed bands hold no more
+        than the ``n`` persons of the 2022 report. Returns the constraints that involve a hidden band."""
+        found = []
+        d = len(printed.split(".")[1]) if "." in printed else 0
+        m, step = float(printed), 10.0 ** -d
+        m_min, m_max = m - step / 2, m + step
+        band = re.compile(r"^(\d+)\s*[–-]\s*(\d+) ans$|^(\d+) ans et plus$")
+        for name, t in self.tables.items():
+            if _population(t.caption) not in ("users", None):
+                continue
+            bands = {}
+            for lab in labels_of(t):
+                if mt := band.match(lab):
+                    lo, hi = (int(mt.group(1)), int(mt.group(2))) if mt.group(1) else (int(mt.group(3)), old)
+                    if hi >= young and lo <= old:
+                        bands[lab] = (max(lo, young), min(hi, old))
+            cols = count_columns(t)
+            if len(bands) < 3 or not cols:
+                continue
+            col = norm(t.header[cols[0]])
+            keys = {self.key(name, lab, col): b for lab, b in bands.items()}
+            if not any(self.cells.get(k) in (HIDDEN_PRIMARY, HIDDEN_SECONDARY) for k in keys):
+                continue
+            if sum(v for k in keys if isinstance(v := self.cells.get(k), int)) > n:
+                continue  # more persons than the 2022 report's: not its table
+            self.bounds_extra.append(({k: lo - m_max for k, (lo, _) in keys.items()}, -math.inf, 0.0))
+            self.bounds_extra.append(({k: hi - m_min for k, (_, hi) in keys.items()}, 0.0, math.inf))
+            found.append(f"{name}: mean age {printed} of the bands {sorted(bands)}")
         return found
 
     def ratio_bounds(self, prose: list[tuple[str, str]] = ()) -> list[str]:
@@ -1006,6 +1042,8 @@ class Reader:
         # only cells touched by some relation can be narrowed: the others keep their bounds
         touched = {c for coefs, _ in self.eqs for c in coefs} | {c for coefs, _, _ in self.bounds_extra
                                                                   for c in coefs}
+        if linprog(np.zeros(n), **kw).status == 2:
+            raise _Infeasible()
         out = {}
         for c in hidden:
             if c not in touched:
@@ -1013,9 +1051,8 @@ class Reader:
                 continue
             obj = np.zeros(n)
             obj[col[c]] = 1
+            # the system is feasible: a status 2 (HiGHS's presolve: « infeasible or unbounded ») is unbounded
             lo, hi = linprog(obj, **kw), linprog(-obj, **kw)
-            if lo.status == 2 or hi.status == 2:
-                raise _Infeasible()
             out[c] = (lo.fun if lo.status == 0 else -math.inf, -hi.fun if hi.status == 0 else math.inf)
         return out
 

@@ -206,6 +206,32 @@ def test_the_2022_report_in_hand_gives_back_saint_josse_unless_the_plan_knows_it
             assert not narrow, narrow
 
 
+def test_the_2022_mean_age_narrows_a_hidden_band_the_book_alone_keeps(tmp_path):
+    """Planted leak: 40 persons, « 0–11 ans » < 5, « 25–44 ans » 30, « 45–64 ans » n.p. The book alone
+    leaves the small band 0..4; a mean age of 27,0 printed for the same persons (youngest 3) needs
+    3·x + 25·30 + 45·(10 − x) ≤ 27,1·40, i.e. x ≥ 3: the reader learns it is 3 or 4. (On the example's
+    book the 2022 mean of 37,8 narrows nothing: ``test_intruder_book``.)"""
+    import yaml
+
+    rows = [["0–11 ans", "&lt; 5"], ["25–44 ans", "30"], ["45–64 ans", "n.p."], ["Total", "40"]]
+    book = _page(tmp_path, ["Classe d'âge", "Effectif"], rows,
+                 caption="Nouvelles demandes d’usager·e·s par classe d'âge, septembre 2021 – avril 2022.")
+    figures = tmp_path / "figures.yaml"
+    figures.write_text(yaml.safe_dump({
+        "period": {"start": "2021-09", "end": "2022-04"},
+        "users_new_demands": {"n": 40, "age_mean": "27.0", "age_min": 3, "age_max": 60,
+                              "commune_top_pct": {}, "referrer_pct": {}, "female_pct": "50.0"}}), encoding="utf-8")
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    assert not r.narrowed(r.solve())
+    found = r.printed_report_bounds(figures)
+    assert any("mean age 27.0" in f for f in found)
+    narrow = r.narrowed(r.solve())
+    assert set(narrow) == {"t | 0–11 ans | Effectif"}
+    lo, hi = narrow["t | 0–11 ans | Effectif"]
+    assert (math.ceil(lo - 1e-6), math.floor(hi + 1e-6)) == (3, 4)
+
+
 def test_the_2022_figures_are_ignored_on_another_period(tmp_path):
     rows = [["Anderlecht", "n.p."], ["Molenbeek-Saint-Jean", "30"], ["Saint-Josse-ten-Noode", "&lt; 5"],
             ["Total", "43"]]

@@ -17,9 +17,15 @@ printed figure). A metric names a plan cell as follows:
   ``[⌈(p − ½·10⁻ᵈ)·N/100⌉, ⌊(p + 10⁻ᵈ)·N/100⌋]``: rounded to the nearest, or truncated (the 2022
   report truncates some shares: 16 / 79 printed 20,2);
 - ``users.age_min`` and ``users.age_max``: the age band holding each holds at least one person, the
-  bands wholly outside them hold nobody (:func:`age_band_knowledge`).
+  bands wholly outside them hold nobody (:func:`age_band_knowledge`);
+- ``users.age_mean``: a mean ``m`` of the persons of known age bounds the band counts ``n_b`` by two
+  linear constraints, ``Σ n_b·(lo_b − m_max) ≤ 0 ≤ Σ n_b·(hi_b − m_min)`` (band ``[lo_b, hi_b]`` clipped
+  to the extreme ages, ``m`` rounded or truncated): :func:`mean_age_narrows` checks that it leaves
+  every hidden band of the age table its ``t`` values.
 
-Other periods: nothing is known (the audit annex is not reproduced there either).
+Other periods: nothing is known (the audit annex is not reproduced there either). The census is
+its own folder: the 2022 report's census share (30 % of constrained reorientations, wave ``2020_11``)
+bounds that wave's cell in every edition that holds the wave (:func:`census_knowledge`).
 """
 
 from __future__ import annotations
@@ -104,6 +110,81 @@ def age_band_knowledge(start: str | None, end: str | None, bands, ref_dir: Path 
             out[i] = (0.0, 0.0)
         elif lo <= young <= hi or lo <= old <= hi:
             out[i] = (1.0, math.inf)
+    return out
+
+
+def mean_age_narrows(counts, primary, hidden, bands, threshold: int, start: str | None, end: str | None,
+                     ref_dir: Path = REFERENCE_DIR) -> bool:
+    """Whether the 2022 report's mean age (module doc), with the printed bands of the age table
+    (``counts``, masks ``primary`` « < t » and ``hidden`` every hidden row; the total printed; ``bands``
+    the ``(lo, hi, label)`` of each row, None for a row outside the mean: unknown age) and its
+    extreme ages, leaves a « < t » band fewer than ``t`` possible values. False on another period, or
+    when these counts cannot have the printed mean (the 2022 figure does not describe these persons)."""
+    from scipy.optimize import linprog
+
+    by_metric = _by_metric(start, end, ref_dir)
+    if not {"users.age_mean", "users.age_min", "users.age_max"} <= set(by_metric):
+        return False
+    printed = by_metric["users.age_mean"].replace(",", ".")
+    d = len(printed.split(".")[1]) if "." in printed else 0
+    m, step = float(printed), 10.0 ** -d
+    m_min, m_max = m - step / 2, m + step
+    young, old = int(float(by_metric["users.age_min"])), int(float(by_metric["users.age_max"]))
+    values = [int(v) for v in counts]
+    span = [(max(b[0], young), min(b[1], old)) if b is not None and b[1] >= young and b[0] <= old else None
+            for b in bands]
+    inside = [i for i, b in enumerate(span) if b is not None]
+    k = sum(values[i] for i in inside)
+    if not k or not (sum(values[i] * span[i][0] for i in inside) <= m_max * k
+                     and sum(values[i] * span[i][1] for i in inside) >= m_min * k):
+        return False
+    unknown = [i for i in range(len(values)) if hidden[i]]
+    small = [i for i in unknown if primary[i] and span[i] is not None]
+    if not small:
+        return False
+    col = {i: j for j, i in enumerate(unknown)}
+    fixed = {i: values[i] for i in range(len(values)) if not hidden[i]}
+    lo_row, hi_row = [0.0] * len(unknown), [0.0] * len(unknown)
+    lo_rhs = -sum(v * (span[i][0] - m_max) for i, v in fixed.items() if span[i] is not None)
+    hi_rhs = sum(v * (span[i][1] - m_min) for i, v in fixed.items() if span[i] is not None)
+    for i in unknown:
+        if span[i] is not None:
+            lo_row[col[i]] = span[i][0] - m_max
+            hi_row[col[i]] = -(span[i][1] - m_min)
+    a_eq, b_eq = [[1.0] * len(unknown)], [sum(values) - sum(fixed.values())]  # the printed total
+    bounds = [(0, threshold - 1) if primary[i] else (threshold, None) for i in unknown]
+    bounds = [(0, 0) if span[i] is None else b for i, b in zip(unknown, bounds, strict=True)]
+    kw = dict(A_ub=[lo_row, hi_row], b_ub=[lo_rhs, hi_rhs], A_eq=a_eq, b_eq=b_eq, bounds=bounds,
+              method="highs")
+    for i in small:
+        obj = [0.0] * len(unknown)
+        obj[col[i]] = 1.0
+        low = linprog(obj, **kw)
+        high = linprog([-x for x in obj], **kw)
+        if low.status != 0 or high.status != 0:
+            continue
+        if math.floor(-high.fun + 1e-6) - math.ceil(low.fun - 1e-6) < threshold - 1:
+            return True
+    return False
+
+
+#: metric of ``audit_map.csv`` → cell of the census plan (:func:`analysis.publish.saturation.saturation_plan`)
+_CENSUS_SHARE = re.compile(r"^saturation\.(\w+)\.(constrained)_pct$")
+
+
+def census_knowledge(n_by_wave: dict[str, int], ref_dir: Path = REFERENCE_DIR) -> dict[str, tuple[float, float]]:
+    """``{cell: (lo, hi)}`` of the census plan that the 2022 report's census figures give (its « 30 % » of
+    constrained reorientations, wave ``2020_11``): a share of the wave's demands (``n_by_wave``, the wave
+    totals this edition prints), rounded or truncated, as a count interval. Whatever the tracking
+    period: a census wave is the same demands in every edition that holds it. A wave with fewer than
+    about ``100·t`` demands is pinned to fewer than ``t`` values by it."""
+    published, metric_of = _printed(ref_dir)
+    out: dict[str, tuple[float, float]] = {}
+    for figure, printed in published.items():
+        m = _CENSUS_SHARE.match(metric_of.get(figure, ""))
+        if m and m.group(1) in n_by_wave and n_by_wave[m.group(1)] > 0:
+            lo, hi = share_bounds(printed, int(n_by_wave[m.group(1)]))
+            out[f"sat.{m.group(1)}.{m.group(2)}"] = (float(lo), float(hi))
     return out
 
 

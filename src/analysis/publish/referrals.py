@@ -77,13 +77,30 @@ def age_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD
     are known to the reader (:func:`analysis.publish.printed.age_band_knowledge`): the band of each holds
     somebody, so a small one is printed « n.p. » and protected with that lower bound."""
     from analysis.analyses.referrals import AGE_BANDS
-    from analysis.publish.printed import age_band_knowledge
+    from analysis.publish.printed import age_band_knowledge, mean_age_narrows
 
     t = res.age_table
     known = age_band_knowledge(res.start, res.end, AGE_BANDS)
     values = {i: int(v) for i, v in enumerate(t["n"])}
     known = {i: b for i, b in known.items() if i in values and b[0] <= values[i] <= b[1]}
-    return publish_line(t["n"], threshold, known=known)
+    texts, hidden = publish_line(t["n"], threshold, known=known)
+    primary = np.array([x == hidden_text(threshold) for x in texts])
+    counts = [int(v) for v in t["n"]]
+    by_label = {b[2]: b for b in AGE_BANDS}
+    bands = [by_label.get(label) for label in t["band"]]  # None: the persons of unknown age
+
+    def narrows(mask) -> bool:
+        return mean_age_narrows(counts, primary, mask, bands, threshold, res.start, res.end)
+
+    # the 2022 mean age would narrow a small band: more bands « n.p. », one at a time, the smallest
+    # first (a band that alone is enough is preferred), until every small band keeps its t values
+    while narrows(hidden) and not hidden.all():
+        shown = sorted((i for i in range(len(counts)) if not hidden[i]), key=lambda i: (counts[i], i))
+        enough = [i for i in shown if not narrows(hidden | (np.arange(len(counts)) == i))]
+        hidden = hidden | (np.arange(len(counts)) == (enough[0] if enough else shown[0]))
+    texts = [hidden_text(threshold) if p else SECONDARY if h else x
+             for x, p, h in zip(texts, primary, hidden, strict=True)]
+    return texts, hidden
 
 
 def _age_extremes_published(res: ReferralResults, threshold: int) -> bool:

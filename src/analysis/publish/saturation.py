@@ -715,9 +715,10 @@ def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
 def published_survival(curve: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
     """The part of one Kaplan–Meier curve a reader sees: the steps while at least ``threshold`` demands are
     still waiting (the tail of a curve counts the last few demands one by one), survival in percent at the
-    printed precision (one decimal). Columns ``time``, ``survival_pct``."""
+    printed precision (one decimal), times in whole days (a wait is counted in days from the demand's
+    date). Columns ``time``, ``survival_pct``."""
     kept = curve[curve["at_risk"] >= threshold]
-    return pd.DataFrame({"time": kept["time"].to_numpy(),
+    return pd.DataFrame({"time": np.round(kept["time"].to_numpy(dtype=float)).astype(int),
                          "survival_pct": np.round(100 * kept["survival"].to_numpy(), 1)})
 
 
@@ -1126,10 +1127,15 @@ def saturation_plan(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_
     """Every census count table of the chapter protected in one linked problem (:mod:`analysis.publish.sdc`):
     the indicator tables (by wave, public and requested follow-up), the waits' table and the comparisons.
     A wave's number of demands stays printed (it is in the prose and the gradient chapter) unless it is
-    itself below the threshold."""
+    itself below the threshold. The 2022 report's census share is a known cell
+    (:func:`analysis.publish.printed.census_knowledge`)."""
+    from analysis.publish.printed import census_knowledge, consistent
+
     values, rels, unprinted, fixed = saturation_cells(res)
     fixed = {c for c in fixed if values[c] >= threshold}
-    return SaturationPlan(protect(values, rels, threshold, fixed=fixed, unprinted=unprinted))
+    # the 2022 report's census share is known to the reader (if these are its demands)
+    known = consistent(census_knowledge({w: values[f"sat.{w}.n"] for w in res.waves}), values)
+    return SaturationPlan(protect(values, rels, threshold, fixed=fixed, unprinted=unprinted, known=known))
 
 
 def model_withheld_fr(threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:
