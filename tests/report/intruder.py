@@ -691,6 +691,46 @@ class Reader:
             found += self.mean_age_bounds(u["age_mean"], int(u["age_min"]), int(u["age_max"]), n)
         return found
 
+    def census_share_bounds(self, figures: Path = REFERENCE / "published_figures.yaml") -> list[str]:
+        """The 2022 report's census share in hand (« 30 % » of the demands of November 2020 – February
+        2021 reoriented for lack of room), whatever the book's period: the census wave is the same
+        demands. In a census table's row « Vague 1 · Réorientation contrainte …, sur toutes les demandes »
+        (« Vague 1 » is that wave: ``census_waves.csv``), the count is that share of the printed
+        denominator, rounded or truncated. Returns the bounds on a hidden count."""
+        import yaml
+
+        doc = yaml.load(Path(figures).read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+        printed = doc.get("saturation_study_2022", {}).get("constrained_reorientation_pct")
+        waves = list(csv.DictReader(open(REFERENCE / "census_waves.csv", encoding="utf-8")))
+        wave = next((w for w in waves if w["start"] == "2020-11"), None)
+        if printed is None or wave is None:
+            return []
+        short = norm(wave["label_fr"].split("(")[0])
+        d = len(printed.split(".")[1]) if "." in printed else 0
+        p, step = float(printed), 10.0 ** -d
+        found = []
+        for name, t in self.tables.items():
+            heads = [norm(h) for h in t.header]
+            if "Dénominateur" not in heads:
+                continue
+            den = heads.index("Dénominateur")
+            counts = [c for c in count_columns(t) if heads[c].startswith("Effectif")]
+            for lab, r in zip(labels_of(t), t.rows, strict=False):
+                if not counts or not re.match(rf"^{re.escape(short)} · Réorientation contrainte\b.*sur toutes les "
+                                              r"demandes$", lab):
+                    continue
+                n = parse_cell(r[den]) if den < len(r) else None
+                if not isinstance(n, int):
+                    continue
+                key = self.key(name, lab, heads[counts[0]])
+                lo, hi = (p - step / 2) * n / 100, (p + step) * n / 100 - 1e-9
+                if isinstance(self.cells.get(key), int) and not lo <= self.cells[key] <= hi:
+                    continue  # not the demands of the 2022 study
+                self.bounds_extra.append(({key: 1.0}, lo, hi))
+                if self.cells.get(key) in (HIDDEN_PRIMARY, HIDDEN_SECONDARY):
+                    found.append(f"{key}: {printed} % of {n} in the 2022 report → [{lo:.2f}, {hi:.2f}]")
+        return found
+
     def mean_age_bounds(self, printed: str, young: int, old: int, n: int) -> list[str]:
         """A printed mean age ``m`` (rounded or truncated to its decimals) of the persons of an age table,
         all aged ``young`` to ``old``: each band ``[lo, hi]`` (clipped to those ages) puts its count

@@ -232,6 +232,29 @@ def test_the_2022_mean_age_narrows_a_hidden_band_the_book_alone_keeps(tmp_path):
     assert (math.ceil(lo - 1e-6), math.floor(hi + 1e-6)) == (3, 4)
 
 
+def test_the_2022_census_share_pins_the_constrained_count_of_a_small_wave(tmp_path):
+    """Planted leak: a wave 1 of 100 demands whose constrained reorientations are hidden (n.p.), split
+    by public into « Enfants » < 5 and « Adultes » 26. The book alone leaves Enfants 0..4; the 2022
+    report's « 30 % » of that wave pins the count to 30, hence Enfants = 4, on any period (the census
+    wave is the same demands)."""
+    lab = "Réorientation contrainte (manque de disponibilité), sur toutes les demandes"
+    wave = _page(tmp_path, ["Vague", "Indicateur", "Effectif", "Dénominateur"],
+                 [["Vague 1", "Suivi proposé", "70", "100"], ["Vague 1", lab, "n.p.", "100"]],
+                 name="vagues", caption="Indicateurs de saturation par vague (recensement), janvier 2023 – juin 2023.")
+    _page(tmp_path, ["Public", "Effectif"], [["Enfants", "&lt; 5"], ["Adultes", "26"]],
+          name="publics", caption="Réorientations contraintes par public, vague 1 (recensement).")
+    r = I.Reader(I.read_book(wave))
+    r.table_relations()
+    r.add_sum(f"vagues | Vague 1 · {lab} | Effectif", ["publics | Enfants | Effectif", "publics | Adultes | Effectif"])
+    assert not r.narrowed(r.solve())
+    found = r.census_share_bounds()
+    assert len(found) == 1 and "30 % of 100" in found[0]
+    narrow = r.narrowed(r.solve())
+    assert set(narrow) == {"publics | Enfants | Effectif"}
+    lo, hi = narrow["publics | Enfants | Effectif"]
+    assert math.ceil(lo - 1e-6) == math.floor(hi + 1e-6) == 4
+
+
 def test_the_2022_figures_are_ignored_on_another_period(tmp_path):
     rows = [["Anderlecht", "n.p."], ["Molenbeek-Saint-Jean", "30"], ["Saint-Josse-ten-Noode", "&lt; 5"],
             ["Total", "43"]]
