@@ -145,3 +145,32 @@ def test_clustered_functions_never_crash_on_tiny_groups(rows):
     X = np.column_stack([np.ones(len(y)), d]) if len(y) else np.ones((0, 2))
     p = cl.wild_cluster_bootstrap(X, y, g, 1, reps=99)
     assert math.isnan(p) or 0 <= p <= 1
+
+
+def test_closed_form_cr2_of_a_mean_matches_the_general_code(monkeypatch):
+    """``mean_cr2`` (intercept-only model in closed form) gives ``ols_cr2``'s variance, Bell–McCaffrey
+    df, interval and p-value; and the share intervals of the chapters are the same through either."""
+    C = cl
+    rng = np.random.default_rng(0)
+    checked = 0
+    for trial in range(300):
+        n, G = int(rng.integers(2, 300)), int(rng.integers(1, 12))
+        g = rng.integers(0, G, size=n).astype(str)
+        if trial % 11 == 0:
+            g = np.array(["a"] * (n - 1) + ["b"])  # a cluster alone in its row: λ close to 1
+        y = (rng.random(n) < rng.random()).astype(float)
+        general, closed = C.ols_cr2(np.ones((n, 1)), y, g, 0), C.mean_cr2(y, g)
+        assert (general.clusters, general.n) == (closed.clusters, closed.n)
+        if not (general.se > 1e-9):  # one cluster or constant y: no interval either way
+            assert not math.isfinite(closed.ci_low) or closed.se < 1e-9
+            continue
+        for a, b in ((general.se, closed.se), (general.df, closed.df), (general.ci_low, closed.ci_low),
+                     (general.ci_high, closed.ci_high), (general.p_value, closed.p_value)):
+            assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (trial, general, closed)
+        checked += 1
+        got = C.share_interval(y, g)
+        with monkeypatch.context() as m:
+            m.setattr(C, "mean_cr2", lambda yy, gg, alpha=0.05: C.ols_cr2(np.ones((len(yy), 1)), yy, gg, 0, alpha))
+            before = C.share_interval(y, g)
+        assert got == pytest.approx(before, rel=1e-9, abs=1e-12)
+    assert checked > 200

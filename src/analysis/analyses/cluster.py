@@ -225,6 +225,43 @@ def ols_cr2(X: np.ndarray, y: np.ndarray, groups, coef: int, alpha: float = 0.05
     return ClusteredEstimate(float(beta[coef]), se, df, lo, hi, p, G, n)
 
 
+def mean_cr2(y, groups, alpha: float = 0.05) -> ClusteredEstimate:
+    """:func:`ols_cr2` of the intercept-only model (the mean of ``y``), in closed form, O(n).
+
+    With ``X = 1``: cluster ``j`` of ``n_j`` rows has ``λ_j = n_j / n`` (its hat block ``11'/n`` has this
+    one non-zero eigenvalue), ``A_j e_j = e_j + f_j·ē_j·1`` with ``f_j = (1 − λ_j)^{-1/2} − 1``, so the CR2
+    meat is ``Σ_j (1 + f_j)² S_j²`` (``S_j`` the cluster's residual sum) and ``V = meat / n²``. The
+    Bell–McCaffrey Gram matrix is ``diag(d) − a a'/n`` with ``a_j = n_j (1 + f_j) / n`` and
+    ``d_j = n_j (1 + f_j)² / n²``. The same numbers as the general code (tests), without a Python loop
+    over pairs of clusters.
+    """
+    y = np.asarray(y, dtype=float)
+    n = len(y)
+    codes = _codes(groups) if n else np.array([], dtype=int)
+    G = int(codes.max() + 1) if n else 0
+    if n <= 1:
+        return _nan_estimate(n, G)
+    est = float(y.mean())
+    e = y - est
+    nj = np.bincount(codes, minlength=G).astype(float)
+    s = np.bincount(codes, weights=e, minlength=G)
+    rest = 1 - nj / n
+    tol = 1e-10
+    f = np.where(rest > tol, 1 / np.sqrt(np.clip(rest, tol, None)), 0.0) - 1
+    var = float(((s * (1 + f)) ** 2).sum()) / n ** 2
+    se = math.sqrt(var) if var > 0 else math.nan
+    df = math.nan
+    if G >= 2:
+        a = nj * (1 + f) / n
+        d = nj * (1 + f) ** 2 / n ** 2
+        a2 = float((a ** 2).sum())
+        tr = float(d.sum()) - a2 / n
+        fro = float((d ** 2).sum()) - 2 * float((d * a ** 2).sum()) / n + a2 ** 2 / n ** 2
+        df = tr ** 2 / fro if fro > 0 else math.nan
+    lo, hi, p = _t_inference(est, se, df, alpha)
+    return ClusteredEstimate(est, se, df, lo, hi, p, G, n)
+
+
 def clustered_share(y, groups, alpha: float = 0.05) -> ClusteredEstimate:
     """A share (mean of a 0/1 variable) with a CR2 interval, clipped to [0, 1].
 
@@ -233,7 +270,7 @@ def clustered_share(y, groups, alpha: float = 0.05) -> ClusteredEstimate:
     interval is NaN (not estimable).
     """
     y = np.asarray(y, dtype=float)
-    res = ols_cr2(np.ones((len(y), 1)), y, groups, 0, alpha)
+    res = mean_cr2(y, groups, alpha)
     if len(y) and not math.isfinite(res.estimate):
         res = _nan_estimate(len(y), res.clusters, estimate=float(y.mean()))
     lo = min(1.0, max(0.0, res.ci_low)) if math.isfinite(res.ci_low) else math.nan
