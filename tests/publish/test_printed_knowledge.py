@@ -199,3 +199,30 @@ def test_a_small_census_wave_is_protected_around_the_2022_share():
     for c in small:
         lo, hi = ranges[c]
         assert math.floor(hi + 1e-6) - math.ceil(lo - 1e-6) >= T - 1 or c in p.disclosed, (c, lo, hi)
+
+
+def test_the_mean_age_the_chapter_prints_narrows_no_small_age_band_on_any_period():
+    """Planted: 21 new demands of 2023, 17 of them aged 12–17, the others alone in their bands, mean
+    age 19,8 printed beside the table (chapter 8). The bands 65+ (2 persons, at least 65 years each) and
+    the rest are bounded by that mean: the line protection alone lets a reader narrow a « < 5 » band;
+    the age table then prints 12–17 « n.p. » too, and no small band is narrowed any more."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from analysis.publish.disclosure import hidden_text, publish_line
+    from analysis.publish.printed import mean_age_narrows
+    from analysis.publish.referrals import age_line
+
+    counts, ages = [1, 17, 1, 0, 0, 2], [8] + [15] * 17 + [19] + [66, 67]
+    mean = sum(ages) / len(ages)
+    assert f"{mean:.1f}" == "19.8"
+    texts, hidden = publish_line(counts, T)
+    primary = [x == hidden_text(T) for x in texts]
+    assert mean_age_narrows(counts, primary, hidden, list(AGE_BANDS), T, "2023-01", "2023-06", own_mean=mean)
+    res = SimpleNamespace(age_table=pd.DataFrame({"n": counts, "band": [b[2] for b in AGE_BANDS]}),
+                          start="2023-01", end="2023-06", ages=pd.Series(ages, dtype=float))
+    got, mask = age_line(res, T)
+    assert mask.sum() > hidden.sum() and got[1] == "n.p."
+    assert not mean_age_narrows(counts, [x == hidden_text(T) for x in got], mask, list(AGE_BANDS), T,
+                                "2023-01", "2023-06", own_mean=mean)

@@ -731,7 +731,23 @@ class Reader:
                     found.append(f"{key}: {printed} % of {n} in the 2022 report → [{lo:.2f}, {hi:.2f}]")
         return found
 
-    def mean_age_bounds(self, printed: str, young: int, old: int, n: int) -> list[str]:
+    def own_mean_age_bounds(self, prose: list[tuple[str, str]]) -> list[str]:
+        """The book's own mean age (« L'âge moyen au premier contact est de 43,1 ans »), with its age table
+        of the same persons: :meth:`mean_age_bounds` with the ages 0 to 120 (or the extremes the prose
+        prints). Returns the constraints that involve a hidden band."""
+        found = []
+        for where, text in prose:
+            text = norm(text)
+            m = re.search(r"[âa]ge moyen au premier contact est de (\d+(?:,\d)?) ans", text, re.I)
+            if not m:
+                continue
+            ext = re.search(r"\bde (\d+) à (\d+) ans\b", text[m.end():m.end() + 80])
+            young, old = (int(ext.group(1)), int(ext.group(2))) if ext else (0, 120)
+            found += [f"{where}: {f}" for f in self.mean_age_bounds(m.group(1).replace(",", "."), young, old)]
+            break
+        return found
+
+    def mean_age_bounds(self, printed: str, young: int, old: int, n: int | None = None) -> list[str]:
         """A printed mean age ``m`` (rounded or truncated to its decimals) of the persons of an age table,
         all aged ``young`` to ``old``: each band ``[lo, hi]`` (clipped to those ages) puts its count
         ``n_b`` between ``lo·n_b`` and ``hi·n_b`` years, so ``Σ n_b·(lo − m_max) ≤ 0 ≤ Σ n_b·(hi − m_min)``
@@ -759,7 +775,7 @@ class Reader:
             keys = {self.key(name, lab, col): b for lab, b in bands.items()}
             if not any(self.cells.get(k) in (HIDDEN_PRIMARY, HIDDEN_SECONDARY) for k in keys):
                 continue
-            if sum(v for k in keys if isinstance(v := self.cells.get(k), int)) > n:
+            if n is not None and sum(v for k in keys if isinstance(v := self.cells.get(k), int)) > n:
                 continue  # more persons than the 2022 report's: not its table
             self.bounds_extra.append(({k: lo - m_max for k, (lo, _) in keys.items()}, -math.inf, 0.0))
             self.bounds_extra.append(({k: hi - m_min for k, (_, hi) in keys.items()}, 0.0, math.inf))

@@ -122,7 +122,8 @@ def _attack(book: I.Book) -> tuple[I.Reader, dict, list[str]]:
     communes = set(m["quintile"])
     found = (r.derived_bounds() + I.figure_rate_bounds(r, _populations) + r.interval_bounds()
              + r.ratio_bounds(prose) + r.named_share_bounds(prose) + r.age_extreme_bounds(prose)
-             + r.printed_report_bounds() + r.census_share_bounds() + r.order_bounds(prose, communes, _populations))
+             + r.printed_report_bounds() + r.census_share_bounds() + r.own_mean_age_bounds(prose)
+             + r.order_bounds(prose, communes, _populations))
     r.samples = r.sample_hypotheses(prose, communes)
     return r, r.solve(), found
 

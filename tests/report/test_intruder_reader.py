@@ -255,6 +255,23 @@ def test_the_2022_census_share_pins_the_constrained_count_of_a_small_wave(tmp_pa
     assert math.ceil(lo - 1e-6) == math.floor(hi + 1e-6) == 4
 
 
+def test_the_mean_age_in_the_prose_narrows_a_hidden_age_band(tmp_path):
+    """Planted leak (any period): 21 demands, 17 aged 12–17, the other bands « < 5 », and the prose's
+    « L'âge moyen au premier contact est de 19,8 ans »: the persons of 65 and over weigh at least 65
+    years each, so the mean caps them below 5 values' worth."""
+    rows = [["0–11 ans", "&lt; 5"], ["12–17 ans", "17"], ["18–24 ans", "&lt; 5"], ["25–44 ans", "&lt; 5"],
+            ["45–64 ans", "&lt; 5"], ["65 ans et plus", "&lt; 5"], ["Total", "21"]]
+    book = _page(tmp_path, ["Classe d'âge", "Effectif"], rows,
+                 caption="Nouvelles demandes d’usager·e·s par classe d'âge, janvier 2023 – juin 2023.")
+    r = I.Reader(I.read_book(book))
+    r.table_relations()
+    assert not r.narrowed(r.solve())
+    prose = [("search:08.html", "L’âge moyen au premier contact est de 19,8 ans (âges extrêmes non publiés).")]
+    assert r.own_mean_age_bounds(prose)
+    narrow = r.narrowed(r.solve())
+    assert "t | 65 ans et plus | Effectif" in narrow
+
+
 def test_the_2022_figures_are_ignored_on_another_period(tmp_path):
     rows = [["Anderlecht", "n.p."], ["Molenbeek-Saint-Jean", "30"], ["Saint-Josse-ten-Noode", "&lt; 5"],
             ["Total", "43"]]

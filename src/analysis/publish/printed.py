@@ -20,8 +20,9 @@ printed figure). A metric names a plan cell as follows:
   bands wholly outside them hold nobody (:func:`age_band_knowledge`);
 - ``users.age_mean``: a mean ``m`` of the persons of known age bounds the band counts ``n_b`` by two
   linear constraints, ``Σ n_b·(lo_b − m_max) ≤ 0 ≤ Σ n_b·(hi_b − m_min)`` (band ``[lo_b, hi_b]`` clipped
-  to the extreme ages, ``m`` rounded or truncated): :func:`mean_age_narrows` checks that it leaves
-  every hidden band of the age table its ``t`` values.
+  to the extreme ages, ``m`` rounded or truncated): :func:`mean_age_narrows` checks that it (and the
+  edition's own mean age, printed next to its age table, on every period) leaves every hidden band of
+  the age table its ``t`` values.
 
 Other periods: nothing is known (the audit annex is not reproduced there either). The census is
 its own folder: the 2022 report's census share (30 % of constrained reorientations, wave ``2020_11``)
@@ -113,57 +114,71 @@ def age_band_knowledge(start: str | None, end: str | None, bands, ref_dir: Path 
     return out
 
 
+#: Oldest age the data may hold (the clean table's bound on ``age``): the top of the open band when no
+#: oldest age is printed.
+AGE_MAX = 120
+
+
 def mean_age_narrows(counts, primary, hidden, bands, threshold: int, start: str | None, end: str | None,
-                     ref_dir: Path = REFERENCE_DIR) -> bool:
-    """Whether the 2022 report's mean age (module doc), with the printed bands of the age table
-    (``counts``, masks ``primary`` « < t » and ``hidden`` every hidden row; the total printed; ``bands``
-    the ``(lo, hi, label)`` of each row, None for a row outside the mean: unknown age) and its
-    extreme ages, leaves a « < t » band fewer than ``t`` possible values. False on another period, or
-    when these counts cannot have the printed mean (the 2022 figure does not describe these persons)."""
+                     own_mean: float | None = None, ref_dir: Path = REFERENCE_DIR) -> bool:
+    """Whether the mean ages a reader knows leave a « < t » age band fewer than ``t`` possible values.
+
+    ``counts``: the age table's rows, masks ``primary`` (« < t ») and ``hidden`` (every hidden row), the
+    total printed; ``bands``: the ``(lo, hi, label)`` of each row, None for a row outside the mean (age
+    unknown). The means: the edition's own (``own_mean``, as printed, one decimal: the book prints it
+    next to the age table), and on the 2022 report's period the mean, youngest and oldest ages that
+    report printed (module doc; left out when these counts cannot have that mean: other persons).
+    Each mean ``m`` gives ``Σ n_b·(lo_b − m_max) ≤ 0 ≤ Σ n_b·(hi_b − m_min)`` over the bands (clipped to
+    the extreme ages when known, else ``0``–:data:`AGE_MAX`)."""
     from scipy.optimize import linprog
 
-    by_metric = _by_metric(start, end, ref_dir)
-    if not {"users.age_mean", "users.age_min", "users.age_max"} <= set(by_metric):
-        return False
-    printed = by_metric["users.age_mean"].replace(",", ".")
-    d = len(printed.split(".")[1]) if "." in printed else 0
-    m, step = float(printed), 10.0 ** -d
-    m_min, m_max = m - step / 2, m + step
-    young, old = int(float(by_metric["users.age_min"])), int(float(by_metric["users.age_max"]))
     values = [int(v) for v in counts]
-    span = [(max(b[0], young), min(b[1], old)) if b is not None and b[1] >= young and b[0] <= old else None
-            for b in bands]
-    inside = [i for i, b in enumerate(span) if b is not None]
+    by_metric = _by_metric(start, end, ref_dir)
+    young, old = 0, AGE_MAX
+    means: list[tuple[float, float]] = []
+    if {"users.age_mean", "users.age_min", "users.age_max"} <= set(by_metric):
+        young, old = int(float(by_metric["users.age_min"])), int(float(by_metric["users.age_max"]))
+        printed = by_metric["users.age_mean"].replace(",", ".")
+        d = len(printed.split(".")[1]) if "." in printed else 0
+        m, step = float(printed), 10.0 ** -d
+        means.append((m - step / 2, m + step))  # rounded or truncated
+    if own_mean is not None and math.isfinite(own_mean):
+        means.append((round(own_mean, 1) - 0.05, round(own_mean, 1) + 0.05))
+    span = [None if b is None else (max(b[0], young), min(b[1], old)) if b[1] >= young and b[0] <= old
+            else (0, -1) for b in bands]  # (0, -1): a band outside the known extremes holds nobody
+    inside = [i for i, b in enumerate(span) if b is not None and b[1] >= b[0]]
     k = sum(values[i] for i in inside)
-    if not k or not (sum(values[i] * span[i][0] for i in inside) <= m_max * k
-                     and sum(values[i] * span[i][1] for i in inside) >= m_min * k):
-        return False
+    means = [(lo, hi) for lo, hi in means if k and sum(values[i] * span[i][0] for i in inside) <= hi * k
+             and sum(values[i] * span[i][1] for i in inside) >= lo * k]
     unknown = [i for i in range(len(values)) if hidden[i]]
-    small = [i for i in unknown if primary[i] and span[i] is not None]
-    if not small:
+    small = [i for i in unknown if primary[i] and i in inside]
+    if not means or not small:
         return False
     col = {i: j for j, i in enumerate(unknown)}
     fixed = {i: values[i] for i in range(len(values)) if not hidden[i]}
-    lo_row, hi_row = [0.0] * len(unknown), [0.0] * len(unknown)
-    lo_rhs = -sum(v * (span[i][0] - m_max) for i, v in fixed.items() if span[i] is not None)
-    hi_rhs = sum(v * (span[i][1] - m_min) for i, v in fixed.items() if span[i] is not None)
-    for i in unknown:
-        if span[i] is not None:
-            lo_row[col[i]] = span[i][0] - m_max
-            hi_row[col[i]] = -(span[i][1] - m_min)
+    a_ub, b_ub = [], []
+    for m_min, m_max in means:
+        lo_row, hi_row = [0.0] * len(unknown), [0.0] * len(unknown)
+        for i in unknown:
+            if i in inside:
+                lo_row[col[i]] = span[i][0] - m_max
+                hi_row[col[i]] = -(span[i][1] - m_min)
+        a_ub += [lo_row, hi_row]
+        b_ub += [-sum(v * (span[i][0] - m_max) for i, v in fixed.items() if i in inside),
+                 sum(v * (span[i][1] - m_min) for i, v in fixed.items() if i in inside)]
     a_eq, b_eq = [[1.0] * len(unknown)], [sum(values) - sum(fixed.values())]  # the printed total
-    bounds = [(0, threshold - 1) if primary[i] else (threshold, None) for i in unknown]
-    bounds = [(0, 0) if span[i] is None else b for i, b in zip(unknown, bounds, strict=True)]
-    kw = dict(A_ub=[lo_row, hi_row], b_ub=[lo_rhs, hi_rhs], A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-              method="highs")
+    bounds = [(0, 0) if span[i] is not None and i not in inside
+              else (0, threshold - 1) if primary[i] else (threshold, None) for i in unknown]
+    kw = dict(A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
     for i in small:
         obj = [0.0] * len(unknown)
         obj[col[i]] = 1.0
         low = linprog(obj, **kw)
         high = linprog([-x for x in obj], **kw)
-        if low.status != 0 or high.status != 0:
+        if low.status != 0:
             continue
-        if math.floor(-high.fun + 1e-6) - math.ceil(low.fun - 1e-6) < threshold - 1:
+        top = -high.fun if high.status == 0 else math.inf
+        if math.floor(top + 1e-6) - math.ceil(low.fun - 1e-6) < threshold - 1:
             return True
     return False
 

@@ -75,7 +75,8 @@ def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
 def age_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> tuple[list[str], np.ndarray]:
     """Texts and hidden mask of the age table. On the 2022 report's period, its youngest and oldest ages
     are known to the reader (:func:`analysis.publish.printed.age_band_knowledge`): the band of each holds
-    somebody, so a small one is printed « n.p. » and protected with that lower bound."""
+    somebody, so a small one is printed « n.p. » and protected with that lower bound. The mean age the
+    chapter prints (and the 2022 one) bound the bands too (:func:`analysis.publish.printed.mean_age_narrows`)."""
     from analysis.analyses.referrals import AGE_BANDS
     from analysis.publish.printed import age_band_knowledge, mean_age_narrows
 
@@ -89,11 +90,15 @@ def age_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD
     by_label = {b[2]: b for b in AGE_BANDS}
     bands = [by_label.get(label) for label in t["band"]]  # None: the persons of unknown age
 
-    def narrows(mask) -> bool:
-        return mean_age_narrows(counts, primary, mask, bands, threshold, res.start, res.end)
+    ages = getattr(res, "ages", None)
+    own = float(ages.dropna().mean()) if ages is not None and ages.notna().any() else None
 
-    # the 2022 mean age would narrow a small band: more bands « n.p. », one at a time, the smallest
-    # first (a band that alone is enough is preferred), until every small band keeps its t values
+    def narrows(mask) -> bool:
+        return mean_age_narrows(counts, primary, mask, bands, threshold, res.start, res.end, own_mean=own)
+
+    # the mean age printed beside the table (and the 2022 one on its period) would narrow a small band:
+    # more bands « n.p. », one at a time, the smallest first (a band that alone is enough is
+    # preferred), until every small band keeps its t values
     while narrows(hidden) and not hidden.all():
         shown = sorted((i for i in range(len(counts)) if not hidden[i]), key=lambda i: (counts[i], i))
         enough = [i for i in shown if not narrows(hidden | (np.arange(len(counts)) == i))]
