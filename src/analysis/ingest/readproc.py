@@ -72,11 +72,9 @@ class ReaderProcess:
         self.close()
 
 
-def _serve(raw_dir: Path) -> None:
+def _serve(raw_dir: Path, requests, replies) -> None:
     from analysis.ingest.readers import read_file
 
-    requests, replies = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write on the channel of the replies
     while True:
         try:
             path = pickle.load(requests)
@@ -91,4 +89,8 @@ def _serve(raw_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    _serve(Path(sys.argv[1]))
+    # the replies' channel is the real standard output: anything printed (a library's notice) goes to
+    # standard error instead, so that it cannot break the stream of pickles
+    _replies = sys.stdout.buffer
+    sys.stdout = sys.stderr
+    _serve(Path(sys.argv[1]), sys.stdin.buffer, _replies)
