@@ -35,7 +35,7 @@ def test_chronology_figure_files_and_alt_text(tmp_path):
     from analysis.publish.chronology import make_chronology_figure
 
     info = make_chronology_figure(tmp_path)
-    assert {p.name for p in tmp_path.iterdir()} == {"chronologie.svg", "chronologie.png",
+    assert {p.name for p in tmp_path.iterdir()} == {"chronologie.svg", "chronologie.pdf", "chronologie.png",
                                                     "chronologie.json"}
     assert info["alt"].startswith("Frise chronologique de ")
     assert "COCOF" in info["alt"] and "COCOM" in info["alt"] and "communs" in info["alt"]

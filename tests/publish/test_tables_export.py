@@ -52,7 +52,7 @@ def test_table_csv_and_xlsx_hold_the_same_published_cells(tmp_path):
     assert ws["B6"].value == f"<{NNBSP}5"  # a withheld count stays the published text
 
 
-def test_figures_are_written_as_svg_and_png_identically(tmp_path):
+def test_figures_are_written_as_svg_pdf_and_png_identically(tmp_path):
     import matplotlib.pyplot as plt
 
     from analysis.publish.figures import save_figure, set_theme
@@ -62,7 +62,7 @@ def test_figures_are_written_as_svg_and_png_identically(tmp_path):
         fig, ax = plt.subplots()
         ax.bar(["a", "b"], [1, 2])
         save_figure(fig, "essai", tmp_path / folder, alt="Deux barres.", caption="Essai")
-    for ext in ("svg", "png"):
+    for ext in ("svg", "pdf", "png"):
         assert (tmp_path / "a" / f"essai.{ext}").read_bytes() == (tmp_path / "b" / f"essai.{ext}").read_bytes()
     assert (tmp_path / "a" / "essai.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -107,7 +107,7 @@ def test_theme_is_seaborns_whitegrid_without_importing_seaborn(tmp_path):
             draw(f"written-{start}")
             expected.pop("image.cmap"), got.pop("image.cmap")
             assert got == expected
-            for ext in ("svg", "png"):
+            for ext in ("svg", "pdf", "png"):
                 assert ((tmp_path / f"written-{start}" / f"essai.{ext}").read_bytes()
                         == (tmp_path / f"seaborn-{start}" / f"essai.{ext}").read_bytes()), (start, ext)
     code = "import analysis.publish.figures as f, sys; f.set_theme(); print('seaborn' in sys.modules)"

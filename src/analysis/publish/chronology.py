@@ -166,7 +166,7 @@ def plot_chronology(df: pd.DataFrame, ref_dir: Path = REFERENCE_DIR):
 
 
 def make_chronology_figure(figures_dir: Path, ref_dir: Path = REFERENCE_DIR) -> dict[str, str]:
-    """Write ``chronologie.{svg,png,json}`` into ``figures_dir``; returns the sidecar (alt, caption)."""
+    """Write ``chronologie.{svg,pdf,json}`` into ``figures_dir``; returns the sidecar (alt, caption)."""
     from analysis.publish.figures import save_figure
 
     df = load_chronology(ref_dir)

@@ -1,9 +1,9 @@
 """One seaborn theme for every figure, and deterministic export with alt text.
 
 Palette: Okabe & Ito (2008), distinguishable with the common colour-vision
-deficiencies. Figures are written as SVG (the web page and, through typst, the
-PDF) with fixed metadata and ids so that two runs give identical files, and as
-PNG (a bitmap readers can download and paste); the alt text and caption go to a JSON
+deficiencies. Figures are written as SVG (web) and PDF (print) with fixed
+metadata and SVG ids so that two runs give identical files, and as PNG (a
+bitmap readers can download and paste); the alt text and caption go to a JSON
 sidecar the report reads.
 
 The theme is seaborn's ``set_theme(context="notebook", style="whitegrid")`` with the
@@ -38,8 +38,8 @@ OKABE_ITO = [
     "#000000",  # black
 ]
 
-FORMATS = ("svg", "png")
-#: Resolution of the PNG export (the SVG is vector).
+FORMATS = ("svg", "pdf", "png")
+#: Resolution of the PNG export (the SVG and PDF are vector).
 PNG_DPI = 200
 
 
@@ -185,8 +185,7 @@ def fr_tick_formatter(axis=None) -> Formatter:
 
 
 def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> dict[str, str]:
-    """Save ``fig`` as ``<name>.svg`` (the HTML page and the PDF both use it) and ``<name>.png`` (a download
-    beside the figure) plus ``<name>.json`` (alt, caption).
+    """Save ``fig`` as ``<name>.svg``, ``<name>.pdf`` and ``<name>.png`` plus ``<name>.json`` (alt, caption).
 
     Returns the sidecar's content. Metadata that would change between runs
     (creation date, software version) is blanked.
@@ -199,6 +198,8 @@ def save_figure(fig, name: str, figures_dir: Path, alt: str, caption: str) -> di
         extra = {}
         if ext == "svg":
             meta = {"Date": None, "Creator": None}
+        elif ext == "pdf":
+            meta = {"CreationDate": None, "ModDate": None, "Creator": "prr-report"}
         else:
             meta, extra = {"Software": None}, {"dpi": PNG_DPI}
         if bbox is not None:

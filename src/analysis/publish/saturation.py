@@ -791,7 +791,7 @@ def write_table(exact: pd.DataFrame, display: pd.DataFrame, name: str, tables_di
 def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                  threshold: int = DEFAULT_DISCLOSURE_THRESHOLD, is_example: bool = False,
                  ref_dir: Path = REFERENCE_DIR, plan: SaturationPlan | None = None) -> dict[str, list[str]]:
-    """Save every saturation figure (SVG, PNG, alt text) and table (CSV exact, Markdown published).
+    """Save every saturation figure (SVG, PDF, alt text) and table (CSV exact, Markdown published).
 
     Every count, share, median and comparison shown reads the census ``plan`` (:func:`saturation_plan`,
     computed here when not given), so that a cell hidden in one table is hidden in all of them.

@@ -155,7 +155,7 @@ def load_book(report_dir: Path = REPORT_DIR) -> Book:
         output_file=str(book.get("output-file") or "book"),
         number_depth=int(cfg.get("number-depth", html.get("number-depth", 3))),
         image_ext={"html": str(html.get("default-image-extension", "svg")),
-                   "pdf": str(typ.get("default-image-extension", "svg"))},
+                   "pdf": str(typ.get("default-image-extension", "pdf"))},
         css=[str(c) for c in _as_list(html.get("css"))],
         filters=[str(f) for f in _as_list(cfg.get("filters"))
                  if isinstance(f, str) and f.endswith(".lua")],

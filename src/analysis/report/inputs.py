@@ -7,8 +7,8 @@ from a run. :func:`prepare_report_inputs` writes
   ``{{< var … >}}`` (Quarto reads it from the project folder, and so does the
   fallback renderer), formatted the French way for prose and with small person
   counts withheld;
-- ``report/_generated/figures/``: the run's figures (SVG for the web page and the
-  PDF, PNG to download, JSON sidecars with alt text and caption) plus, for each, a Markdown
+- ``report/_generated/figures/``: the run's figures (SVG for the web, PDF for
+  print, JSON sidecars with alt text and caption) plus, for each, a Markdown
   snippet ``<name>.md`` that a chapter includes to show it as a numbered figure
   ``#fig-<name>``; and the chronology figure of chapter 3;
 - ``report/_generated/tables/``: the run's reader-facing tables (``*.md``),
@@ -43,7 +43,7 @@ from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR, REPORT_
 from analysis.publish.disclosure import publish_count_prose
 from analysis.publish.fmt import NBSP, fmt_eur, fmt_int, fmt_month, fmt_number, fmt_pct
 
-FIGURE_FILES = (".svg", ".png", ".json")
+FIGURE_FILES = (".svg", ".pdf", ".png", ".json")
 #: Published files of a table that the web book offers for download (from the run's ``tables/``).
 TABLE_DOWNLOADS = (".csv", ".xlsx")
 ANNEX_DOCS = ("audit", "codebook", "provenance", "notebooks", "vignettes", "evolution", "evolution-provenance")
