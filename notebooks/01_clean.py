@@ -37,11 +37,13 @@ from analysis import cache, metrics
 from analysis.config import run_paths
 from analysis.ingest import quality
 from analysis.ingest.clean import run_cleaning
+from analysis.ingest.parts import Spill
 from analysis.publish.linked import write_audit, write_withheld
 
 # %%
 paths = run_paths(Path(out))
-result = run_cleaning(Path(raw), start, end, spill=True)  # clean rows on disk as each sheet is cleaned
+Spill.sweep(paths["cache"])  # parts a stopped run left behind
+result = run_cleaning(Path(raw), start, end, spill=paths["cache"])  # clean rows on disk as each sheet is cleaned
 result.write(paths["clean"], digests_memo=paths["cache"] / cache.DIGESTS_MEMO)
 metrics.write_part(Path(out), "clean", result.metrics())
 # Counts of persons: one decision for the quality tables, this account and the totals of the chapters
@@ -50,6 +52,7 @@ write_audit(plan, Path(out), "quality")
 write_withheld(Path(out), "quality", plan.withheld_metrics())
 written = quality.save_quality_tables(result.tables, result.ignored_files, paths["tables"], threshold, is_example,
                                       notes=result.notes, decisions=result.decisions, plan=plan)
+result.close()  # the clean rows' parts on disk go now (the kernel is stopped without its exit handlers)
 print(result.summary_fr(threshold, shown=plan.texts()))
 
 # %% [markdown]

@@ -67,6 +67,20 @@ def test_every_output_of_a_run_exists(builds):
     assert (book / "index.html").exists() and (book / "prr-rapport.pdf").exists()
 
 
+def test_the_clean_step_leaves_no_parts_on_disk(builds, tmp_path):
+    """The clean kernel is stopped without its exit handlers: the spilled parts are removed by the
+    step itself, and parts a killed run left behind are swept by the next one."""
+    from analysis.ingest.parts import PREFIX, Spill
+
+    params, _ = builds["a"]
+    cache_dir = run_paths(params.out)["cache"]
+    assert cache_dir.is_dir() and not list(cache_dir.glob(f"{PREFIX}*"))
+    stale = Spill(tmp_path)
+    stale.put(pd.DataFrame({"a": [1]}))
+    stale._cleanup.detach()  # as if the process had been killed
+    assert Spill.sweep(tmp_path) == [stale.dir] and not stale.dir.exists()
+
+
 def test_two_builds_are_byte_identical(builds):
     (a, book_a), (b, book_b) = builds["a"], builds["b"]
     for part in ("clean", "figures", "tables", "exact"):

@@ -1879,6 +1879,12 @@ class CleanResult:
     #: Where the data tables' parts are kept when they are :class:`SpilledTable` (removed with the result).
     spill: Spill | None = None
 
+    def close(self) -> None:
+        """Remove the spilled parts now (the clean kernel is stopped without running its exit handlers,
+        which would otherwise remove them); the spilled tables cannot be read afterwards."""
+        if self.spill is not None:
+            self.spill.close()
+
     def write(self, out_dir: Path, digests_memo: Path | None = None) -> list[Path]:
         """Write ``<out_dir>/<table>.parquet`` for every table (+ ``notes.parquet`` and the
         end-of-run account ``run-summary.json``, see :mod:`analysis.ingest.runsummary`).

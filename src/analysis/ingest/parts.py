@@ -53,11 +53,17 @@ def contiguous(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: Name prefix of a spill's folder.
+PREFIX = "prr-clean-parts-"
+
+
 class Spill:
     """A temporary folder of Arrow IPC files, one per part; removed with the object."""
 
     def __init__(self, parent: Path | None = None):
-        self.dir = Path(tempfile.mkdtemp(prefix="prr-clean-parts-", dir=parent))
+        if parent is not None:
+            Path(parent).mkdir(parents=True, exist_ok=True)
+        self.dir = Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent))
         self._count = 0
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.dir), True)
 
@@ -83,6 +89,15 @@ class Spill:
 
     def close(self) -> None:
         self._cleanup()
+
+    @staticmethod
+    def sweep(parent: Path) -> list[Path]:
+        """Remove the part folders a stopped process left in ``parent`` (a kernel killed before its
+        exit handlers ran cannot remove its own); returns those removed."""
+        gone = sorted(Path(parent).glob(f"{PREFIX}*")) if Path(parent).is_dir() else []
+        for d in gone:
+            shutil.rmtree(d, ignore_errors=True)
+        return gone
 
 
 class SpilledTable:
