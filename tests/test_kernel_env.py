@@ -4,10 +4,12 @@ differs in its last digits from machine to machine."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
 import nbformat
+import pytest
 
 from analysis import pipeline
 
@@ -34,14 +36,18 @@ with open(target, "w") as f:
 '''
 
 
-def test_analysis_kernel_does_linear_algebra_on_one_thread(tmp_path, monkeypatch):
+@pytest.mark.parametrize("forked", [False, True], ids=["own-kernel", "forked-kernel"])
+def test_analysis_kernel_does_linear_algebra_on_one_thread(tmp_path, monkeypatch, forked):
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")  # what the caller has does not matter
     src = tmp_path / "probe.py"
     src.write_text(PROBE, encoding="utf-8")
     step = next(s for s in pipeline.analysis_steps() if s.reads)
     target = tmp_path / "probe.json"
-    pipeline.execute_notebook(str(src), str(tmp_path / "probe.ipynb"), {"target": str(target)},
-                              pipeline._step_env(step))
+    with pipeline.kernel_server() if forked else contextlib.nullcontext() as kernels:
+        if forked:
+            kernels.start()  # numpy is imported by the server, before the fork
+        pipeline.execute_notebook(str(src), str(tmp_path / "probe.ipynb"), {"target": str(target)},
+                                  pipeline._step_env(step))
     got = json.loads(target.read_text())
     assert got["env"]["OPENBLAS_NUM_THREADS"] == got["env"]["OMP_NUM_THREADS"] == "1"
     assert got["env"]["MKL_NUM_THREADS"] == "1"

@@ -16,7 +16,7 @@ from analysis import cache
 
 PACKAGE_DIR = cache.PACKAGE_DIR
 SUBPACKAGES = ("ingest", "analyses", "publish", "report", "example")
-TOP_LEVEL = {"config", "cache", "pipeline", "cli", "metrics", "errors", "reference", "lab"}
+TOP_LEVEL = {"config", "cache", "pipeline", "cli", "metrics", "errors", "reference", "lab", "kernelfork"}
 
 #: What each layer may import from the package (besides itself). The top level's
 #: leaf modules (config, errors, reference, cache, metrics) import no layer; only the

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import cache
+from analysis import cache, kernelfork
 from analysis.config import COMPARE_STEPS, NOTEBOOKS_DIR, REFERENCE_DIR, REPORT_DIR, RunParams, run_paths
 
 RAW_PATTERNS = ("*.xlsx", "*.xlsm", "*.ods", "*.csv", "*.xls")
@@ -266,6 +266,7 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
                     # the last cell has run and every file it wrote is closed: the kernel is stopped at
                     # once instead of waiting for its interpreter to tear down (about 0.4 s a notebook)
                     shutdown_kernel="immediate",
+                    **({"kernel_manager_class": kernelfork.manager_class()} if kernelfork.in_use() else {}),
                 )
                 break
             except RuntimeError as exc:
@@ -292,7 +293,8 @@ def execute_notebook(notebook: str, out_ipynb: str, parameters: dict, env: dict 
     return time.perf_counter() - t0
 
 
-def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: bool) -> None:
+def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: bool,
+               kernels: kernelfork.server | None = None) -> None:
     paths = run_paths(params.out)
     store = cache.StepCache(paths["cache"])
     todo = []
@@ -305,6 +307,8 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
             todo.append((step, key))
     if not todo:
         return
+    if kernels is not None:
+        kernels.start()  # before the workers are created: they inherit its name
     jobs = [
         (str(NOTEBOOKS_DIR / s.notebook), str(paths["notebooks"] / s.notebook.replace(".py", ".ipynb")),
          params.notebook_parameters(s.name), _step_env(s))
@@ -335,6 +339,12 @@ def _run_steps(steps, params: RunParams, force: bool, log: BuildLog, parallel: b
 #: side on the cores, and results must not depend on the machine: a model fitted with BLAS split
 #: over 2 threads differs in its last digits from the same fit on 1 or 8.
 SINGLE_THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def kernel_server() -> kernelfork.server:
+    """The run's kernel server (started when a step runs): its libraries are imported with the
+    kernels' single-thread linear algebra (:data:`SINGLE_THREAD_ENV`)."""
+    return kernelfork.server({**os.environ, **SINGLE_THREAD_ENV})
 
 
 def _step_env(step: NotebookStep) -> dict:
@@ -396,9 +406,9 @@ def run(params: RunParams, force: bool = False, log: BuildLog | None = None, par
         raise InputError(problem)
     _check_writable(Path(params.out))
     log.say(f"Période {params.start} → {params.end} ; données : {params.raw} ; sorties : {params.out}")
-    with _registry_env(Path(params.raw)):
-        _run_steps([CLEAN_STEP], params, force, log, parallel=False)
-        _run_steps(analysis_steps(), params, force, log, parallel=parallel)
+    with _registry_env(Path(params.raw)), kernel_server() as kernels:
+        _run_steps([CLEAN_STEP], params, force, log, parallel=False, kernels=kernels)
+        _run_steps(analysis_steps(), params, force, log, parallel=parallel, kernels=kernels)
     metrics.merge(params.out)
     write_manifest(params)
     return log

@@ -36,7 +36,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from analysis import reference
 from analysis.config import REFERENCE_DIR
@@ -134,6 +133,7 @@ def exclusions(rows: pd.DataFrame) -> dict[str, int]:
 def poisson_ci(k: int | np.ndarray, alpha: float = 0.05) -> tuple[Any, Any]:
     """Exact (Garwood) interval of a Poisson count."""
     k = np.asarray(k, dtype=float)
+    from scipy import stats as sps  # here: the cleaning imports this module, without scipy.stats
     low = np.where(k > 0, sps.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
     high = sps.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
     return low, high
@@ -423,6 +423,7 @@ def cameron_trivedi(y: np.ndarray, mu: np.ndarray) -> tuple[float, float]:
     df = len(y) - 1
     se = math.sqrt((resid**2).sum() / df / (mu * mu).sum())
     t = beta / se if se > 0 else math.inf * np.sign(beta)
+    from scipy import stats as sps  # here: the cleaning imports this module, without scipy.stats
     return float(t), float(sps.t.sf(t, df))
 
 
@@ -487,6 +488,7 @@ def _fit_count_models(counts: pd.Series, frame: pd.DataFrame, force: str | None,
         XQ[f"q{k}"] = (q == k).astype(float)
     XQ = XQ.loc[:, (XQ != 0).any()]
     qfit, qparams, qci, _ = _fit_counts(y, XQ, offset, kind)
+    from scipy import stats as sps  # here: the cleaning imports this module, without scipy.stats
     z = float(sps.norm.ppf(0.975))
     scale = 1.0
     if kind == "poisson":

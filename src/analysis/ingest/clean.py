@@ -224,7 +224,11 @@ def header_cell_score(cell: str, key: str) -> float:
         return 2.0
     if 2 * short < HEADER_FUZZY_CUTOFF * (len(cell) + len(key)):  # the ratio cannot reach the cutoff
         return 0.0
-    ratio = difflib.SequenceMatcher(None, cell, key).ratio()
+    matcher = difflib.SequenceMatcher(None, cell, key)
+    # quick_ratio bounds ratio from above (as in difflib.get_close_matches): same scores, fewer full matches
+    if matcher.quick_ratio() < HEADER_FUZZY_CUTOFF:
+        return 0.0
+    ratio = matcher.ratio()
     return 1.0 + ratio if ratio >= HEADER_FUZZY_CUTOFF else 0.0
 
 
