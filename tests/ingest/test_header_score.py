@@ -12,18 +12,13 @@ from analysis.ingest import normalise as nz
 
 
 def reference_score(cell: str, key: str) -> float:
-    """The score as defined in the docstring, with a full difflib comparison for every fuzzy case."""
-    if not cell or not key:
-        return 0.0
-    if cell == key:
-        return 3.0
-    short = min(len(cell), len(key))
-    if short >= 4 and (cell.startswith(key + " ") or key.startswith(cell + " ")):
-        return 2.0
-    if len(key) >= 5 and f" {key} " in f" {cell} ":
-        return 2.0
-    ratio = difflib.SequenceMatcher(None, cell, key).ratio()
-    return 1.0 + ratio if ratio >= clean.HEADER_FUZZY_CUTOFF else 0.0
+    """The score with a full difflib comparison for every fuzzy case (the bound never cuts short)."""
+    bound = difflib.SequenceMatcher.quick_ratio
+    difflib.SequenceMatcher.quick_ratio = lambda self: 1.0
+    try:
+        return clean.header_cell_score(cell, key)
+    finally:
+        difflib.SequenceMatcher.quick_ratio = bound
 
 
 def _keys() -> list[str]:
