@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import pipeline
+from analysis import kernelfork, pipeline
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REPORT_DIR, RunParams, run_paths
 from analysis.report import render as render_mod
 from analysis.report.inputs import prepare_report_inputs
@@ -38,12 +38,15 @@ def _pdf_text(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory, example_build):
-    """Build "a" is the session's example build (tests/conftest.py), shared with the web book's tests."""
+    """Build "a" is the session's example build (tests/conftest.py), shared with the web book's tests;
+    build "b" runs ordinary kernels, without the kernel server (:mod:`analysis.kernelfork`)."""
     root = tmp_path_factory.mktemp("build")
     b = RunParams(out=root / "b")
     short = RunParams(out=root / "short", start="2021-09", end="2021-12")
-    for p in (b, short):
-        pipeline.run(p, force=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(kernelfork.SERVER_ENV, "off")
+        pipeline.run(b, force=True)
+    pipeline.run(short, force=True)
     return {"a": example_build, "b": (b, _render(b.out, root / "rb")),
             "short": (short, _render(short.out, root / "rs"))}
 
@@ -82,6 +85,7 @@ def test_the_clean_step_leaves_no_parts_on_disk(builds, tmp_path):
 
 
 def test_two_builds_are_byte_identical(builds):
+    """Also: kernels forked from the kernel server (a) and ordinary kernels (b) give the same files."""
     (a, book_a), (b, book_b) = builds["a"], builds["b"]
     for part in ("clean", "figures", "tables", "exact"):
         assert _hashes(a.out / part) == _hashes(b.out / part), part

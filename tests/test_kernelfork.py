@@ -98,3 +98,46 @@ def test_the_server_refuses_nothing_it_cannot_serve(tmp_path):
             assert conn.recv(64) == b""  # closed without a pid
         seen, _ = _probe(tmp_path)
         assert seen["ppid"] == kernels.process.pid
+
+
+def _local_function() -> int:
+    return 1
+
+
+def test_a_call_runs_in_a_forked_process_and_errors_come_back():
+    with kernelfork.server({**os.environ, **SINGLE_THREAD_ENV}) as kernels:
+        kernels.start()
+        call = kernelfork.ForkedCall(os.getpid)
+        assert call.forked
+        pid = call.result()
+        assert pid != os.getpid() and kernelfork.ForkedCall(os.getppid).result() == kernels.process.pid
+        assert _gone(pid)
+        with pytest.raises(RuntimeError, match="ValueError : invalid literal"):
+            kernelfork.ForkedCall(int, "pas un nombre").result()
+        with pytest.raises(RuntimeError, match="ModuleNotFoundError"):  # a function the server cannot import
+            kernelfork.ForkedCall(_local_function).result()
+    inline = kernelfork.ForkedCall(os.getpid)  # no server: run here
+    assert not inline.forked and inline.result() == os.getpid()
+
+
+def test_a_spilled_table_written_by_a_forked_process_is_the_same_file(tmp_path):
+    import filecmp
+
+    from analysis.config import EXAMPLE_END, EXAMPLE_RAW_DIR, EXAMPLE_START
+    from analysis.ingest.clean import run_cleaning
+    from analysis.ingest.parts import SpilledTable
+    from analysis.ingest.schema import PROVENANCE_COLUMNS
+
+    result = run_cleaning(EXAMPLE_RAW_DIR, EXAMPLE_START, EXAMPLE_END, spill=tmp_path / "parts")
+    table = result.tables["activities"]
+    assert isinstance(table, SpilledTable)
+    drop = PROVENANCE_COLUMNS.get("activities", ())
+    here = table.write(tmp_path / "here.parquet", drop)
+    with kernelfork.server({**os.environ, **SINGLE_THREAD_ENV}) as kernels:
+        kernels.start()
+        call = kernelfork.ForkedCall(SpilledTable.write, table, tmp_path / "there.parquet", drop)
+        assert call.forked
+        there = call.result()
+    assert here == there
+    assert filecmp.cmp(tmp_path / "here.parquet", tmp_path / "there.parquet", shallow=False)
+    result.close()

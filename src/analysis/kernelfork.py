@@ -20,6 +20,9 @@ is started as usual with ``ipykernel_launcher``):
   pipe closes), and when the launcher is killed (papermill stops kernels at once after the last
   cell) the kernel sees the first pipe close and exits at once.
 
+The same server runs a function for the cleaning in a forked process (:class:`ForkedCall`: the
+biggest clean table is written there while the cleaning writes the others).
+
 Environment variables a library reads **when it is imported** are read by the server, which is
 started with the environment of the run's kernels (:data:`analysis.pipeline.SINGLE_THREAD_ENV`:
 one BLAS thread); what a kernel's environment sets differently per notebook (which clean tables it
@@ -41,7 +44,9 @@ SERVER_ENV = "PRR_KERNEL_SERVER"
 PRELOAD_FIRST = (
     "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.display", "numpy", "pandas", "pyarrow",
     "pyarrow.parquet", "analysis.config", "analysis.cache", "analysis.metrics", "analysis.ingest.clean",
-    "analysis.ingest.quality", "analysis.publish.linked",
+    "analysis.ingest.quality", "analysis.publish.linked", "analysis.ingest.readproc", "analysis.ingest.runsummary",
+    # pandera's checks, imported at the first validation (they import hypothesis and its plugins: 0.45 s)
+    "pandera.backends.pandas.builtin_checks", "scipy.optimize", "xlsxwriter",
 )
 #: Imported between requests (a kernel forked before they are in still imports them itself).
 PRELOAD_THEN = (
@@ -53,6 +58,7 @@ PRELOAD_THEN = (
 )
 
 _STREAMS = 3  # the launcher's stdin, stdout and stderr, then its two pipes
+_CALL_FDS = 3  # a call's standard error, the pipe it reads its job from, the pipe it answers on
 
 
 def available() -> bool:
@@ -100,9 +106,9 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket) -> int:
         creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
         uid = int.from_bytes(creds[4:8], sys.byteorder)
         msg, fds, _, _ = socket.recv_fds(conn, 1 << 20, _STREAMS + 2)
-        if uid != os.getuid() or len(fds) != _STREAMS + 2:
-            raise PermissionError("request refused")
         request = json.loads(msg.decode("utf-8"))
+        if uid != os.getuid() or len(fds) != (_CALL_FDS if request.get("call") else _STREAMS + 2):
+            raise PermissionError("request refused")
         pid = os.fork()
     except Exception:  # noqa: BLE001 - the launcher falls back on an ordinary kernel
         for fd in fds:
@@ -112,7 +118,7 @@ def _fork_kernel(conn: socket.socket, listener: socket.socket) -> int:
     if pid == 0:
         conn.close()
         listener.close()
-        _run_kernel(request, fds)  # does not return
+        (_run_call if request.get("call") else _run_kernel)(request, fds)  # does not return
     for fd in fds:
         os.close(fd)
     try:
@@ -157,6 +163,34 @@ def _run_kernel(request: dict, fds: list[int]) -> None:
             os._exit(code)
 
 
+def _run_call(request: dict, fds: list[int]) -> None:
+    """In the forked child: run the function the caller sent (:class:`ForkedCall`), send back its
+    result or its error, then exit."""
+    import pickle
+    import traceback
+
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        err, job, reply = fds
+        os.dup2(err, 2)
+        os.close(err)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        try:
+            with os.fdopen(job, "rb") as f:
+                func, args, kwargs = pickle.load(f)
+            out = ("ok", func(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - sent back to the caller, which raises it
+            out = ("error", f"{type(exc).__name__} : {exc}\n{traceback.format_exc()}")
+        with os.fdopen(reply, "wb") as f:
+            pickle.dump(out, f, protocol=pickle.HIGHEST_PROTOCOL)
+        code = 0
+    finally:
+        os._exit(code)
+
+
 def _exit_with_launcher(life: int) -> None:
     """Exit the kernel at once when its launcher is gone (its end of the pipe closes)."""
     while True:
@@ -198,6 +232,13 @@ class server:  # noqa: N801 - used as a context manager, like open()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "analysis.kernelfork", "--serve", path], env={**self.env, SERVER_ENV: path},
             stdin=subprocess.DEVNULL, start_new_session=True)
+        # the socket is bound before any import (a few hundredths of a second): wait for it, so that no
+        # kernel asks before it is there (it would be started the ordinary way)
+        import time
+
+        deadline = time.monotonic() + 10
+        while not os.path.exists(path) and self.process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         self._before = os.environ.get(SERVER_ENV)
         os.environ[SERVER_ENV] = path
 
@@ -219,6 +260,64 @@ class server:  # noqa: N801 - used as a context manager, like open()
 def in_use() -> bool:
     """Whether kernels started from this process go through a kernel server."""
     return os.environ.get(SERVER_ENV, "off") != "off"
+
+
+class ForkedCall:
+    """``func(*args, **kwargs)`` run in a process forked from the kernel server (its libraries are
+    already imported: it starts in milliseconds), while the caller goes on; :meth:`result` waits
+    for it. ``func`` and the arguments are pickled (a module-level function). Without a server, or
+    when the server cannot take it, the call runs in the caller, at :meth:`result`."""
+
+    def __init__(self, func, *args, **kwargs):
+        import pickle
+
+        self._job = (func, args, kwargs)
+        self._reply = None
+        if not in_use():
+            return
+        job_r, job_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
+                conn.connect(os.environ[SERVER_ENV])
+                request = {"call": True, "env": dict(os.environ), "cwd": os.getcwd()}
+                socket.send_fds(conn, [json.dumps(request).encode("utf-8")], [2, job_r, reply_w])
+                answer = conn.recv(64)
+            if not answer:
+                raise OSError("no process forked")
+            os.close(job_r)
+            os.close(reply_w)
+            job_r = reply_w = None
+            with os.fdopen(job_w, "wb") as f:
+                job_w = None
+                pickle.dump(self._job, f, protocol=pickle.HIGHEST_PROTOCOL)
+            self._reply, reply_r = reply_r, None
+        except (OSError, ValueError, pickle.PicklingError):
+            pass  # run here, at result()
+        finally:
+            for fd in (job_r, job_w, reply_r, reply_w):
+                if fd is not None:
+                    os.close(fd)
+
+    @property
+    def forked(self) -> bool:
+        return self._reply is not None
+
+    def result(self):
+        import pickle
+
+        if self._reply is None:
+            func, args, kwargs = self._job
+            return func(*args, **kwargs)
+        with os.fdopen(self._reply, "rb") as f:
+            self._reply = None
+            data = f.read()
+        if not data:
+            raise RuntimeError("le processus chargé d'un calcul s'est arrêté sans réponse")
+        kind, value = pickle.loads(data)
+        if kind == "error":
+            raise RuntimeError(f"calcul dans un processus séparé : {value}")
+        return value
 
 
 def manager_class():

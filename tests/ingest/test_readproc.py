@@ -10,6 +10,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import openpyxl
+import pytest
+
 from analysis.config import EXAMPLE_END, EXAMPLE_RAW_DIR, EXAMPLE_START
 from analysis.ingest import clean, inputs
 from analysis.ingest.readers import read_file
@@ -17,6 +20,7 @@ from analysis.ingest.readproc import ReaderProcess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import make_hostile as mh  # noqa: E402
+import make_hostile_extra as mx  # noqa: E402
 
 
 def _written(raw: Path, start: str, end: str, out: Path, monkeypatch, process: bool) -> list[str]:
@@ -25,9 +29,9 @@ def _written(raw: Path, start: str, end: str, out: Path, monkeypatch, process: b
     seen = []
     real = clean._in_order
 
-    def spy(entries, submit, result):
+    def spy(entries, submit, *rest):
         seen.append(getattr(submit, "__self__", None))
-        yield from real(entries, submit, result)
+        yield from real(entries, submit, *rest)
 
     monkeypatch.setattr(clean, "_in_order", spy)
     result = clean.run_cleaning(raw, start, end, spill=True)
@@ -48,9 +52,48 @@ def test_example_read_by_a_process_gives_the_same_clean_files(tmp_path, monkeypa
 
 
 def test_hostile_corpus_read_by_a_process_gives_the_same_clean_files(tmp_path, monkeypatch):
-    # unreadable, encrypted, empty, renamed and duplicated files, Dutch sheets, merged cells...
+    # unreadable, encrypted, empty, renamed and duplicated files, Dutch sheets, merged cells, formulas
+    # without a value (found by the cleaning process, not the reading one)...
     raw = mh.make_hostile(tmp_path / "raw")
+    mx.make_hostile_extra(raw)
     _same_files(raw, mh.START, mh.END, tmp_path, monkeypatch)
+
+
+def _formulas_only(path: Path) -> Path:
+    """A workbook whose only cells are formulas without a saved value (openpyxl saves none)."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Activités"
+    wb.active["A1"] = "=1+1"
+    wb.active["B2"] = "=SUM(A1:A1)"
+    wb.save(path)
+    return path
+
+
+def test_formula_cells_come_back_whichever_process_looks_for_them(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    mx.make_hostile_extra(raw)
+    only = _formulas_only(raw / "formules seules.xlsx")
+    paths = [only, *sorted(raw.rglob("*.xlsx"))]
+    with ReaderProcess(raw) as reader:
+        got = []
+        for p in paths:
+            reader.submit(p)
+            got.append(reader.result())
+    assert got == [read_file(p, raw) for p in paths]
+    assert got[0].ok and got[0].sheets[0].formula_cells  # not an empty workbook: two formulas without value
+    assert sum(len(s.formula_cells) for w in got[1:] for s in w.sheets) > 0
+
+
+def test_a_file_changed_while_it_is_read_is_reported(tmp_path):
+    from analysis.errors import InputError
+    from analysis.ingest.readers import add_formula_cells
+
+    path = _formulas_only(tmp_path / "a.xlsx")
+    wb = read_file(path, tmp_path, formulas=False)
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(InputError, match="a.xlsx : le fichier a changé pendant la lecture"):
+        add_formula_cells(wb, tmp_path)
 
 
 def test_reader_process_returns_what_read_file_returns(tmp_path):

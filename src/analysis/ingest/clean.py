@@ -1864,6 +1864,16 @@ def _notes_frame(notes: list[dict], blocks: list[pd.DataFrame] = ()) -> pd.DataF
                           na_position="first").reset_index(drop=True)
 
 
+class _Inline:
+    """``func(*args)`` at :meth:`result`, like :class:`analysis.kernelfork.ForkedCall` without a fork."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def result(self):
+        return self.func(*self.args)
+
+
 @dataclass
 class CleanResult:
     """The clean tables of a run and what was set aside, with a French summary."""
@@ -1899,19 +1909,26 @@ class CleanResult:
         """
         from analysis import cache
         from analysis.ingest.runsummary import write_run_summary
+        from analysis.kernelfork import ForkedCall, in_use
 
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
         digests = {}
+        spilled = [n for n in TABLE_NAMES if isinstance(self.tables.get(n), SpilledTable)]
+        # the biggest spilled table is written by a process forked from the run's kernel server (the
+        # reading process's core is free by now) while this one writes the others
+        aside = max(spilled, key=lambda n: len(self.tables[n]), default=None) if in_use() else None
+        writes = {n: (ForkedCall if n == aside else _Inline)(
+                      SpilledTable.write, self.tables[n], out_dir / f"{n}.parquet",
+                      schema.PROVENANCE_COLUMNS.get(n, ()) if digests_memo is not None else None)
+                  for n in sorted(spilled, key=lambda n: n != aside)}
         for name in (*TABLE_NAMES, "notes"):
             path = out_dir / f"{name}.parquet"
-            if isinstance(self.tables.get(name), SpilledTable):  # streamed, one row group at a time
-                digest = self.tables[name].write(path, schema.PROVENANCE_COLUMNS.get(name, ())
-                                                 if digests_memo is not None else None)
+            if name in writes:  # streamed, one row group at a time
+                if name != aside:
+                    digests[name] = writes[name].result()
                 paths.append(path)
-                if digests_memo is not None:
-                    digests[name] = digest
                 continue
             df = self.notes if name == "notes" else sort_table(self.tables[name], name)  # one copy at a time
             df.to_parquet(path, index=False)
@@ -1919,6 +1936,8 @@ class CleanResult:
             if digests_memo is not None:
                 digests[name] = cache.frame_digest(df, schema.PROVENANCE_COLUMNS.get(name, ()))
             del df
+        if aside is not None:
+            digests[aside] = writes[aside].result()
         if digests_memo is not None:
             cache.remember_digests(out_dir, digests_memo, digests)
         paths.append(write_run_summary(self, out_dir))
@@ -2144,7 +2163,7 @@ def _read_ahead(entries: list, raw_dir: Path, process: bool | None = None):
         from analysis.ingest.readproc import ReaderProcess
 
         with ReaderProcess(raw_dir) as reader:
-            yield from _in_order(entries, reader.submit, reader.result)
+            yield from _in_order(entries, reader.submit, reader.receive, reader.decode)
         return
     from concurrent.futures import ThreadPoolExecutor
 
@@ -2154,9 +2173,10 @@ def _read_ahead(entries: list, raw_dir: Path, process: bool | None = None):
                              lambda: futures.pop(0).result())
 
 
-def _in_order(entries: list, submit, result):
-    """``entries`` read in order, the next one asked for as soon as the current one is handed out;
-    a :class:`Workbook` entry (a file already known unreadable) is handed out as it is."""
+def _in_order(entries: list, submit, result, decode=None):
+    """``entries`` read in order, the next one asked for as soon as the current one is received
+    (before ``decode``, when given, turns what ``result`` gave into the workbook); a
+    :class:`Workbook` entry (a file already known unreadable) is handed out as it is."""
     paths = [e for e in entries if not isinstance(e, Workbook)]
     asked = 0
     if paths:
@@ -2170,6 +2190,8 @@ def _in_order(entries: list, submit, result):
         if asked < len(paths):
             submit(paths[asked])
             asked += 1
+        if decode is not None:
+            wb = decode(wb)
         yield wb
         del wb  # the consumer has let it go too: only the next workbook stays in memory
 

@@ -115,6 +115,15 @@ class SpilledTable:
         # the schema as the cleaning saw it (a raw folder's services.csv may add services)
         self._schema = schema.pandera_schema(table)
 
+    def __getstate__(self) -> dict:
+        # sent to another process (:class:`analysis.kernelfork.ForkedCall`): the schema is made again
+        # there, from the same reference tables and registry override (the run's environment)
+        return {k: v for k, v in self.__dict__.items() if k != "_schema"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._schema = schema.pandera_schema(self.table)
+
     def validate(self, df: pd.DataFrame) -> pd.DataFrame:
         """``df`` (rows of this table) validated against the table's schema, as it stood when the
         table was cleaned; raises pandera's error listing the failures."""

@@ -44,7 +44,7 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any
@@ -216,13 +216,14 @@ def fill_merged(rows: list[list[Cell]], ranges) -> int:
     return filled
 
 
-def _read_calamine(data: bytes) -> tuple[list[Sheet], int]:
-    """Sheets of a workbook and the number of merged ranges filled."""
+def _read_calamine(data: bytes, formulas: bool = True) -> tuple[list[Sheet], int]:
+    """Sheets of a workbook and the number of merged ranges filled; without ``formulas``, no
+    sheet's :attr:`Sheet.formula_cells` is filled (see :func:`add_formula_cells`)."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     sheets: list[Sheet] = []
     merged = 0
-    formulas = formula_cells_without_value(data) if data.startswith(ZIP_MAGIC) else {}
+    formulas = formula_cells_without_value(data) if formulas and data.startswith(ZIP_MAGIC) else {}
     with CalamineWorkbook.from_filelike(io.BytesIO(data)) as wb:
         for meta in wb.sheets_metadata:
             if meta.typ not in (SheetTypeEnum.WorkSheet,):
@@ -346,8 +347,14 @@ def _unreadable(wb: Workbook, reason: str, detail: str) -> Workbook:
     return wb
 
 
-def read_file(path: Path, root: Path) -> Workbook:
-    """Read one raw file; never raises for a bad file (see the module docstring)."""
+def read_file(path: Path, root: Path, formulas: bool = True) -> Workbook:
+    """Read one raw file; never raises for a bad file (see the module docstring).
+
+    With ``formulas`` false, the formula cells without a value of an ``.xlsx``/``.xlsm`` workbook
+    are left to :func:`add_formula_cells` (a reading process leaves this part to the cleaning
+    process, which waits for it otherwise), unless every sheet is empty: whether the workbook is
+    empty depends on them.
+    """
     path, root = Path(path), Path(root)
     rel = _rel(path, root)
     try:
@@ -359,15 +366,39 @@ def read_file(path: Path, root: Path) -> Workbook:
     if not data.strip():
         return _unreadable(wb, "empty", "fichier vide (aucun contenu)")
     try:
-        _read_into(wb, data, path)
+        _read_into(wb, data, path, formulas)
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the run
         return _unreadable(wb, "corrupted", f"fichier corrompu, illisible ({type(exc).__name__})")
+    if wb.ok and not formulas and all(s.is_empty() for s in wb.sheets):
+        _attach_formula_cells(wb, data)
     if wb.ok and all(s.is_empty() for s in wb.sheets):
         return _unreadable(wb, "empty", "classeur vide (aucune cellule remplie)")
     return wb
 
 
-def _read_into(wb: Workbook, data: bytes, path: Path) -> None:
+def _attach_formula_cells(wb: Workbook, data: bytes) -> None:
+    if not data.startswith(ZIP_MAGIC):
+        return
+    found = formula_cells_without_value(data)
+    if found:
+        wb.sheets = [replace(s, formula_cells=found.get(s.name, {})) for s in wb.sheets]
+
+
+def add_formula_cells(wb: Workbook, root: Path) -> Workbook:
+    """Fill the formula cells of ``wb``, read by :func:`read_file` without ``formulas``, from its
+    file under ``root`` (the same bytes: its SHA-256 is checked); ``wb`` is returned."""
+    if not wb.ok or wb.fmt == "csv":
+        return wb
+    data = (Path(root) / wb.relpath).read_bytes()
+    if hashlib.sha256(data).hexdigest() != wb.sha256:
+        from analysis.errors import InputError
+
+        raise InputError(f"{wb.relpath} : le fichier a changé pendant la lecture ; relancer le nettoyage")
+    _attach_formula_cells(wb, data)
+    return wb
+
+
+def _read_into(wb: Workbook, data: bytes, path: Path, formulas: bool = True) -> None:
     suffix = path.suffix.lower()
     for magic, what in NOT_WORKBOOK_SIGNATURES.items():
         if data.startswith(magic):
@@ -387,7 +418,7 @@ def _read_into(wb: Workbook, data: bytes, path: Path) -> None:
             wb.fmt = "xls"
         return
     if data.startswith(ZIP_MAGIC):
-        _read_workbook_bytes(wb, data)
+        _read_workbook_bytes(wb, data, formulas)
         return
     if _looks_like_text(data):
         text, encoding = decode_text(data)
@@ -397,11 +428,11 @@ def _read_into(wb: Workbook, data: bytes, path: Path) -> None:
     _unreadable(wb, "not_a_workbook", f"pas un classeur : contenu non reconnu malgré l'extension {suffix}")
 
 
-def _read_workbook_bytes(wb: Workbook, data: bytes) -> None:
+def _read_workbook_bytes(wb: Workbook, data: bytes, formulas: bool = True) -> None:
     from python_calamine import PasswordError
 
     try:
-        wb.sheets, merged = _read_calamine(data)
+        wb.sheets, merged = _read_calamine(data, formulas)
     except PasswordError:
         _unreadable(wb, "encrypted", "classeur protégé par un mot de passe : "
                     "demander au service une copie sans mot de passe")

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import os
 import pickle
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import analysis
+
+#: Each reply: its length, then the pickled (kind, value).
+_LENGTH = struct.Struct("<Q")
 
 
 class ReaderProcess:
@@ -33,6 +37,7 @@ class ReaderProcess:
         self._proc = subprocess.Popen([sys.executable, "-m", "analysis.ingest.readproc", str(raw_dir)],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         self._asked = 0
+        self._raw_dir = Path(raw_dir)
 
     def submit(self, path: Path) -> None:
         pickle.dump(str(path), self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -40,17 +45,28 @@ class ReaderProcess:
         self._asked += 1
 
     def result(self):
+        """The oldest file asked for and not yet returned, as a :class:`Workbook`."""
+        return self.decode(self.receive())
+
+    def receive(self) -> bytes:
+        """The oldest reply not yet returned, as it came (:meth:`decode` turns it into the workbook):
+        the caller may ask for the next file before decoding this one, so that both processes work."""
         if not self._asked:
             raise RuntimeError("no file asked for")
         self._asked -= 1
-        try:
-            kind, value = pickle.load(self._proc.stdout)
-        except EOFError:
-            raise RuntimeError(f"le processus de lecture des classeurs s'est arrêté (code {self._proc.wait()})") \
-                from None
+        head = self._proc.stdout.read(_LENGTH.size)
+        data = self._proc.stdout.read(_LENGTH.unpack(head)[0]) if len(head) == _LENGTH.size else b""
+        if not data:
+            raise RuntimeError(f"le processus de lecture des classeurs s'est arrêté (code {self._proc.wait()})")
+        return data
+
+    def decode(self, data: bytes):
+        kind, value = pickle.loads(data)
         if kind == "error":
             raise RuntimeError(f"lecture des classeurs : {value}")
-        return value
+        from analysis.ingest.readers import add_formula_cells
+
+        return add_formula_cells(value, self._raw_dir)  # here: this process waits for the reading one
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -81,10 +97,13 @@ def _serve(raw_dir: Path, requests, replies) -> None:
         except EOFError:
             return
         try:
-            reply = ("ok", read_file(Path(path), raw_dir))
+            reply = ("ok", read_file(Path(path), raw_dir, formulas=False))
         except Exception as exc:  # noqa: BLE001 - read_file does not raise for a bad file; say anything else
             reply = ("error", f"{path} : {type(exc).__name__} : {exc}")
-        pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        del reply
+        replies.write(_LENGTH.pack(len(data)))
+        replies.write(data)
         replies.flush()
 
 
