@@ -74,3 +74,23 @@ def test_file_digest_is_remembered_only_while_the_file_is_untouched(tmp_path, mo
     assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
     assert cache.sha256_file(f) == hashlib.sha256(b"<svg>bbbb</svg>").hexdigest()
     assert reads == [str(f)]
+
+
+def test_imports_memo_gives_the_parsed_closure_and_survives_a_bad_file(tmp_path: Path, monkeypatch):
+    source = "import analysis.pipeline\n"
+    monkeypatch.setattr(cache, "_IMPORTS", {})
+    parsed = cache.module_closure(source)
+    memo = tmp_path / cache.IMPORTS_MEMO
+    cache.save_imports(memo)
+    monkeypatch.setattr(cache, "_IMPORTS", {})
+    cache.load_imports(memo)
+    calls = []
+    monkeypatch.setattr(cache, "_parse_imports", lambda s: calls.append(s) or frozenset())
+    assert cache.module_closure(source) == parsed and calls == []  # every module found in the memo
+    changed = source + "import analysis.metrics\n"
+    cache.module_closure(changed)
+    assert calls == [changed]  # a changed text is parsed again
+    memo.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(cache, "_IMPORTS", {})
+    cache.load_imports(memo)  # ignored
+    assert cache._IMPORTS == {}

@@ -17,7 +17,6 @@ import ast
 import hashlib
 import json
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -113,9 +112,39 @@ def files_under(folder: Path, patterns: Iterable[str] = ("*",)) -> list[Path]:
     return sorted(found)
 
 
-@cache
+#: Name of the memo, in a run's ``.cache``, of the imports found in each source text (:func:`load_imports`).
+IMPORTS_MEMO = "imports.json"
+#: SHA-256 of a source text → the ``analysis.*`` modules it imports (parsing every module of the package
+#: for the steps' keys takes 0.7 s; the memo makes it a lookup when the code has not changed).
+_IMPORTS: dict[str, frozenset[str]] = {}
+
+
+def load_imports(memo_path: Path) -> None:
+    """Take the imports found by earlier runs (``memo_path``, written by :func:`save_imports`); an
+    unreadable memo is ignored (every source is parsed again)."""
+    try:
+        memo = json.loads(Path(memo_path).read_text(encoding="utf-8"))
+        _IMPORTS.update({k: frozenset(v) for k, v in memo.items()})
+    except (OSError, ValueError, TypeError, AttributeError):
+        pass
+
+
+def save_imports(memo_path: Path) -> None:
+    """Keep the imports found so far for the next run (see :func:`load_imports`)."""
+    Path(memo_path).parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(Path(memo_path), json.dumps({k: sorted(v) for k, v in sorted(_IMPORTS.items())}) + "\n")
+
+
 def _imports(source: str) -> frozenset[str]:
-    """``analysis.*`` modules imported by a Python source text (parsed once per text and process)."""
+    """``analysis.*`` modules imported by a Python source text (parsed once per text, see :data:`_IMPORTS`)."""
+    key = hashlib.sha256(source.encode("utf-8")).hexdigest()
+    found = _IMPORTS.get(key)
+    if found is None:
+        found = _IMPORTS[key] = _parse_imports(source)
+    return found
+
+
+def _parse_imports(source: str) -> frozenset[str]:
     mods: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):

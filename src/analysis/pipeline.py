@@ -405,12 +405,15 @@ def run(params: RunParams, force: bool = False, log: BuildLog | None = None, par
 
         raise InputError(problem)
     _check_writable(Path(params.out))
+    imports_memo = run_paths(params.out)["cache"] / cache.IMPORTS_MEMO
+    cache.load_imports(imports_memo)
     log.say(f"Période {params.start} → {params.end} ; données : {params.raw} ; sorties : {params.out}")
     with _registry_env(Path(params.raw)), kernel_server() as kernels:
         _run_steps([CLEAN_STEP], params, force, log, parallel=False, kernels=kernels)
         _run_steps(analysis_steps(), params, force, log, parallel=parallel, kernels=kernels)
     metrics.merge(params.out)
     write_manifest(params)
+    cache.save_imports(imports_memo)
     return log
 
 

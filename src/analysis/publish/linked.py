@@ -173,9 +173,23 @@ def plan_cells(values: dict[str, int], rels: list[Relation],
 def plan_of_gradient(pop: str, communes: pd.DataFrame, excluded: dict[str, int],
                      threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
                      known: dict[str, tuple[float, float]] | None = None) -> LinkedPlan:
-    """The plan of one population from its gradient commune table (``count``, ``quintile``, ``basin``)."""
-    return plan_cells(*cells_of(pop, communes["count"], communes["quintile"], communes["basin"], excluded),
-                      threshold, known)
+    """The plan of one population from its gradient commune table (``count``, ``quintile``, ``basin``).
+
+    The chapter's tables, figures, prose and withheld metrics each ask for it: the plan of the same
+    counts is solved once per process (the key is the whole content of what it rests on)."""
+    key = (pop, *(tuple(communes[c].items()) for c in ("count", "quintile", "basin")),
+           tuple(sorted(excluded.items())), threshold, tuple(sorted((known or {}).items())))
+    plan = _GRADIENT_PLANS.get(key)
+    if plan is None:
+        if len(_GRADIENT_PLANS) >= 64:
+            _GRADIENT_PLANS.clear()
+        plan = _GRADIENT_PLANS[key] = plan_cells(
+            *cells_of(pop, communes["count"], communes["quintile"], communes["basin"], excluded), threshold, known)
+    return plan
+
+
+#: Plans already solved by :func:`plan_of_gradient` in this process, by content.
+_GRADIENT_PLANS: dict[tuple, LinkedPlan] = {}
 
 
 def _users_frame(start: str, end: str) -> pd.DataFrame:
