@@ -1864,6 +1864,20 @@ def _notes_frame(notes: list[dict], blocks: list[pd.DataFrame] = ()) -> pd.DataF
                           na_position="first").reset_index(drop=True)
 
 
+def _give_back_memory() -> None:
+    """Return the memory this process freed to the system: Python's cycles collected, Arrow's pool
+    and the C heap trimmed (glibc keeps freed pages of big workbooks otherwise)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 class _Inline:
     """``func(*args)`` at :meth:`result`, like :class:`analysis.kernelfork.ForkedCall` without a fork."""
 
@@ -1919,6 +1933,8 @@ class CleanResult:
         # the biggest spilled table is written by a process forked from the run's kernel server (the
         # reading process's core is free by now) while this one writes the others
         aside = max(spilled, key=lambda n: len(self.tables[n]), default=None) if in_use() else None
+        if aside is not None:
+            _give_back_memory()  # what the reading left unused goes back before a second writer starts
         writes = {n: (ForkedCall if n == aside else _Inline)(
                       SpilledTable.write, self.tables[n], out_dir / f"{n}.parquet",
                       schema.PROVENANCE_COLUMNS.get(n, ()) if digests_memo is not None else None)
