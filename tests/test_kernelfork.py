@@ -141,3 +141,17 @@ def test_a_spilled_table_written_by_a_forked_process_is_the_same_file(tmp_path):
     assert here == there
     assert filecmp.cmp(tmp_path / "here.parquet", tmp_path / "there.parquet", shallow=False)
     result.close()
+
+
+def test_without_a_temporary_folder_kernels_import_for_themselves(tmp_path, monkeypatch):
+    import tempfile
+
+    def no_folder(**_):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", no_folder)
+    with kernelfork.server({**os.environ, **SINGLE_THREAD_ENV}) as kernels:
+        kernels.start()
+        assert kernels.process is None and not kernelfork.in_use()
+        seen, _ = _probe(tmp_path)
+    assert not seen["preloaded"]

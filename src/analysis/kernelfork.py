@@ -227,11 +227,19 @@ class server:  # noqa: N801 - used as a context manager, like open()
         import subprocess
         import tempfile
 
-        self.folder = tempfile.mkdtemp(prefix="prr-kernels-")  # mode 0700: only this user connects
-        path = os.path.join(self.folder, "socket")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "analysis.kernelfork", "--serve", path], env={**self.env, SERVER_ENV: path},
-            stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            self.folder = tempfile.mkdtemp(prefix="prr-kernels-")  # mode 0700: only this user connects
+            path = os.path.join(self.folder, "socket")
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "analysis.kernelfork", "--serve", path], env={**self.env, SERVER_ENV: path},
+                stdin=subprocess.DEVNULL, start_new_session=True)
+        except OSError:  # no temporary folder, no process: every kernel imports for itself
+            if self.folder is not None:
+                import shutil
+
+                shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = self.process = None
+            return
         # the socket is bound before any import (a few hundredths of a second): wait for it, so that no
         # kernel asks before it is there (it would be started the ordinary way)
         import time
