@@ -42,7 +42,7 @@ from analysis.publish.linked import write_audit, write_withheld
 
 # %%
 paths = run_paths(Path(out))
-Spill.sweep(paths["cache"])  # parts a stopped run left behind
+Spill.sweep(paths["cache"])  # parts left on disk by an interrupted cleaning
 result = run_cleaning(Path(raw), start, end, spill=paths["cache"])  # clean rows on disk as each sheet is cleaned
 result.write(paths["clean"], digests_memo=paths["cache"] / cache.DIGESTS_MEMO)
 metrics.write_part(Path(out), "clean", result.metrics())
