@@ -50,7 +50,7 @@ PRELOAD_FIRST = (
 )
 #: Imported between requests (a kernel forked before they are in still imports them itself).
 PRELOAD_THEN = (
-    "scipy.stats", "scipy.optimize", "matplotlib", "analysis.publish.figures", "statsmodels.api",
+    "scipy.stats", "matplotlib", "analysis.publish.figures", "statsmodels.api",
     "statsmodels.duration.survfunc", "analysis.analyses.activities", "analysis.analyses.referrals",
     "analysis.analyses.saturation", "analysis.analyses.gradient", "analysis.analyses.evolution",
     "analysis.publish.activities", "analysis.publish.referrals", "analysis.publish.saturation",

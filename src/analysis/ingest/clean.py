@@ -1878,16 +1878,6 @@ def _give_back_memory() -> None:
         pass
 
 
-class _Inline:
-    """``func(*args)`` at :meth:`result`, like :class:`analysis.kernelfork.ForkedCall` without a fork."""
-
-    def __init__(self, func, *args):
-        self.func, self.args = func, args
-
-    def result(self):
-        return self.func(*self.args)
-
-
 @dataclass
 class CleanResult:
     """The clean tables of a run and what was set aside, with a French summary."""
@@ -1929,21 +1919,21 @@ class CleanResult:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
         digests = {}
+        def drop(name: str) -> tuple[str, ...] | None:  # columns left out of a table's digest
+            return schema.PROVENANCE_COLUMNS.get(name, ()) if digests_memo is not None else None
+
         spilled = [n for n in TABLE_NAMES if isinstance(self.tables.get(n), SpilledTable)]
         # the biggest spilled table is written by a process forked from the run's kernel server (the
         # reading process's core is free by now) while this one writes the others
         aside = max(spilled, key=lambda n: len(self.tables[n]), default=None) if in_use() else None
         if aside is not None:
             _give_back_memory()  # what the reading left unused goes back before a second writer starts
-        writes = {n: (ForkedCall if n == aside else _Inline)(
-                      SpilledTable.write, self.tables[n], out_dir / f"{n}.parquet",
-                      schema.PROVENANCE_COLUMNS.get(n, ()) if digests_memo is not None else None)
-                  for n in sorted(spilled, key=lambda n: n != aside)}
+            forked = ForkedCall(SpilledTable.write, self.tables[aside], out_dir / f"{aside}.parquet", drop(aside))
         for name in (*TABLE_NAMES, "notes"):
             path = out_dir / f"{name}.parquet"
-            if name in writes:  # streamed, one row group at a time
+            if name in spilled:  # streamed, one row group at a time
                 if name != aside:
-                    digests[name] = writes[name].result()
+                    digests[name] = self.tables[name].write(path, drop(name))
                 paths.append(path)
                 continue
             df = self.notes if name == "notes" else sort_table(self.tables[name], name)  # one copy at a time
@@ -1953,7 +1943,7 @@ class CleanResult:
                 digests[name] = cache.frame_digest(df, schema.PROVENANCE_COLUMNS.get(name, ()))
             del df
         if aside is not None:
-            digests[aside] = writes[aside].result()
+            digests[aside] = forked.result()
         if digests_memo is not None:
             cache.remember_digests(out_dir, digests_memo, digests)
         paths.append(write_run_summary(self, out_dir))
