@@ -278,10 +278,28 @@ def test_model_sample_size_not_printed_when_it_gives_a_small_set_aside_count_bac
                                                                excluded_missing=0), 5)
 
 
-def test_survival_curve_stops_before_the_last_few_waiting():
-    """A Kaplan–Meier tail counts the last demands one by one: the published curve stops while at least
-    the threshold are still waiting, and its heights are at the printed precision."""
+def _steps_hold_the_threshold(curve, shown, t=5):
+    """Every published step accounts for at least ``t`` first appointments since the previous one, with no
+    or at least ``t`` demands censored in between, at least ``t`` still waiting, at the exact KM value."""
     import numpy as np
+
+    assert shown["time"].iloc[0] == 0 and shown["survival_pct"].iloc[0] == 100.0
+    prev = 0
+    for time, level in zip(shown["time"].iloc[1:], shown["survival_pct"].iloc[1:], strict=True):
+        block = curve[(curve["time"] > prev) & (curve["time"] <= time)]
+        cens = curve[(curve["time"] >= prev) & (curve["time"] < time)]["censored"].sum() if prev else \
+            curve[(curve["time"] < time)]["censored"].sum()
+        assert block["events"].sum() >= t
+        assert cens == 0 or cens >= t
+        assert (block["at_risk"] >= t).all()
+        assert np.isclose(level, round(100 * float(block["survival"].iloc[-1]), 1))
+        prev = time
+    assert shown["time"].dtype.kind == "i"  # whole days
+
+
+def test_survival_curve_falls_only_by_steps_of_the_threshold():
+    """A Kaplan–Meier step is a ratio of counts: the published curve falls only after at least the
+    threshold of first appointments, and stops while at least the threshold are still waiting."""
     import pandas as pd
 
     from analysis.analyses.saturation import kaplan_meier
@@ -290,12 +308,23 @@ def test_survival_curve_stops_before_the_last_few_waiting():
     event = pd.Series([1] * 12)
     curve = kaplan_meier(days, event)
     shown = publish.published_survival(curve, 5)
-    assert len(shown) < len(curve)
-    kept = curve[curve["time"].isin(shown["time"])]
-    assert (kept["at_risk"] >= 5).all()
-    assert curve[~curve["time"].isin(shown["time"])]["at_risk"].max() < 5
-    assert np.allclose(shown["survival_pct"], np.round(shown["survival_pct"], 1))
-    assert shown["time"].dtype.kind == "i"  # whole days
+    assert list(shown["time"]) == [0, 8]  # five appointments by day 8; the next five would leave 2 waiting
+    _steps_hold_the_threshold(curve, shown)
+
+
+def test_the_reviews_small_curve_gives_no_count_back():
+    """The review of 2026-12-05 read a 16-demand curve's steps: one appointment on days 3, 4, 6, 9, 13 and
+    16, two censored after 6, 9 and 13. Published now: no step of one appointment; at most one drop."""
+    import pandas as pd
+
+    from analysis.analyses.saturation import kaplan_meier
+
+    days = [3, 4, 6, 9, 13, 16] + [7, 7, 10, 10, 14, 14] + [30] * 4
+    event = [1] * 6 + [0] * 6 + [0] * 4
+    curve = kaplan_meier(pd.Series(days), pd.Series(event))
+    shown = publish.published_survival(curve, 5)
+    assert len(shown) <= 2
+    _steps_hold_the_threshold(curve, shown)
 
 
 def test_survival_steps_are_whole_days_on_a_generated_census(tmp_path):
@@ -311,5 +340,4 @@ def test_survival_steps_are_whole_days_on_a_generated_census(tmp_path):
     assert len(res.curves)
     for _, curve in res.curves.groupby(["wave", "public"], observed=True):
         shown = publish.published_survival(curve, 5)
-        assert shown["time"].dtype.kind == "i"
-        assert (curve.set_index("time").loc[shown["time"], "at_risk"] >= 5).all()
+        _steps_hold_the_threshold(curve, shown)

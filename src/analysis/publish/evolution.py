@@ -56,7 +56,7 @@ from analysis.publish.fmt import (
     fmt_signed,
 )
 from analysis.publish.linked import LinkedPlan, users_plan
-from analysis.publish.sdc import Protection, Relation, is_primary, protect
+from analysis.publish.sdc import NonZero, Protection, Relation, is_primary, protect
 
 VERDICT_FR = {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable",
               "indetermine": "trop peu de données pour conclure"}
@@ -133,7 +133,8 @@ class PersonCounts:
       (published, also in the other chapters), ``users.common`` and each service's new
       demands, with the published relations ``users.all = Σ services`` and
       ``users.common = Σ services present in both periods`` (their difference, the
-      services of one period only, cannot be found either);
+      services of one period only, cannot be found either) and the number of services that
+      encoded new demands, printed by each edition (a count relation, see :mod:`analysis.publish.sdc`);
     - zero counts are primary cells (« < 5 » means 0 to 4), as everywhere in the report;
     - with ``plans`` (side → the users plan of that period, :func:`users_plans`): the referrer and
       gender lines and the first-line share of that side read the plan instead (the referrals
@@ -179,10 +180,13 @@ class PersonCounts:
             com = tuple(k for k in svc if k[4:] in common)
             if com and values["users.common"] == sum(svc[k] for k in com):
                 rels.append(Relation("users.common", com))
+            # each edition prints how many services encoded new demands (« 4 services ont encodé … »):
+            # a count of non-zero cells, audited with the sums
+            counts = [NonZero(tuple(svc), sum(1 for v in svc.values() if v > 0))] if svc else []
             if values["users.all"] < threshold:  # nothing of a population below the threshold is published
-                p = protect(values, rels, threshold, optional=list(values))
+                p = protect(values, rels, threshold, optional=list(values), counts=counts)
             else:
-                p = protect(values, rels, threshold, fixed=["users.all"])
+                p = protect(values, rels, threshold, fixed=["users.all"], counts=counts)
             self.protections[side] = p
             for scope in ("all", "common"):
                 cell = f"users.{scope}"

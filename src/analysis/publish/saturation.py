@@ -24,7 +24,6 @@ from analysis.analyses.saturation import (
     POOLED_LEVEL,
     ModelResult,
     SaturationResults,
-    km_median,
     saturation_metrics,
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
@@ -713,13 +712,38 @@ def plot_forest(res: ModelResult, ref_dir: Path = REFERENCE_DIR):
 
 
 def published_survival(curve: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> pd.DataFrame:
-    """The part of one Kaplan–Meier curve a reader sees: the steps while at least ``threshold`` demands are
-    still waiting (the tail of a curve counts the last few demands one by one), survival in percent at the
-    printed precision (one decimal), times in whole days (a wait is counted in days from the demand's
-    date). Columns ``time``, ``survival_pct``."""
-    kept = curve[curve["at_risk"] >= threshold]
-    return pd.DataFrame({"time": np.round(kept["time"].to_numpy(dtype=float)).astype(int),
-                         "survival_pct": np.round(100 * kept["survival"].to_numpy(), 1)})
+    """The part of one Kaplan–Meier curve a reader sees, coarsened so that no step counts fewer than
+    ``threshold`` demands. Columns ``time``, ``survival_pct``; the first row is day 0 at 100 %.
+
+    A step's height is a ratio of counts: with one first appointment among 16 demands still waiting,
+    the curve falls by 1/16 and a reader with a ruler finds both (the review of 2026-12-05 did). So the
+    curve falls only once at least ``threshold`` first appointments have accumulated since its last
+    step, and only where the demands that left it without an appointment since then (censored) are
+    none or at least ``threshold`` (a handful leaving between two steps would show as a change of the
+    risk set); it keeps the exact Kaplan–Meier value at that time. It stops before fewer than
+    ``threshold`` demands are still waiting. Survival in percent at the printed precision (one decimal),
+    times in whole days (a wait is counted in days from the demand's date)."""
+    times, levels = [0], [100.0]
+    events = censored = 0
+    for r in curve.sort_values("time").itertuples(index=False):
+        if r.time <= 0 and r.events == 0:
+            continue
+        if r.at_risk < threshold:
+            break
+        events += int(r.events)
+        if events >= threshold and (censored == 0 or censored >= threshold):
+            times.append(int(round(float(r.time))))
+            levels.append(round(100 * float(r.survival), 1))
+            events = censored = 0
+        censored += int(r.censored)  # censored at a time stay at risk at that time (events first)
+    return pd.DataFrame({"time": np.array(times, dtype=int), "survival_pct": np.array(levels, dtype=float)})
+
+
+def published_median(shown: pd.DataFrame) -> float:
+    """The median read on a published curve (:func:`published_survival`): the first step at or below
+    50 %, NaN when the published part does not reach it."""
+    hit = shown[shown["survival_pct"] <= 50.0]
+    return float(hit["time"].iloc[0]) if len(hit) else math.nan
 
 
 def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
@@ -747,20 +771,27 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
                 continue
             c = curves[(curves["wave"] == w) & (curves["public"] == code)]
             shown = published_survival(c, threshold)
+            if len(shown) < 2:  # no step of at least the threshold: nothing to draw
+                alt_parts.append(f"{short[w]}, {pub[code].lower()} : pas de palier d'au moins {threshold} "
+                                 "premiers rendez-vous, courbe non tracée")
+                continue
             ax.step(shown["time"], shown["survival_pct"], where="post", color=OKABE_ITO[i], label=pub[code])
-            med = km_median(c)
-            alt_parts.append(f"{short[w]}, {pub[code].lower()} : médiane "
-                             + ("non atteinte" if math.isnan(med) else f"{fmt_int(med)} jours"))
+            med = published_median(shown)  # what the drawn curve shows, never the exact curve's median
+            alt_parts.append(f"{short[w]}, {pub[code].lower()} : "
+                             + (f"la courbe tracée ne descend pas sous 50{NBSP}%" if math.isnan(med)
+                                else f"la courbe tracée passe sous 50{NBSP}% au jour {fmt_int(med)}"))
         ax.set_title(short[w], fontsize=10)
         ax.set_xlabel("Jours depuis la demande")
         ax.set_ylim(0, 102)
         ax.axhline(50, color="grey", lw=0.8, ls=":")
         ax.yaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
     axes[0][0].set_ylabel("Sans premier rendez-vous")
-    axes[0][-1].legend(frameon=False, fontsize=8)
+    if axes[0][-1].get_legend_handles_labels()[0]:
+        axes[0][-1].legend(frameon=False, fontsize=8)
     alt = ("Courbes de Kaplan–Meier de la part des demandes (suivi proposé ou liste d'attente) encore sans "
            "premier rendez-vous selon le nombre de jours écoulés, par vague et par public ; chaque courbe "
-           f"s'arrête quand moins de {threshold} demandes restent en attente. "
+           f"ne descend que par paliers d'au moins {threshold} premiers rendez-vous et s'arrête quand moins de "
+           f"{threshold} demandes restent en attente. "
            + " ; ".join(alt_parts) + ".")
     return fig, alt
 
@@ -841,8 +872,10 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                         "Délai entre la demande et le premier rendez-vous (Kaplan–Meier), demandes avec suivi "
                         "proposé ou mises sur liste d'attente ; sans rendez-vous à la fin de la vague : durée "
                         f"censurée au dernier jour de la vague. Publics de moins de {threshold} demandes, ou dont "
-                        "l'effectif est masqué, non représentés ; chaque courbe s'arrête quand moins de "
-                        f"{threshold} demandes restent en attente." + src + note))
+                        f"l'effectif est masqué, non représentés ; chaque courbe ne descend que par paliers "
+                        f"d'au moins {threshold} premiers rendez-vous (et seulement là où, depuis le palier "
+                        f"précédent, aucune demande ou au moins {threshold} demandes ont quitté la courbe sans "
+                        f"rendez-vous) et s'arrête quand moins de {threshold} demandes restent en attente." + src + note))
     for name, fig, alt, caption in figures:
         save_figure(fig, name, figures_dir, alt, caption)
 
