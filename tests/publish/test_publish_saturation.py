@@ -294,6 +294,12 @@ def _steps_hold_the_threshold(curve, shown, t=5):
         assert (block["at_risk"] >= t).all()
         assert np.isclose(level, round(100 * float(block["survival"].iloc[-1]), 1))
         prev = time
+    if len(shown) > 1:  # what is left after the last step (the totals are printed) is none or at least t
+        last = shown["time"].iloc[-1]
+        left_e = curve[curve["time"] > last]["events"].sum()
+        left_c = curve[curve["time"] >= last]["censored"].sum()
+        assert left_e == 0 or left_e >= t
+        assert left_c == 0 or left_c >= t
     assert shown["time"].dtype.kind == "i"  # whole days
 
 

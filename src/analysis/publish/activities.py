@@ -2,10 +2,13 @@
 
 The exact results come from :mod:`analysis.analyses.activities`; activity counts
 are not persons and are not subject to disclosure control. The attendance of one
-activity (the smallest and largest number of participants of a type) is a count of
-persons present together: below the threshold it is printed « < 5 », and the range
-is not printed when the hidden attendance could be narrowed from the printed
-number of participations, mean and other bound (:func:`attendance_range`).
+activity (the smallest and largest number of participants of a type) is the size of
+a meeting, not a group of persons sharing a trait, and the printed mean (participations
+÷ activities) bounds the smallest one whatever is hidden (a mean below 1 says some
+activity gathered nobody): the methods chapter says the promise does not cover it.
+Out of caution, a smallest attendance below the threshold is printed « < 5 », and the
+range is not printed when the printed number of participations, mean and other bound
+would fix it (:func:`attendance_range`).
 """
 
 from __future__ import annotations

@@ -337,7 +337,10 @@ def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_TH
         if not n:
             continue
         if not ok[i]:
-            hidden_bar(ax, i, hidden_text(threshold), width=0.55)
+            # « < 5 » only for a first-line count below the threshold; a share withheld for another
+            # reason (a complementary cell, a small complement) reads « n.p. », as in the tables
+            small = plan.primary("users.first_line") if (i == 0 and plan is not None) else k < threshold
+            hidden_bar(ax, i, hidden_text(threshold) if small else SECONDARY, width=0.55)
             continue
         lo, hi = ci if ci is not None else wilson_ci(k, n)
         lo, hi = min(lo, k / n), max(hi, k / n)  # never a negative error bar

@@ -721,10 +721,13 @@ def published_survival(curve: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_
     step, and only where the demands that left it without an appointment since then (censored) are
     none or at least ``threshold`` (a handful leaving between two steps would show as a change of the
     risk set); it keeps the exact Kaplan–Meier value at that time. It stops before fewer than
-    ``threshold`` demands are still waiting. Survival in percent at the printed precision (one decimal),
+    ``threshold`` demands are still waiting, and before its last steps while the appointments or the
+    censored demands left after them (the group's totals are printed) would be 1 to ``threshold − 1``. Survival in percent at the printed precision (one decimal),
     times in whole days (a wait is counted in days from the demand's date)."""
-    times, levels = [0], [100.0]
+    times, levels, used = [0], [100.0], [(0, 0)]  # used: events and censored accounted for up to each step
     events = censored = 0
+    total_events, total_censored = int(curve["events"].sum()), int(curve["censored"].sum())
+    done_e = done_c = 0
     for r in curve.sort_values("time").itertuples(index=False):
         if r.time <= 0 and r.events == 0:
             continue
@@ -732,10 +735,19 @@ def published_survival(curve: pd.DataFrame, threshold: int = DEFAULT_DISCLOSURE_
             break
         events += int(r.events)
         if events >= threshold and (censored == 0 or censored >= threshold):
+            done_e, done_c = done_e + events, done_c + censored
             times.append(int(round(float(r.time))))
             levels.append(round(100 * float(r.survival), 1))
+            used.append((done_e, done_c))
             events = censored = 0
         censored += int(r.censored)  # censored at a time stay at risk at that time (events first)
+
+    def small(n: int) -> bool:
+        return 0 < n < threshold
+
+    # the group's appointments and censored demands are printed: what is left after the last step is too
+    while len(times) > 1 and (small(total_events - used[-1][0]) or small(total_censored - used[-1][1])):
+        times.pop(), levels.pop(), used.pop()
     return pd.DataFrame({"time": np.array(times, dtype=int), "survival_pct": np.array(levels, dtype=float)})
 
 
