@@ -81,6 +81,7 @@ def test_a_difference_of_published_counts_does_not_reveal_a_hidden_one(small):
     assert st.loc["B", "Nouvelles demandes avant"] == SECONDARY
     assert st.loc["A", "Nouvelles demandes avant"] == SECONDARY
     assert pc.protections["before"].ranges["svc.B"] == (1.0, 28.0)  # A = the common count, « n.p. » (≥ 5)
+    assert P.withdrawn_note(pc).startswith(" Nouvelles demandes avant :")  # the caption says why
     assert st.loc["B", "Nouvelles demandes maintenant"] == "absent"
 
 

@@ -223,6 +223,11 @@ class PersonCounts:
             return fmt_int(value)
         return hidden_text(self.t) if self.primary.get((scope, measure, key, side)) else SECONDARY
 
+    def withdrawn_sides(self) -> list[str]:
+        """Periods whose per-service column has cells printed « n.p. » that may hide a small count or a
+        zero (withdrawn, see :mod:`analysis.publish.sdc`, « Count relations »)."""
+        return [side for side, p in self.protections.items() if any(c.startswith("svc.") for c in p.withdrawn)]
+
     def service_cell(self, code: str, value, side: str) -> str:
         """One service's new demands as shown."""
         if not self.service_hidden.get((code, side), False):
@@ -331,6 +336,17 @@ def participation_table(comp: pd.DataFrame) -> pd.DataFrame:
                     "Avant": side("before"), "Maintenant": side("after"),
                     "Évolution (IC 95 %)": diff_text(r), "Lecture": verdict_fr(r["verdict"])})
     return pd.DataFrame(out)
+
+
+def withdrawn_note(pc: PersonCounts) -> str:
+    """The caption's word on a per-service column printed « n.p. » beyond the complementary cells."""
+    sides = pc.withdrawn_sides()
+    if not sides:
+        return ""
+    which = " et ".join({"before": "avant", "after": "maintenant"}[s] for s in sides)
+    return (f" Nouvelles demandes {which} : chaque édition imprime le nombre de services qui ont encodé des "
+            "demandes, qui permettrait de retrouver les petits effectifs ; un « n.p. » de cette colonne peut "
+            f"donc cacher aussi bien 0, un effectif de moins de {fmt_int(pc.t)} qu'un effectif plus grand.")
 
 
 def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
@@ -717,7 +733,7 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
              "points et intervalle de Newcombe à 95 %," + period),
             (f"evolution-services-{i}", services_table(svc, pc), [20, 10, 10, 12, 12, 9, 9, 9, 9],
              "Par service : activités par mois, mois avec activités encodées et nouvelles demandes "
-             "d'usager·e·s," + period + disc),
+             "d'usager·e·s," + period + disc + withdrawn_note(pc)),
         ]
         for name, disp, widths, caption in specs:  # widths: print only (the name column needs the room)
             write_table(disp, name, paths["tables"], caption + SOURCE + note, widths)
