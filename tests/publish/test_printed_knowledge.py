@@ -226,3 +226,15 @@ def test_the_mean_age_the_chapter_prints_narrows_no_small_age_band_on_any_period
     assert mask.sum() > hidden.sum() and got[1] == "n.p."
     assert not mean_age_narrows(counts, [x == hidden_text(T) for x in got], mask, list(AGE_BANDS), T,
                                 "2023-01", "2023-06", own_mean=mean)
+
+
+def test_known_bounds_hold_in_every_block_of_the_audit():
+    """Regression: the audit's shortcut for blocks of several small cells reused the name of the known
+    bounds, so a block solved after it (here ``b``) lost what the reader knows from elsewhere (b1 is 2 or 3)."""
+    from analysis.publish.sdc import Relation, feasible_ranges
+
+    values = {"ta": 30, "a1": 2, "a2": 3, "a3": 25, "tb": 40, "b1": 3, "b2": 37}
+    rels = [Relation("ta", ("a1", "a2", "a3")), Relation("tb", ("b1", "b2"))]
+    rng = feasible_ranges(values, rels, {"a1", "a2", "b1"}, {"a3", "b2"}, 5, known={"b1": (2, 3)})
+    assert rng["b1"] == (2.0, 3.0) and rng["b2"] == (37.0, 38.0)
+    assert rng["a1"] == (0.0, 4.0)

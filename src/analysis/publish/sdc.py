@@ -389,9 +389,9 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
             continue
         col = built.setdefault(root, system(root))[0]
         up = [c for c in small if kind[c] == "p" or stop_below is not None]
-        for sense, pool, known, at in ((1.0, small, known_lo, 0.0), (-1.0, up, known_hi, float(hi_b))):
+        for sense, pool, found, at in ((1.0, small, known_lo, 0.0), (-1.0, up, known_hi, float(hi_b))):
             for _ in range(3):
-                open_ = [c for c in pool if c not in known]
+                open_ = [c for c in pool if c not in found]
                 if len(open_) < 2:
                     break
                 obj = np.zeros(len(col))
@@ -402,7 +402,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
                 got = {c for c in open_ if abs(r.x[col[c]] - at) <= 1e-7}
                 if not got:
                     break
-                known |= got
+                found |= got
         wide |= {c for c in known_hi if kind[c] == "w"} & known_lo
         known_hi -= {c for c in known_hi if kind[c] == "w"}
     for c in wanted:
