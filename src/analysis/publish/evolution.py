@@ -55,7 +55,7 @@ from analysis.publish.fmt import (
     fmt_pct,
     fmt_signed,
 )
-from analysis.publish.linked import LinkedPlan, users_plan
+from analysis.publish.linked import LinkedPlan, users_plan, write_audit
 from analysis.publish.sdc import NonZero, Protection, Relation, is_primary, protect
 
 VERDICT_FR = {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable",
@@ -740,6 +740,8 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
             tables.append(name)
         write_exact(comp, f"evolution-{i}", out)
         write_exact(svc, f"evolution-services-{i}", out)
+        for side, protection in pc.protections.items():  # the audit of each period's linked cells (internal)
+            write_audit(LinkedPlan(protection), out, f"evolution-{i}-{side}")
     prov = provenance_table(res)
     (paths["tables"] / "evolution-provenance.md").write_text(
         "## Éditions comparées {#sec-annexe-provenance-evolution}\n\n"

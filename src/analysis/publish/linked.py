@@ -229,7 +229,9 @@ def write_audit(plan: LinkedPlan, out: Path, name: str) -> Path:
     doc = {"threshold": p.threshold, "rule": "feasible range of every hidden cell holds at least threshold values "
            "(max - min >= threshold - 1); primary cells 0..threshold-1 (zero included), complementary >= threshold; "
            "known_min/known_max: what another publication (the 2022 report) tells a reader; published_elsewhere: "
-           "a small cell that publication pins by itself",
+           "a small cell that publication pins by itself; with a count relation (a printed number of non-zero "
+           "cells) the ranges come from an integer program and a primary cell must keep every value "
+           "0..threshold-1; withdrawn: printed n.p., any value for the reader",
            "cells": p.records(), "unsafe": p.unsafe()}
     path.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True, default=float) + "\n",
                     encoding="utf-8")
