@@ -361,6 +361,8 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         if lo.status == 2:
             raise ValueError("relations de publication incohérentes avec les valeurs exactes")
         hi = milp_solve(root, c, -1.0)
+        if lo.status != 0 or hi.status != 0:  # never seen on these small tables; refuse rather than guess
+            raise RuntimeError(f"contrôle du secret statistique inachevé pour {c} : {lo.message} / {hi.message}")
         low = round(float(lo.fun))
         high = round(-float(hi.fun))
         high_f = math.inf if high >= big - 0.5 else float(high)
