@@ -347,3 +347,20 @@ def test_survival_steps_are_whole_days_on_a_generated_census(tmp_path):
     for _, curve in res.curves.groupby(["wave", "public"], observed=True):
         shown = publish.published_survival(curve, 5)
         _steps_hold_the_threshold(curve, shown)
+
+
+def test_survival_alt_text_without_any_curve_is_a_sentence():
+    """Regression: with every public below the threshold, the alt text ended in « en attente. . »."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from analysis import reference
+    from analysis.analyses.saturation import survival_curves
+
+    wave = reference.codes("census_waves")[0]
+    public = reference.codes("publics")[0]
+    waits = pd.DataFrame({"wave": [wave] * 3, "public": [public] * 3, "days": [3.0, 5.0, 9.0],
+                          "event": [True, True, False]})
+    fig, alt = publish.plot_survival(survival_curves(waits, ["wave", "public"]), waits, 5)
+    plt.close(fig)
+    assert ". ." not in alt and alt.endswith("pour une courbe.")

@@ -673,7 +673,8 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, loc="lower right")
     alt = f"Points et intervalles à 95 % de la part « {INDICATORS_FR[indicator].lower()} » par groupe. " \
-        + " ; ".join(alt_parts) + "."
+        + (" ; ".join(alt_parts) + "." if alt_parts else "Aucun groupe n'a assez de demandes publiées pour être "
+           "représenté.")
     return fig, alt
 
 
@@ -804,7 +805,8 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
            "premier rendez-vous selon le nombre de jours écoulés, par vague et par public ; chaque courbe "
            f"ne descend que par paliers d'au moins {threshold} premiers rendez-vous et s'arrête quand moins de "
            f"{threshold} demandes restent en attente. "
-           + " ; ".join(alt_parts) + ".")
+           + (" ; ".join(alt_parts) + "." if alt_parts else "Aucun public n'a assez de demandes publiées pour une "
+              "courbe."))
     return fig, alt
 
 
