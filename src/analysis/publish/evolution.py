@@ -346,7 +346,7 @@ def withdrawn_note(pc: PersonCounts) -> str:
     which = " et ".join({"before": "avant", "after": "maintenant"}[s] for s in sides)
     return (f" Nouvelles demandes {which} : chaque édition imprime le nombre de services qui ont encodé des "
             "demandes, qui permettrait de retrouver les petits effectifs ; un « n.p. » de cette colonne peut "
-            f"donc cacher aussi bien 0, un effectif de moins de {fmt_int(pc.t)} qu'un effectif plus grand.")
+            "donc cacher aussi bien 0 qu'un effectif non nul.")
 
 
 def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
