@@ -75,7 +75,7 @@ def test_counts_and_exclusions_by_commune():
     rows = commune_rows({"21001": 3, "21009": 2}, outside=4)
     counts = gradient.count_by_commune(rows, frame.index)
     assert counts.sum() == 5 and counts["21001"] == 3 and (counts == 0).sum() == 17
-    assert gradient.exclusions(rows) == {"excluded_hors_bruxelles": 4}
+    assert gradient.exclusions(rows) == {"excluded_bruxelles": 0, "excluded_hors_bruxelles": 4, "excluded_inconnu": 0}
     com = gradient.commune_rates(counts, frame)
     assert com.loc["21001", "rate"] == pytest.approx(3 / frame.loc["21001", "population"] * 10_000)
     assert com["rank"].tolist() == list(range(1, 20))

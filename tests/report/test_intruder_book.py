@@ -483,7 +483,7 @@ def test_services_column_with_the_number_of_encoding_services(attacked, example_
     (all services, services of both editions) and each edition's « N services ont encodé » (the earlier
     one from the earlier book, here the example) gave back a whole column. The reader's integer program
     (0/1 indicator per service, written here apart from ``analysis.publish.sdc``): each « < 5 » keeps
-    0..4, each « n.p. » a range of at least five values."""
+    0..4, each « n.p. » at least five possible values."""
     book, _out, _r, _ranges, _found = attacked("new_period_seed2")
     earlier = I.read_book(example_build[1], example_build[1].parent)
     services = next(t for t in book.tables if t.ident == "evolution-services-1")
@@ -511,8 +511,29 @@ def test_services_column_with_the_number_of_encoding_services(attacked, example_
                 if cells[c] == "<":
                     possible = [v for v in range(5) if solve(i, 1.0, fix=v) is not None]
                     assert possible == [0, 1, 2, 3, 4], (header, c, floor, possible)
-                elif floor == 0:
-                    low, high = solve(i, 1.0), solve(i, -1.0)
-                    assert -high.fun - low.fun >= 4, (header, c, low.fun, -high.fun)
+                elif floor == 0:  # at least five possible values, counted one by one (second review, B1:
+                    # « 0 or 20 » is a wide range of two values)
+                    low, high = round(solve(i, 1.0).fun), round(-solve(i, -1.0).fun)
+                    possible = []
+                    for v in range(low, high + 1):
+                        if solve(i, 1.0, fix=v) is not None:
+                            possible.append(v)
+                        if len(possible) >= 5:
+                            break
+                    assert len(possible) >= 5, (header, c, possible)
                 checked += 1
     assert checked
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_every_category_left_out_of_the_rates_is_named(attacked, dataset):
+    """Second review (B2): the census captions named only the residences with somebody in them
+    (« Hors calcul : Inconnu : < 5 »), which told that the listed « < 5 » was 1..4 and an absent one 0.
+    Every caption listing the persons left out of the rates names the three residences."""
+    book, *_ = attacked(dataset)
+    captions = [c for c in book.figcaptions if "Hors calcul" in c]
+    assert captions
+    for c in captions:
+        listed = _plain(c.split("Hors calcul", 1)[1])
+        for label in ("bruxelles, commune inconnue", "hors bruxelles (non precise)", "inconnu :"):
+            assert label in listed, (dataset, c)

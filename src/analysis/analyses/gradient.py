@@ -122,10 +122,17 @@ def count_by_commune(rows: pd.DataFrame, communes: pd.Index) -> pd.Series:
     return c.reindex(communes, fill_value=0).astype(int).rename("count")
 
 
+#: Residences of the rows left out of the rates (:attr:`analysis.ingest.normalise.Place.residence`):
+#: Brussels with the commune unknown, outside Brussels, unknown.
+EXCLUDED_RESIDENCES = ("bruxelles", "hors_bruxelles", "inconnu")
+
+
 def exclusions(rows: pd.DataFrame) -> dict[str, int]:
-    """Rows left out of the rates, by residence (outside Brussels, unknown...)."""
-    out = rows[rows["commune_nis"].isna()]
-    return {f"excluded_{k}": int(v) for k, v in out["residence"].astype(str).value_counts().sort_index().items()}
+    """Rows left out of the rates, by residence, every residence of :data:`EXCLUDED_RESIDENCES` listed
+    even when empty: a category named only when it has rows would tell that its « < 5 » is at least 1."""
+    counts = rows.loc[rows["commune_nis"].isna(), "residence"].astype(str).value_counts()
+    keys = list(EXCLUDED_RESIDENCES) + sorted(set(counts.index) - set(EXCLUDED_RESIDENCES))
+    return {f"excluded_{k}": int(counts.get(k, 0)) for k in keys}
 
 
 # ---------------------------------------------------------------- rates

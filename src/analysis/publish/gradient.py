@@ -581,9 +581,9 @@ def save_outputs(res: GradientResults, figures_dir: Path, tables_dir: Path,
 
             write_audit(plan, audit_dir, f"gradient-{key}")
         view = _View(g, threshold, plan)
-        shown_excl = [(k.removeprefix("excluded_"), n) for k, n in g.excluded.items()
-                      if view.cell("excluded", k.removeprefix("excluded_")) not in plan.protection.withdrawn]
-        excl = ", ".join(f"{_residence_fr(k)} : {view.count('excluded', k, n)}" for k, n in shown_excl)
+        # every residence listed at every edition (a withdrawn count reads « n.p. »)
+        excl = ", ".join(f"{_residence_fr(k.removeprefix('excluded_'))} : "
+                         f"{view.count('excluded', k.removeprefix('excluded_'), n)}" for k, n in g.excluded.items())
         excl = f" Hors calcul : {excl}." if excl else ""
         fig, alt = plot_rate_vs_income(g, threshold, plan)
         figures.append((output_name(key, "nuage"), fig, alt,

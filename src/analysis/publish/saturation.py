@@ -1170,6 +1170,20 @@ def saturation_cells(res: SaturationResults) -> tuple[dict[str, int], list[Relat
     return values, rels, unprinted, fixed
 
 
+#: Unprinted cells a reader takes for empty (missing or left-out information, printed nowhere): demands
+#: with no outcome, no requester, no answer on the destination, offered a follow-up but not in the waits.
+_ASSUMED_EMPTY = ("outcome_other", "requester_unknown", "full_unknown", "wait_excluded")
+
+
+def assumed_empty(values: dict[str, int]) -> set[str]:
+    """The unprinted cells a reader may take for 0 and that are 0: the rests of :data:`_ASSUMED_EMPTY`
+    and the demands of a breakdown's level « not given » (``…|~.n``: the printed levels make up the wave;
+    its other counts follow). The audit holds them known to be 0, since a reader who assumes so is right
+    (a wrong guess reveals nothing)."""
+    return {c for c, v in values.items() if v == 0 and c.startswith("sat.")
+            and (c.rsplit(".", 1)[-1] in _ASSUMED_EMPTY or c.endswith("|~.n"))}
+
+
 def saturation_plan(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> SaturationPlan:
     """Every census count table of the chapter protected in one linked problem (:mod:`analysis.publish.sdc`):
     the indicator tables (by wave, public and requested follow-up), the waits' table and the comparisons.
@@ -1182,6 +1196,9 @@ def saturation_plan(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_
     fixed = {c for c in fixed if values[c] >= threshold}
     # the 2022 report's census share is known to the reader (if these are its demands)
     known = consistent(census_knowledge({w: values[f"sat.{w}.n"] for w in res.waves}), values)
+    # a reader takes what is missing for nothing: the four outcomes make up the demands, every demand
+    # offered a follow-up has its wait… When that is true, the reader knows it
+    known.update({c: (0, 0) for c in assumed_empty(values) if c not in known})
     return SaturationPlan(protect(values, rels, threshold, fixed=fixed, unprinted=unprinted, known=known))
 
 

@@ -68,7 +68,9 @@ cells, every « < t » cell is 0). The audit of a block holding such a relation 
 protect a cell of such a breakdown (the « n.p. » cells, known to be non-zero, only help the
 reader), the whole breakdown is withdrawn: every cell printed « n.p. », which a reader cannot tell
 from a small one; the counts of at least ``t`` whose publication keeps the audit passing are then
-given back, largest first.
+given back, largest first. A withdrawn cell below ``t`` must keep ``t`` possible values, counted one
+by one (the next possible value is the minimum above the last one): a range ``{0, 20}`` is two values
+and stops the giving back, although its width is 20.
 
 Complementary suppression: while some cell is unprotected, hide one more cell
 chosen among the published cells of the relations around it (nearest relations
@@ -319,9 +321,10 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
             raise ValueError("relations de publication incohérentes avec les valeurs exactes")
         return r
 
-    def milp_solve(root: str, cell: str, sense: float, fix: int | None = None):
+    def milp_solve(root: str, cell: str, sense: float, fix: int | None = None, at_least: int | None = None):
         """Min (``sense`` 1) or max (−1) of ``cell`` over the block's integer program (``fix``: its
-        value held, for a feasibility check)."""
+        value held, for a feasibility check; ``at_least``: its lower bound raised, to find its next
+        possible value)."""
         from scipy.optimize import Bounds, LinearConstraint
 
         if root not in built:
@@ -333,6 +336,8 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         ub = np.array([big if hi is None else hi for _lo, hi in bounds] + [1.0] * m, dtype=float)
         if fix is not None:
             lb[col[cell]] = ub[col[cell]] = fix
+        if at_least is not None:
+            lb[col[cell]] = max(lb[col[cell]], at_least)
         cons = []
         if a_eq is not None:
             cons.append(LinearConstraint(np.hstack([a_eq, np.zeros((a_eq.shape[0], m))]), b_eq, b_eq))
@@ -369,6 +374,16 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         if kind[c] == "p" and high - low >= 2:  # values in between, each checked (module doc)
             possible = 2 + sum(1 for v in range(low + 1, high) if milp_solve(root, c, 1.0, fix=v).status == 0)
             if possible < high - low + 1:
+                return float(low), float(low + possible - 1)
+        if kind[c] == "w" and values.get(c, threshold) < threshold and high - low >= 1:
+            # a withdrawn small count (« n.p. »): at least t possible values, gaps skipped (module doc)
+            possible, v = 1, low
+            while possible < threshold:
+                nxt = milp_solve(root, c, 1.0, at_least=v + 1)
+                if nxt.status != 0:
+                    break
+                v, possible = round(float(nxt.fun)), possible + 1
+            if possible < threshold:
                 return float(low), float(low + possible - 1)
         return float(low), high_f
 
@@ -507,8 +522,8 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
 
     ``fixed``: cells published elsewhere regardless (a grand total printed in every
     table), never hidden. A primary cell that no complementary suppression can
-    protect is *withdrawn*: printed « n.p. » (or, for ``optional`` cells such as a
-    breakdown in a caption, not printed at all), so that a reader cannot know it is
+    protect is *withdrawn*: printed « n.p. » (``optional`` cells too, such as a breakdown in a
+    caption: leaving a category out would tell it apart), so that a reader cannot know it is
     below the threshold; the audit then gives it the bounds ``[0, ∞)``. Since a
     reader cannot tell a withdrawn « n.p. » from a complementary one, the audit's
     ``[t, ∞)`` for complementary cells overstates what a reader knows: it stays
