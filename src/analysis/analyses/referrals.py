@@ -43,7 +43,9 @@ def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alp
                 groups: pd.Series | None = None) -> pd.DataFrame:
     """Counts and shares of ``values`` over ``codes`` (missing values counted under none), with 95 % CIs.
 
-    Columns: ``code, label, n, pct, ci_low, ci_high`` (percent); denominator = all rows.
+    Columns: ``code, label, n, pct, ci_low, ci_high`` (percent); denominator = all rows. The last row,
+    ``non_renseigne``, counts the values outside ``codes`` and is there even when it is zero: a row
+    listed only when somebody is in it would tell that its « < 5 » is at least 1.
     Intervals: Wilson, or with ``groups`` (clusters, e.g. the service) :func:`share_interval`.
     """
     total = len(values)
@@ -56,7 +58,7 @@ def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alp
         rows.append({"code": code, "label": labels.get(code, code), "n": int(flag.sum()), "pct": pct(flag.sum(), total),
                      "ci_low": 100 * lo, "ci_high": 100 * hi})
     missing = total - int(sum(r["n"] for r in rows))
-    if missing:
+    if total:
         flag = ~v.isin(codes).fillna(False).to_numpy(dtype=bool)
         lo, hi = share_interval(flag, g, alpha)
         rows.append({"code": "non_renseigne", "label": "Non renseigné", "n": missing, "pct": pct(missing, total),
@@ -65,12 +67,10 @@ def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alp
 
 
 def age_bands(ages: pd.Series) -> pd.DataFrame:
-    """Counts per age band (``AGE_BANDS``) plus unknown ages."""
+    """Counts per age band (``AGE_BANDS``) plus unknown ages (listed even when none: see :func:`share_table`)."""
     a = ages.astype("Float64")
     rows = [{"band": label, "n": int(((a >= lo) & (a <= hi)).sum())} for lo, hi, label in AGE_BANDS]
-    unknown = int(a.isna().sum())
-    if unknown:
-        rows.append({"band": "Âge inconnu", "n": unknown})
+    rows.append({"band": "Âge inconnu", "n": int(a.isna().sum())})
     return pd.DataFrame(rows)
 
 

@@ -155,7 +155,7 @@ class PersonCounts:
                 counts = [int(v) for v in sub[f"k_{side}"]]
                 total = int(rows.loc[("all", "users", "total"), f"count_{side}"])
                 missing = total - sum(counts)
-                line = counts + ([missing] if missing > 0 else [])  # the referrals chapter's line
+                line = counts + ([missing] if total > 0 else [])  # the referrals chapter's line
                 primary, secondary = protect_line(line, threshold)
                 for j, key in enumerate(sub["key"]):
                     if side in plans:  # the referrals chapter's decision for this period

@@ -112,7 +112,7 @@ def profile_cells(pop: str, users: pd.DataFrame, ref_dir: Path | None = None
     """Cells and relations of the referrer and gender lines of ``users`` (the rows of the period).
 
     Cells: ``<pop>.referrer.<code>`` for every reference code (``inconnu`` included) and
-    ``<pop>.referrer.non_renseigne`` when some rows have none (the referrals table's last row);
+    ``<pop>.referrer.non_renseigne`` (the referrals table's last row, even when zero);
     ``<pop>.first_line``, ``<pop>.second_line``, ``<pop>.referrer_known``; ``<pop>.gender.<code>``
     and ``<pop>.gender.non_renseigne``. Codes as in :func:`analysis.analyses.referrals.share_table`.
     """
@@ -133,7 +133,7 @@ def profile_cells(pop: str, users: pd.DataFrame, ref_dir: Path | None = None
             values[f"{pop}.{measure}.{code}"] = int((v == code).fillna(False).sum())
             cells.append(f"{pop}.{measure}.{code}")
         missing = len(users) - sum(values[c] for c in cells)
-        if missing:
+        if len(users):  # listed even when zero, as in the referrals chapter's tables
             values[f"{pop}.{measure}.non_renseigne"] = missing
             cells.append(f"{pop}.{measure}.non_renseigne")
         return cells
