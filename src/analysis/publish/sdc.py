@@ -232,11 +232,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     kind = {c: "p" if c in primary else "w" if c in withdrawn else "s" for c in hidden}
     relations = list(relations)
     counts = list(counts)
-    blocks, _rels, root_of = _blocks(hidden, relations + [n.as_relation() for n in counts], hidden.__contains__)
-    block_rels: dict[str, list[Relation]] = {}
-    for rel in relations:
-        h = next((c for c in (rel.total, *rel.parts) if c in hidden), None)
-        block_rels.setdefault(root_of[h] if h is not None else "", []).append(rel)
+    blocks, block_rels, root_of = _blocks(hidden, relations, hidden.__contains__, [n.as_relation() for n in counts])
     block_counts: dict[str, list[tuple[list[str], int]]] = {}
     for n in counts:
         hc = [c for c in n.cells if c in hidden]
@@ -307,6 +303,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     out = {}
     wanted = sorted(cells) if cells is not None else sorted(hidden)
     built: dict[str, tuple] = {}
+    milp_built: dict[str, tuple] = {}
 
     def solve(root: str, obj, capped: Iterable[str] = ()):
         if root not in built:
@@ -325,7 +322,23 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         """Min (``sense`` 1) or max (−1) of ``cell`` over the block's integer program (``fix``: its
         value held, for a feasibility check; ``at_least``: its lower bound raised, to find its next
         possible value)."""
-        from scipy.optimize import Bounds, LinearConstraint
+        from scipy.optimize import Bounds
+
+        if root not in milp_built:
+            milp_built[root] = milp_system(root)
+        col, lb0, ub0, cons = milp_built[root]
+        lb, ub = lb0.copy(), ub0.copy()
+        if fix is not None:
+            lb[col[cell]] = ub[col[cell]] = fix
+        if at_least is not None:
+            lb[col[cell]] = max(lb[col[cell]], at_least)
+        obj = np.zeros(len(lb))
+        obj[col[cell]] = sense
+        return _milp(obj, integrality=np.ones(len(lb)), bounds=Bounds(lb, ub), constraints=cons)
+
+    def milp_system(root: str):
+        """The block's integer program, built once: columns, bounds and constraints (see module doc)."""
+        from scipy.optimize import LinearConstraint
 
         if root not in built:
             built[root] = system(root)
@@ -334,10 +347,6 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         m = sum(len(hc) for hc, _k in block_counts[root])
         lb = np.array([lo for lo, _hi in bounds] + [0.0] * m, dtype=float)
         ub = np.array([big if hi is None else hi for _lo, hi in bounds] + [1.0] * m, dtype=float)
-        if fix is not None:
-            lb[col[cell]] = ub[col[cell]] = fix
-        if at_least is not None:
-            lb[col[cell]] = max(lb[col[cell]], at_least)
         cons = []
         if a_eq is not None:
             cons.append(LinearConstraint(np.hstack([a_eq, np.zeros((a_eq.shape[0], m))]), b_eq, b_eq))
@@ -357,9 +366,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
                 j += 1
             rows.append(row), lo_r.append(float(k_left)), hi_r.append(float(k_left))
         cons.append(LinearConstraint(np.vstack(rows), lo_r, hi_r))
-        obj = np.zeros(n + m)
-        obj[col[cell]] = sense
-        return _milp(obj, integrality=np.ones(n + m), bounds=Bounds(lb, ub), constraints=cons)
+        return col, lb, ub, cons
 
     def milp_range(root: str, c: str) -> tuple[float, float]:
         lo = milp_solve(root, c, 1.0)
@@ -470,12 +477,13 @@ def _prune(secondary: set[str], must: set[str], audit, ok, values, added_for: di
     return kept
 
 
-def _blocks(cells: Iterable[str], relations: list[Relation], linked
+def _blocks(cells: Iterable[str], relations: list[Relation], linked, links: Sequence[Relation] = ()
             ) -> tuple[dict[str, list[str]], dict[str, list[Relation]], dict[str, str]]:
     """Union-find: ``cells`` joined when one relation holds both (only cells ``linked`` accepts join).
+    ``links``: groupings that join cells without being relations (the cells of a count relation).
 
-    Returns the blocks ``{root: sorted cells}``, each relation filed under the block of its first
-    linked cell (``""`` when it has none) and each cell's root.
+    Returns the blocks ``{root: sorted cells}``, each relation (not the links) filed under the block of
+    its first linked cell (``""`` when it has none) and each cell's root.
     """
     parent = {c: c for c in cells}
 
@@ -485,7 +493,7 @@ def _blocks(cells: Iterable[str], relations: list[Relation], linked
             c = parent[c]
         return c
 
-    for rel in relations:
+    for rel in [*relations, *links]:
         hs = [c for c in (rel.total, *rel.parts) if linked(c)]
         for c in hs[1:]:
             a, b = find(hs[0]), find(c)
@@ -506,12 +514,8 @@ def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str]
                 counts: Sequence[NonZero] = ()) -> list[tuple[list[str], list[Relation]]]:
     """Cells and relations split into independent parts once fixed (always published) cells are constants
     (the cells of one count relation stay together)."""
-    links = [n.as_relation() for n in counts]
-    groups, rels, _root = _blocks(cells, relations + links, lambda c: c not in fixed)
-    out = []
-    for root, members in sorted(groups.items()):
-        out.append((members, [r for r in rels.get(root, []) if not any(r is x for x in links)]))
-    return out
+    groups, rels, _root = _blocks(cells, relations, lambda c: c not in fixed, [n.as_relation() for n in counts])
+    return [(members, rels.get(root, [])) for root, members in sorted(groups.items())]
 
 
 def protect(values: Mapping[str, float], relations: Iterable[Relation], threshold: int,
