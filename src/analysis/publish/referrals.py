@@ -380,7 +380,9 @@ def plot_ages(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOL
         hidden_bar(ax, xi, text)
     ax.set_xlim(-0.6, len(t) - 0.4)
     ax.set_ylim(0, float(shown.max()) * 1.15 if len(shown) and shown.max() > 0 else 1)
-    ax.set_xticks(x, t["band"], rotation=20)
+    # labels on two lines, not rotated (seven bands, unknown ages included, fit side by side)
+    ax.set_xticks(x, [str(b).replace(" et plus", "\net plus").replace("Âge inconnu", "Âge\ninconnu")
+                      for b in t["band"]])
     ax.set_ylabel("Nouvelles demandes d'usager·e·s")
     fig.tight_layout()
     alt = (f"Barres du nombre de nouvelles demandes d'usager·e·s par classe d'âge ; les classes de moins de "
