@@ -282,7 +282,8 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
             one_edition_only = ed["services"] - common
             # a hidden service of the common ones (« < 5 » or « n.p. » in the services table) may need the
             # common total hidden with it (complementary suppression, LP-audited)
-            col = per_service[f"Nouvelles demandes {'avant' if side == 'Avant' else 'maintenant'}"]
+            # (new demands per service: this edition only, third review F3)
+            col = per_service["Nouvelles demandes maintenant"] if side == "Maintenant" else pd.Series(dtype=str)
             hidden_service = col.isin([f"<\u00a0{T}", "n.p."]).any()
             if label is not None and one_edition_only and rest < T and n >= T:
                 assert cell == "n.p.", (scope, side, cell)  # secondary suppression: it would reveal the rest
@@ -310,8 +311,9 @@ def test_built_new_period_compared_with_the_example_is_right(example_run, tmp_pa
     # (all services = Σ services, services in both editions = Σ those, and their difference); a share of a
     # referrer or a gender is shown only for a count of at least T
     hidden = {f"<\u00a0{T}", "n.p."}
-    for side, ed in (("Avant", before), ("Maintenant", after)):
-        col = per_service.set_index("Service")[f"Nouvelles demandes {'avant' if side == 'Avant' else 'maintenant'}"]
+    assert "Nouvelles demandes avant" not in per_service.columns  # this edition's per service only (review F3)
+    for side, ed in (("Maintenant", after),):
+        col = per_service.set_index("Service")["Nouvelles demandes maintenant"]
         col = col[col != "absent"]
         present = per_service.set_index("Service")
         in_both = set(present.index[(present["Activités par mois avant"] != "absent")

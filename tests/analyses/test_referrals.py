@@ -59,3 +59,26 @@ def test_baseline_wave_is_the_latest_started_by_the_end_of_the_period():
     assert R.baseline_wave(census, "2023-06") == "2022_11"
     assert R.baseline_wave(census, "2019-01") == "2020_11"
     assert R.baseline_wave(census.iloc[0:0], "2022-04") is None
+
+
+def test_not_given_rows_follow_the_data_dictionary():
+    """Third review (F1): the data dictionary (annex C) marks referrer, income source and requesting
+    service as mandatory, so their « Non renseigné » row is a structural zero: printed « < 5 », a reader
+    subtracted it as 0 and found Maison de repos = 4. A mandatory column has no such row; a column that may
+    be empty (gender, commune, age) lists it at every edition, zero included (second review, B2)."""
+    from analysis.ingest.schema import can_be_missing
+
+    users = _users(["initiative_personnelle", "sante_generale", "sante_generale", "inconnu"],
+                   [10, 30, 50, 40], ["F", "F", "H", "X"])
+    res = R.analyse_referrals(users, PROS.assign(requesting_service=["cpas", "cpas", "autre"]),
+                              _census([True] * 50 + [False] * 50), "2021-09", "2022-04")
+    for table, column, shares in (("users", "referrer", res.referrers), ("users", "income_source", res.income),
+                                  ("pros", "requesting_service", res.requesters), ("users", "gender", res.genders)):
+        listed = "non_renseigne" in set(shares["code"])
+        assert listed == can_be_missing(table, column), (column, listed)
+    assert not can_be_missing("users", "referrer") and can_be_missing("users", "gender")
+    assert res.genders.set_index("code").loc["non_renseigne", "n"] == 0
+    assert res.age_table["band"].iloc[-1] == "Âge inconnu" and res.age_table["n"].iloc[-1] == 0
+    # a mandatory column that is empty all the same (input not validated) still shows its empty rows
+    t = R.share_table(pd.Series(["a", None]), ["a"], {}, can_be_missing=False).set_index("code")
+    assert t.loc["non_renseigne", "n"] == 1

@@ -326,3 +326,26 @@ def test_census_share_of_one_service_falls_back_to_wilson():
     r = _ind(t, "accepted")
     lo, hi = saturation.wilson_ci(int(r["k"]), int(r["n"]))
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((100 * lo, 100 * hi))
+
+
+def test_every_public_and_followup_is_listed_in_every_wave():
+    """A level shown only when somebody is in it would tell that its « < 5 » is at least 1 (second review,
+    B2): the breakdowns by public and by requested follow-up list every level of the reference tables in
+    every wave, an empty one with zero counts, and the census plan protects them like any small count."""
+    from analysis.publish.saturation import saturation_plan
+
+    adult = reference.codes("publics")[2]
+    rows = ([{"outcome": ACCEPTED, "public": adult, "followup_requested": reference.codes("followups")[0]}] * 30
+            + [{"outcome": REORIENTED, "public": adult}] * 12 + [{"outcome": WAITING}] * 8)
+    census = census_frame(rows)
+    res = saturation.analyse_saturation(census, saturation.census_income(census))
+    for table, column, codes in ((res.by_public, "public", "publics"), (res.by_followup, "followup_requested",
+                                                                         "followups")):
+        listed = table.loc[table["indicator"] == "accepted", column].astype(str)
+        assert sorted(listed) == sorted(reference.codes(codes)), column
+        empty = table[(table[column] != listed.iloc[0]) & (table["indicator"] == "accepted")]
+    assert (res.by_public.loc[res.by_public["public"] != adult, "n"] == 0).all()
+    assert not empty.empty
+    plan = saturation_plan(res)
+    assert plan.protection.unsafe() == []
+    assert plan.reason(f"{res.waves[0]}|public|{reference.codes('publics')[0]}", "n") == "primary"

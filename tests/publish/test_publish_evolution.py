@@ -11,7 +11,7 @@ import pytest
 
 from analysis.analyses import evolution as E
 from analysis.publish import evolution as P
-from analysis.publish.disclosure import SECONDARY, hidden_text
+from analysis.publish.disclosure import hidden_text
 from analysis.publish.fmt import NBSP, fmt_number
 
 T = 5
@@ -74,15 +74,15 @@ def test_a_difference_of_published_counts_does_not_reveal_a_hidden_one(small):
     assert shown.loc["Envoyeur : Initiative personnelle", "Maintenant"] == "–"
     fl = table[(table["Services"] == "tous") & table["Mesure"].str.startswith("Part de première")].iloc[0]
     assert fl["Maintenant"] == "–" and fl["Évolution (IC 95 %)"] == "–"
-    # per service: B's 3 demands are hidden, and a second cell of that column so that the total cannot give it
-    # back; both « n.p. »: the earlier edition printed that 2 services encoded demands, so « < 5 » would say
-    # « 1 to 4 » (a count relation, audited by the integer program of publish.sdc)
+    # per service: this edition's new demands only (the earlier edition's sizes per service can be read
+    # from its own report's cluster intervals: third review, F3); B's 3 demands before are the rest of the
+    # two totals, printed nowhere and protected by hiding the common count
     st = P.services_table(svc, pc).set_index("Service")
-    assert st.loc["B", "Nouvelles demandes avant"] == SECONDARY
-    assert st.loc["A", "Nouvelles demandes avant"] == SECONDARY
-    assert pc.protections["before"].ranges["svc.B"] == (1.0, 28.0)  # A = the common count, « n.p. » (≥ 5)
-    assert P.withdrawn_note(pc).startswith(" Nouvelles demandes avant :")  # the caption says why
-    assert st.loc["B", "Nouvelles demandes maintenant"] == "absent"
+    assert "Nouvelles demandes avant" not in st.columns
+    assert st.loc["B", "Nouvelles demandes maintenant"] == "absent" and st.loc["A", "Nouvelles demandes maintenant"] == "22"
+    before = pc.protections["before"]
+    assert before.ranges["users.rest"][1] - before.ranges["users.rest"][0] >= T - 1 and not before.unsafe()
+    assert not any(c.startswith("svc.") for c in before.values)
 
 
 def test_person_counts_pass_the_lp_audit_and_hide_as_the_referrals_chapter(small):
@@ -99,7 +99,8 @@ def test_person_counts_pass_the_lp_audit_and_hide_as_the_referrals_chapter(small
         assert not p.unsafe(), side
     refs = reference.table("referrers").sort_values("order")
     for side, ed in (("before", small.earlier[0]), ("after", small.current)):
-        line = share_table(ed.users["referrer"], list(refs["code"]), reference.labels("referrers"))
+        line = share_table(ed.users["referrer"], list(refs["code"]), reference.labels("referrers"),
+                           can_be_missing=False)  # mandatory (data dictionary): no « Non renseigné » row
         _texts, hidden = publish_line(line["n"], T)
         for code, h in zip(line["code"], hidden, strict=True):
             if code != "non_renseigne":
@@ -112,8 +113,7 @@ def test_no_small_person_count_in_any_published_cell(small, tmp_path):
     P.save_outputs(small, tmp_path, T)
     demands = pd.read_csv(tmp_path / "tables" / "evolution-demandes-1.csv", dtype=str)
     services = pd.read_csv(tmp_path / "tables" / "evolution-services-1.csv", dtype=str)
-    cells = [*demands["Avant"], *demands["Maintenant"], *services["Nouvelles demandes avant"],
-             *services["Nouvelles demandes maintenant"]]
+    cells = [*demands["Avant"], *demands["Maintenant"], *services["Nouvelles demandes maintenant"]]
     for cell in cells:
         assert not re.fullmatch(r"[1-4]", cell), cell
         assert not re.search(r"\((?:[1-4])\)", cell), cell  # « 0,5 (2) »: a count in brackets

@@ -33,6 +33,7 @@ from analysis import reference
 from analysis.analyses.cluster import share_interval
 from analysis.analyses.stats import pct, wilson_ci
 from analysis.config import REFERENCE_DIR
+from analysis.ingest.schema import can_be_missing
 
 #: Age bands (inclusive lower bounds) of the users table; the last band is open.
 AGE_BANDS = ((0, 11, "0–11 ans"), (12, 17, "12–17 ans"), (18, 24, "18–24 ans"), (25, 44, "25–44 ans"),
@@ -40,12 +41,14 @@ AGE_BANDS = ((0, 11, "0–11 ans"), (12, 17, "12–17 ans"), (18, 24, "18–24 a
 
 
 def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alpha: float = 0.05,
-                groups: pd.Series | None = None) -> pd.DataFrame:
+                groups: pd.Series | None = None, can_be_missing: bool = True) -> pd.DataFrame:
     """Counts and shares of ``values`` over ``codes`` (missing values counted under none), with 95 % CIs.
 
     Columns: ``code, label, n, pct, ci_low, ci_high`` (percent); denominator = all rows. The last row,
-    ``non_renseigne``, counts the values outside ``codes`` and is there even when it is zero: a row
-    listed only when somebody is in it would tell that its « < 5 » is at least 1.
+    ``non_renseigne``, counts the values outside ``codes``. When the column ``can_be_missing`` it is
+    there even when it is zero (a row listed only when somebody is in it would tell that its « < 5 » is
+    at least 1); for a mandatory column it is left out (a structural zero: printed « < 5 », it would
+    let a reader subtract it as 0), unless some value is outside ``codes`` all the same.
     Intervals: Wilson, or with ``groups`` (clusters, e.g. the service) :func:`share_interval`.
     """
     total = len(values)
@@ -58,7 +61,7 @@ def share_table(values: pd.Series, codes: list[str], labels: dict[str, str], alp
         rows.append({"code": code, "label": labels.get(code, code), "n": int(flag.sum()), "pct": pct(flag.sum(), total),
                      "ci_low": 100 * lo, "ci_high": 100 * hi})
     missing = total - int(sum(r["n"] for r in rows))
-    if total:
+    if missing or (total and can_be_missing):
         flag = ~v.isin(codes).fillna(False).to_numpy(dtype=bool)
         lo, hi = share_interval(flag, g, alpha)
         rows.append({"code": "non_renseigne", "label": "Non renseigné", "n": missing, "pct": pct(missing, total),
@@ -178,17 +181,20 @@ def analyse_referrals(users: pd.DataFrame, pros: pd.DataFrame, census: pd.DataFr
     return ReferralResults(
         start=start, end=end, users_n=len(users), users_services=int(users["service_code"].nunique()),
         referrers=share_table(users["referrer"], list(refs["code"]), reference.labels("referrers", ref_dir),
-                              groups=users["service_code"]),
+                              groups=users["service_code"], can_be_missing=can_be_missing("users", "referrer")),
         first_line_k=fl_k, first_line_n=fl_n, baseline_wave=wave, baseline_k=b_k, baseline_n=b_n,
         comparison=comparison,
         ages=users["age"].astype("Float64"), age_table=age_bands(users["age"]),
-        genders=share_table(users["gender"], reference.codes("genders", ref_dir), reference.labels("genders", ref_dir)),
+        genders=share_table(users["gender"], reference.codes("genders", ref_dir), reference.labels("genders", ref_dir),
+                            can_be_missing=can_be_missing("users", "gender")),
         communes=com, residence=residence,
         income=share_table(users["income_source"], reference.codes("income_sources", ref_dir),
-                           reference.labels("income_sources", ref_dir)),
+                           reference.labels("income_sources", ref_dir),
+                           can_be_missing=can_be_missing("users", "income_source")),
         pros_n=len(pros), pros_services=int(pros["service_code"].nunique()),
         requesters=share_table(pros["requesting_service"], reference.codes("requesting_services", ref_dir),
-                               reference.labels("requesting_services", ref_dir)),
+                               reference.labels("requesting_services", ref_dir),
+                               can_be_missing=can_be_missing("pros", "requesting_service")),
         pros_origin=pd.DataFrame({"code": origin.index, "n": origin.to_numpy().astype(int)}),
     )
 

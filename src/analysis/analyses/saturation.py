@@ -164,7 +164,10 @@ def indicator_table(census: pd.DataFrame, by: list[str], alpha: float = 0.05,
     """Long table: one row per group of ``by`` and indicator, with ``k, n, pct, ci_low, ci_high``.
 
     ``pct`` and the bounds are in percent units. Demands whose ``by`` value is
-    missing are left out of that breakdown (they stay in the wave totals).
+    missing are left out of that breakdown (they stay in the wave totals). Grouped by wave and a
+    coded column (:data:`LEVEL_CODES`), every level of the reference table is listed in every wave
+    present, an empty one with zero counts: a level listed only when somebody is in it would tell
+    that its « < 5 » is at least 1.
     """
     df = add_flags(census, ref_dir)
     rows = []
@@ -172,8 +175,20 @@ def indicator_table(census: pd.DataFrame, by: list[str], alpha: float = 0.05,
         key = key if isinstance(key, tuple) else (key,)
         for r in _indicator_rows(g, alpha):
             rows.append({**dict(zip(by, key, strict=True)), **r})
+    if len(by) == 2 and by[0] == "wave" and by[1] in LEVEL_CODES:
+        present = {(r["wave"], str(r[by[1]])) for r in rows}
+        empty = df.iloc[0:0]
+        for wave in wave_codes(census, ref_dir):
+            for level in reference.codes(LEVEL_CODES[by[1]], ref_dir):
+                if (wave, str(level)) not in present:
+                    rows += [{"wave": wave, by[1]: level, **r} for r in _indicator_rows(empty, alpha)]
+        rows.sort(key=lambda r: (str(r["wave"]), str(r[by[1]])))  # the groupby's order (stable: indicators kept)
     out = pd.DataFrame(rows, columns=[*by, *INDICATOR_COLUMNS])
     return out.astype({"k": "int64", "n": "int64"})
+
+
+#: Reference table of the levels of each coded column an indicator table is grouped by.
+LEVEL_CODES = {"public": "publics", "followup_requested": "followups"}
 
 
 def wave_codes(census: pd.DataFrame, ref_dir: Path = REFERENCE_DIR) -> list[str]:

@@ -143,6 +143,12 @@ TABLES: dict[str, list[Column]] = {
 }
 
 
+def can_be_missing(table: str, column: str) -> bool:
+    """Whether a clean row of ``table`` may leave ``column`` empty (a mandatory column never does: its
+    « not given » row would be a structural zero, known to every reader of the data dictionary)."""
+    return next(c.nullable for c in TABLES[table] if c.name == column)
+
+
 def columns(table: str) -> list[str]:
     """Column names of a clean table, in order."""
     return [c.name for c in TABLES[table]]

@@ -44,6 +44,7 @@ from analysis.analyses.evolution import (
     provenance,
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
+from analysis.ingest.schema import can_be_missing
 from analysis.publish.disclosure import SECONDARY, caption_note, hidden_text, protect_line
 from analysis.publish.fmt import (
     MONTHS_FR,
@@ -155,7 +156,8 @@ class PersonCounts:
                 counts = [int(v) for v in sub[f"k_{side}"]]
                 total = int(rows.loc[("all", "users", "total"), f"count_{side}"])
                 missing = total - sum(counts)
-                line = counts + ([missing] if total > 0 else [])  # the referrals chapter's line
+                listed = missing > 0 or (total > 0 and can_be_missing("users", measure))
+                line = counts + ([missing] if listed else [])  # the referrals chapter's line
                 primary, secondary = protect_line(line, threshold)
                 for j, key in enumerate(sub["key"]):
                     if side in plans:  # the referrals chapter's decision for this period
@@ -171,22 +173,30 @@ class PersonCounts:
         self.protections: dict[str, Protection] = {}
         for side in ("before", "after"):
             present = services[services[f"in_{side}"].astype(bool)]
-            svc = {f"svc.{c}": int(v) for c, v in zip(present["service_code"], present[f"users_{side}"], strict=True)}
+            # new demands per service: this edition only (:data:`PER_SERVICE_NOTE`)
+            svc = ({f"svc.{c}": int(v) for c, v in zip(present["service_code"], present[f"users_{side}"], strict=True)}
+                   if side == "after" else {})
             values = {"users.all": int(rows.loc[("all", "users", "total"), f"count_{side}"]),
                       "users.common": int(rows.loc[("common", "users", "total"), f"count_{side}"]), **svc}
             rels = []
+            unprinted: list[str] = []
             if svc and values["users.all"] == sum(svc.values()):
                 rels.append(Relation("users.all", tuple(svc)))
             com = tuple(k for k in svc if k[4:] in common)
             if com and values["users.common"] == sum(svc[k] for k in com):
                 rels.append(Relation("users.common", com))
+            if not svc and values["users.all"] >= values["users.common"]:
+                # the services of one edition only: printed nowhere, the difference of the two totals
+                values["users.rest"] = values["users.all"] - values["users.common"]
+                unprinted.append("users.rest")
+                rels.append(Relation("users.all", ("users.common", "users.rest")))
             # each edition prints how many services encoded new demands (« 4 services ont encodé … »):
             # a count of non-zero cells, audited with the sums
             counts = [NonZero(tuple(svc), sum(1 for v in svc.values() if v > 0))] if svc else []
             if values["users.all"] < threshold:  # nothing of a population below the threshold is published
-                p = protect(values, rels, threshold, optional=list(values), counts=counts)
+                p = protect(values, rels, threshold, optional=list(values), counts=counts, unprinted=unprinted)
             else:
-                p = protect(values, rels, threshold, fixed=["users.all"], counts=counts)
+                p = protect(values, rels, threshold, fixed=["users.all"], counts=counts, unprinted=unprinted)
             self.protections[side] = p
             for scope in ("all", "common"):
                 cell = f"users.{scope}"
@@ -338,19 +348,29 @@ def participation_table(comp: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+#: Why the per-service table gives this edition's new demands only (caption). An earlier edition's
+#: report prints, for each share of its new demands, an interval that takes the grouping by service
+#: into account; with only a few services, those intervals give back the number of new demands of each
+#: service (third intruder review, F3), and a per-service column of that edition would then pin its
+#: « n.p. » cells.
+PER_SERVICE_NOTE = (" Nouvelles demandes : cette édition seulement. Celles de l'édition antérieure ne sont pas "
+                    "détaillées par service : avec peu de services, les intervalles de confiance de son propre "
+                    "rapport (qui tiennent compte du regroupement par service) laissent deviner la taille de "
+                    "chaque service, et une colonne par service permettrait alors de retrouver de petits effectifs.")
+
+
 def withdrawn_note(pc: PersonCounts) -> str:
     """The caption's word on a per-service column printed « n.p. » beyond the complementary cells."""
-    sides = pc.withdrawn_sides()
-    if not sides:
+    if not pc.withdrawn_sides():
         return ""
-    which = " et ".join({"before": "avant", "after": "maintenant"}[s] for s in sides)
-    return (f" Nouvelles demandes {which} : chaque édition imprime le nombre de services qui ont encodé des "
+    return (" Nouvelles demandes : chaque édition imprime le nombre de services qui ont encodé des "
             "demandes, qui permettrait de retrouver les petits effectifs ; un « n.p. » de cette colonne peut "
             "donc cacher aussi bien 0 qu'un effectif non nul.")
 
 
 def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
-    """Per service: presence, activities per month and their ratio, months with activities, new demands."""
+    """Per service: presence, activities per month and their ratio, months with activities, new demands of
+    this edition (:data:`PER_SERVICE_NOTE`)."""
     out = []
     for i, r in enumerate(svc.to_dict("records")):
         def users(side, r=r, i=i):
@@ -371,7 +391,7 @@ def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
             "Rapport (IC 95 %)": ratio_text(r) if both else DASH,
             "Lecture": verdict_fr(r["verdict"]) if both else "présent à une seule édition",
             "Mois avec activités avant": months("before"), "Mois avec activités maintenant": months("after"),
-            "Nouvelles demandes avant": users("before"), "Nouvelles demandes maintenant": users("after"),
+            "Nouvelles demandes maintenant": users("after"),
         })
     return pd.DataFrame(out)
 
@@ -731,9 +751,9 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
             (f"evolution-participation-{i}", participation_table(comp), [18, 18, 18, 24, 22],
              "Taux de participation des services (mois × services avec des activités encodées) ; écart en "
              "points et intervalle de Newcombe à 95 %," + period),
-            (f"evolution-services-{i}", services_table(svc, pc), [20, 10, 10, 12, 12, 9, 9, 9, 9],
+            (f"evolution-services-{i}", services_table(svc, pc), [21, 11, 11, 13, 13, 10, 10, 11],
              "Par service : activités par mois, mois avec activités encodées et nouvelles demandes "
-             "d'usager·e·s," + period + disc + withdrawn_note(pc)),
+             "d'usager·e·s," + period + disc + PER_SERVICE_NOTE + withdrawn_note(pc)),
         ]
         for name, disp, widths, caption in specs:  # widths: print only (the name column needs the room)
             write_table(disp, name, paths["tables"], caption + SOURCE + note, widths)

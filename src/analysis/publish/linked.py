@@ -112,11 +112,13 @@ def profile_cells(pop: str, users: pd.DataFrame, ref_dir: Path | None = None
     """Cells and relations of the referrer and gender lines of ``users`` (the rows of the period).
 
     Cells: ``<pop>.referrer.<code>`` for every reference code (``inconnu`` included) and
-    ``<pop>.referrer.non_renseigne`` (the referrals table's last row, even when zero);
+    ``<pop>.referrer.non_renseigne`` (the referrals table's last row: see
+    :func:`analysis.analyses.referrals.share_table`);
     ``<pop>.first_line``, ``<pop>.second_line``, ``<pop>.referrer_known``; ``<pop>.gender.<code>``
     and ``<pop>.gender.non_renseigne``. Codes as in :func:`analysis.analyses.referrals.share_table`.
     """
     from analysis import reference
+    from analysis.ingest.schema import can_be_missing
 
     kw = {} if ref_dir is None else {"ref_dir": ref_dir}
     refs = reference.table("referrers", **kw).sort_values("order")
@@ -133,7 +135,8 @@ def profile_cells(pop: str, users: pd.DataFrame, ref_dir: Path | None = None
             values[f"{pop}.{measure}.{code}"] = int((v == code).fillna(False).sum())
             cells.append(f"{pop}.{measure}.{code}")
         missing = len(users) - sum(values[c] for c in cells)
-        if len(users):  # listed even when zero, as in the referrals chapter's tables
+        # as in the referrals chapter's tables: listed even when zero if the column may be empty
+        if missing or (len(users) and can_be_missing("users", column)):
             values[f"{pop}.{measure}.non_renseigne"] = missing
             cells.append(f"{pop}.{measure}.non_renseigne")
         return cells
