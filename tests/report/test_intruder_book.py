@@ -540,3 +540,27 @@ def test_every_category_left_out_of_the_rates_is_named(attacked, dataset):
         listed = _plain(c.split("Hors calcul", 1)[1])
         for label in ("bruxelles, commune inconnue", "hors bruxelles (non precise)", "inconnu :"):
             assert label in listed, (dataset, c)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_no_row_for_a_category_the_data_dictionary_rules_out(attacked, dataset):
+    """Third review (F1): the data dictionary (annex C) marks some variables mandatory; their « Non
+    renseigné » row, printed « < 5 », was a zero every reader knows, subtracted to give « Maison de repos
+    = 4 ». A table of a mandatory variable has no such row; a table of an optional one keeps it."""
+    book, *_ = attacked(dataset)
+    mandatory = {}
+    for t in book.tables:
+        head = [_plain(h) for h in t.header]
+        if "variable" in head and "obligatoire" in head:
+            v, o = head.index("variable"), head.index("obligatoire")
+            mandatory |= {_plain(r[v]): _plain(r[o]) == "oui" for r in t.rows if len(r) > max(v, o)}
+    assert mandatory.get("referrer") is True and mandatory.get("gender") is False
+    tables = {"orientations-envoyeurs": "referrer", "orientations-revenus": "income_source",
+              "orientations-professionnels": "requesting_service"}
+    seen = set()
+    for t in book.tables:  # every copy of each table (HTML, downloads)
+        if t.ident in tables:
+            labels = {_plain(r[0]) for r in t.rows if r}
+            assert ("non renseigne" in labels) == (not mandatory[tables[t.ident]]), (dataset, t.ident, labels)
+            seen.add(t.ident)
+    assert seen == set(tables)
