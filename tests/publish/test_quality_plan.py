@@ -177,3 +177,27 @@ def test_a_withdrawn_cell_pinned_by_printed_totals_is_reported_unsafe():
     assert [r["protected"] for r in pinned.records() if r["cell"] == "aside"] == [False]
     free = protect({"read": 30, "kept": 28, "aside": 2}, rel, 5, fixed={"read"})
     assert free.unsafe() == [] and free.is_hidden("kept")
+
+
+def test_a_table_with_no_row_kept_prints_its_zero():
+    """Fourth review (H1): an edition without census data says so in its chapters (« aucune demande du
+    recensement »), so its quality annex's « Retenues < 5 » for the census was a zero every reader knew,
+    and « Lues = Retenues + Écartées » then said read = excluded. The kept count (and the identical rows
+    kept, nested in it) are known zeros, printed « 0 »; the other small cells keep their five values."""
+    import pandas as pd
+
+    from analysis.publish.quality import quality_plan
+
+    acc = pd.DataFrame({"table": ["users", "pros", "census"], "raw_rows": [40, 30, 3],
+                        "clean_rows": [38, 27, 0], "rejected_rows": [2, 3, 3]})
+    rej = pd.DataFrame({"table": ["users"] * 2 + ["pros"] * 3 + ["census"] * 3,
+                        "reason": ["date_invalid"] * 2 + ["no_data"] * 3 + ["date_missing"] * 3})
+    dup = pd.DataFrame({"table": ["users"], "source_file": ["a.xlsx"], "sheet": ["U"], "n": [2]})
+    p = quality_plan(acc, rej, dup)
+    texts = p.texts()
+    assert texts["census.kept"] == "0" and texts["census.dup.other"] == "0"
+    assert p.protection.known["census.kept"] == (0.0, 0.0)
+    assert p.protection.unsafe() == []
+    for c in ("census.read", "census.rejected"):
+        lo, hi = p.protection.ranges[c]
+        assert texts[c] != "3" and hi - lo >= 4, (c, lo, hi)

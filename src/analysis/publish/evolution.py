@@ -57,7 +57,7 @@ from analysis.publish.fmt import (
     fmt_signed,
 )
 from analysis.publish.linked import LinkedPlan, users_plan, write_audit
-from analysis.publish.sdc import NonZero, Protection, Relation, is_primary, protect
+from analysis.publish.sdc import Protection, Relation, is_primary, protect
 
 VERDICT_FR = {"hausse": "en hausse", "baisse": "en baisse", "stable": "stable",
               "indetermine": "trop peu de données pour conclure"}
@@ -130,12 +130,9 @@ class PersonCounts:
     - referrer and gender lines: :func:`analysis.publish.disclosure.protect_line` on the
       same line as the referrals chapter of that period (every reference code, then
       « non renseigné » when some rows have none), so that both chapters hide the same cells;
-    - services: :func:`analysis.publish.sdc.protect` on the linked cells ``users.all``
-      (published, also in the other chapters), ``users.common`` and each service's new
-      demands, with the published relations ``users.all = Σ services`` and
-      ``users.common = Σ services present in both periods`` (their difference, the
-      services of one period only, cannot be found either) and the number of services that
-      encoded new demands, printed by each edition (a count relation, see :mod:`analysis.publish.sdc`);
+    - new demands: :func:`analysis.publish.sdc.protect` on ``users.all`` (published, also in the
+      other chapters), ``users.common`` (services present in both periods) and their difference, the
+      services of one period only (printed nowhere); not per service (:data:`PER_SERVICE_NOTE`);
     - zero counts are primary cells (« < 5 » means 0 to 4), as everywhere in the report;
     - with ``plans`` (side → the users plan of that period, :func:`users_plans`): the referrer and
       gender lines and the first-line share of that side read the plan instead (the referrals
@@ -149,7 +146,6 @@ class PersonCounts:
         self.hidden: dict[tuple[str, str, str, str], bool] = {}  # (scope, measure, key, side) -> hidden
         self.primary: dict[tuple[str, str, str, str], bool] = {}
         rows = comp.set_index(["scope", "measure", "key"])
-        common = set(comp.attrs.get("common_services", []))
         for measure in ("referrer", "gender"):
             sub = comp[(comp["scope"] == "all") & (comp["measure"] == measure)]
             for side in ("before", "after"):
@@ -168,43 +164,27 @@ class PersonCounts:
                     self.primary[("all", measure, key, side)] = bool(primary[j])
         refs = reference.table("referrers", ref_dir)
         first = refs.loc[refs["first_line"].fillna(False).astype(bool), "code"].tolist()
-        self.service_hidden: dict[tuple[str, str], bool] = {}
-        self.service_primary: dict[tuple[str, str], bool] = {}
         self.protections: dict[str, Protection] = {}
         for side in ("before", "after"):
-            present = services[services[f"in_{side}"].astype(bool)]
-            # new demands per service: this edition only (:data:`PER_SERVICE_NOTE`)
-            svc = ({f"svc.{c}": int(v) for c, v in zip(present["service_code"], present[f"users_{side}"], strict=True)}
-                   if side == "after" else {})
+            # new demands are not given per service (:data:`PER_SERVICE_NOTE`): the two totals (all services,
+            # services of both editions) and their difference, the services of one edition only, printed
+            # nowhere (an unprinted cell of the audit)
             values = {"users.all": int(rows.loc[("all", "users", "total"), f"count_{side}"]),
-                      "users.common": int(rows.loc[("common", "users", "total"), f"count_{side}"]), **svc}
-            rels = []
-            unprinted: list[str] = []
-            if svc and values["users.all"] == sum(svc.values()):
-                rels.append(Relation("users.all", tuple(svc)))
-            com = tuple(k for k in svc if k[4:] in common)
-            if com and values["users.common"] == sum(svc[k] for k in com):
-                rels.append(Relation("users.common", com))
-            if not svc and values["users.all"] >= values["users.common"]:
-                # the services of one edition only: printed nowhere, the difference of the two totals
+                      "users.common": int(rows.loc[("common", "users", "total"), f"count_{side}"])}
+            rels, unprinted = [], []
+            if values["users.all"] >= values["users.common"]:
                 values["users.rest"] = values["users.all"] - values["users.common"]
                 unprinted.append("users.rest")
                 rels.append(Relation("users.all", ("users.common", "users.rest")))
-            # each edition prints how many services encoded new demands (« 4 services ont encodé … »):
-            # a count of non-zero cells, audited with the sums
-            counts = [NonZero(tuple(svc), sum(1 for v in svc.values() if v > 0))] if svc else []
             if values["users.all"] < threshold:  # nothing of a population below the threshold is published
-                p = protect(values, rels, threshold, optional=list(values), counts=counts, unprinted=unprinted)
+                p = protect(values, rels, threshold, optional=list(values), unprinted=unprinted)
             else:
-                p = protect(values, rels, threshold, fixed=["users.all"], counts=counts, unprinted=unprinted)
+                p = protect(values, rels, threshold, fixed=["users.all"], unprinted=unprinted)
             self.protections[side] = p
             for scope in ("all", "common"):
                 cell = f"users.{scope}"
                 self.hidden[(scope, "users", "total", side)] = p.is_hidden(cell)
                 self.primary[(scope, "users", "total", side)] = cell in p.primary
-            for c in present["service_code"]:
-                self.service_hidden[(c, side)] = p.is_hidden(f"svc.{c}")
-                self.service_primary[(c, side)] = f"svc.{c}" in p.primary
             fl_hidden = any(self.hidden.get(("all", "referrer", c, side), False) for c in first)
             if side in plans:  # first line, other known referrers, known referrers (the share's counts)
                 fl_hidden = fl_hidden or any(plans[side].hidden(c) for c in
@@ -233,16 +213,6 @@ class PersonCounts:
             return fmt_int(value)
         return hidden_text(self.t) if self.primary.get((scope, measure, key, side)) else SECONDARY
 
-    def withdrawn_sides(self) -> list[str]:
-        """Periods whose per-service column has cells printed « n.p. » that may hide a small count or a
-        zero (withdrawn, see :mod:`analysis.publish.sdc`, « Count relations »)."""
-        return [side for side, p in self.protections.items() if any(c.startswith("svc.") for c in p.withdrawn)]
-
-    def service_cell(self, code: str, value, side: str) -> str:
-        """One service's new demands as shown."""
-        if not self.service_hidden.get((code, side), False):
-            return fmt_int(value)
-        return hidden_text(self.t) if self.service_primary.get((code, side)) else SECONDARY
 
 
 # --------------------------------------------------------------------------- tables
@@ -348,37 +318,22 @@ def participation_table(comp: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-#: Why the per-service table gives this edition's new demands only (caption). An earlier edition's
-#: report prints, for each share of its new demands, an interval that takes the grouping by service
-#: into account; with only a few services, those intervals give back the number of new demands of each
-#: service (third intruder review, F3), and a per-service column of that edition would then pin its
-#: « n.p. » cells.
-PER_SERVICE_NOTE = (" Nouvelles demandes : cette édition seulement. Celles de l'édition antérieure ne sont pas "
-                    "détaillées par service : avec peu de services, les intervalles de confiance de son propre "
-                    "rapport (qui tiennent compte du regroupement par service) laissent deviner la taille de "
-                    "chaque service, et une colonne par service permettrait alors de retrouver de petits effectifs.")
-
-
-def withdrawn_note(pc: PersonCounts) -> str:
-    """The caption's word on a per-service column printed « n.p. » beyond the complementary cells."""
-    if not pc.withdrawn_sides():
-        return ""
-    return (" Nouvelles demandes : chaque édition imprime le nombre de services qui ont encodé des "
-            "demandes, qui permettrait de retrouver les petits effectifs ; un « n.p. » de cette colonne peut "
-            "donc cacher aussi bien 0 qu'un effectif non nul.")
+#: Why the per-service table gives no new demands (caption). Each edition prints, for the shares of its
+#: new demands, intervals that take the grouping by service into account, and the Évolution chapter a rate
+#: ratio clustered by service; with only a few services, those intervals give back the number of new
+#: demands of each service (third and fourth intruder reviews), which would pin the « n.p. » cells of a
+#: per-service column of either edition.
+PER_SERVICE_NOTE = (" Les nouvelles demandes ne sont pas détaillées par service : avec peu de services, les "
+                    "intervalles de confiance qui tiennent compte du regroupement par service laissent deviner "
+                    "la taille de chaque service, et une colonne par service permettrait alors de retrouver de "
+                    "petits effectifs.")
 
 
 def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
-    """Per service: presence, activities per month and their ratio, months with activities, new demands of
-    this edition (:data:`PER_SERVICE_NOTE`)."""
+    """Per service: presence, activities per month and their ratio, months with activities (no new demands:
+    :data:`PER_SERVICE_NOTE`)."""
     out = []
-    for i, r in enumerate(svc.to_dict("records")):
-        def users(side, r=r, i=i):
-            v = r[f"users_{side}"]
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                return "absent"
-            return pc.service_cell(r["service_code"], v, side)
-
+    for r in svc.to_dict("records"):
         def months(side, r=r):
             v = r[f"months_returned_{side}"]
             return "absent" if v is None or (isinstance(v, float) and math.isnan(v)) else \
@@ -391,7 +346,6 @@ def services_table(svc: pd.DataFrame, pc: PersonCounts) -> pd.DataFrame:
             "Rapport (IC 95 %)": ratio_text(r) if both else DASH,
             "Lecture": verdict_fr(r["verdict"]) if both else "présent à une seule édition",
             "Mois avec activités avant": months("before"), "Mois avec activités maintenant": months("after"),
-            "Nouvelles demandes maintenant": users("after"),
         })
     return pd.DataFrame(out)
 
@@ -751,9 +705,8 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
             (f"evolution-participation-{i}", participation_table(comp), [18, 18, 18, 24, 22],
              "Taux de participation des services (mois × services avec des activités encodées) ; écart en "
              "points et intervalle de Newcombe à 95 %," + period),
-            (f"evolution-services-{i}", services_table(svc, pc), [21, 11, 11, 13, 13, 10, 10, 11],
-             "Par service : activités par mois, mois avec activités encodées et nouvelles demandes "
-             "d'usager·e·s," + period + disc + PER_SERVICE_NOTE + withdrawn_note(pc)),
+            (f"evolution-services-{i}", services_table(svc, pc), [24, 12, 12, 15, 13, 12, 12],
+             "Par service : activités par mois et mois avec activités encodées," + period + PER_SERVICE_NOTE),
         ]
         for name, disp, widths, caption in specs:  # widths: print only (the name column needs the room)
             write_table(disp, name, paths["tables"], caption + SOURCE + note, widths)

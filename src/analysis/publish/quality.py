@@ -81,7 +81,7 @@ class QualityPlan(LinkedPlan):
     def text(self, cell: str) -> str:
         """``12``, ``< 5`` (below the threshold) or ``n.p.`` (hidden so that no small count is recovered)."""
         threshold = self.protection.threshold
-        if not self.hidden(cell):
+        if not self.hidden(cell) or cell in self.protection.disclosed:  # known anyway: printed as it is
             return fmt_int(self.protection.values[cell])
         return hidden_text(threshold) if self.primary(cell) else SECONDARY
 
@@ -156,7 +156,11 @@ def quality_plan(accounting: pd.DataFrame, rejected: pd.DataFrame | None = None,
     totals = {key: int(acc[column[kind]].sum()) for key, kind in TOTAL_METRICS.items()}
     # The prose totals are kept when table cells can be hidden instead; else they may be withheld.
     prose = [key for key in TOTAL_METRICS if values[key] >= threshold]
-    protection = protect(values, rels, threshold, fixed=fixed + prose, unprinted=unprinted)
+    # a table with no row kept: its chapter says the edition has no such data (« aucune demande du
+    # recensement »), so a reader knows the kept count is 0 (fourth review, H1)
+    known = {c: (0, 0) for t in person_tables if values[f"{t}.kept"] == 0
+             for c in values if c == f"{t}.kept" or c.startswith(f"{t}.dup.") or c == f"{t}.kept_other"}
+    protection = protect(values, rels, threshold, fixed=fixed + prose, unprinted=unprinted, known=known)
     if protection.withdrawn or protection.unsafe():
-        protection = protect(values, rels, threshold, fixed=fixed, unprinted=unprinted)
+        protection = protect(values, rels, threshold, fixed=fixed, unprinted=unprinted, known=known)
     return QualityPlan(protection, totals)
