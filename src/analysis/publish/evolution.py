@@ -185,6 +185,12 @@ class PersonCounts:
                 cell = f"users.{scope}"
                 self.hidden[(scope, "users", "total", side)] = p.is_hidden(cell)
                 self.primary[(scope, "users", "total", side)] = cell in p.primary
+            # a rule, not a value: the services of both editions' new demands are withheld whenever a service
+            # is in this edition only (fifth review: « n.p. » only when the rest was small told a reader that
+            # it was, and « N services ont encodé » then ruled 0 out); their share and mean age with them
+            other = "after" if side == "before" else "before"
+            if (services[f"in_{side}"].astype(bool) & ~services[f"in_{other}"].astype(bool)).any():
+                self.hidden[("common", "users", "total", side)] = True
             fl_hidden = any(self.hidden.get(("all", "referrer", c, side), False) for c in first)
             if side in plans:  # first line, other known referrers, known referrers (the share's counts)
                 fl_hidden = fl_hidden or any(plans[side].hidden(c) for c in
@@ -323,6 +329,10 @@ def participation_table(comp: pd.DataFrame) -> pd.DataFrame:
 #: ratio clustered by service; with only a few services, those intervals give back the number of new
 #: demands of each service (third and fourth intruder reviews), which would pin the « n.p. » cells of a
 #: per-service column of either edition.
+#: Why the services of both editions' new demands are withheld (caption of the demands table).
+COMMON_RULE_NOTE = (" Nouvelles demandes des services présents aux deux éditions : « n.p. » dès qu'un service "
+                    "n'est présent qu'à une édition, quelle que soit la valeur (leur différence avec le total "
+                    "donnerait les demandes de ces services).")
 PER_SERVICE_NOTE = (" Les nouvelles demandes ne sont pas détaillées par service : avec peu de services, les "
                     "intervalles de confiance qui tiennent compte du regroupement par service laissent deviner "
                     "la taille de chaque service, et une colonne par service permettrait alors de retrouver de "
@@ -701,7 +711,8 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
              "Activités et participations par mois et par type d'activité (tous les services)," + period),
             (f"evolution-demandes-{i}", demands_table(comp, pc), [13, 27, 12, 12, 18, 18],
              "Nouvelles demandes d'usager·e·s : nombre par mois, part de première ligne, âge moyen, genre et "
-             "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 %," + period + disc),
+             "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 %," + period + disc
+             + COMMON_RULE_NOTE),
             (f"evolution-participation-{i}", participation_table(comp), [18, 18, 18, 24, 22],
              "Taux de participation des services (mois × services avec des activités encodées) ; écart en "
              "points et intervalle de Newcombe à 95 %," + period),
