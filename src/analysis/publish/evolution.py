@@ -324,15 +324,15 @@ def participation_table(comp: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+#: Why the services of both editions' new demands are withheld (caption of the demands table).
+COMMON_RULE_NOTE = (" Nouvelles demandes des services présents aux deux éditions : « n.p. » dès qu'un service "
+                    "n'est présent qu'à une édition, quelle que soit la valeur (leur différence avec le total "
+                    "donnerait les demandes de ces services).")
 #: Why the per-service table gives no new demands (caption). Each edition prints, for the shares of its
 #: new demands, intervals that take the grouping by service into account, and the Évolution chapter a rate
 #: ratio clustered by service; with only a few services, those intervals give back the number of new
 #: demands of each service (third and fourth intruder reviews), which would pin the « n.p. » cells of a
 #: per-service column of either edition.
-#: Why the services of both editions' new demands are withheld (caption of the demands table).
-COMMON_RULE_NOTE = (" Nouvelles demandes des services présents aux deux éditions : « n.p. » dès qu'un service "
-                    "n'est présent qu'à une édition, quelle que soit la valeur (leur différence avec le total "
-                    "donnerait les demandes de ces services).")
 PER_SERVICE_NOTE = (" Les nouvelles demandes ne sont pas détaillées par service : avec peu de services, les "
                     "intervalles de confiance qui tiennent compte du regroupement par service laissent deviner "
                     "la taille de chaque service, et une colonne par service permettrait alors de retrouver de "
