@@ -126,6 +126,38 @@ def test_duplicate_workbook_rows_are_set_aside(hostile):
     assert (result.tables["activities"]["source_file"] != copy).all()
 
 
+def test_a_copy_is_not_counted_again_in_what_a_reader_sees(hostile, tmp_path):
+    """Sixth review of 2026-12-05 (H1): the set-aside rows of a copy are its service's rows; counted among
+    the rows set aside (by reason, in the quality annex) they told how many rows the service encoded, and
+    a « < 5 » holding them was at least 1 for a service known to have encoded. The run's tables keep every
+    row; the counts a reader sees (metrics for the prose, the annex, the notebook's account) leave the
+    copy's rows out, and still balance."""
+    from analysis.ingest import quality
+
+    _, result = hostile
+    copy = "sous-dossier/Copie de norois 2021 (2).xlsx"
+    full = result.tables["accounting"]
+    n_copy = int(full.loc[full["source_file"] == copy, "raw_rows"].sum())
+    assert n_copy > 0 and (result.tables["rejected"]["source_file"] == copy).sum() == n_copy
+    acc, rej = clean.counted(result.tables)
+    assert copy not in set(acc["source_file"]) and copy not in set(rej["source_file"])
+    assert len(rej) == len(result.tables["rejected"]) - n_copy
+    m = result.metrics()
+    assert m["rows"]["raw"] == int(full["raw_rows"].sum()) - n_copy == m["rows"]["clean"] + m["rows"]["rejected"]
+    assert m["clean"]["copy_rows"] == n_copy and m["clean"]["raw_rows"] == int(full["raw_rows"].sum())
+    plan = quality.plan_of_run(result.tables, result.notes, 5)
+    quality.save_quality_tables(result.tables, result.ignored_files, tmp_path, 5, notes=result.notes,
+                                decisions=result.decisions, plan=plan)
+    motifs = (tmp_path / "qualite-motifs.md").read_text(encoding="utf-8")
+    assert "duplicate_submission" not in motifs and "envoyé deux fois" not in motifs
+    assert "reçu deux fois" in motifs  # the caption says why
+    files = (tmp_path / "qualite-fichiers.md").read_text(encoding="utf-8")
+    assert copy in files and "pas comptées une seconde fois" in files
+    account = result.summary_fr(5, shown=plan.texts())
+    assert "envoyé deux fois" not in account
+    assert "envoyé deux fois" in result.summary_fr()  # the researcher's own account keeps them
+
+
 def test_month_sent_twice_keeps_the_file_saved_last(hostile):
     """The « bis » file was saved earlier (workbook metadata): the main file wins October, whole."""
     _, result = hostile

@@ -467,3 +467,20 @@ def test_no_row_for_a_category_the_data_dictionary_rules_out(attacked, dataset):
             assert ("non renseigne" in labels) == (not mandatory[tables[t.ident]]), (dataset, t.ident, labels)
             seen.add(t.ident)
     assert seen == set(tables)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_a_copy_of_a_workbook_is_not_counted_again(attacked, dataset):
+    """Sixth review (H1, M1): a workbook received twice was named as a copy of its service's workbook, and its
+    rows were counted among the rows set aside (« classeur envoyé deux fois »): the professionals' « autres
+    motifs < 5 » then held the copy's rows, at least 1 for a service known to have encoded. The copy is
+    listed among the files not used; its rows are in no count of the annex."""
+    book, *_ = attacked(dataset)
+    files = [t for t in book.tables if t.ident == "qualite-fichiers"]
+    assert files and any("doublon" in _plain(" ".join(r)) for t in files for r in t.rows)  # each edition has one
+    motifs = [t for t in book.tables if t.ident == "qualite-motifs"]
+    assert motifs
+    for t in motifs:
+        for r in t.rows:
+            line = _plain(" ".join(r))
+            assert "duplicate_submission" not in line and "envoye deux fois" not in line, (dataset, r)

@@ -40,7 +40,11 @@ Data decisions, in order of application:
    after the last dated row holding only numbers) is set aside (``total_row``).
 6. A workbook identical to an earlier one (same SHA-256, or same service and
    the same cell values in every recognised sheet) is a ``duplicate``: its rows
-   are set aside (``duplicate_submission``). "Earlier" is path order.
+   are set aside (``duplicate_submission``). "Earlier" is path order. The run's
+   ``accounting`` and ``rejected`` tables keep them, but the counts of rows read,
+   kept and set aside that the report prints (:func:`counted`) leave them out: they
+   are the rows of the workbook copied, and a copy counted again would tell, by its
+   set-aside rows, how many demands its service encoded (review of 2026-12-05, H1).
 7. Rows that cannot be used are set aside: no date or an unreadable one,
    tracking dates outside the run's months, census demands outside every
    census wave, no recognisable activity type, negative/absurd/unreadable head
@@ -90,6 +94,7 @@ import hashlib
 import os
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from operator import itemgetter
@@ -961,7 +966,8 @@ def _process_workbook(wb: Workbook, state: _State, seen_sha: dict[str, str],
     if duplicate_of is None and any(p.data_rows for p in parses):
         duplicate_of = seen_content.get(fingerprint)
     if duplicate_of is not None:
-        file_row.update(status="duplicate", detail=f"copie de « {duplicate_of} » (même contenu)")
+        file_row.update(status=COPY_STATUS, detail=f"copie de « {duplicate_of} » (même contenu) : ses "
+                        "lignes, celles de ce classeur, ne sont pas comptées une seconde fois")
     else:
         seen_sha[wb.sha256] = wb.relpath
         seen_content.setdefault(fingerprint, wb.relpath)
@@ -1878,6 +1884,27 @@ def _give_back_memory() -> None:
         pass
 
 
+#: ``files.status`` of a workbook identical to an earlier one (rule 6 of the module doc).
+COPY_STATUS = "duplicate"
+
+
+def counted(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``accounting`` and ``rejected`` without the rows of copies (rule 6 of the module doc).
+
+    A copy's rows are those of the workbook it copies, accounted for by its line in ``files``
+    (« copie de … »): the counts a reader sees (rows read, kept and set aside, by table and reason)
+    are taken from these frames. Kept rows never come from a copy, so only the rows read and set
+    aside change; each file × sheet still balances.
+    """
+    acc, rej = tables["accounting"], tables["rejected"]
+    files = tables.get("files")
+    copies = set(files.loc[files["status"] == COPY_STATUS, "source_file"]) if files is not None else set()
+    if not copies:
+        return acc, rej
+    return (acc[~acc["source_file"].isin(copies)].reset_index(drop=True),
+            rej[~rej["source_file"].isin(copies)].reset_index(drop=True))
+
+
 @dataclass
 class CleanResult:
     """The clean tables of a run and what was set aside, with a French summary."""
@@ -1949,9 +1976,10 @@ class CleanResult:
         paths.append(write_run_summary(self, out_dir))
         return paths
 
-    def rejected_by_reason(self) -> pd.DataFrame:
-        """Count of set-aside rows (and whole files/sheets) by table and reason, French labels."""
-        rej = self.tables["rejected"]
+    def rejected_by_reason(self, copies: bool = True) -> pd.DataFrame:
+        """Count of set-aside rows (and whole files/sheets) by table and reason, French labels
+        (``copies=False``: the rows of copies left out, as the report counts them, :func:`counted`)."""
+        rej = self.tables["rejected"] if copies else counted(self.tables)[1]
         if rej.empty:
             return pd.DataFrame(columns=["table", "reason", "motif", "n"])
         out = rej.groupby(["table", "reason"], observed=True).size().rename("n").reset_index()
@@ -1964,16 +1992,18 @@ class CleanResult:
         """Row counts for the run's metrics (``rows.<table>``) and the cleaning's own counts."""
         files = self.tables["files"]
         acc = self.tables["accounting"]
+        shown = counted(self.tables)[0]  # the prose totals: rows of copies left out (module doc, rule 6)
         return {
             "rows": {**{t: int(len(self.tables[t])) for t in DATA_TABLES},
-                     "raw": int(acc["raw_rows"].sum()), "clean": int(acc["clean_rows"].sum()),
-                     "rejected": int(acc["rejected_rows"].sum())},
+                     "raw": int(shown["raw_rows"].sum()), "clean": int(shown["clean_rows"].sum()),
+                     "rejected": int(shown["rejected_rows"].sum())},
             "clean": {
                 "files_read": int(len(files)),
                 "files_used": int((files["status"] == "used").sum()),
                 "files_set_aside": int((files["status"] != "used").sum()),
                 "raw_rows": int(acc["raw_rows"].sum()),
                 "rejected_rows": int(acc["rejected_rows"].sum()),
+                "copy_rows": int(acc["raw_rows"].sum() - shown["raw_rows"].sum()),
                 "blank_rows": int(self.blank_rows),
             },
         }
@@ -1993,7 +2023,8 @@ class CleanResult:
             return (shown or {}).get(f"{table}.{cell}", "n.p.")
 
         files = self.tables["files"]
-        acc = self.tables["accounting"]
+        # for readers, rows counted as the report counts them: the rows of copies left out (rule 6)
+        acc = counted(self.tables)[0] if threshold is not None else self.tables["accounting"]
         status_fr = {"used": "retenu", "duplicate": "doublon", "unreadable": "illisible",
                      "unrecognised": "non reconnu"}
         lines = [f"Nettoyage des données brutes, période {self.start} → {self.end}."]
@@ -2017,7 +2048,7 @@ class CleanResult:
         if not other.empty:
             lines.append(f"  – feuilles masquées ou non reconnues : {fmt_int(other['raw_rows'].sum())} lignes "
                          "lues, toutes écartées")
-        reasons = self.rejected_by_reason()
+        reasons = self.rejected_by_reason(copies=threshold is None)
         if threshold is not None:  # person tables' reasons: see the published quality tables
             reasons = reasons[~reasons["table"].isin(PERSON_TABLES)]
         if not reasons.empty:

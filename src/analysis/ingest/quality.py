@@ -27,7 +27,7 @@ import pandas as pd
 
 from analysis import reference
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
-from analysis.ingest.clean import PERSON_TABLES, REASONS_FR, TABLES_FR
+from analysis.ingest.clean import PERSON_TABLES, REASONS_FR, TABLES_FR, counted
 from analysis.publish.disclosure import caption_note
 from analysis.publish.fmt import fmt_int, fmt_month
 from analysis.publish.quality import (
@@ -45,6 +45,9 @@ TABLE_ORDER = ("activities", "users", "pros", "census", "file")
 STATUS_FR = {"duplicate": "doublon", "unreadable": "illisible", "unrecognised": "non reconnu",
              "ignored": "ignoré (pas un classeur)"}
 RETURNED, NOT_RETURNED = "✓", "–"
+#: Why the rows of a copy are not in the counts (captions of the rows and reasons tables).
+COPIES_NOTE_FR = ("Les lignes d'un classeur reçu deux fois (voir les fichiers non utilisés) ne sont comptées "
+                  "qu'une fois : la copie n'ajoute aucune ligne lue ni mise à l'écart.")
 
 
 def _table_fr(table: str) -> str:
@@ -183,10 +186,10 @@ def plan_of_run(tables: dict[str, pd.DataFrame], notes: pd.DataFrame | None = No
                 threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> QualityPlan:
     """The quality annex's linked plan from a run's clean tables and notes (one decision for every
     table of the annex, the notebook's account and the chapters' totals)."""
-    acc = tables["accounting"]
+    acc, rejected = counted(tables)  # the rows of a copy of a workbook are not counted again
     table_of = dict(zip(zip(acc["source_file"], acc["sheet"], strict=True), acc["table"], strict=True))
     dups = _duplicate_counts(notes if notes is not None else pd.DataFrame(columns=["issue"]), table_of)
-    return quality_plan(acc, tables["rejected"], dups, threshold)
+    return quality_plan(acc, rejected, dups, threshold)
 
 
 def save_quality_tables(tables: dict[str, pd.DataFrame], ignored: list[tuple[str, str]], tables_dir: Path,
@@ -199,17 +202,18 @@ def save_quality_tables(tables: dict[str, pd.DataFrame], ignored: list[tuple[str
     plan = plan or plan_of_run(tables, notes, threshold)
     source = "Source : nettoyage des fichiers du dossier brut" + (" (données d'exemple synthétiques)" if is_example else "")
     note = f"{caption_note(threshold)} {LINKED_NOTE_FR}"
+    acc, rejected = counted(tables)  # the rows of a copy of a workbook are not counted again
+    copies = f" {COPIES_NOTE_FR}" if len(acc) < len(tables["accounting"]) else ""
     specs = {
-        "qualite-lignes": (rows_table(tables["accounting"], threshold, plan),
-                           f"Lignes lues, retenues et mises à l'écart par table. {note} {source}."),
-        "qualite-motifs": (reasons_table(tables["rejected"], threshold, plan),
-                           f"Lignes, feuilles et fichiers mis à l'écart, par motif. {note} {source}."),
+        "qualite-lignes": (rows_table(acc, threshold, plan),
+                           f"Lignes lues, retenues et mises à l'écart par table.{copies} {note} {source}."),
+        "qualite-motifs": (reasons_table(rejected, threshold, plan),
+                           f"Lignes, feuilles et fichiers mis à l'écart, par motif.{copies} {note} {source}."),
         "qualite-fichiers": (files_table(tables["files"], ignored),
                              f"Fichiers non utilisés et motif. {source}."),
         "qualite-retours": (returns_table(tables["submissions"]),
                             f"Mois pour lesquels chaque service a encodé au moins une activité. {source}."),
     }
-    acc = tables["accounting"]
     table_of = dict(zip(zip(acc["source_file"], acc["sheet"], strict=True), acc["table"], strict=True))
     specs["qualite-doublons"] = (
         duplicates_table(notes if notes is not None else pd.DataFrame(columns=["issue"]), threshold, table_of, plan),

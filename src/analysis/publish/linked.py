@@ -232,9 +232,7 @@ def write_audit(plan: LinkedPlan, out: Path, name: str) -> Path:
     doc = {"threshold": p.threshold, "rule": "feasible range of every hidden cell holds at least threshold values "
            "(max - min >= threshold - 1); primary cells 0..threshold-1 (zero included), complementary >= threshold; "
            "known_min/known_max: what another publication (the 2022 report) tells a reader; published_elsewhere: "
-           "a small cell that publication pins by itself; with a count relation (a printed number of non-zero "
-           "cells) the ranges come from an integer program and a primary cell must keep every value "
-           "0..threshold-1 and a withdrawn small cell at least threshold possible values; withdrawn: printed "
+           "a small cell that publication pins by itself; withdrawn: printed "
            "n.p., any value for the reader; feasible_min/feasible_max: the narrower of two readers' ranges, one "
            "who knows an n.p. may hide a small count and one who takes every n.p. for >= threshold (when the "
            "tables allow it): the second may be wrong, so its range may leave out the exact value",

@@ -57,21 +57,6 @@ but make « < t » informative (a lower bound ≥ 1: somebody is known to be in 
 « n.p. » from the start (withdrawn) and protected as such: its range, known bounds included, must
 hold ``t`` values.
 
-*Count relations*: a published number of non-zero cells (« 4 services ont encodé des nouvelles
-demandes », printed by this edition or by an earlier one) is a relation too: exactly ``k`` of the
-cells of a breakdown are at least 1. Together with the totals it can pin « < t » cells (once the
-printed counts and the « n.p. » cells, known to be at least ``t``, account for the ``k`` non-zero
-cells, every « < t » cell is 0). The audit of a block holding such a relation is an integer program
-(0/1 indicators ``y`` with ``y ≤ x ≤ M·y`` and ``Σ y = k``; HiGHS through
-:func:`scipy.optimize.milp`), and since its feasible values need not form an interval, each value
-``0 … t−1`` of a « < t » cell is checked to be possible. When no complementary suppression can
-protect a cell of such a breakdown (the « n.p. » cells, known to be non-zero, only help the
-reader), the whole breakdown is withdrawn: every cell printed « n.p. », which a reader cannot tell
-from a small one; the counts of at least ``t`` whose publication keeps the audit passing are then
-given back, largest first. A withdrawn cell below ``t`` must keep ``t`` possible values, counted one
-by one (the next possible value is the minimum above the last one): a range ``{0, 20}`` is two values
-and stops the giving back, although its width is 20.
-
 Complementary suppression: while some cell is unprotected, hide one more cell
 chosen among the published cells of the relations around it (nearest relations
 first), preferring one that makes it protected and, among those, the smallest
@@ -85,7 +70,7 @@ when the audit passes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -104,25 +89,6 @@ class Relation:
 
     total: str
     parts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class NonZero:
-    """A published count of non-zero cells: exactly ``k`` of ``cells`` are at least 1."""
-
-    cells: tuple[str, ...]
-    k: int
-
-    def as_relation(self) -> Relation:
-        """The cells joined as one relation (only for grouping cells into blocks, never as a sum)."""
-        return Relation(self.cells[0], self.cells[1:])
-
-
-def _milp(*args, **kwargs):
-    """:func:`scipy.optimize.milp`, imported when a table needs it."""
-    from scipy.optimize import milp
-
-    return milp(*args, **kwargs)
 
 
 @dataclass
@@ -149,8 +115,7 @@ class Protection:
         return cell in self.hidden
 
     def _small(self, c: str) -> bool:
-        """A count below the threshold: primary, or withdrawn and below it (a breakdown withdrawn
-        whole, see « Count relations » in the module doc, also holds larger counts)."""
+        """A count below the threshold: primary, or withdrawn and below it."""
         return c in self.primary or (c in self.withdrawn and self.values[c] < self.threshold)
 
     def unsafe(self) -> list[str]:
@@ -202,8 +167,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
                     secondary: set[str], threshold: int, cells: Iterable[str] | None = None,
                     withdrawn: set[str] = frozenset(), unprinted: set[str] = frozenset(),
                     cache: dict | None = None, stop_below: float | None = None,
-                    known: Mapping[str, tuple[float, float]] | None = None,
-                    counts: Sequence[NonZero] = ()) -> dict[str, tuple[float, float]]:
+                    known: Mapping[str, tuple[float, float]] | None = None) -> dict[str, tuple[float, float]]:
     """The attacker's LP: min and max of each hidden cell given every published value and relation.
 
     ``values`` is only read for the *published* cells (what the reader sees).
@@ -217,10 +181,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     only, so each block is solved on its own (same optimum as the whole LP). ``cache``: a dict kept by
     the caller across calls *with the same values and relations*; a block whose cells and kinds are
     unchanged is not solved again (``known`` must stay the same too). ``known``: bounds the reader
-    holds from elsewhere (module doc), intersected with each cell's. ``counts``: published numbers of
-    non-zero cells (module doc, « Count relations »); a block holding one is solved as an integer
-    program, and a primary cell's range there is narrowed to the number of its values ``0 … t−1``
-    that are possible (``(min, min + n − 1)``) when some value in between is not. ``stop_below``: stop at the first requested cell (in sorted order)
+    holds from elsewhere (module doc), intersected with each cell's. ``stop_below``: stop at the first requested cell (in sorted order)
     whose range is narrower than this width (the result then holds the cells up to it). Raises ``ValueError`` when the tables are inconsistent with the
     bounds (as the whole LP would: a block is checked whenever the exact values break its bounds).
     """
@@ -231,18 +192,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
         return {}
     kind = {c: "p" if c in primary else "w" if c in withdrawn else "s" for c in hidden}
     relations = list(relations)
-    counts = list(counts)
-    blocks, block_rels, root_of = _blocks(hidden, relations, hidden.__contains__, [n.as_relation() for n in counts])
-    block_counts: dict[str, list[tuple[list[str], int]]] = {}
-    for n in counts:
-        hc = [c for c in n.cells if c in hidden]
-        k_left = n.k - sum(1 for c in n.cells if c not in hidden and values[c] > 0)
-        if not hc:
-            if k_left != 0:
-                raise ValueError("relations de publication incohérentes avec les valeurs exactes")
-            continue
-        block_counts.setdefault(root_of[hc[0]], []).append((hc, k_left))
-    big = float(sum(abs(float(v)) for v in values.values()) + threshold + 1)
+    blocks, block_rels, root_of = _blocks(hidden, relations, hidden.__contains__)
     cache = {} if cache is None else cache
     lo_b, hi_b = 0, threshold - 1
 
@@ -285,8 +235,6 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
 
     # consistency: a block whose exact values keep to its bounds is feasible; others are checked
     for root, members in blocks.items():
-        if root in block_counts:
-            continue  # checked by its integer program (infeasible → ValueError)
         if all(bounds_of(c)[0] <= values[c] and (bounds_of(c)[1] is None or values[c] <= bounds_of(c)[1])
                for c in members) and all(bounds_of(c)[1] is None or bounds_of(c)[0] <= bounds_of(c)[1]
                                          for c in members):
@@ -303,7 +251,6 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     out = {}
     wanted = sorted(cells) if cells is not None else sorted(hidden)
     built: dict[str, tuple] = {}
-    milp_built: dict[str, tuple] = {}
 
     def solve(root: str, obj, capped: Iterable[str] = ()):
         if root not in built:
@@ -318,82 +265,6 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
             raise ValueError("relations de publication incohérentes avec les valeurs exactes")
         return r
 
-    def milp_solve(root: str, cell: str, sense: float, fix: int | None = None, at_least: int | None = None):
-        """Min (``sense`` 1) or max (−1) of ``cell`` over the block's integer program (``fix``: its
-        value held, for a feasibility check; ``at_least``: its lower bound raised, to find its next
-        possible value)."""
-        from scipy.optimize import Bounds
-
-        if root not in milp_built:
-            milp_built[root] = milp_system(root)
-        col, lb0, ub0, cons = milp_built[root]
-        lb, ub = lb0.copy(), ub0.copy()
-        if fix is not None:
-            lb[col[cell]] = ub[col[cell]] = fix
-        if at_least is not None:
-            lb[col[cell]] = max(lb[col[cell]], at_least)
-        obj = np.zeros(len(lb))
-        obj[col[cell]] = sense
-        return _milp(obj, integrality=np.ones(len(lb)), bounds=Bounds(lb, ub), constraints=cons)
-
-    def milp_system(root: str):
-        """The block's integer program, built once: columns, bounds and constraints (see module doc)."""
-        from scipy.optimize import LinearConstraint
-
-        if root not in built:
-            built[root] = system(root)
-        col, a_eq, b_eq, bounds = built[root]
-        n = len(col)
-        m = sum(len(hc) for hc, _k in block_counts[root])
-        lb = np.array([lo for lo, _hi in bounds] + [0.0] * m, dtype=float)
-        ub = np.array([big if hi is None else hi for _lo, hi in bounds] + [1.0] * m, dtype=float)
-        cons = []
-        if a_eq is not None:
-            cons.append(LinearConstraint(np.hstack([a_eq, np.zeros((a_eq.shape[0], m))]), b_eq, b_eq))
-        rows, lo_r, hi_r = [], [], []
-        j = 0
-        for hc, k_left in block_counts[root]:
-            row = np.zeros(n + m)
-            for c in hc:
-                # y ≤ x (a non-zero indicator means at least 1) and x ≤ big·y (zero unless indicated)
-                a = np.zeros(n + m)
-                a[col[c]], a[n + j] = 1.0, -1.0
-                rows.append(a), lo_r.append(0.0), hi_r.append(np.inf)
-                a = np.zeros(n + m)
-                a[col[c]], a[n + j] = 1.0, -big
-                rows.append(a), lo_r.append(-np.inf), hi_r.append(0.0)
-                row[n + j] = 1.0
-                j += 1
-            rows.append(row), lo_r.append(float(k_left)), hi_r.append(float(k_left))
-        cons.append(LinearConstraint(np.vstack(rows), lo_r, hi_r))
-        return col, lb, ub, cons
-
-    def milp_range(root: str, c: str) -> tuple[float, float]:
-        lo = milp_solve(root, c, 1.0)
-        if lo.status == 2:
-            raise ValueError("relations de publication incohérentes avec les valeurs exactes")
-        hi = milp_solve(root, c, -1.0)
-        if lo.status != 0 or hi.status != 0:  # never seen on these small tables; refuse rather than guess
-            raise RuntimeError(f"contrôle du secret statistique inachevé pour {c} : {lo.message} / {hi.message}")
-        low = round(float(lo.fun))
-        high = round(-float(hi.fun))
-        high_f = math.inf if high >= big - 0.5 else float(high)
-        if kind[c] == "p" and high - low >= 2:  # values in between, each checked (module doc)
-            possible = 2 + sum(1 for v in range(low + 1, high) if milp_solve(root, c, 1.0, fix=v).status == 0)
-            if possible < high - low + 1:
-                return float(low), float(low + possible - 1)
-        if kind[c] == "w" and values.get(c, threshold) < threshold and high - low >= 1:
-            # a withdrawn small count (« n.p. »): at least t possible values, gaps skipped (module doc)
-            possible, v = 1, low
-            while possible < threshold:
-                nxt = milp_solve(root, c, 1.0, at_least=v + 1)
-                if nxt.status != 0:
-                    break
-                v, possible = round(float(nxt.fun)), possible + 1
-            if possible < threshold:
-                return float(low), float(low + possible - 1)
-        return float(low), high_f
-
     # Certificates. A hidden cell's lower bound is 0 for primary and unprinted cells: a feasible point
     # where it is 0 gives its minimum exactly; a primary cell's upper bound is t−1, so a feasible point
     # where it is t−1 gives its maximum exactly. Minimising (maximising) the sum of the cells still open
@@ -406,7 +277,7 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     wide: set[str] = set()
     by_block: dict[str, list[str]] = {}
     for c in wanted:
-        if kind[c] in "pw" and c not in solved(root_of[c]) and root_of[c] not in block_counts:
+        if kind[c] in "pw" and c not in solved(root_of[c]):
             by_block.setdefault(root_of[c], []).append(c)
     for root, small in by_block.items():
         if len(small) < 2:
@@ -432,8 +303,6 @@ def feasible_ranges(values: Mapping[str, float], relations: Iterable[Relation], 
     for c in wanted:
         root = root_of[c]
         entry = solved(root)
-        if c not in entry and root in block_counts:
-            entry[c] = milp_range(root, c)
         if c not in entry and c in wide:
             out[c] = (0.0, float(hi_b))  # at least this wide (only asked with stop_below, not stored)
             continue
@@ -477,10 +346,9 @@ def _prune(secondary: set[str], must: set[str], audit, ok, values, added_for: di
     return kept
 
 
-def _blocks(cells: Iterable[str], relations: list[Relation], linked, links: Sequence[Relation] = ()
+def _blocks(cells: Iterable[str], relations: list[Relation], linked
             ) -> tuple[dict[str, list[str]], dict[str, list[Relation]], dict[str, str]]:
     """Union-find: ``cells`` joined when one relation holds both (only cells ``linked`` accepts join).
-    ``links``: groupings that join cells without being relations (the cells of a count relation).
 
     Returns the blocks ``{root: sorted cells}``, each relation (not the links) filed under the block of
     its first linked cell (``""`` when it has none) and each cell's root.
@@ -493,7 +361,7 @@ def _blocks(cells: Iterable[str], relations: list[Relation], linked, links: Sequ
             c = parent[c]
         return c
 
-    for rel in [*relations, *links]:
+    for rel in relations:
         hs = [c for c in (rel.total, *rel.parts) if linked(c)]
         for c in hs[1:]:
             a, b = find(hs[0]), find(c)
@@ -510,18 +378,16 @@ def _blocks(cells: Iterable[str], relations: list[Relation], linked, links: Sequ
     return groups, rels, root_of
 
 
-def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str],
-                counts: Sequence[NonZero] = ()) -> list[tuple[list[str], list[Relation]]]:
-    """Cells and relations split into independent parts once fixed (always published) cells are constants
-    (the cells of one count relation stay together)."""
-    groups, rels, _root = _blocks(cells, relations, lambda c: c not in fixed, [n.as_relation() for n in counts])
+def _components(cells: Iterable[str], relations: list[Relation], fixed: set[str]
+                ) -> list[tuple[list[str], list[Relation]]]:
+    """Cells and relations split into independent parts once fixed (always published) cells are constants."""
+    groups, rels, _root = _blocks(cells, relations, lambda c: c not in fixed)
     return [(members, rels.get(root, [])) for root, members in sorted(groups.items())]
 
 
 def protect(values: Mapping[str, float], relations: Iterable[Relation], threshold: int,
             fixed: Iterable[str] = (), optional: Iterable[str] = (), unprinted: Iterable[str] = (),
-            max_rounds: int = 500, known: Mapping[str, tuple[float, float]] | None = None,
-            counts: Iterable[NonZero] = ()) -> Protection:
+            max_rounds: int = 500, known: Mapping[str, tuple[float, float]] | None = None) -> Protection:
     """Primary suppression, then complementary suppressions until the LP audit passes.
 
     ``fixed``: cells published elsewhere regardless (a grand total printed in every
@@ -535,7 +401,6 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
     (see the module doc); one that cannot be protected is reported by
     :meth:`Protection.unsafe`. ``known``: ``{cell: (lo, hi)}``, what a reader knows of a cell from
     another publication (module doc: « Known cells »); cells absent from ``values`` are ignored.
-    ``counts``: published numbers of non-zero cells (module doc: « Count relations »).
 
     The problem is solved component by component (:func:`_components`).
     """
@@ -545,10 +410,6 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
         if values[rel.total] != sum(values[p] for p in rel.parts):
             raise ValueError(f"relation fausse : {rel.total} ≠ somme de {', '.join(rel.parts)}")
     fixed, optional, unprinted = set(fixed), set(optional), set(unprinted)
-    counts = [n for n in counts if n.cells]
-    for n in counts:
-        if sum(1 for c in n.cells if values[c] > 0) != n.k:
-            raise ValueError(f"nombre de cellules non nulles faux : {n.k} pour {', '.join(n.cells)}")
     # a zero printed nowhere is not sensitive: it reveals nobody, and no « < t » cell stands for it
     primary = {c for c, v in values.items() if is_primary(v, threshold) and not (c in unprinted and v == 0)}
     if primary & fixed:
@@ -560,14 +421,13 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
         if not _int_bounds(lo, hi)[0] <= values[c] <= _int_bounds(lo, hi)[1]:
             raise ValueError(f"valeur connue hors de ses bornes : {c}")
     out = Protection(threshold, values, set(), set(), {}, set(), set(unprinted), dict(known), set())
-    for members, rels in _components(values, relations, fixed, counts):
+    for members, rels in _components(values, relations, fixed):
         sub = {c: values[c] for c in members}
         for rel in rels:  # fixed cells of the component's relations: constants
             for c in (rel.total, *rel.parts):
                 sub.setdefault(c, values[c])
         p = _protect_component(sub, rels, threshold, fixed & set(sub), optional, unprinted & set(sub), max_rounds,
-                               {c: r for c, r in known.items() if c in sub},
-                               [n for n in counts if set(n.cells) & set(members)])
+                               {c: r for c, r in known.items() if c in sub})
         out.primary |= p.primary & set(members)
         out.secondary |= p.secondary
         out.withdrawn |= p.withdrawn
@@ -578,8 +438,7 @@ def protect(values: Mapping[str, float], relations: Iterable[Relation], threshol
 
 def _protect_component(values: dict[str, int], relations: list[Relation], threshold: int, fixed: set[str],
                        optional: set[str], unprinted: set[str], max_rounds: int,
-                       known: dict[str, tuple[float, float]] | None = None,
-                       counts: Sequence[NonZero] = ()) -> Protection:
+                       known: dict[str, tuple[float, float]] | None = None) -> Protection:
     """:func:`protect` on one independent component."""
     totals = {r.total for r in relations}
     known = known or {}
@@ -618,12 +477,12 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         wd = withdrawn
         stop = threshold - 1 - 1e-6 if first_bad else None
         ranges = feasible_ranges(values, relations, primary, sec, threshold, cells=cells, withdrawn=wd,
-                                 unprinted=unprinted, cache=cache, stop_below=stop, known=known, counts=counts)
+                                 unprinted=unprinted, cache=cache, stop_below=stop, known=known)
         if wd:
             try:
                 naive = feasible_ranges(values, relations, primary - wd, sec | wd, threshold,
                                         cells=[c for c in ranges if c not in wd], unprinted=unprinted,
-                                        cache=naive_cache, stop_below=stop, known=known, counts=counts)
+                                        cache=naive_cache, stop_below=stop, known=known)
             except ValueError:
                 naive = {}
             for c, r in naive.items():
@@ -635,7 +494,6 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         return ((primary - withdrawn) | guard) - given_up - disclosed
 
     added_for: dict[str, str] = {}
-    whole: set[str] = set()  # counts of at least t withdrawn with their breakdown (module doc)
     for _ in range(max_rounds):
         # only the cells to protect are audited in the loop (the others' ranges are recorded at the end)
         ranges = audit(secondary, cells=sorted(must()), first_bad=True)
@@ -645,12 +503,6 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
             small_w = sorted({c for c in withdrawn if values[c] < threshold} - given_up - disclosed)
             kept = {c for c, r in audit(secondary, cells=small_w).items() if ok(r)} if small_w else set()
             secondary = _prune(secondary, must() | kept, audit, ok, values, added_for)
-            if whole:  # a breakdown withdrawn whole: its counts of at least t given back where they can be
-                for c in sorted(whole, key=lambda c: (-values[c], c)):
-                    withdrawn.discard(c)
-                    if not all(ok(r) for r in audit(secondary, cells=sorted(must() | kept),
-                                                     first_bad=True).values()):
-                        withdrawn.add(c)
             # recorded for every cell the audit file lists (unprinted cells only when sensitive)
             ranges = audit(secondary, cells=sorted(primary | secondary | withdrawn))
             return Protection(threshold, values, primary - withdrawn, secondary, ranges, withdrawn, unprinted,
@@ -675,13 +527,6 @@ def _protect_component(values: dict[str, int], relations: list[Relation], thresh
         if not candidates:
             if target in unprinted or target in guard:
                 given_up.add(target)
-                continue
-            around = [n for n in counts if target in n.cells]
-            if around:  # the « n.p. » cells of the breakdown only help the reader: withdraw it whole
-                cells = {c for n in around for c in n.cells if c not in fixed and c not in unprinted}
-                whole |= {c for c in cells if values[c] >= threshold and c not in withdrawn}
-                withdrawn |= cells
-                secondary -= cells
                 continue
             # Nothing left to hide around it: the secondary cells' known lower bound (≥ t) is what
             # narrows it. Withdraw it: printed « n.p. » like a complementary cell, so that a reader
