@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from analysis.analyses import activities, gradient, referrals, saturation  # noqa: E402
+from analysis.analyses.cluster import MIN_CLUSTERS  # noqa: E402
 from analysis.config import run_paths  # noqa: E402
 from analysis.publish import activities as pub_act  # noqa: E402
 from analysis.publish import gradient as pub_grad  # noqa: E402
@@ -218,7 +219,11 @@ def check_referrals(plan, threshold, fast: bool = False):
     assert res.age_table["n"].sum() == n
     if res.comparison is not None:
         c = res.comparison
-        for p, lo, hi in ((c.users_share, c.users_low, c.users_high), (c.census_share, c.census_low, c.census_high)):
+        for p, lo, hi, g in ((c.users_share, c.users_low, c.users_high, c.users_services),
+                             (c.census_share, c.census_low, c.census_high, c.census_services)):
+            if 1 < g < MIN_CLUSTERS:  # too few services for an interval (analyses.cluster)
+                assert math.isnan(lo) and math.isnan(hi), (g, lo, hi)
+                continue
             assert 0 <= lo <= p + 1e-12 and p - 1e-12 <= hi <= 1, (p, lo, hi)
     for table in (res.referrers, res.income, res.communes, res.genders, res.requesters):
         disp = pub_ref.display_shares(table, "x", threshold)

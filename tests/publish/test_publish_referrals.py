@@ -49,7 +49,7 @@ def test_comparison_read_in_french_and_merged_into_the_metrics():
     res = _results()
     prose = P.referral_prose(res)
     assert sorted(prose) == ["referrals.first_line_comparison.sentence", "referrals.first_line_test.sentence",
-                             "users.age_range_fr", "users.commune_top_sentence"]
+                             "referrals.shares_ci.sentence", "users.age_range_fr", "users.commune_top_sentence"]
     sentence = prose["referrals.first_line_comparison.sentence"]
     assert "première ligne" in sentence and "novembre 2020" in sentence
     # different instruments: side by side, never a test or a p-value
@@ -63,8 +63,8 @@ def test_comparison_read_in_french_and_merged_into_the_metrics():
 
 def test_no_comparison_without_a_census():
     res = _results(_census([]).iloc[0:0])
-    assert res.comparison is None and sorted(P.referral_prose(res)) == ["users.age_range_fr",
-                                                                     "users.commune_top_sentence"]
+    assert res.comparison is None and sorted(P.referral_prose(res)) == [
+        "referrals.shares_ci.sentence", "users.age_range_fr", "users.commune_top_sentence"]
     assert "n'est pas possible" in P.comparison_sentence(res)
 
 

@@ -27,6 +27,19 @@ convergence (``X* = W^{1/2} X``, residuals ``W^{-1/2}(y − μ)``), as
 
 Every function accepts empty or degenerate input and then returns NaN rather
 than raising.
+
+**Fewer than** :data:`MIN_CLUSTERS` **services: no interval.** A cluster-robust interval is a
+function of each service's counts (its size, its count of the outcome). With a handful of
+services, the between-service variance rests on a handful of values (Bell–McCaffrey degrees of
+freedom of 1 to 3: intervals that say little), and several intervals printed for the same
+persons (one per share of a table) are as many equations in those per-service counts: a
+reader who enumerates the ways to split the printed totals over four services finds the one
+that reproduces every printed bound, hence each service's size and its small counts (review of
+2026-12-05, census of four SSMs). Below :data:`MIN_CLUSTERS` services the callers
+(:func:`share_interval`, the comparisons and the model of the census, the « Évolution »
+chapter's clustered intervals) therefore give no interval: the report stays descriptive there.
+One service alone is not clustering: its persons are the population, and the Wilson interval
+(:func:`share_interval`) applies.
 """
 
 from __future__ import annotations
@@ -38,6 +51,16 @@ import numpy as np
 from scipy import stats as sps
 
 from analysis.analyses.stats import wilson_ci
+
+#: Fewest services (clusters) for a cluster-robust interval or test (module doc).
+MIN_CLUSTERS = 10
+
+
+def too_few_clusters(groups) -> bool:
+    """More than one service but fewer than :data:`MIN_CLUSTERS`: no clustered inference (module doc)."""
+    g = len(set(np.asarray(groups).astype(str).tolist())) if groups is not None else 0
+    return 1 < g < MIN_CLUSTERS
+
 
 #: Fixed seed of the wild bootstrap (reproducible p-values).
 BOOT_SEED = 20240501
@@ -285,7 +308,8 @@ def clustered_share(y, groups, alpha: float = 0.05) -> ClusteredEstimate:
 def share_interval(flags, groups=None, alpha: float = 0.05) -> tuple[float, float]:
     """95 % interval (fractions) of the share of True in ``flags``.
 
-    Without ``groups``: Wilson. With ``groups`` (the service of each person):
+    Without ``groups`` (or with one service): Wilson. With 2 to :data:`MIN_CLUSTERS` − 1 services:
+    none (NaN, module doc). With more services (``groups``, the service of each person):
     the wider of the Wilson interval and the CR2 cluster-robust interval
     (:func:`clustered_share`), so that neither the
     clustering (few services) nor a share near 0 or 1 (where the cluster-robust
@@ -293,6 +317,8 @@ def share_interval(flags, groups=None, alpha: float = 0.05) -> tuple[float, floa
     """
     y = np.asarray(flags, dtype=float)
     n, k = len(y), int(y.sum())
+    if groups is not None and too_few_clusters(groups):
+        return math.nan, math.nan  # 2 to MIN_CLUSTERS − 1 services: no interval (module doc)
     lo, hi = wilson_ci(k, n, alpha)
     if groups is None or n == 0:
         return lo, hi

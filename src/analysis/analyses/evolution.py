@@ -53,6 +53,7 @@ from scipy import stats as sps
 
 from analysis import reference
 from analysis.analyses.activities import months_between, participations
+from analysis.analyses.cluster import MIN_CLUSTERS
 from analysis.analyses.stats import pct, wilson_ci
 from analysis.config import REFERENCE_DIR, run_paths
 
@@ -408,6 +409,9 @@ def newcombe_diff(k1: float, n1: float, k2: float, n2: float, deff1: float = 1.0
     if n1 <= 0 or n2 <= 0:
         return res
     p1, p2 = k1 / n1, k2 / n2
+    res["diff_pts"] = 100 * (p2 - p1)
+    if math.isnan(deff1) or math.isnan(deff2):  # too few services for a design effect: no interval
+        return res
     l1, u1 = wilson_ci(k1 / deff1, n1 / deff1, alpha)
     l2, u2 = wilson_ci(k2 / deff2, n2 / deff2, alpha)
     d = p2 - p1
@@ -435,6 +439,14 @@ def cluster_mean(values: pd.Series, clusters: pd.Series) -> tuple[float, float, 
 # --------------------------------------------------------------------------- comparisons
 
 
+def run_design_effect(k_by_cluster: pd.Series, n_by_cluster: pd.Series) -> float:
+    """:func:`design_effect` as the chapter uses it: NaN (no interval) for persons in 2 to
+    ``MIN_CLUSTERS − 1`` services (:mod:`analysis.analyses.cluster`, module doc)."""
+    if 1 < int((n_by_cluster > 0).sum()) < MIN_CLUSTERS:
+        return math.nan
+    return design_effect(k_by_cluster, n_by_cluster)
+
+
 def share_comparison(hit1: pd.Series, base1: pd.Series, services1: pd.Series, hit2: pd.Series, base2: pd.Series,
                      services2: pd.Series) -> dict[str, float]:
     """Share of ``hit`` among the ``base`` persons of each period, compared (Newcombe, design effect of the
@@ -444,7 +456,7 @@ def share_comparison(hit1: pd.Series, base1: pd.Series, services1: pd.Series, hi
     k2s = hit2[base2].groupby(services2[base2]).sum()
     n2s = base2.groupby(services2).sum()
     return newcombe_diff(float(k1s.sum()), float(n1s.sum()), float(k2s.sum()), float(n2s.sum()),
-                         design_effect(k1s, n1s), design_effect(k2s, n2s))
+                         run_design_effect(k1s, n1s), run_design_effect(k2s, n2s))
 
 
 def _monthly(df: pd.DataFrame, months: list[str], weights: pd.Series | None = None) -> np.ndarray:
@@ -512,6 +524,8 @@ def compare_editions(before: Edition, after: Edition, ref_dir: Path = REFERENCE_
         st = cluster_ratio(u1.groupby("service_code").size().reindex(clusters, fill_value=0),
                            u2.groupby("service_code").size().reindex(clusters, fill_value=0),
                            before.n_months, after.n_months)
+        if len(clusters) < MIN_CLUSTERS:  # too few services for a clustered interval (analyses.cluster)
+            st |= {"ratio_low": math.nan, "ratio_high": math.nan, "diff_low": math.nan, "diff_high": math.nan}
         rows.append(_row("users", scope, "total", "Nouvelles demandes d'usager·e·s", "ratio", True, st,
                          verdict_ratio(st["ratio_low"], st["ratio_high"]), method="cluster_poisson"))
         # shares of persons: first line, referrers, genders (Newcombe, design effect of services)
@@ -536,7 +550,7 @@ def compare_editions(before: Edition, after: Edition, ref_dir: Path = REFERENCE_
         m2, v2, n2, c2 = cluster_mean(u2["age"], u2["service_code"])
         st = {"mean_before": m1, "mean_after": m2, "n_before": n1, "n_after": n2, "diff": m2 - m1,
               "diff_low": math.nan, "diff_high": math.nan}
-        if math.isfinite(v1) and math.isfinite(v2) and min(c1, c2) >= 2:
+        if math.isfinite(v1) and math.isfinite(v2) and min(c1, c2) >= MIN_CLUSTERS:  # analyses.cluster
             q = float(sps.t.ppf(1 - ALPHA / 2, min(c1, c2) - 1))
             se = math.sqrt(v1 + v2)
             st["diff_low"], st["diff_high"] = m2 - m1 - q * se, m2 - m1 + q * se
@@ -548,7 +562,7 @@ def compare_editions(before: Edition, after: Edition, ref_dir: Path = REFERENCE_
         k2s = s2.groupby("service_code")["returned_activities"].sum().astype(float)
         n2s = s2.groupby("service_code").size().astype(float)
         st = newcombe_diff(float(k1s.sum()), float(n1s.sum()), float(k2s.sum()), float(n2s.sum()),
-                           design_effect(k1s, n1s), design_effect(k2s, n2s))
+                           run_design_effect(k1s, n1s), run_design_effect(k2s, n2s))
         rows.append(_row("participation", scope, "rate", "Taux de participation des services (mois × service)",
                          "share", False, st, verdict_diff(st["diff_low"], st["diff_high"], SHARE_MARGIN_PTS),
                          method="newcombe_deff"))

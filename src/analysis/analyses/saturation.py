@@ -329,9 +329,14 @@ def compare_waves_clustered(census: pd.DataFrame, wave_from: str, wave_to: str, 
     y = df[indicator].astype(float).to_numpy()
     d = (df["wave"] == wave_to).astype(float).to_numpy()
     groups = df["service_code"].astype(str).to_numpy()
-    est = cluster.difference_of_shares(y, d, groups, alpha)
-    X = np.column_stack([np.ones(len(y)), d])
-    p_boot = cluster.wild_cluster_bootstrap(X, y, groups, 1, reps=boot_reps) if n1 and n2 else math.nan
+    if cluster.too_few_clusters(groups):  # no clustered inference with so few services (cluster module doc)
+        share = [float(y[d == v].mean()) if (d == v).any() else math.nan for v in (0.0, 1.0)]
+        est = cluster._nan_estimate(len(y), len(set(groups.tolist())), estimate=share[1] - share[0])
+        p_boot = math.nan
+    else:
+        est = cluster.difference_of_shares(y, d, groups, alpha)
+        X = np.column_stack([np.ones(len(y)), d])
+        p_boot = cluster.wild_cluster_bootstrap(X, y, groups, 1, reps=boot_reps) if n1 and n2 else math.nan
     return ClusteredComparison(
         indicator, "paired" if paired else "all", wave_from, wave_to, k1, n1, k2, n2,
         len(s_from if not paired else common), len(s_to if not paired else common), len(common),
@@ -454,6 +459,9 @@ def fit_constrained_model(census: pd.DataFrame, income_per_return: pd.Series, al
         # no covariate that varies, fewer demands than coefficients, or one service only (no clustered
         # variance): statsmodels' clustered fit divides by zero there
         raise ValueError("modèle non estimable : trop peu de demandes ou un seul service pour les covariables")
+    if groups.max() + 1 < cluster.MIN_CLUSTERS:  # cluster module doc: no clustered inference below it
+        raise ValueError(f"modèle non estimé : {groups.max() + 1} SSM seulement, moins de {cluster.MIN_CLUSTERS} "
+                         "pour des intervalles qui tiennent compte du regroupement par service")
     fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": groups})
     cr2 = dict(zip(X.columns, cluster.glm_cr2(fit, X.to_numpy(), groups, alpha), strict=True))
     rows = []

@@ -49,6 +49,7 @@ from analysis.publish.disclosure import SECONDARY, caption_note, hidden_text, pr
 from analysis.publish.fmt import (
     MONTHS_FR,
     NBSP,
+    few_services_fr,
     fmt_int,
     fmt_interval,
     fmt_month,
@@ -529,7 +530,9 @@ def method_text() -> str:
         "rapport de deux taux mensuels (modèle de Poisson dont la variance est élargie par la variation d'un "
         "mois à l'autre) ; pour les nouvelles demandes, le même rapport en tenant compte de ce que les "
         "personnes sont regroupées dans des services ; pour les parts, l'intervalle de Newcombe, élargi de la "
-        "même façon (effet de grappe des services). La lecture vient de l'intervalle, pas du seul chiffre : "
+        "même façon (effet de grappe des services). Quand les personnes (ou les mois de participation) se "
+        f"répartissent entre {few_services_fr()}, l'écart est donné sans intervalle et ne se lit pas "
+        "(« trop peu de données pour conclure »). La lecture vient de l'intervalle, pas du seul chiffre : "
         "« en hausse » ou « en baisse » quand tout l'intervalle est d'un côté de l'absence de changement, "
         f"« stable » quand tout l'intervalle reste dans une marge étroite (rapport entre {fmt_number(lo, 2)} et "
         f"{fmt_number(hi, 2)}, écart de part de ±{NBSP}{fmt_number(SHARE_MARGIN_PTS, 0)} points, écart d'âge de "
@@ -711,11 +714,12 @@ def save_outputs(res: EvolutionResults, out: Path, threshold: int = DEFAULT_DISC
              "Activités et participations par mois et par type d'activité (tous les services)," + period),
             (f"evolution-demandes-{i}", demands_table(comp, pc), [13, 27, 12, 12, 18, 18],
              "Nouvelles demandes d'usager·e·s : nombre par mois, part de première ligne, âge moyen, genre et "
-             "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 %," + period + disc
+             "envoyeurs ; écart (points ou années) et son intervalle de confiance à 95 % (aucun pour une population "
+             f"de {few_services_fr()})," + period + disc
              + COMMON_RULE_NOTE),
             (f"evolution-participation-{i}", participation_table(comp), [18, 18, 18, 24, 22],
              "Taux de participation des services (mois × services avec des activités encodées) ; écart en "
-             "points et intervalle de Newcombe à 95 %," + period),
+             f"points et intervalle de Newcombe à 95 % (aucun pour {few_services_fr()})," + period),
             (f"evolution-services-{i}", services_table(svc, pc), [24, 12, 12, 15, 13, 12, 12],
              "Par service : activités par mois et mois avec activités encodées," + period + PER_SERVICE_NOTE),
         ]

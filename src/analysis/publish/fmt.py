@@ -69,6 +69,33 @@ MINUS = "\u2212"
 CLUSTERED_CI_FR = "le plus large de Wilson et de l'intervalle tenant compte du regroupement par service"
 
 
+def few_services_fr() -> str:
+    """Why a share of persons grouped in a few services has no interval (module doc of
+    :mod:`analysis.analyses.cluster`)."""
+    from analysis.analyses.cluster import MIN_CLUSTERS
+
+    return (f"moins de {MIN_CLUSTERS} services : trop peu pour un intervalle qui tienne compte du regroupement "
+            "des personnes par service, qui serait peu fiable et redonnerait la taille de chaque service")
+
+
+def clustered_ci_fr(lows) -> str:
+    """The words of a caption on the 95 % intervals of shares of persons grouped in services, given the
+    lower bounds of the table (NaN: no interval): « IC 95 %, … », « sans intervalle de confiance : … »."""
+    values = [float(v) for v in lows if v is not None]
+    finite = [v for v in values if math.isfinite(v)]
+    if values and not finite:
+        return f"sans intervalle de confiance : {few_services_fr()}"
+    return f"IC 95 %, {CLUSTERED_CI_FR} ; pas d'intervalle pour un groupe de {few_services_fr()}" \
+        if len(finite) < len(values) else f"IC 95 %, {CLUSTERED_CI_FR}"
+
+
+def fmt_share_ci(pct: float, low: float, high: float, decimals: int = 1) -> str:
+    """« 44,4 % (22,1 à 66,8) », or « 44,4 % » alone when the share has no interval (NaN bounds)."""
+    if math.isnan(low) or math.isnan(high):
+        return fmt_pct(pct, decimals)
+    return f"{fmt_pct(pct, decimals)} ({fmt_interval(low, high, decimals)})"
+
+
 def fmt_signed(value: float, decimals: int = 1) -> str:
     """:func:`fmt_number` with a true minus sign (−3,0) for negative values."""
     return fmt_number(value, decimals).replace("-", MINUS)

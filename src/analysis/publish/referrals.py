@@ -24,7 +24,15 @@ from analysis.publish.disclosure import (
     publish_line,
     publish_share,
 )
-from analysis.publish.fmt import CLUSTERED_CI_FR, NBSP, fmt_int, fmt_interval, fmt_month, fmt_pct
+from analysis.publish.fmt import (
+    NBSP,
+    clustered_ci_fr,
+    few_services_fr,
+    fmt_int,
+    fmt_interval,
+    fmt_month,
+    fmt_pct,
+)
 from analysis.publish.linked import LinkedPlan
 
 EXAMPLE_NOTE = " Données d'exemple synthétiques."
@@ -64,7 +72,8 @@ def referral_prose(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     older chapters use (no test is performed any more).
     """
     out = {"users.commune_top_sentence": commune_top_sentence(res, threshold, plan),
-           "users.age_range_fr": age_range_fr(res, threshold)}
+           "users.age_range_fr": age_range_fr(res, threshold),
+           "referrals.shares_ci.sentence": shares_ci_sentence(res)}
     if res.comparison is None:
         return out
     sentence = comparison_sentence(res, threshold, plan)
@@ -147,6 +156,17 @@ def _top_communes_published(res: ReferralResults, threshold: int, plan: LinkedPl
                    for code in top["code"])
 
 
+def shares_ci_sentence(res: ReferralResults) -> str:
+    """How the referrer shares' intervals were computed, or why there are none (few services)."""
+    lows = res.referrers.loc[res.referrers["n"] > 0, "ci_low"].astype(float)
+    if len(lows) and not np.isfinite(lows.to_numpy()).any():
+        return (f"sans intervalle de confiance : les demandes viennent de {fmt_int(res.users_services)} services, "
+                f"{few_services_fr()}")
+    return (f"avec son intervalle de confiance à 95 % : comme les demandes se concentrent dans "
+            f"{fmt_int(res.users_services)} services, l'intervalle retenu est le plus large de celui de Wilson et "
+            "de celui qui tient compte du regroupement des demandes par service")
+
+
 def commune_top_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
                          plan: LinkedPlan | None = None) -> str:
     """The sentence on the most frequent communes of residence, or why they are not named."""
@@ -180,16 +200,26 @@ def comparison_sentence(res: ReferralResults, threshold: int = DEFAULT_DISCLOSUR
                 "se calcule à partir d'effectifs dont l'un est inférieur à "
                 f"{threshold} ou masqué (première ligne, autres envoyeurs ou envoyeur inconnu), et elle "
                 f"permettrait de le retrouver. Dans les services de santé mentale (recensement commencé en {wave_fr}), "
-                f"cette part est de {fmt_pct(100 * c.census_share, 1)} (IC 95 % {fmt_pct(100 * c.census_low, 1)} "
-                f"à {fmt_pct(100 * c.census_high, 1)}).")
+                f"cette part est de {fmt_pct(100 * c.census_share, 1)}{ci_words(c.census_low, c.census_high, ' (', ')')}.")
+    users_ci = ci_words(c.users_low, c.users_high, " ; ")
+    census_ci = ci_words(c.census_low, c.census_high, " (", ")")
+    few = [f"{who} ({n} services)" for who, n, lo in (("projets PRR", c.users_services, c.users_low),
+                                                      ("SSM", c.census_services, c.census_low)) if math.isnan(lo)]
+    intervals = ("Les intervalles tiennent compte du regroupement des demandes par service. " if not few else
+                 f"Pas d'intervalle pour {' ni pour '.join(few)} : {few_services_fr()}. ")
     return (f"Parmi les nouvelles demandes d'usager·e·s adressées aux projets PRR, {fmt_pct(100 * c.users_share, 1)} "
-            f"viennent de la première ligne (la personne elle-même ou son entourage ; IC 95 % "
-            f"{fmt_pct(100 * c.users_low, 1)} à {fmt_pct(100 * c.users_high, 1)}), contre "
+            f"viennent de la première ligne (la personne elle-même ou son entourage{users_ci}), contre "
             f"{fmt_pct(100 * c.census_share, 1)} des nouvelles demandes reçues par les services de santé mentale "
-            f"lors du recensement commencé en {wave_fr} (IC 95 % {fmt_pct(100 * c.census_low, 1)} à "
-            f"{fmt_pct(100 * c.census_high, 1)}). Les intervalles tiennent compte du regroupement des demandes "
-            "par service. Les deux chiffres viennent d'outils différents (questions, périodes et services "
+            f"lors du recensement commencé en {wave_fr}{census_ci}. " + intervals +
+            "Les deux chiffres viennent d'outils différents (questions, périodes et services "
             "différents) : ils se lisent côte à côte, sans test statistique.")
+
+
+def ci_words(low: float, high: float, before: str = " ", after: str = "") -> str:
+    """`` ; IC 95 % 30,1 % à 50,2 %`` (with ``before``/``after`` around it), or nothing without an interval."""
+    if math.isnan(low) or math.isnan(high):
+        return ""
+    return f"{before}IC 95 % {fmt_pct(100 * low, 1)} à {fmt_pct(100 * high, 1)}{after}"
 
 
 def withheld_metrics(res: ReferralResults, plan: LinkedPlan, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD
@@ -253,6 +283,8 @@ def display_shares(table: pd.DataFrame, label: str, threshold: int = DEFAULT_DIS
         mask = np.array([bool(hidden.get(c)) for c in t["code"]])
     cols = {label: list(t["label"]), "Effectif": texts}
     cols["Part"] = [publish_share(p, bool(h)) for p, h in zip(t["pct"], mask, strict=True)]
+    # no interval at all (persons in 2 to MIN_CLUSTERS − 1 services, see analyses.cluster): no column
+    with_ci = with_ci and bool(np.isfinite(t["ci_low"].to_numpy(dtype=float)).any())
     if with_ci:
         cols["IC 95 %"] = ["–" if h or math.isnan(lo) else f"{fmt_interval(lo, hi, 1)}{NBSP}%"
                            for lo, hi, h in zip(t["ci_low"], t["ci_high"], mask, strict=True)]
@@ -343,10 +375,14 @@ def plot_first_line(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_TH
             hidden_bar(ax, i, hidden_text(threshold) if small else SECONDARY, width=0.55)
             continue
         lo, hi = ci if ci is not None else wilson_ci(k, n)
+        p = as_printed(100 * k / n, 1)
+        ax.bar(i, p, color=OKABE_ITO[i], width=0.55)
+        if math.isnan(lo) or math.isnan(hi):  # too few services for an interval (analyses.cluster): none drawn
+            ax.annotate(fmt_pct(p, 1), (i, p), xytext=(0, 4), textcoords="offset points", ha="center")
+            continue
         lo, hi = min(lo, k / n), max(hi, k / n)  # never a negative error bar
         # the share and its interval as the prose prints them (one decimal)
-        p, lo, hi = as_printed(100 * k / n, 1), as_printed(100 * lo, 1) / 100, as_printed(100 * hi, 1) / 100
-        ax.bar(i, p, color=OKABE_ITO[i], width=0.55)
+        lo, hi = as_printed(100 * lo, 1) / 100, as_printed(100 * hi, 1) / 100
         # 100 * k / n and 100 * (k / n) can differ in the last bit: error_extents never goes negative
         ax.errorbar(i, p, yerr=error_extents(p, 100 * lo, 100 * hi), fmt="none", ecolor=OKABE_ITO[7], capsize=4)
         ax.annotate(fmt_pct(p, 1), (i, 100 * hi), xytext=(0, 4), textcoords="offset points", ha="center")
@@ -414,14 +450,18 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
     note = EXAMPLE_NOTE if is_example else ""
     period = f" {fmt_month(res.start)} – {fmt_month(res.end)}."
     rule = " " + caption_note(threshold)
+    ci = clustered_ci_fr(res.referrers.loc[res.referrers["n"] > 0, "ci_low"])
     figs = []
     if res.users_n:
         fig, alt = plot_referrers(res, threshold, plan)
-        figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usager·e·s (part et "
-                     f"intervalle de confiance à 95 %, {CLUSTERED_CI_FR})," + period + rule + SOURCE + note))
+        figs.append(("orientations-envoyeurs", fig, alt, "Envoyeurs des nouvelles demandes d'usager·e·s (part ; "
+                     f"{ci})," + period + rule + SOURCE + note))
         fig, alt = plot_first_line(res, threshold, plan)
+        c = res.comparison
+        fl_ci = ("IC 95 %, regroupement par service pris en compte" if c is None
+                 else clustered_ci_fr([c.users_low, c.census_low]))
         figs.append(("orientations-premiere-ligne", fig, alt, "Part des demandes venant de la première ligne : "
-                     "projets PRR et services de santé mentale (IC 95 %, regroupement par service pris en compte ; "
+                     f"projets PRR et services de santé mentale ({fl_ci} ; "
                      "deux outils différents : comparaison descriptive, sans test)." + SOURCE
                      + " Recensement des nouvelles demandes des SSM." + note))
         fig, alt = plot_ages(res, threshold)
@@ -433,7 +473,7 @@ def save_outputs(res: ReferralResults, out: Path, threshold: int = DEFAULT_DISCL
         ("orientations-envoyeurs", res.referrers,
          display_shares(res.referrers, "Envoyeur", threshold, hidden=line_hidden(plan, "referrer",
                                                                                  res.referrers["code"])),
-         f"Envoyeurs des nouvelles demandes d'usager·e·s (IC 95 %, {CLUSTERED_CI_FR}),"
+         f"Envoyeurs des nouvelles demandes d'usager·e·s ({ci}),"
          + period + rule + SOURCE + note),
         ("orientations-communes", res.communes,
          display_shares(res.communes, "Commune", threshold, with_ci=False, hidden=_commune_hidden(res, plan)),

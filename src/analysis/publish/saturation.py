@@ -28,7 +28,17 @@ from analysis.analyses.saturation import (
 )
 from analysis.config import DEFAULT_DISCLOSURE_THRESHOLD, REFERENCE_DIR
 from analysis.publish.disclosure import SECONDARY, hidden_text, is_suppressed, protect_line, publish_count
-from analysis.publish.fmt import CLUSTERED_CI_FR, NBSP, fmt_int, fmt_interval, fmt_number, fmt_pct, fmt_signed
+from analysis.publish.fmt import (
+    NBSP,
+    clustered_ci_fr,
+    few_services_fr,
+    fmt_int,
+    fmt_interval,
+    fmt_number,
+    fmt_pct,
+    fmt_share_ci,
+    fmt_signed,
+)
 from analysis.publish.sdc import Protection, Relation, protect
 from analysis.publish.stats_text import NOT_ESTIMABLE_FR, UNSTABLE_FR
 
@@ -248,6 +258,11 @@ def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
                          f"l'écart entre les vagues n'est pas publié, car une des deux parts repose sur un effectif "
                          f"de moins de {threshold} demandes ou masqué.")
             continue
+        if math.isnan(c.diff_low) or math.isnan(c.diff_high):  # too few SSM (analyses.cluster)
+            parts.append(f"À définition identique, {COMPARED_FR[ind]} passe de {p0} ({w0.lower()}) à "
+                         f"{p1} ({w1.lower()}), soit {_points(c.diff_pts)}, sans intervalle de confiance "
+                         f"({few_services_fr()}) : l'écart se lit comme une description, sans conclusion.")
+            continue
         text = (f"À définition identique, {COMPARED_FR[ind]} passe de {p0} ({w0.lower()}) à "
                 f"{p1} ({w1.lower()}), soit {_points(c.diff_pts)} "
                 f"(IC{NBSP}95{NBSP}% : {fmt_interval(c.diff_low, c.diff_high, 1)}, regroupement des demandes par "
@@ -261,6 +276,8 @@ def comparison_sentence(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
                      f"{_points(paired.diff_pts)} ({fmt_interval(paired.diff_low, paired.diff_high, 1)})")
         parts.append(text + ".")
     if not parts:
+        if not res.waves:  # (review of 2026-12-05: « une seule vague » read as « a census file was read »)
+            return "Aucune vague du recensement ne figure dans les données : aucune comparaison entre vagues."
         return "Une seule vague du recensement figure dans les données : aucune comparaison entre vagues n'est possible."
     return " ".join(parts)
 
@@ -391,7 +408,7 @@ def saturation_prose(res: SaturationResults, ref_dir: Path = REFERENCE_DIR,
     return {
         "saturation.model.sentence": (model_sentence(res.model, ref_dir, threshold)
                                       if model_groups_publishable(res.model, threshold) else model_withheld_fr(threshold))
-        if res.model is not None else "Le modèle n'a pas pu être estimé sur ces données.",
+        if res.model is not None else model_missing_fr(res),
         "saturation.compare.sentence": comparison_sentence(res, ref_dir, threshold, plan),
         "saturation.wait.sentence": wait_sentence(res, threshold, ref_dir, plan),
     }
@@ -404,7 +421,7 @@ def _pct_ci(r, threshold: int) -> str:
         return "–"
     if is_suppressed(r.k, threshold) or is_suppressed(r.n, threshold) or is_suppressed(r.n - r.k, threshold):
         return "–"
-    return f"{fmt_pct(r.pct)} ({fmt_interval(r.ci_low, r.ci_high, 1)})"
+    return fmt_share_ci(r.pct, r.ci_low, r.ci_high)
 
 
 def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
@@ -433,7 +450,7 @@ def display_indicators(table: pd.DataFrame, group: str, threshold: int = DEFAULT
             kc, nc = _cell_of(r.indicator, "k"), _cell_of(r.indicator, "n")
             row |= {"Indicateur": INDICATORS_FR[r.indicator], "Effectif": plan.text(g, kc, r.k, threshold),
                     "Dénominateur": plan.text(g, nc, r.n, threshold),
-                    "% (IC 95 %)": f"{fmt_pct(r.pct)} ({fmt_interval(r.ci_low, r.ci_high, 1)})"
+                    "% (IC 95 %)": fmt_share_ci(r.pct, r.ci_low, r.ci_high)
                     if plan.share_shown(g, r.indicator) and r.n > 0 else plan.why(g, kc, nc)}
             rows.append(row)
         return pd.DataFrame(rows)
@@ -853,6 +870,10 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
     pub = reference.labels("publics", ref_dir)
     fol = reference.labels("followups", ref_dir)
     figures: list[tuple[str, Any, str, str]] = []
+
+    def ci(table: pd.DataFrame) -> str:  # the caption's words on the intervals of the groups with demands
+        return clustered_ci_fr(table.loc[table["n"] > 0, "ci_low"])
+
     fig, alt = plot_outcomes(res.by_wave, ref_dir, threshold, plan)
     figures.append(("saturation-issues", fig, alt, "Issue des nouvelles demandes adressées aux SSM, par vague du "
                     "recensement." + src + note))
@@ -863,23 +884,24 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
         return {"figures": ["saturation-issues"], "tables": ["saturation-vagues"]}
     fig, alt = plot_group_indicator(res.by_public, "public", "constrained", pub, threshold, ref_dir, plan)
     figures.append(("saturation-publics", fig, alt,
-                    f"Part des demandes réorientées faute de disponibilité, par public et par vague (IC 95 %, {CLUSTERED_CI_FR})."
+                    f"Part des demandes réorientées faute de disponibilité, par public et par vague ({ci(res.by_public)})."
                     f" Groupes dont la part repose sur moins de {threshold} demandes ou sur un effectif masqué non "
                     "représentés." + src + note))
     fig, alt = plot_group_indicator(res.by_followup, "followup_requested", "constrained", fol, threshold, ref_dir,
                                     plan)
     figures.append(("saturation-suivis", fig, alt,
                     "Part des demandes réorientées faute de disponibilité, par type de suivi demandé et par vague "
-                    f"(IC 95 %, {CLUSTERED_CI_FR}). Groupes dont la part repose sur moins de {threshold} demandes ou sur un "
+                    f"({ci(res.by_followup)}). Groupes dont la part repose sur moins de {threshold} demandes ou sur un "
                     "effectif masqué non représentés." + src + note))
     model_ok = res.model is not None and model_groups_publishable(res.model, threshold)
-    if res.model is not None:
-        fig, alt = plot_forest(res.model, ref_dir) if model_ok else no_data_figure(model_withheld_fr(threshold))
-        figures.append(("saturation-forest", fig, alt,
-                        "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 % "
-                        "tenant compte du regroupement par service, correction CR2 pour petit nombre de services). Revenu : revenu moyen par déclaration fiscale de la "
-                        "commune de résidence, faute de revenu médian publié pour chaque commune ; demandes hors "
-                        "Bruxelles ou sans commune exclues." + src + note))
+    # always drawn, so that a rerun never leaves an earlier run's figure in its place
+    fig, alt = (plot_forest(res.model, ref_dir) if model_ok
+                else no_data_figure(model_withheld_fr(threshold) if res.model is not None else model_missing_fr(res)))
+    figures.append(("saturation-forest", fig, alt,
+                    "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 % "
+                    "tenant compte du regroupement par service, correction CR2 pour petit nombre de services). Revenu : revenu moyen par déclaration fiscale de la "
+                    "commune de résidence, faute de revenu médian publié pour chaque commune ; demandes hors "
+                    "Bruxelles ou sans commune exclues." + src + note))
     if not res.curves.empty:
         fig, alt = plot_survival(res.curves, res.waits, threshold, ref_dir, plan)
         figures.append(("saturation-survie", fig, alt,
@@ -895,13 +917,13 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
 
     tables = [
         ("saturation-vagues", res.by_wave, display_indicators(res.by_wave, "wave", threshold, ref_dir, plan=plan),
-         f"Indicateurs de saturation par vague (IC 95 %, {CLUSTERED_CI_FR})." + rule + src + note),
+         f"Indicateurs de saturation par vague ({ci(res.by_wave)})." + rule + src + note),
         ("saturation-publics", res.by_public,
          display_indicators(res.by_public, "public", threshold, ref_dir, pub, plan),
-         f"Indicateurs de saturation par public et par vague (IC 95 %, {CLUSTERED_CI_FR})." + rule + src + note),
+         f"Indicateurs de saturation par public et par vague ({ci(res.by_public)})." + rule + src + note),
         ("saturation-suivis", res.by_followup,
          display_indicators(res.by_followup, "followup_requested", threshold, ref_dir, fol, plan),
-         f"Indicateurs de saturation par suivi demandé et par vague (IC 95 %, {CLUSTERED_CI_FR})." + rule + src + note),
+         f"Indicateurs de saturation par suivi demandé et par vague ({ci(res.by_followup)})." + rule + src + note),
         ("saturation-delais", pd.concat([res.medians_by_wave, res.medians_by_public], ignore_index=True),
          pd.concat([display_medians(res.medians_by_wave, threshold, ref_dir, plan),
                     display_medians(res.medians_by_public, threshold, ref_dir, plan)], ignore_index=True),
@@ -941,7 +963,8 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                              else f"tous ({fmt_int(c.services_from)} puis {fmt_int(c.services_to)})"),
                 f"{short.get(c.wave_from, c.wave_from)} → {short.get(c.wave_to, c.wave_to)}":
                     f"{fmt_pct(c.pct_from)} → {fmt_pct(c.pct_to)}",
-                "Différence (points, IC 95 %)": f"{fmt_signed(c.diff_pts, 1)} ({fmt_interval(c.diff_low, c.diff_high, 1)})",
+                "Différence (points, IC 95 %)": f"{fmt_signed(c.diff_pts, 1)}" + (
+                    "" if math.isnan(c.diff_low) else f" ({fmt_interval(c.diff_low, c.diff_high, 1)})"),
                 "p (CR2)": "–" if math.isnan(c.p_value) else "< 0,001" if c.p_value < 0.001 else fmt_number(c.p_value, 3),
                 "p (bootstrap)": "–" if math.isnan(c.p_boot) else "< 0,001" if c.p_boot < 0.001
                 else fmt_number(c.p_boot, 3),
@@ -951,7 +974,8 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                        "par service : différence de parts (modèle linéaire de probabilité), IC 95 % et p de la "
                        "variance CR2 avec degrés de liberté de Bell et McCaffrey, p du bootstrap sauvage par "
                        "service (poids de Webb) ; seconde ligne de chaque indicateur : seulement les services "
-                       "présents aux deux vagues." + src + note))
+                       "présents aux deux vagues ; sans intervalle ni p (« – ») pour "
+                       f"{few_services_fr()}." + src + note))
     for name, exact, disp, caption in tables:
         write_table(exact, disp, name, tables_dir, caption)
     return {"figures": [f[0] for f in figures], "tables": [t[0] for t in tables]}
@@ -1200,6 +1224,18 @@ def saturation_plan(res: SaturationResults, threshold: int = DEFAULT_DISCLOSURE_
     # offered a follow-up has its wait… When that is true, the reader knows it
     known.update({c: (0, 0) for c in assumed_empty(values) if c not in known})
     return SaturationPlan(protect(values, rels, threshold, fixed=fixed, unprinted=unprinted, known=known))
+
+
+def model_missing_fr(res: SaturationResults) -> str:
+    """Why there is no model: too few SSM for its clustered intervals, or data it cannot be fitted on."""
+    from analysis.analyses.cluster import MIN_CLUSTERS
+
+    services = max(res.services.values(), default=0)
+    if 1 < services < MIN_CLUSTERS and len(res.services) == 1:
+        return (f"Le modèle n'est pas estimé : les demandes recensées viennent de {fmt_int(services)} SSM, moins de "
+                f"{MIN_CLUSTERS}, trop peu pour des intervalles qui tiennent compte du regroupement des demandes par "
+                "service (ils seraient peu fiables et redonneraient la taille de chaque SSM).")
+    return "Le modèle n'a pas pu être estimé sur ces données."
 
 
 def model_withheld_fr(threshold: int = DEFAULT_DISCLOSURE_THRESHOLD) -> str:

@@ -248,6 +248,10 @@ def build_variables(metrics: Mapping[str, object], threshold: int = DEFAULT_DISC
         flat["period.end_fr"] = fmt_month(str(end))
     flat["disclosure.threshold"] = str(threshold)
     flat["disclosure.threshold_minus_one"] = str(threshold - 1)
+    from analysis.analyses.cluster import MIN_CLUSTERS  # fewest services for a clustered interval
+
+    flat["disclosure.min_clusters"] = str(MIN_CLUSTERS)
+    flat["disclosure.min_clusters_minus_one"] = str(MIN_CLUSTERS - 1)
     variables = nest(flat)
     variables["synthetic"] = bool(is_example)
     return variables
