@@ -484,3 +484,29 @@ def test_a_copy_of_a_workbook_is_not_counted_again(attacked, dataset):
         for r in t.rows:
             line = _plain(" ".join(r))
             assert "duplicate_submission" not in line and "envoye deux fois" not in line, (dataset, r)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_no_clustered_interval_over_fewer_than_ten_services(attacked, dataset):
+    """Seventh review (H1): with four SSM, the census table's clustered bounds (three shares of the same 36
+    demands) left one way to split the demands over the SSM, hence each SSM's size and its small counts
+    (reorientations 0 and 1). Below MIN_CLUSTERS services no such interval is printed: not in the census
+    table, not in the referrers' table (users of 4 or 7 services), not as a figure's whiskers."""
+    import json
+
+    from analysis.analyses.cluster import MIN_CLUSTERS
+
+    book, out, *_ = attacked(dataset)
+    m = json.loads((Path(out) / "metrics.json").read_text(encoding="utf-8"))  # for the check only
+    interval = re.compile(r"\(\s*[−-]?\d+(,\d+)?\s*%?\s*à\s")
+    checked = 0
+    if 1 < m["users.services_n"] < MIN_CLUSTERS:
+        for t in (t for t in book.tables if t.ident == "orientations-envoyeurs"):
+            assert not any("IC" in h for h in t.header), (dataset, t.header)
+            checked += 1
+    census = [v for k, v in m.items() if re.fullmatch(r"saturation\.\d{4}_\d{2}\.services_n", k)]
+    if census and all(1 < v < MIN_CLUSTERS for v in census):
+        for t in (t for t in book.tables if t.ident == "saturation-vagues"):
+            assert not any(interval.search(c) for r in t.rows for c in r), (dataset, t.rows)
+            checked += 1
+    assert checked >= 1  # every edition here has users in 4 or 7 services

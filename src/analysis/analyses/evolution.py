@@ -521,6 +521,10 @@ def compare_editions(before: Edition, after: Edition, ref_dir: Path = REFERENCE_
                                  verdict_ratio(st["ratio_low"], st["ratio_high"]), method="quasi_poisson"))
         # new user demands per month (persons, clustered by service)
         clusters = sorted((set(before.services) | set(after.services)) if services is None else set(services))
+        # a service with no new demand in either edition is no cluster of these persons (ninth review, M1:
+        # counted, it made 17 clusters of persons spread over 9 services)
+        has = set(u1["service_code"].dropna().astype(str)) | set(u2["service_code"].dropna().astype(str))
+        clusters = [c for c in clusters if c in has]
         st = cluster_ratio(u1.groupby("service_code").size().reindex(clusters, fill_value=0),
                            u2.groupby("service_code").size().reindex(clusters, fill_value=0),
                            before.n_months, after.n_months)

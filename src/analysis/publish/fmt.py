@@ -74,8 +74,8 @@ def few_services_fr() -> str:
     :mod:`analysis.analyses.cluster`)."""
     from analysis.analyses.cluster import MIN_CLUSTERS
 
-    return (f"moins de {MIN_CLUSTERS} services : trop peu pour un intervalle qui tienne compte du regroupement "
-            "des personnes par service, qui serait peu fiable et redonnerait la taille de chaque service")
+    return (f"moins de {MIN_CLUSTERS} services, trop peu pour un intervalle qui tienne compte du regroupement "
+            "des personnes par service (il serait peu fiable et redonnerait la taille de chaque service)")
 
 
 def clustered_ci_fr(lows) -> str:

@@ -410,8 +410,10 @@ def plot_rate_vs_income(g: PopulationGradient, threshold: int = DEFAULT_DISCLOSU
            + ("taux non publié" if hidden[poor] else f"{fmt_number(rate[poor], 1)}")
            + f" ; la plus aisée, {c.loc[rich, 'name_fr']} ({fmt_eur(c.loc[rich, 'income'])}) : "
            + ("taux non publié" if hidden[rich] else f"{fmt_number(rate[rich], 1)}")
-           + (f". Indice relatif d'inégalité {fmt_signed(g.index.rii, 2)}." if g.index is not None and models
-              else "."))
+           # the model's index, as Table 10.1 and the text print it (the commune-level index is printed nowhere:
+           # tenth review, M1)
+           + (f". Indice relatif d'inégalité du modèle {fmt_number(g.model.rii_model, 2)}."
+              if g.model is not None and models and not math.isnan(g.model.rii_model) else "."))
     return fig, alt
 
 

@@ -160,8 +160,12 @@ def shares_ci_sentence(res: ReferralResults) -> str:
     """How the referrer shares' intervals were computed, or why there are none (few services)."""
     lows = res.referrers.loc[res.referrers["n"] > 0, "ci_low"].astype(float)
     if len(lows) and not np.isfinite(lows.to_numpy()).any():
-        return (f"sans intervalle de confiance : les demandes viennent de {fmt_int(res.users_services)} services, "
-                f"{few_services_fr()}")
+        from analysis.analyses.cluster import MIN_CLUSTERS
+
+        return (f"sans intervalle de confiance : les demandes se répartissent entre {fmt_int(res.users_services)} "
+                f"services, et il en faut au moins {MIN_CLUSTERS} pour un intervalle qui tienne compte du "
+                "regroupement des demandes par service (avec moins, il serait peu fiable et redonnerait la taille "
+                "de chaque service)")
     return (f"avec son intervalle de confiance à 95 % : comme les demandes se concentrent dans "
             f"{fmt_int(res.users_services)} services, l'intervalle retenu est le plus large de celui de Wilson et "
             "de celui qui tient compte du regroupement des demandes par service")
@@ -337,10 +341,12 @@ def plot_referrers(res: ReferralResults, threshold: int = DEFAULT_DISCLOSURE_THR
     ax.set_yticks(y, labels)
     ax.xaxis.set_major_formatter(fr_formatter(0, " %"))
     ax.set_xlim(0, 100)
-    ax.set_xlabel("Part des nouvelles demandes d'usager·e·s (%, IC 95 %)")
+    drawn = bool(np.isfinite(t.loc[shown, "ci_low"].to_numpy(dtype=float)).any())  # none below MIN_CLUSTERS
+    ax.set_xlabel("Part des nouvelles demandes d'usager·e·s (%" + (", IC 95 %)" if drawn else ")"))
     fig.tight_layout()
     visible = t[shown].sort_values("pct", ascending=False)
-    alt = "Barres horizontales de la part de chaque envoyeur parmi les nouvelles demandes d'usager·e·s, avec intervalles de confiance."
+    alt = ("Barres horizontales de la part de chaque envoyeur parmi les nouvelles demandes d'usager·e·s"
+           + (", avec intervalles de confiance." if drawn else ", sans intervalle de confiance."))
     if len(visible):
         first = visible.iloc[0]
         alt += f" Premier envoyeur : {first['label'].split(' (')[0]} ({fmt_pct(first['pct'], 1)})."

@@ -686,10 +686,12 @@ def plot_group_indicator(table: pd.DataFrame, group: str, indicator: str, group_
     ax.invert_yaxis()
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(fr_formatter(0, f"{NBSP}%"))
-    ax.set_xlabel(INDICATORS_FR[indicator] + " (IC 95 %)")
+    drawn = bool(np.isfinite(t["ci_low"].to_numpy(dtype=float)).any())  # none below MIN_CLUSTERS
+    ax.set_xlabel(INDICATORS_FR[indicator] + (" (IC 95 %)" if drawn else ""))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, loc="lower right")
-    alt = f"Points et intervalles à 95 % de la part « {INDICATORS_FR[indicator].lower()} » par groupe. " \
+    alt = (f"Points et intervalles à 95 % de la part « {INDICATORS_FR[indicator].lower()} » par groupe. " if drawn
+           else f"Points de la part « {INDICATORS_FR[indicator].lower()} » par groupe, sans intervalle. ") \
         + (" ; ".join(alt_parts) + "." if alt_parts else "Aucun groupe n'a assez de demandes publiées pour être "
            "représenté.")
     return fig, alt
@@ -901,7 +903,9 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                     "Rapports de cotes d'une réorientation faute de disponibilité (modèle logistique, IC 95 % "
                     "tenant compte du regroupement par service, correction CR2 pour petit nombre de services). Revenu : revenu moyen par déclaration fiscale de la "
                     "commune de résidence, faute de revenu médian publié pour chaque commune ; demandes hors "
-                    "Bruxelles ou sans commune exclues." + src + note))
+                    "Bruxelles ou sans commune exclues." + src + note if res.model is not None else
+                    "Rapports de cotes d'une réorientation faute de disponibilité : modèle logistique non estimé "
+                    "(voir le texte)." + src + note))
     if not res.curves.empty:
         fig, alt = plot_survival(res.curves, res.waits, threshold, ref_dir, plan)
         figures.append(("saturation-survie", fig, alt,
