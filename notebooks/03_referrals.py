@@ -13,7 +13,7 @@
 # %% [markdown]
 # # 3. Orientations : qui envoie les nouvelles demandes ?
 #
-# Envoyeurs des nouvelles demandes d'usager·e·s (avec intervalles de Wilson), part de la première ligne
+# Envoyeurs des nouvelles demandes d'usager·e·s (avec leurs intervalles quand il y en a), part de la première ligne
 # comparée à celle des services de santé mentale (recensement), profil des personnes et demandes
 # des professionnel·le·s. Les calculs sont dans `analysis.analyses.referrals`, les tableaux, figures
 # et phrases destinés aux lecteurs (secret statistique appliqué) dans `analysis.publish.referrals`.

@@ -15,7 +15,7 @@
 #
 # Compare cette période aux éditions antérieures dont les données ont été fournies à la construction du
 # rapport (leurs tables nettoyées et leur fiche de provenance) : activités et participations par mois,
-# nouvelles demandes, parts, âge, taux de participation, par service, avec intervalles de confiance.
+# nouvelles demandes, parts, âge, taux de participation, par service, avec les intervalles publiables.
 # Les calculs sont dans `analysis.analyses.evolution`, les tableaux, la figure et les phrases destinés aux
 # lecteurs (secret statistique appliqué) dans `analysis.publish.evolution`. Sans édition antérieure, ce
 # carnet n'écrit que le texte « aucune édition antérieure » et une mesure `evolution.compared_n` nulle.

@@ -822,8 +822,8 @@ def plot_survival(curves: pd.DataFrame, waits: pd.DataFrame, threshold: int = DE
         axes[0][-1].legend(frameon=False, fontsize=8)
     alt = ("Courbes de Kaplan–Meier de la part des demandes (suivi proposé ou liste d'attente) encore sans "
            "premier rendez-vous selon le nombre de jours écoulés, par vague et par public ; chaque courbe "
-           f"ne descend que par paliers d'au moins {threshold} premiers rendez-vous et s'arrête quand moins de "
-           f"{threshold} demandes restent en attente. "
+           f"ne descend que par paliers d'au moins {threshold} premiers rendez-vous et s'arrête à son dernier "
+           f"palier publiable, au plus tard quand moins de {threshold} demandes restent en attente. "
            + (" ; ".join(alt_parts) + "." if alt_parts else "Aucun public n'a assez de demandes publiées pour une "
               "courbe."))
     return fig, alt
@@ -915,7 +915,8 @@ def save_outputs(res: SaturationResults, figures_dir: Path, tables_dir: Path,
                         f"l'effectif est masqué, non représentés ; chaque courbe ne descend que par paliers "
                         f"d'au moins {threshold} premiers rendez-vous (et seulement là où, depuis le palier "
                         f"précédent, aucune demande ou au moins {threshold} demandes ont quitté la courbe sans "
-                        f"rendez-vous) et s'arrête quand moins de {threshold} demandes restent en attente." + src + note))
+                        f"rendez-vous) et s'arrête à son dernier palier publiable, au plus tard quand moins de {threshold} "
+                        "demandes restent en attente." + src + note))
     for name, fig, alt, caption in figures:
         save_figure(fig, name, figures_dir, alt, caption)
 
