@@ -56,10 +56,14 @@ from analysis.analyses.stats import wilson_ci
 MIN_CLUSTERS = 10
 
 
-def too_few_clusters(groups) -> bool:
+def too_few(services: int) -> bool:
     """More than one service but fewer than :data:`MIN_CLUSTERS`: no clustered inference (module doc)."""
-    g = len(set(np.asarray(groups).astype(str).tolist())) if groups is not None else 0
-    return 1 < g < MIN_CLUSTERS
+    return 1 < services < MIN_CLUSTERS
+
+
+def too_few_clusters(groups) -> bool:
+    """:func:`too_few` for the services ``groups`` lists (one per person)."""
+    return too_few(len(set(np.asarray(groups).astype(str).tolist())) if groups is not None else 0)
 
 
 #: Fixed seed of the wild bootstrap (reproducible p-values).

@@ -53,7 +53,7 @@ from scipy import stats as sps
 
 from analysis import reference
 from analysis.analyses.activities import months_between, participations
-from analysis.analyses.cluster import MIN_CLUSTERS
+from analysis.analyses.cluster import too_few
 from analysis.analyses.stats import pct, wilson_ci
 from analysis.config import REFERENCE_DIR, run_paths
 
@@ -441,8 +441,8 @@ def cluster_mean(values: pd.Series, clusters: pd.Series) -> tuple[float, float, 
 
 def run_design_effect(k_by_cluster: pd.Series, n_by_cluster: pd.Series) -> float:
     """:func:`design_effect` as the chapter uses it: NaN (no interval) for persons in 2 to
-    ``MIN_CLUSTERS − 1`` services (:mod:`analysis.analyses.cluster`, module doc)."""
-    if 1 < int((n_by_cluster > 0).sum()) < MIN_CLUSTERS:
+    ``MIN_CLUSTERS − 1`` services (:func:`analysis.analyses.cluster.too_few`)."""
+    if too_few(int((n_by_cluster > 0).sum())):
         return math.nan
     return design_effect(k_by_cluster, n_by_cluster)
 
@@ -528,7 +528,7 @@ def compare_editions(before: Edition, after: Edition, ref_dir: Path = REFERENCE_
         st = cluster_ratio(u1.groupby("service_code").size().reindex(clusters, fill_value=0),
                            u2.groupby("service_code").size().reindex(clusters, fill_value=0),
                            before.n_months, after.n_months)
-        if len(clusters) < MIN_CLUSTERS:  # too few services for a clustered interval (analyses.cluster)
+        if too_few(len(clusters)):  # too few services for a clustered interval (analyses.cluster)
             st |= {"ratio_low": math.nan, "ratio_high": math.nan, "diff_low": math.nan, "diff_high": math.nan}
         rows.append(_row("users", scope, "total", "Nouvelles demandes d'usager·e·s", "ratio", True, st,
                          verdict_ratio(st["ratio_low"], st["ratio_high"]), method="cluster_poisson"))
@@ -554,7 +554,7 @@ def compare_editions(before: Edition, after: Edition, ref_dir: Path = REFERENCE_
         m2, v2, n2, c2 = cluster_mean(u2["age"], u2["service_code"])
         st = {"mean_before": m1, "mean_after": m2, "n_before": n1, "n_after": n2, "diff": m2 - m1,
               "diff_low": math.nan, "diff_high": math.nan}
-        if math.isfinite(v1) and math.isfinite(v2) and min(c1, c2) >= MIN_CLUSTERS:  # analyses.cluster
+        if math.isfinite(v1) and math.isfinite(v2) and min(c1, c2) >= 2 and not (too_few(c1) or too_few(c2)):
             q = float(sps.t.ppf(1 - ALPHA / 2, min(c1, c2) - 1))
             se = math.sqrt(v1 + v2)
             st["diff_low"], st["diff_high"] = m2 - m1 - q * se, m2 - m1 + q * se

@@ -459,7 +459,7 @@ def fit_constrained_model(census: pd.DataFrame, income_per_return: pd.Series, al
         # no covariate that varies, fewer demands than coefficients, or one service only (no clustered
         # variance): statsmodels' clustered fit divides by zero there
         raise ValueError("modèle non estimable : trop peu de demandes ou un seul service pour les covariables")
-    if groups.max() + 1 < cluster.MIN_CLUSTERS:  # cluster module doc: no clustered inference below it
+    if cluster.too_few(groups.max() + 1):  # cluster module doc: no clustered inference below MIN_CLUSTERS
         raise ValueError(f"modèle non estimé : {groups.max() + 1} SSM seulement, moins de {cluster.MIN_CLUSTERS} "
                          "pour des intervalles qui tiennent compte du regroupement par service")
     fit = sm.GLM(y, X, family=sm.families.Binomial()).fit(cov_type="cluster", cov_kwds={"groups": groups})
