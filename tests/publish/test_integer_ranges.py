@@ -46,7 +46,7 @@ def _integer_values(p, relations, cell) -> list[int]:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_linear_ranges_hold_every_integer_value(seed):
-    """Without a count relation the audit is a linear programme: a range [0, 4] is read as « every value
+    """The audit is a linear programme: a range [0, 4] is read as « every value
     0..4 possible ». True for these tables (a commune belongs to one quintile and one basin: the
     relations form a two-way table with margins, whose integer points fill the linear ranges); checked
     here by an integer reader on generated two-way tables with many small cells."""
